@@ -1,0 +1,96 @@
+//! Conditional requests (RFC 9110 §13): ETags on reads, `If-None-Match` → 304, and `If-Match`
+//! required on writes to an existing resource so that no update is silently lost.
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use serde::Serialize;
+use std::future::{ready, Ready};
+
+use crate::error::{ApiError, ApiResult};
+
+/// Strong ETag of a stored resource: its row version, which every write increments.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+fn tags(headers: &HeaderMap, name: header::HeaderName) -> Option<Vec<String>> {
+    let values: Vec<String> = headers
+        .get_all(name)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    (!values.is_empty()).then_some(values)
+}
+
+/// The `If-Match` header of a write, taken before the work moves to the database thread.
+#[derive(Debug, Clone, Default)]
+pub struct IfMatch(Option<Vec<String>>);
+
+impl IfMatch {
+    /// The header must be present (428) and name the current ETag or `*` (412 otherwise).
+    /// Weak tags never match, as the RFC's strong comparison requires.
+    pub fn require(&self, current: &str) -> ApiResult<()> {
+        match &self.0 {
+            None => Err(ApiError::PreconditionRequired),
+            Some(_) => self.check_if_present(current),
+        }
+    }
+
+    /// Checks the header only when the client sent one.
+    pub fn check_if_present(&self, current: &str) -> ApiResult<()> {
+        match &self.0 {
+            Some(tags) if !tags.iter().any(|t| t == "*" || t == current) => {
+                Err(ApiError::PreconditionFailed)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self(tags(req.headers(), header::IF_MATCH))))
+    }
+}
+
+/// `If-None-Match` names the current ETag (weak comparison) or `*`.
+pub fn is_not_modified(req: &HttpRequest, current: &str) -> bool {
+    tags(req.headers(), header::IF_NONE_MATCH).is_some_and(|tags| {
+        tags.iter()
+            .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == current)
+    })
+}
+
+/// 200 with the body and its ETag, or 304 when the client's copy is current.
+pub fn respond<T: Serialize>(req: &HttpRequest, version: i64, body: &T) -> HttpResponse {
+    let tag = etag(version);
+    if is_not_modified(req, &tag) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .json(body)
+}
+
+/// 201 with the new resource, its location and its ETag.
+pub fn created<T: Serialize>(location: String, version: i64, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
+/// 200 after a write, with the new ETag.
+pub fn updated<T: Serialize>(version: i64, body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}

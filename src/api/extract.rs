@@ -1,0 +1,178 @@
+//! Request extraction that fails with problem+json naming the field: JSON bodies, query strings
+//! and path ids.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::error::{PayloadError, QueryPayloadError};
+use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+
+/// A JSON body: `application/json` (or any `+json` type) only, within the configured size,
+/// unknown fields refused by the target type, and every error naming the field it concerns.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = matches!(
+            req.mime_type(),
+            Ok(Some(mime)) if mime.type_() == "application"
+                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+        );
+        let body = web::Bytes::from_request(req, payload);
+        let limit = req
+            .app_data::<BodyLimit>()
+            .map_or(crate::config::DEFAULT_BODY_LIMIT, |l| l.0);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType {
+                    expected: "application/json",
+                });
+            }
+            let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
+                _ => ApiError::bad_request(format!("The request body could not be read: {e}")),
+            })?;
+            parse_json(&bytes).map(ApiJson)
+        })
+    }
+}
+
+/// The configured body limit, for the 413 message; the limit itself is enforced by
+/// `web::PayloadConfig`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let message = without_position(&inner.to_string());
+        if !inner.is_data() {
+            return ApiError::bad_request(format!("The body is not valid JSON: {message}"));
+        }
+        let (field, code) = field_of(&path, &message);
+        ApiError::Validation(vec![FieldError::new(field, code, message)])
+    })?;
+    deserializer.end().map_err(|e| {
+        ApiError::bad_request(format!(
+            "The body is not valid JSON: {}",
+            without_position(&e.to_string())
+        ))
+    })?;
+    Ok(value)
+}
+
+fn without_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Maps a serde message at `path` to the field it is about and an error code. For unknown and
+/// missing fields serde points at the enclosing object and names the field in backquotes.
+fn field_of(path: &str, message: &str) -> (String, &'static str) {
+    let parent = if path == "." { "" } else { path };
+    let named = message.split('`').nth(1);
+    let join = |name: &str| {
+        if parent.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{parent}.{name}")
+        }
+    };
+    match named {
+        Some(name) if message.starts_with("unknown field") => (join(name), "unknown_field"),
+        Some(name) if message.starts_with("missing field") => (join(name), "required"),
+        _ if message.starts_with("unknown variant") => (parent.to_owned(), "unknown_value"),
+        _ => (parent.to_owned(), "type"),
+    }
+}
+
+/// Query strings: an unknown or repeated parameter is a 400 naming it.
+pub fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let message = without_position(&error.to_string());
+    let message = message
+        .strip_prefix("Query deserialize error: ")
+        .unwrap_or(&message)
+        .to_owned();
+    let field = message.split('`').nth(1).unwrap_or("query").to_owned();
+    let code = if message.starts_with("unknown field") {
+        "unknown_parameter"
+    } else {
+        "format"
+    };
+    ApiError::bad_field(field, code, message).into()
+}
+
+/// Path segments that do not parse (`/organizations/abc`) name no resource: 404.
+pub fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound(format!("No resource at {}: {error}", req.path())).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        name: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        count: u32,
+        inner: Inner,
+        list: Vec<u32>,
+    }
+
+    fn fields(body: &str) -> (u16, Vec<(String, String)>) {
+        use actix_web::ResponseError;
+        let error = parse_json::<Outer>(body.as_bytes()).unwrap_err();
+        let status = error.status_code().as_u16();
+        let fields = match error {
+            ApiError::Validation(errors) => errors.into_iter().map(|e| (e.field, e.code)).collect(),
+            _ => vec![],
+        };
+        (status, fields)
+    }
+
+    #[test]
+    fn names_the_field_of_each_json_error() {
+        let f = |a: &str, b: &str| vec![(a.to_owned(), b.to_owned())];
+        assert_eq!(fields(r#"{"count": 1"#), (400, vec![]));
+        assert_eq!(fields(r#"{"count": 1} x"#), (400, vec![]));
+        assert_eq!(
+            fields(r#"{"count": 1, "inner": {"name": "a", "extra": 1}, "list": []}"#),
+            (422, f("inner.extra", "unknown_field"))
+        );
+        assert_eq!(
+            fields(r#"{"count": 1, "inner": {}, "list": []}"#),
+            (422, f("inner.name", "required"))
+        );
+        assert_eq!(
+            fields(r#"{"count": 1, "inner": {"name": "a"}, "list": [1, "x"]}"#),
+            (422, f("list[1]", "type"))
+        );
+        assert_eq!(
+            fields(r#"{"count": -1, "inner": {"name": "a"}, "list": []}"#),
+            (422, f("count", "type"))
+        );
+        assert_eq!(
+            fields(r#"{"inner": {"name": "a"}, "list": []}"#),
+            (422, f("count", "required"))
+        );
+    }
+}

@@ -1,0 +1,295 @@
+//! Queries on `organizations`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::organizations;
+use super::{now, regions, DbConnection};
+use crate::domain::organization::{Head, OrganizationDraft, Ownership, ServiceForm};
+use crate::domain::text;
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationRow {
+    pub id: i64,
+    pub region_id: i64,
+    pub full_name: String,
+    pub short_name: String,
+    pub inn: String,
+    pub ogrn: String,
+    pub kpp: Option<String>,
+    pub ownership: String,
+    pub founder: Option<String>,
+    pub serves_stationary: bool,
+    pub serves_semi_stationary: bool,
+    pub serves_home_based: bool,
+    pub address: String,
+    pub website: Option<String>,
+    pub bus_gov_id: Option<String>,
+    pub head_full_name: Option<String>,
+    pub head_position: Option<String>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl OrganizationRow {
+    pub fn service_forms(&self) -> Vec<ServiceForm> {
+        [
+            (ServiceForm::Stationary, self.serves_stationary),
+            (ServiceForm::SemiStationary, self.serves_semi_stationary),
+            (ServiceForm::HomeBased, self.serves_home_based),
+        ]
+        .into_iter()
+        .filter_map(|(form, serves)| serves.then_some(form))
+        .collect()
+    }
+
+    pub fn ownership(&self) -> ApiResult<Ownership> {
+        Ownership::parse(&self.ownership).ok_or_else(|| {
+            ApiError::internal(format!(
+                "organization {} has unknown ownership {:?}",
+                self.id, self.ownership
+            ))
+        })
+    }
+
+    pub fn head(&self) -> Option<Head> {
+        match (&self.head_full_name, &self.head_position) {
+            (Some(full_name), Some(position)) => Some(Head {
+                full_name: full_name.clone(),
+                position: position.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The stored record as a draft, to apply a patch to.
+    pub fn draft(&self) -> ApiResult<OrganizationDraft> {
+        Ok(OrganizationDraft {
+            region_id: self.region_id,
+            full_name: self.full_name.clone(),
+            short_name: self.short_name.clone(),
+            inn: self.inn.clone(),
+            ogrn: self.ogrn.clone(),
+            kpp: self.kpp.clone(),
+            ownership: self.ownership()?,
+            founder: self.founder.clone(),
+            service_forms: self.service_forms(),
+            address: self.address.clone(),
+            website: self.website.clone(),
+            bus_gov_id: self.bus_gov_id.clone(),
+            head: self.head(),
+            active: self.active,
+        })
+    }
+}
+
+/// Column values of a validated draft.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = organizations, treat_none_as_null = true)]
+struct OrganizationValues<'a> {
+    region_id: i64,
+    full_name: &'a str,
+    short_name: &'a str,
+    name_search: String,
+    inn: &'a str,
+    ogrn: &'a str,
+    kpp: Option<&'a str>,
+    ownership: &'static str,
+    founder: Option<&'a str>,
+    serves_stationary: bool,
+    serves_semi_stationary: bool,
+    serves_home_based: bool,
+    address: &'a str,
+    website: Option<&'a str>,
+    bus_gov_id: Option<&'a str>,
+    head_full_name: Option<&'a str>,
+    head_position: Option<&'a str>,
+    active: bool,
+}
+
+impl<'a> OrganizationValues<'a> {
+    fn of(d: &'a OrganizationDraft) -> Self {
+        Self {
+            region_id: d.region_id,
+            full_name: &d.full_name,
+            short_name: &d.short_name,
+            name_search: d.search_key(),
+            inn: &d.inn,
+            ogrn: &d.ogrn,
+            kpp: d.kpp.as_deref(),
+            ownership: d.ownership.as_str(),
+            founder: d.founder.as_deref(),
+            serves_stationary: d.serves(ServiceForm::Stationary),
+            serves_semi_stationary: d.serves(ServiceForm::SemiStationary),
+            serves_home_based: d.serves(ServiceForm::HomeBased),
+            address: &d.address,
+            website: d.website.as_deref(),
+            bus_gov_id: d.bus_gov_id.as_deref(),
+            head_full_name: d.head.as_ref().map(|h| h.full_name.as_str()),
+            head_position: d.head.as_ref().map(|h| h.position.as_str()),
+            active: d.active,
+        }
+    }
+}
+
+/// What a list request asks for; every field narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationFilter {
+    pub region_id: Option<i64>,
+    pub service_form: Option<ServiceForm>,
+    pub active: Option<bool>,
+    /// Already folded with [`text::fold`].
+    pub q: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<OrganizationRow> {
+    organizations::table
+        .find(id)
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound(format!("Organization {id} does not exist")))
+}
+
+/// Organizations matching `filter` after `after_id` in id order, `limit + 1` at most so that
+/// the caller knows whether another page follows.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &OrganizationFilter,
+    after_id: i64,
+    limit: i64,
+) -> ApiResult<Vec<OrganizationRow>> {
+    let mut query = organizations::table
+        .filter(organizations::id.gt(after_id))
+        .select(OrganizationRow::as_select())
+        .into_boxed();
+    if let Some(region_id) = filter.region_id {
+        query = query.filter(organizations::region_id.eq(region_id));
+    }
+    if let Some(form) = filter.service_form {
+        query = match form {
+            ServiceForm::Stationary => query.filter(organizations::serves_stationary.eq(true)),
+            ServiceForm::SemiStationary => {
+                query.filter(organizations::serves_semi_stationary.eq(true))
+            }
+            ServiceForm::HomeBased => query.filter(organizations::serves_home_based.eq(true)),
+        };
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(organizations::active.eq(active));
+    }
+    if let Some(q) = &filter.q {
+        query = query.filter(
+            organizations::name_search
+                .like(format!("%{}%", escape_like(q)))
+                .escape('\\'),
+        );
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(organizations::updated_at.ge(since));
+    }
+    Ok(query.order(organizations::id).limit(limit + 1).load(conn)?)
+}
+
+pub fn insert(conn: &mut DbConnection, draft: &OrganizationDraft) -> ApiResult<OrganizationRow> {
+    check_references(conn, draft, None)?;
+    let at = now();
+    let id = diesel::insert_into(organizations::table)
+        .values((
+            OrganizationValues::of(draft),
+            organizations::version.eq(1),
+            organizations::created_at.eq(at),
+            organizations::updated_at.eq(at),
+        ))
+        .returning(organizations::id)
+        .get_result::<i64>(conn)?;
+    find(conn, id)
+}
+
+/// Stores `draft` over the row if it is still at `version`; 412 when another write got there first.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    draft: &OrganizationDraft,
+) -> ApiResult<OrganizationRow> {
+    check_references(conn, draft, Some(id))?;
+    let changed = diesel::update(organizations::table)
+        .filter(
+            organizations::id
+                .eq(id)
+                .and(organizations::version.eq(version)),
+        )
+        .set((
+            OrganizationValues::of(draft),
+            organizations::version.eq(version + 1),
+            organizations::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    find(conn, id)
+}
+
+/// The region must exist (422) and an active organization's INN must not be another active
+/// organization's (409). The unique index backs the second rule against races.
+fn check_references(
+    conn: &mut DbConnection,
+    draft: &OrganizationDraft,
+    own_id: Option<i64>,
+) -> ApiResult<()> {
+    if !regions::exists(conn, draft.region_id)? {
+        return Err(ApiError::validation(
+            "region_id",
+            "not_found",
+            format!("region {} does not exist", draft.region_id),
+        ));
+    }
+    if draft.active {
+        let holder = organizations::table
+            .filter(organizations::inn.eq(&draft.inn))
+            .filter(organizations::active.eq(true))
+            .select((organizations::id, organizations::short_name))
+            .first::<(i64, String)>(conn)
+            .optional()?;
+        if let Some((other_id, other_name)) = holder.filter(|(other, _)| Some(*other) != own_id) {
+            return Err(ApiError::Conflict(format!(
+                "INN {} already belongs to active organization {other_id} ({other_name})",
+                draft.inn
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn escape_like(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Folds a search string the way names are folded when stored.
+pub fn search_term(q: &str) -> String {
+    text::fold(q.trim())
+}
+
+pub fn inn_is_active(conn: &mut DbConnection, inn: &str) -> ApiResult<bool> {
+    Ok(organizations::table
+        .filter(organizations::inn.eq(inn))
+        .filter(organizations::active.eq(true))
+        .select(organizations::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
+}

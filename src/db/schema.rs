@@ -1,0 +1,42 @@
+//! One diesel schema for both backends, with portable column types only.
+
+diesel::table! {
+    regions (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        region_id -> BigInt,
+        full_name -> Text,
+        short_name -> Text,
+        name_search -> Text,
+        inn -> Text,
+        ogrn -> Text,
+        kpp -> Nullable<Text>,
+        ownership -> Text,
+        founder -> Nullable<Text>,
+        serves_stationary -> Bool,
+        serves_semi_stationary -> Bool,
+        serves_home_based -> Bool,
+        address -> Text,
+        website -> Nullable<Text>,
+        bus_gov_id -> Nullable<Text>,
+        head_full_name -> Nullable<Text>,
+        head_position -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(organizations -> regions (region_id));
+diesel::allow_tables_to_appear_in_same_query!(regions, organizations);

@@ -1,0 +1,177 @@
+//! Demo data: the regions and institutions of the seed documents, and on request any number of
+//! generated organizations for load tests. Everything goes through the same validation and
+//! queries as the API, and loading twice adds nothing.
+
+mod data;
+
+use crate::db::{organizations, regions, DbConnection};
+use crate::domain::identifiers::{Inn, Ogrn};
+use crate::domain::organization::{Head, OrganizationDraft, Ownership, ServiceForm};
+use crate::error::{ApiError, ApiResult};
+
+pub use data::{DemoOrganization, DemoRegion, ORGANIZATIONS, REGIONS};
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Loaded {
+    pub regions: usize,
+    pub organizations: usize,
+}
+
+/// Loads the seed regions and institutions, then `generated` more organizations spread over
+/// those regions. Rows already present (same region code, same active INN) are left alone.
+pub fn load(conn: &mut DbConnection, generated: usize) -> ApiResult<Loaded> {
+    use diesel::Connection;
+    conn.transaction(|conn| {
+        let mut loaded = Loaded::default();
+        let mut region_ids = Vec::new();
+        for region in REGIONS {
+            let id = match regions::find_by_code(conn, region.code)? {
+                Some(row) => row.id,
+                None => {
+                    loaded.regions += 1;
+                    regions::insert(conn, region.code, region.name)?.id
+                }
+            };
+            region_ids.push((region.code, id));
+        }
+        let region_id = |code: &str| {
+            region_ids
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map(|(_, id)| *id)
+                .ok_or_else(|| ApiError::internal(format!("demo region {code} is missing")))
+        };
+        let seeded = ORGANIZATIONS
+            .iter()
+            .map(|o| seed_draft(o, region_id(o.region_code)?));
+        let generated = (0..generated).map(|k| {
+            let region = &REGIONS[k % REGIONS.len()];
+            Ok(generated_draft(k, region, region_id(region.code)?))
+        });
+        for draft in seeded.chain(generated) {
+            let draft = draft?.validate().map_err(ApiError::Validation)?;
+            if !organizations::inn_is_active(conn, &draft.inn)? {
+                organizations::insert(conn, &draft)?;
+                loaded.organizations += 1;
+            }
+        }
+        Ok(loaded)
+    })
+}
+
+fn seed_draft(o: &DemoOrganization, region_id: i64) -> ApiResult<OrganizationDraft> {
+    let service_forms = o
+        .service_forms
+        .iter()
+        .map(|f| {
+            ServiceForm::parse(f)
+                .ok_or_else(|| ApiError::internal(format!("unknown demo service form {f}")))
+        })
+        .collect::<ApiResult<_>>()?;
+    Ok(OrganizationDraft {
+        region_id,
+        full_name: o.full_name.into(),
+        short_name: o.short_name.into(),
+        inn: o.inn.into(),
+        ogrn: o.ogrn.into(),
+        kpp: Some(o.kpp.into()),
+        ownership: Ownership::parse(o.ownership)
+            .ok_or_else(|| ApiError::internal(format!("unknown demo ownership {}", o.ownership)))?,
+        founder: Some(o.founder.into()),
+        service_forms,
+        address: o.address.into(),
+        website: o.website.map(Into::into),
+        bus_gov_id: None,
+        head: o.head_full_name.zip(o.head_position).map(|(n, p)| Head {
+            full_name: n.into(),
+            position: p.into(),
+        }),
+        active: true,
+    })
+}
+
+/// The k-th generated organization: a complex centre of social services in `region`, with
+/// numbers from tax office 99 so that they never meet the seed institutions' numbers.
+fn generated_draft(k: usize, region: &DemoRegion, region_id: i64) -> OrganizationDraft {
+    let number = k / REGIONS.len() + 1;
+    let code: u64 = region.code.parse().unwrap_or(0);
+    let serial = (number % 100_000) as u64;
+    let forms = [
+        vec![ServiceForm::SemiStationary, ServiceForm::HomeBased],
+        vec![ServiceForm::Stationary],
+        vec![ServiceForm::HomeBased],
+        vec![ServiceForm::Stationary, ServiceForm::SemiStationary],
+    ];
+    OrganizationDraft {
+        region_id,
+        full_name: format!(
+            "Государственное бюджетное учреждение социального обслуживания «Комплексный центр социального обслуживания населения № {number}» ({})",
+            region.name
+        ),
+        short_name: format!("ГБУСО «КЦСОН № {number}»"),
+        inn: Inn::legal_entity_from_stem(code * 10_000_000 + 99 * 100_000 + serial)
+            .as_str()
+            .into(),
+        ogrn: Ogrn::legal_entity_from_stem(
+            102_000_000_000 + code * 10_000_000 + 99 * 100_000 + serial,
+        )
+        .as_str()
+        .into(),
+        kpp: Some(format!("{code:02}99{:02}001", 1)),
+        ownership: Ownership::State,
+        founder: Some(format!("Уполномоченный орган в сфере социальной защиты ({})", region.name)),
+        service_forms: forms[k % forms.len()].clone(),
+        address: format!("{}, ул. Центральная, д. {number}", region.name),
+        website: None,
+        bus_gov_id: None,
+        head: None,
+        active: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_seed_institution_passes_the_api_rules() {
+        for (i, o) in ORGANIZATIONS.iter().enumerate() {
+            assert!(
+                REGIONS.iter().any(|r| r.code == o.region_code),
+                "{}",
+                o.short_name
+            );
+            let draft = seed_draft(o, 1).unwrap();
+            let valid = draft
+                .clone()
+                .validate()
+                .unwrap_or_else(|e| panic!("{}: {e:?}", o.short_name));
+            assert_eq!(
+                valid, draft,
+                "{} is stored exactly as written",
+                o.short_name
+            );
+            for other in &ORGANIZATIONS[..i] {
+                assert_ne!(other.inn, o.inn);
+                assert_ne!(other.ogrn, o.ogrn);
+            }
+        }
+    }
+
+    #[test]
+    fn generated_organizations_are_valid_and_distinct() {
+        let drafts: Vec<_> = (0..2000)
+            .map(|k| generated_draft(k, &REGIONS[k % REGIONS.len()], 1))
+            .collect();
+        for d in &drafts {
+            d.clone()
+                .validate()
+                .unwrap_or_else(|e| panic!("{}: {e:?}", d.inn));
+            assert!(ORGANIZATIONS.iter().all(|o| o.inn != d.inn));
+        }
+        let mut inns: Vec<_> = drafts.iter().map(|d| d.inn.clone()).collect();
+        inns.sort();
+        inns.dedup();
+        assert_eq!(inns.len(), drafts.len());
+    }
+}

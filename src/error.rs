@@ -1,0 +1,244 @@
+//! The one place where failures become HTTP: every error leaves the service as
+//! `application/problem+json` (RFC 9457), and only this module picks status codes for errors.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One rejected input: which field, a stable machine code, and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"field": "inn", "code": "check_digit", "message": "INN check digit is wrong"}))]
+pub struct FieldError {
+    /// JSON path of the offending field (`head.full_name`, `service_forms[1]`) or query parameter.
+    pub field: String,
+    /// Stable machine-readable code: `required`, `too_long`, `format`, `check_digit`, `unknown_field`, ...
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// RFC 9457 problem details, as every error body of this API.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation",
+    "title": "Validation failed",
+    "status": 422,
+    "detail": "1 field is invalid",
+    "instance": "/api/v1/organizations",
+    "errors": [{"field": "inn", "code": "check_digit", "message": "INN check digit is wrong"}]
+}))]
+pub struct Problem {
+    /// URI reference identifying the problem type (stable; one per kind of error).
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The request path that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// Present on validation problems: every rejected field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request could not be read: malformed JSON, a bad query string, an invalid cursor.
+    #[error("bad request: {detail}")]
+    BadRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// Well-formed input that breaks a rule; names every field.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<String> },
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("precondition required")]
+    PreconditionRequired,
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported media type")]
+    UnsupportedMediaType { expected: &'static str },
+    #[error("not acceptable")]
+    NotAcceptable,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// Anything unexpected. The cause is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn validation(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn bad_field(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        let error = FieldError::new(field, code, message);
+        Self::BadRequest {
+            detail: error.message.clone(),
+            errors: vec![error],
+        }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::BadRequest { .. } => ("bad-request", "Bad request"),
+            Self::Validation(_) => ("validation", "Validation failed"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            Self::Conflict(_) => ("conflict", "Conflict"),
+            Self::PreconditionFailed => ("precondition-failed", "Precondition failed"),
+            Self::PreconditionRequired => ("precondition-required", "Precondition required"),
+            Self::PayloadTooLarge { .. } => ("payload-too-large", "Payload too large"),
+            Self::UnsupportedMediaType { .. } => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
+            Self::NotAcceptable => ("not-acceptable", "Not acceptable"),
+            Self::Unavailable(_) => ("unavailable", "Service unavailable"),
+            Self::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::BadRequest { detail, .. } => detail.clone(),
+            Self::Validation(errors) => match errors.len() {
+                1 => format!("Field `{}`: {}", errors[0].field, errors[0].message),
+                n => format!("{n} fields are invalid"),
+            },
+            Self::NotFound(detail) | Self::Conflict(detail) | Self::Unavailable(detail) => {
+                detail.clone()
+            }
+            Self::MethodNotAllowed { allow } => {
+                format!("This resource supports: {}", allow.join(", "))
+            }
+            Self::PreconditionFailed => {
+                "If-Match does not match the current ETag: the resource changed since it was read; read it again and retry".into()
+            }
+            Self::PreconditionRequired => {
+                "This request changes an existing resource and needs an If-Match header with the ETag from a previous GET".into()
+            }
+            Self::PayloadTooLarge { limit } => format!("The request body exceeds the limit of {limit} bytes"),
+            Self::UnsupportedMediaType { expected } => format!("The request body must be sent as {expected}"),
+            Self::NotAcceptable => "The requested representation is not available".into(),
+            Self::Internal(_) => "An unexpected error occurred; it has been logged".into(),
+        }
+    }
+
+    pub fn to_problem(&self, instance: Option<String>) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        let errors = match self {
+            Self::Validation(errors) | Self::BadRequest { errors, .. } => errors.clone(),
+            _ => Vec::new(),
+        };
+        Problem {
+            type_: format!("/problems/{slug}"),
+            title: title.into(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            instance,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(cause) = self {
+            tracing::error!(%cause, "internal error");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        match self {
+            Self::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        response.body(serde_json::to_string(&self.to_problem(None)).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::NotFound => Self::NotFound("The resource does not exist".into()),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                tracing::info!(message = info.message(), "unique violation");
+                Self::Conflict("The request conflicts with an existing resource".into())
+            }
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
+                tracing::info!(message = info.message(), "foreign key violation");
+                Self::Conflict(
+                    "The request refers to a resource that does not exist or is still referenced"
+                        .into(),
+                )
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => Self::Unavailable(
+                format!("The database connection was lost: {}", info.message()),
+            ),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(error: r2d2::Error) -> Self {
+        Self::Unavailable(format!("The database is not reachable: {error}"))
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,11 @@
+//! nok-api: the independent quality assessment (НОК) of social service organizations, as a
+//! REST/JSON service. See DESIGN.md for the cycle it carries and README.md for its use.
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod startup;

@@ -1,0 +1,144 @@
+//! Builds the actix application: the one place where routes are mounted.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{ResourceDef, Server};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, extract};
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::openapi::ApiDoc;
+
+/// Every route of the service, for the server and for the OpenAPI document alike.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.configure(api::health::configure)
+        .service(scope("/api/v1").configure(api::configure));
+}
+
+/// The OpenAPI document, collected from the mounted handlers.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts()
+        .1
+}
+
+/// Paths of the document with their methods, to answer 405 (with `Allow`) rather than 404
+/// when a known path is asked with a method it does not have.
+pub struct RouteTable(Vec<(ResourceDef, Vec<String>)>);
+
+impl RouteTable {
+    pub fn of(document: &utoipa::openapi::OpenApi) -> Self {
+        let routes = document
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let mut methods: Vec<String> = [
+                    (item.get.is_some(), "GET"),
+                    (item.post.is_some(), "POST"),
+                    (item.put.is_some(), "PUT"),
+                    (item.patch.is_some(), "PATCH"),
+                    (item.delete.is_some(), "DELETE"),
+                ]
+                .into_iter()
+                .filter_map(|(present, m)| present.then(|| m.to_owned()))
+                .collect();
+                methods.sort();
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        Self(routes)
+    }
+
+    fn methods_of(&self, path: &str) -> Option<&[String]> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+async fn fallback(
+    req: HttpRequest,
+    table: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
+    Err(match table.methods_of(req.path()) {
+        Some(methods) => ApiError::MethodNotAllowed {
+            allow: methods.to_vec(),
+        },
+        None => ApiError::NotFound(format!("No resource at {}", req.path())),
+    })
+}
+
+async fn swagger_ui_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header(("Location", "/swagger-ui/"))
+        .finish()
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free one) and prepares the server over `db`.
+    pub fn build(config: &Config, db: Db) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(config.bind)?;
+        Self::with_listener(config, db, listener)
+    }
+
+    pub fn with_listener(config: &Config, db: Db, listener: TcpListener) -> std::io::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let document = openapi_document();
+        let table = web::Data::new(RouteTable::of(&document));
+        let document = Arc::new(document);
+        let db = web::Data::new(db);
+        let body_limit = config.body_limit;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(db.clone())
+                .app_data(table.clone())
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(extract::BodyLimit(body_limit))
+                .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+                .app_data(web::PathConfig::default().error_handler(extract::path_error))
+                .configure(|cfg| routes(&mut ServiceConfig::new(cfg)))
+                .service(
+                    SwaggerUi::new("/swagger-ui/{_:.*}")
+                        .url("/api-docs/openapi.json", (*document).clone()),
+                )
+                .route("/swagger-ui", web::get().to(swagger_ui_redirect))
+                .default_service(web::to(fallback))
+        })
+        .shutdown_timeout(30)
+        .client_request_timeout(Duration::from_secs(30))
+        .listen(listener)?;
+        if config.workers > 0 {
+            server = server.workers(config.workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
