@@ -52,7 +52,8 @@ impl RouteTable {
                     (item.delete.is_some(), "DELETE"),
                 ]
                 .into_iter()
-                .filter_map(|(present, m)| present.then(|| m.to_owned()))
+                .filter(|(present, _)| *present)
+                .map(|(_, m)| m.to_owned())
                 .collect();
                 methods.sort();
                 (ResourceDef::new(path.as_str()), methods)

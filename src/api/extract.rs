@@ -54,7 +54,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = error.path().to_string();
         let inner = error.into_inner();
         let message = without_position(&inner.to_string());
-        if !inner.is_data() {
+        // serde can report a data error (a missing field) for a body that is cut short, so
+        // the syntax is checked on its own before blaming a field.
+        let well_formed = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
+        if !inner.is_data() || !well_formed {
             return ApiError::bad_request(format!("The body is not valid JSON: {message}"));
         }
         let (field, code) = field_of(&path, &message);
@@ -76,8 +79,8 @@ fn without_position(message: &str) -> String {
     }
 }
 
-/// Maps a serde message at `path` to the field it is about and an error code. For unknown and
-/// missing fields serde points at the enclosing object and names the field in backquotes.
+/// Maps a serde message at `path` to the field it is about and an error code. For a missing
+/// field serde points at the enclosing object and names the field in backquotes.
 fn field_of(path: &str, message: &str) -> (String, &'static str) {
     let parent = if path == "." { "" } else { path };
     let named = message.split('`').nth(1);
@@ -89,7 +92,8 @@ fn field_of(path: &str, message: &str) -> (String, &'static str) {
         }
     };
     match named {
-        Some(name) if message.starts_with("unknown field") => (join(name), "unknown_field"),
+        // serde_path_to_error already ends the path with an unknown field's name.
+        Some(_) if message.starts_with("unknown field") => (parent.to_owned(), "unknown_field"),
         Some(name) if message.starts_with("missing field") => (join(name), "required"),
         _ if message.starts_with("unknown variant") => (parent.to_owned(), "unknown_value"),
         _ => (parent.to_owned(), "type"),

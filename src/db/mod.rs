@@ -5,6 +5,7 @@ pub mod organizations;
 pub mod regions;
 pub mod schema;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -94,6 +95,10 @@ impl r2d2::ManageConnection for ConnectionManager {
 pub struct Db {
     pool: r2d2::Pool<ConnectionManager>,
     pub backend: Backend,
+    /// SQLite has one writer at a time, and a transaction that reads before it writes fails
+    /// with SQLITE_BUSY (not waiting) when another write lands in between; taking turns here
+    /// first makes writers queue instead. PostgreSQL needs no such lock.
+    sqlite_writer: Arc<Mutex<()>>,
 }
 
 impl Db {
@@ -112,10 +117,26 @@ impl Db {
             .test_on_check_out(false)
             .build(manager)
             .map_err(|e| format!("cannot build the connection pool: {e}"))?;
-        Ok(Self {
+        Ok(Self::of_pool(pool, url))
+    }
+
+    /// A pool that connects on first use and migrates nothing: the service answers (with 503)
+    /// while the database is down. Used where start-up must not wait for the database.
+    pub fn lazy(url: &str, pool_size: u32, timeout: Duration) -> Self {
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(0))
+            .connection_timeout(timeout)
+            .build_unchecked(ConnectionManager::new(url));
+        Self::of_pool(pool, url)
+    }
+
+    fn of_pool(pool: r2d2::Pool<ConnectionManager>, url: &str) -> Self {
+        Self {
             pool,
             backend: Backend::of(url),
-        })
+            sqlite_writer: Arc::new(Mutex::new(())),
+        }
     }
 
     /// Runs blocking database work on actix's blocking thread pool, never on an async worker.
@@ -139,7 +160,13 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(|conn| conn.transaction(work)).await
+        let writer = self.sqlite_writer.clone();
+        let serialize = self.backend == Backend::Sqlite;
+        self.run(move |conn| {
+            let _turn = serialize.then(|| writer.lock().unwrap_or_else(|e| e.into_inner()));
+            conn.transaction(work)
+        })
+        .await
     }
 
     /// Blocking access for the CLI (migrate, demo data), outside any HTTP request.

@@ -1,0 +1,51 @@
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn demo_data_loads_once_and_serves_the_seed_institutions() {
+    let app = spawn_app().await;
+    let db = app.db.clone();
+    let (first, second) = tokio::task::spawn_blocking(move || {
+        let mut conn = db.blocking().unwrap();
+        let first = nok_api::demo::load(&mut conn, 40).unwrap();
+        let second = nok_api::demo::load(&mut conn, 40).unwrap();
+        (first, second)
+    })
+    .await
+    .unwrap();
+    assert_eq!(first.regions, 5);
+    assert_eq!(first.organizations, nok_api::demo::ORGANIZATIONS.len() + 40);
+    assert_eq!(
+        second.regions + second.organizations,
+        0,
+        "loading twice adds nothing"
+    );
+
+    // ГАУСО СО «КЦСОН города Берёзовского» of seed 004, found by a lower-case search.
+    let found: Value = app
+        .get("/api/v1/organizations?q=%D0%BA%D1%86%D1%81%D0%BE%D0%BD%20%D0%B3%D0%BE%D1%80%D0%BE%D0%B4%D0%B0%20%D0%B1%D0%B5%D1%80%D1%91%D0%B7%D0%BE%D0%B2%D1%81%D0%BA%D0%BE%D0%B3%D0%BE")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = found["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{found}");
+    assert_eq!(
+        items[0]["short_name"],
+        "ГАУСО СО «КЦСОН города Берёзовского»"
+    );
+    assert_eq!(
+        items[0]["service_forms"],
+        serde_json::json!(["semi_stationary", "home_based"])
+    );
+
+    let regions: Value = app.get("/api/v1/regions").await.json().await.unwrap();
+    let names: Vec<_> = regions["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["77", "71", "86", "33", "66"]);
+}

@@ -1,0 +1,97 @@
+//! Every error leaves as problem+json, whatever part of the stack refuses the request.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, test_config};
+
+#[tokio::test]
+async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
+    let app = spawn_app().await;
+    assert_problem(app.get("/api/v1/nothing-here").await, 404, None).await;
+    assert_problem(app.get("/").await, 404, None).await;
+    let response = app
+        .request(Method::DELETE, "/api/v1/organizations/1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, PATCH");
+    assert_problem(response, 405, None).await;
+    let response = app
+        .request(Method::PUT, "/api/v1/regions")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, POST");
+    assert_problem(response, 405, None).await;
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_and_a_wrong_media_type_415() {
+    let app = spawn_app().await;
+    for body in [
+        "{\"code\": \"71\"",
+        "not json",
+        "",
+        "{\"code\": \"71\", \"name\": \"Тула\"} trailing",
+    ] {
+        let response = app
+            .request(Method::POST, "/api/v1/regions")
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 400, None).await;
+    }
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let mut request = app
+            .request(Method::POST, "/api/v1/regions")
+            .body(json!({"code": "71", "name": "Тула"}).to_string());
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        assert_problem(request.send().await.unwrap(), 415, None).await;
+    }
+    let merge_patch = app
+        .request(Method::POST, "/api/v1/regions")
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"code": "71", "name": "Тула"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        merge_patch.status(),
+        StatusCode::CREATED,
+        "+json types are JSON"
+    );
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413_and_write_nothing() {
+    let mut config = test_config();
+    config.body_limit = 2048;
+    let app = spawn_app_with(config).await;
+    let body = json!({"code": "71", "name": "я".repeat(2000)});
+    assert_problem(app.post_json("/api/v1/regions", &body).await, 413, None).await;
+
+    let default_app = spawn_app().await;
+    let huge = json!({"code": "71", "name": "x".repeat(1024 * 1024 + 1)});
+    assert_problem(
+        default_app.post_json("/api/v1/regions", &huge).await,
+        413,
+        None,
+    )
+    .await;
+    let list: serde_json::Value = default_app
+        .get("/api/v1/regions")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"], json!([]));
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the whole service over HTTP, on SQLite by default and on PostgreSQL when
+//! TEST_DATABASE_URL is set. One test binary, so it links once.
+
+mod demo;
+mod errors;
+mod helpers;
+mod openapi;
+mod organizations;
+mod regions;
+mod service;

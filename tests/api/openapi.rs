@@ -1,0 +1,64 @@
+//! The committed document is what the code generates; run with `UPDATE_OPENAPI=1` to rewrite it.
+
+use serde_json::Value;
+
+const COMMITTED: &str = "openapi/openapi.json";
+
+#[test]
+fn committed_openapi_document_is_current() {
+    let generated = nok_api::startup::openapi_document()
+        .to_pretty_json()
+        .unwrap()
+        + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED);
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{COMMITTED} is stale: run `UPDATE_OPENAPI=1 cargo test --test api openapi` (or \
+         `cargo run -- openapi > {COMMITTED}`) and commit the result"
+    );
+}
+
+#[test]
+fn every_operation_documents_its_errors() {
+    let document: Value = serde_json::to_value(nok_api::startup::openapi_document()).unwrap();
+    let mut operations = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = operation["responses"].as_object().unwrap();
+            let has_error = responses
+                .keys()
+                .any(|status| status.starts_with('4') || status.starts_with('5'));
+            // /health touches nothing that can fail.
+            assert!(
+                has_error || path == "/health",
+                "{method} {path} documents no error response"
+            );
+            assert!(operation["operationId"].is_string(), "{method} {path}");
+            assert!(operation["tags"].is_array(), "{method} {path} has no tag");
+            let writes = ["post", "patch", "put"].contains(&method.as_str());
+            let takes_body = operation.get("requestBody").is_some();
+            if writes && takes_body {
+                for status in ["413", "415", "422"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+            }
+            if method == "patch" {
+                for status in ["412", "428"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(operations >= 11, "only {operations} operations documented");
+}
