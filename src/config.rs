@@ -1,6 +1,7 @@
 //! Settings from the environment. Every variable is listed in README.md.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -15,6 +16,28 @@ pub struct Config {
     pub pool_timeout_secs: u64,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// HS256 secret of the tokens this service issues (at least 32 bytes).
+    pub jwt_secret: String,
+    /// True when no secret was configured and a random one is used (tokens die with the process).
+    pub jwt_secret_generated: bool,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub token_ttl_secs: u64,
+    /// Login attempts per client address, and per username, per minute.
+    pub login_limit_per_address: u32,
+    pub login_limit_per_username: u32,
+    /// Public keys (PEM or JWKS file) of the region's identity provider, if its tokens are accepted.
+    pub idp_keys: Option<PathBuf>,
+    pub idp_issuer: Option<String>,
+    pub idp_audience: Option<String>,
+    /// Claim holding the provider's role value, mapped to ours by `idp_role_map`.
+    pub idp_role_claim: String,
+    /// `value=role,…`
+    pub idp_role_map: String,
+    /// Claim holding the two-digit region code of regional roles.
+    pub idp_region_claim: String,
+    /// Claim holding the INN of the organization of organization users.
+    pub idp_organization_claim: String,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "nok.db";
@@ -30,8 +53,30 @@ impl Default for Config {
             pool_size: 16,
             pool_timeout_secs: 5,
             workers: 0,
+            jwt_secret: random_secret(),
+            jwt_secret_generated: true,
+            jwt_issuer: "nok-api".into(),
+            jwt_audience: "nok-api".into(),
+            token_ttl_secs: 3600,
+            login_limit_per_address: 30,
+            login_limit_per_username: 10,
+            idp_keys: None,
+            idp_issuer: None,
+            idp_audience: None,
+            idp_role_claim: "role".into(),
+            idp_role_map: String::new(),
+            idp_region_claim: "region_code".into(),
+            idp_organization_claim: "organization_inn".into(),
         }
     }
+}
+
+fn random_secret() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 impl Config {
@@ -46,7 +91,39 @@ impl Config {
             pool_size: parse_env("NOK_POOL_SIZE", defaults.pool_size)?,
             pool_timeout_secs: parse_env("NOK_POOL_TIMEOUT_SECS", defaults.pool_timeout_secs)?,
             workers: parse_env("NOK_WORKERS", defaults.workers)?,
+            jwt_secret_generated: std::env::var("NOK_JWT_SECRET").is_err(),
+            jwt_secret: std::env::var("NOK_JWT_SECRET").unwrap_or(defaults.jwt_secret),
+            jwt_issuer: parse_env("NOK_JWT_ISSUER", defaults.jwt_issuer)?,
+            jwt_audience: parse_env("NOK_JWT_AUDIENCE", defaults.jwt_audience)?,
+            token_ttl_secs: parse_env("NOK_TOKEN_TTL_SECS", defaults.token_ttl_secs)?,
+            login_limit_per_address: parse_env(
+                "NOK_LOGIN_LIMIT_PER_ADDRESS",
+                defaults.login_limit_per_address,
+            )?,
+            login_limit_per_username: parse_env(
+                "NOK_LOGIN_LIMIT_PER_USERNAME",
+                defaults.login_limit_per_username,
+            )?,
+            idp_keys: std::env::var("NOK_IDP_KEYS").ok().map(PathBuf::from),
+            idp_issuer: std::env::var("NOK_IDP_ISSUER").ok(),
+            idp_audience: std::env::var("NOK_IDP_AUDIENCE").ok(),
+            idp_role_claim: parse_env("NOK_IDP_ROLE_CLAIM", defaults.idp_role_claim)?,
+            idp_role_map: parse_env("NOK_IDP_ROLE_MAP", defaults.idp_role_map)?,
+            idp_region_claim: parse_env("NOK_IDP_REGION_CLAIM", defaults.idp_region_claim)?,
+            idp_organization_claim: parse_env(
+                "NOK_IDP_ORGANIZATION_CLAIM",
+                defaults.idp_organization_claim,
+            )?,
         })
+    }
+
+    /// Defaults with a fixed secret, for tests that issue tokens on both sides.
+    pub fn for_tests() -> Self {
+        Self {
+            jwt_secret: "test secret of at least thirty-two bytes".into(),
+            jwt_secret_generated: false,
+            ..Self::default()
+        }
     }
 }
 

@@ -65,6 +65,15 @@ pub enum ApiError {
     /// Well-formed input that breaks a rule; names every field.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// No valid credentials: missing, malformed, expired or revoked token, or a failed login.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// Authenticated, but the role or scope does not allow this.
+    #[error("forbidden: {detail}")]
+    Forbidden {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     #[error("not found: {0}")]
     NotFound(String),
     #[error("method not allowed")]
@@ -81,6 +90,8 @@ pub enum ApiError {
     UnsupportedMediaType { expected: &'static str },
     #[error("not acceptable")]
     NotAcceptable,
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     /// Anything unexpected. The cause is logged, never sent.
@@ -108,6 +119,13 @@ impl ApiError {
         }
     }
 
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::Forbidden {
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self::Internal(cause.to_string())
     }
@@ -116,6 +134,8 @@ impl ApiError {
         match self {
             Self::BadRequest { .. } => ("bad-request", "Bad request"),
             Self::Validation(_) => ("validation", "Validation failed"),
+            Self::Unauthorized(_) => ("unauthorized", "Unauthorized"),
+            Self::Forbidden { .. } => ("forbidden", "Forbidden"),
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
@@ -126,6 +146,7 @@ impl ApiError {
                 ("unsupported-media-type", "Unsupported media type")
             }
             Self::NotAcceptable => ("not-acceptable", "Not acceptable"),
+            Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "Service unavailable"),
             Self::Internal(_) => ("internal", "Internal server error"),
         }
@@ -138,8 +159,13 @@ impl ApiError {
                 1 => format!("Field `{}`: {}", errors[0].field, errors[0].message),
                 n => format!("{n} fields are invalid"),
             },
-            Self::NotFound(detail) | Self::Conflict(detail) | Self::Unavailable(detail) => {
-                detail.clone()
+            Self::NotFound(detail)
+            | Self::Conflict(detail)
+            | Self::Unavailable(detail)
+            | Self::Unauthorized(detail)
+            | Self::Forbidden { detail, .. } => detail.clone(),
+            Self::TooManyRequests { retry_after_secs } => {
+                format!("Too many attempts; retry in {retry_after_secs} s")
             }
             Self::MethodNotAllowed { allow } => {
                 format!("This resource supports: {}", allow.join(", "))
@@ -160,7 +186,9 @@ impl ApiError {
     pub fn to_problem(&self, instance: Option<String>) -> Problem {
         let (slug, title) = self.slug_and_title();
         let errors = match self {
-            Self::Validation(errors) | Self::BadRequest { errors, .. } => errors.clone(),
+            Self::Validation(errors)
+            | Self::BadRequest { errors, .. }
+            | Self::Forbidden { errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
         Problem {
@@ -179,6 +207,8 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -187,6 +217,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -204,6 +235,12 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Self::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             _ => {}
         }

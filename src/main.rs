@@ -39,6 +39,30 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         organizations: usize,
     },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from NOK_USER_PASSWORD, or else from the first line
+    /// of standard input — never from an argument, which other users could see.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, authority, operator, council, organization or auditor.
+        #[arg(long)]
+        role: String,
+        /// Two-digit region code, for authority, council and operator users.
+        #[arg(long)]
+        region: Option<String>,
+        /// Organization id, for organization users.
+        #[arg(long)]
+        organization: Option<i64>,
+    },
 }
 
 fn main() {
@@ -74,6 +98,90 @@ fn load_demo(db: &Db, generated: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// Demo accounts, one per role, with fresh random passwords (or NOK_DEMO_PASSWORD for all).
+fn demo_users(db: &Db) -> Result<(), String> {
+    let fixed = std::env::var("NOK_DEMO_PASSWORD").ok();
+    let mut conn = db.blocking().map_err(|e| e.to_string())?;
+    let users = nok_api::demo::users(&mut conn, |_| {
+        fixed
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..20].to_owned())
+    })
+    .map_err(|e| format!("{e:?}"))?;
+    println!("demo users (demo mode only; log in with POST /api/v1/auth/token):");
+    for user in users {
+        println!(
+            "  {:<14} {:<14} password: {}",
+            user.username,
+            user.role.as_str(),
+            user.password
+        );
+    }
+    Ok(())
+}
+
+fn add_user(db: &Db, command: UserCommand) -> Result<(), String> {
+    use nok_api::auth::{password, Role};
+    use nok_api::db::{audit::Actor, regions, users};
+    let UserCommand::Add {
+        username,
+        role,
+        region,
+        organization,
+    } = command;
+    let role = Role::parse(&role).ok_or_else(|| format!("unknown role {role:?}"))?;
+    let secret = match std::env::var("NOK_USER_PASSWORD") {
+        Ok(secret) => secret,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let mut conn = db.blocking().map_err(|e| e.to_string())?;
+    let region_id = match region {
+        Some(code) => Some(
+            regions::find_by_code(&mut conn, &code)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no region with code {code}"))?
+                .id,
+        ),
+        None => None,
+    };
+    let mut errors =
+        nok_api::domain::user::check_new_user(&username, role, region_id, organization);
+    errors.extend(password::check_strength(&secret, "password").err());
+    if let Some(error) = errors.first() {
+        return Err(format!("{}: {}", error.field, error.message));
+    }
+    let hash = password::hash(&secret).map_err(|e| e.to_string())?;
+    let actor = Actor {
+        user_id: None,
+        username: None,
+        role: None,
+        request_id: "cli".into(),
+    };
+    let new = users::NewUser {
+        username: &username,
+        password_hash: &hash,
+        role,
+        region_id,
+        organization_id: organization,
+    };
+    let row = {
+        use diesel::Connection;
+        conn.transaction(|conn| users::register(conn, &actor, &new))
+            .map_err(|e| e.to_string())?
+    };
+    println!(
+        "user {} ({}) created with id {}",
+        row.username, row.role, row.id
+    );
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     let mut config = Config::from_env()?;
     match cli.command {
@@ -90,6 +198,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Demo { organizations } => load_demo(&connect(&config)?, organizations),
+        Command::User { command } => add_user(&connect(&config)?, command),
         Command::Serve { demo, bind } => {
             if let Some(bind) = bind {
                 config.bind = bind;
@@ -97,6 +206,9 @@ fn run(cli: Cli) -> Result<(), String> {
             let db = connect(&config)?;
             if demo {
                 load_demo(&db, 0)?;
+                demo_users(&db)?;
+            } else if config.jwt_secret_generated {
+                eprintln!("nok-api: NOK_JWT_SECRET is not set; tokens are signed with a random secret and die with the process");
             }
             let app = Application::build(&config, db)
                 .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;

@@ -2,8 +2,12 @@
 //! collected from the mounted handlers by utoipa-actix-web (see `startup::routes`), so no list
 //! here can drift from the routes.
 
-use utoipa::{OpenApi, ToResponse};
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{Modify, OpenApi, ToResponse};
 
+use crate::auth::policy;
 use crate::error::{FieldError, Problem};
 
 #[derive(OpenApi)]
@@ -13,6 +17,8 @@ use crate::error::{FieldError, Problem};
         description = "Independent quality assessment (НОК) of social service organizations: \
 assessment cycles, collected data and computed scores, ratings approved by the public council, \
 improvement plans with their measures, and reports on their execution.\n\n\
+Authenticate with `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>` \
+(in Swagger UI: Authorize). Each operation lists the roles that may call it. \
 Every error is `application/problem+json` (RFC 9457). Lists are paginated with `limit` and an \
 opaque `cursor`; the next page's cursor is `next_cursor` in the body. Reads of one resource return \
 an `ETag`; writes to an existing resource require `If-Match` with it.",
@@ -21,16 +27,84 @@ an `ETag`; writes to an existing resource require `If-Match` with it.",
     tags(
         (name = "regions", description = "Subjects of the Russian Federation (субъекты РФ)"),
         (name = "organizations", description = "Organizations of social services (организации социального обслуживания)"),
+        (name = "auth", description = "Bearer tokens: log in, see who you are"),
+        (name = "users", description = "Accounts and their roles (administrators only)"),
+        (name = "audit", description = "The append-only log of every change"),
         (name = "service", description = "Liveness and readiness of the service"),
     ),
+    modifiers(&BearerScheme),
     components(
         schemas(Problem, FieldError),
-        responses(BadRequest, ValidationFailed, NotFound, Conflict, PreconditionFailed,
-                  PreconditionRequired, PayloadTooLarge, UnsupportedMediaType, Unavailable),
+        responses(BadRequest, ValidationFailed, Unauthorized, Forbidden, NotFound, Conflict,
+                  PreconditionFailed, PreconditionRequired, PayloadTooLarge, UnsupportedMediaType,
+                  TooManyRequests, Unavailable),
     ),
 )]
 pub struct ApiDoc;
 
+pub const BEARER: &str = "bearer";
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A token from POST /api/v1/auth/token"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Writes the policy into the document: each operation's roles in its description, its
+/// security requirement (optional where anonymous callers are allowed), and the 401 and 403
+/// answers of operations that need a role. Panics if a route has no rule, so none can slip by.
+pub fn apply_policy(openapi: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let operations: [(&str, &mut Option<Operation>); 5] = [
+            ("GET", &mut item.get),
+            ("POST", &mut item.post),
+            ("PUT", &mut item.put),
+            ("PATCH", &mut item.patch),
+            ("DELETE", &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
+            let rule = policy::find(method, path)
+                .unwrap_or_else(|| panic!("{method} {path} has no rule in auth::policy::RULES"));
+            let roles = format!("**Roles:** {}.", rule.describe());
+            operation.description = Some(match operation.description.take() {
+                Some(text) if !text.is_empty() => format!("{text}\n\n{roles}"),
+                _ => roles,
+            });
+            let bearer = SecurityRequirement::new(BEARER, Vec::<String>::new());
+            operation.security = Some(match rule.access {
+                policy::Access::Open => vec![SecurityRequirement::default()],
+                policy::Access::Anyone => vec![SecurityRequirement::default(), bearer],
+                _ => vec![bearer],
+            });
+            let responses = &mut operation.responses.responses;
+            if rule.access != policy::Access::Open {
+                responses.insert(
+                    "401".into(),
+                    RefOr::Ref(Ref::from_response_name("Unauthorized")),
+                );
+            }
+            if matches!(rule.access, policy::Access::Roles(_)) {
+                responses.insert(
+                    "403".into(),
+                    RefOr::Ref(Ref::from_response_name("Forbidden")),
+                );
+            }
+        }
+    }
+}
 /// The request could not be read: malformed JSON, an unknown or malformed query parameter, an invalid cursor.
 #[derive(ToResponse)]
 #[response(
@@ -113,3 +187,31 @@ pub struct UnsupportedMediaType(#[allow(dead_code)] Problem);
         "detail": "The database is not reachable: timed out waiting for connection"})
 )]
 pub struct Unavailable(#[allow(dead_code)] Problem);
+
+/// No valid bearer token: missing, malformed, expired, not yet valid, for another audience or
+/// issuer, signed with another key or algorithm, or its user is deactivated; or a failed login.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/unauthorized", "title": "Unauthorized", "status": 401,
+        "detail": "This operation needs a bearer token: POST /api/v1/auth/token"})
+)]
+pub struct Unauthorized(#[allow(dead_code)] Problem);
+
+/// The caller's role may not do this, or its scope (region, organization) does not reach the resource.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403,
+        "detail": "This belongs to another region"})
+)]
+pub struct Forbidden(#[allow(dead_code)] Problem);
+
+/// Too many attempts; retry after the number of seconds in `Retry-After`.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/too-many-requests", "title": "Too many requests", "status": 429,
+        "detail": "Too many attempts; retry in 42 s"})
+)]
+pub struct TooManyRequests(#[allow(dead_code)] Problem);

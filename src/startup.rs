@@ -11,11 +11,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::api::request_id;
 use crate::api::{self, extract};
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::token::TokenSettings;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::openapi::ApiDoc;
+use crate::openapi::{self, ApiDoc};
 
 /// Every route of the service, for the server and for the OpenAPI document alike.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -25,12 +28,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document, collected from the mounted handlers.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    App::new()
+    let mut document = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts()
-        .1
+        .1;
+    openapi::apply_policy(&mut document);
+    document
 }
 
 /// Paths of the document with their methods, to answer 405 (with `Allow`) rather than 404
@@ -102,6 +107,13 @@ impl Application {
 
     pub fn with_listener(config: &Config, db: Db, listener: TcpListener) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
+        let tokens =
+            web::Data::new(TokenSettings::from_config(config).map_err(std::io::Error::other)?);
+        let throttle = web::Data::new(LoginThrottle::per_minute(
+            config.login_limit_per_address,
+            config.login_limit_per_username,
+        ));
+        crate::auth::password::prepare();
         let document = openapi_document();
         let table = web::Data::new(RouteTable::of(&document));
         let document = Arc::new(document);
@@ -111,6 +123,8 @@ impl Application {
             App::new()
                 .app_data(db.clone())
                 .app_data(table.clone())
+                .app_data(tokens.clone())
+                .app_data(throttle.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::BodyLimit(body_limit))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
@@ -122,6 +136,7 @@ impl Application {
                 )
                 .route("/swagger-ui", web::get().to(swagger_ui_redirect))
                 .default_service(web::to(fallback))
+                .wrap(actix_web::middleware::from_fn(request_id::assign))
         })
         .shutdown_timeout(30)
         .client_request_timeout(Duration::from_secs(30))

@@ -20,7 +20,7 @@ pub struct Status {
 }
 
 /// The process is up. Touches nothing else, so it is also the baseline of the benchmarks.
-#[utoipa::path(tag = "service", responses((status = 200, description = "The process is up", body = Status)))]
+#[utoipa::path(operation_id = "health", tag = "service", responses((status = 200, description = "The process is up", body = Status)))]
 #[get("/health")]
 async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Status { status: "ok" })
@@ -28,6 +28,7 @@ async fn health() -> HttpResponse {
 
 /// The database answers a query within the pool timeout.
 #[utoipa::path(
+    operation_id = "ready",
     tag = "service",
     responses(
         (status = 200, description = "The database is reachable", body = Status),

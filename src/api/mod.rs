@@ -1,10 +1,14 @@
 //! HTTP handlers, one module per resource: extract, check, call `db`/`domain`, respond.
 
+pub mod audit;
+pub mod auth;
 pub mod conditional;
 pub mod extract;
 pub mod health;
 pub mod organizations;
 pub mod regions;
+pub mod request_id;
+pub mod users;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Deserializer};
@@ -14,13 +18,23 @@ use crate::error::{ApiError, ApiResult, FieldError};
 
 /// Mounts every `/api/v1` resource.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.configure(regions::configure)
-        .configure(organizations::configure);
+    cfg.configure(auth::configure)
+        .configure(regions::configure)
+        .configure(organizations::configure)
+        .configure(users::configure)
+        .configure(audit::configure);
 }
 
 /// Stored moments are UTC; the API shows them with their offset.
 pub fn timestamp(at: NaiveDateTime) -> DateTime<Utc> {
     at.and_utc()
+}
+
+/// An RFC 3339 moment of a query parameter, as stored (UTC).
+pub fn parse_moment(value: String) -> Option<NaiveDateTime> {
+    DateTime::parse_from_rfc3339(&value)
+        .ok()
+        .map(|t| t.with_timezone(&Utc).naive_utc())
 }
 
 /// For merge patches: tells an absent field (`None`) from an explicit `null` (`Some(None)`).

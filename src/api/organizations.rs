@@ -7,7 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::conditional::{self, etag, IfMatch};
 use super::extract::ApiJson;
-use super::{nullable, parse_filter, patch_required, timestamp, ListFilterErrors};
+use super::request_id::RequestId;
+use super::{nullable, parse_filter, parse_moment, patch_required, timestamp, ListFilterErrors};
+use crate::auth::policy::{self, Target};
+use crate::auth::Caller;
+use crate::db::audit::{self, Actor, Change};
 use crate::db::organizations::{self as store, OrganizationFilter, OrganizationRow};
 use crate::db::Db;
 use crate::domain::organization::{Head, OrganizationDraft, Ownership, ServiceForm};
@@ -297,6 +301,7 @@ pub struct OrganizationPage {
 }
 
 #[utoipa::path(
+    operation_id = "list_organizations",
     tag = "organizations",
     params(OrganizationListQuery),
     responses(
@@ -323,11 +328,12 @@ async fn list(
         q: parse_filter(&mut errors, "q", query.q, |v| {
             (v.chars().count() <= 200).then(|| store::search_term(&v))
         }),
-        updated_since: parse_filter(&mut errors, "updated_since", query.updated_since, |v| {
-            DateTime::parse_from_rfc3339(&v)
-                .ok()
-                .map(|t| t.with_timezone(&Utc).naive_utc())
-        }),
+        updated_since: parse_filter(
+            &mut errors,
+            "updated_since",
+            query.updated_since,
+            parse_moment,
+        ),
     };
     errors.into_result()?;
     let rows = db
@@ -342,6 +348,7 @@ async fn list(
 }
 
 #[utoipa::path(
+    operation_id = "create_organization",
     tag = "organizations",
     request_body = NewOrganization,
     responses(
@@ -355,21 +362,44 @@ async fn list(
     ),
 )]
 #[post("/organizations")]
-async fn create(db: web::Data<Db>, body: ApiJson<NewOrganization>) -> ApiResult<HttpResponse> {
+async fn create(
+    caller: Caller,
+    request_id: RequestId,
+    db: web::Data<Db>,
+    body: ApiJson<NewOrganization>,
+) -> ApiResult<HttpResponse> {
+    let target = Target::region(body.0.region_id);
+    let actor = Actor::of(
+        policy::authorize(&caller, &policy::ORGANIZATION_CREATE, &target)?,
+        &request_id.0,
+    );
     let draft = OrganizationDraft::from(body.0)
         .validate()
         .map_err(ApiError::Validation)?;
-    let row = db
-        .transaction(move |conn| store::insert(conn, &draft))
+    let (row, created) = db
+        .transaction(move |conn| {
+            let row = store::insert(conn, &draft)?;
+            let created = Organization::of(&row)?;
+            let change = Change::of(
+                "organization.create",
+                "organization",
+                row.id,
+                None,
+                Some(&created),
+            )?;
+            audit::record(conn, &actor, change)?;
+            Ok((row, created))
+        })
         .await?;
     Ok(conditional::created(
         format!("/api/v1/organizations/{}", row.id),
         row.version,
-        &Organization::of(&row)?,
+        &created,
     ))
 }
 
 #[utoipa::path(
+    operation_id = "get_organization",
     tag = "organizations",
     params(("id" = i64, Path, description = "Organization id"),
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -380,7 +410,13 @@ async fn create(db: web::Data<Db>, body: ApiJson<NewOrganization>) -> ApiResult<
     ),
 )]
 #[get("/organizations/{id}")]
-async fn read(req: HttpRequest, db: web::Data<Db>, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+async fn read(
+    caller: Caller,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    policy::authorize(&caller, &policy::ORGANIZATION_READ, &Target::default())?;
     let id = id.into_inner();
     let row = db.run(move |conn| store::find(conn, id)).await?;
     Ok(conditional::respond(
@@ -391,6 +427,7 @@ async fn read(req: HttpRequest, db: web::Data<Db>, id: web::Path<i64>) -> ApiRes
 }
 
 #[utoipa::path(
+    operation_id = "update_organization",
     tag = "organizations",
     params(("id" = i64, Path, description = "Organization id"),
            ("If-Match" = String, Header, description = "ETag from the GET this change is based on")),
@@ -409,6 +446,8 @@ async fn read(req: HttpRequest, db: web::Data<Db>, id: web::Path<i64>) -> ApiRes
 )]
 #[patch("/organizations/{id}")]
 async fn update(
+    caller: Caller,
+    request_id: RequestId,
     if_match: IfMatch,
     db: web::Data<Db>,
     id: web::Path<i64>,
@@ -416,24 +455,49 @@ async fn update(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let patch = body.0;
-    let row = db
+    let (row, after) = db
         .transaction(move |conn| {
             let current = store::find(conn, id)?;
+            let principal = policy::authorize(
+                &caller,
+                &policy::ORGANIZATION_UPDATE,
+                &Target::organization(current.region_id, id),
+            )?;
             if_match.require(&etag(current.version))?;
             let before = current.draft()?;
             let mut draft = before.clone();
             patch.apply(&mut draft).map_err(ApiError::Validation)?;
             let draft = draft.validate().map_err(ApiError::Validation)?;
-            if draft == before {
-                return Ok(current);
+            let changed = before.changed_fields(&draft);
+            policy::check_organization_fields(principal, &changed)?;
+            // Moving an organization needs the right over its new region too.
+            policy::authorize(
+                &caller,
+                &policy::ORGANIZATION_UPDATE,
+                &Target::organization(draft.region_id, id),
+            )?;
+            let shown_before = Organization::of(&current)?;
+            if changed.is_empty() {
+                return Ok((current, shown_before));
             }
-            store::update(conn, id, current.version, &draft)
+            let row = store::update(conn, id, current.version, &draft)?;
+            let after = Organization::of(&row)?;
+            let change = Change::of(
+                "organization.update",
+                "organization",
+                id,
+                Some(&shown_before),
+                Some(&after),
+            )?;
+            audit::record(conn, &Actor::of(principal, &request_id.0), change)?;
+            Ok((row, after))
         })
         .await?;
-    Ok(conditional::updated(row.version, &Organization::of(&row)?))
+    Ok(conditional::updated(row.version, &after))
 }
 
 #[utoipa::path(
+    operation_id = "deactivate_organization",
     tag = "organizations",
     params(("id" = i64, Path, description = "Organization id"),
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
@@ -445,22 +509,40 @@ async fn update(
 )]
 #[post("/organizations/{id}/deactivate")]
 async fn deactivate(
+    caller: Caller,
+    request_id: RequestId,
     if_match: IfMatch,
     db: web::Data<Db>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let row = db
+    let (row, after) = db
         .transaction(move |conn| {
             let current = store::find(conn, id)?;
+            let principal = policy::authorize(
+                &caller,
+                &policy::ORGANIZATION_DEACTIVATE,
+                &Target::organization(current.region_id, id),
+            )?;
             if_match.check_if_present(&etag(current.version))?;
+            let before = Organization::of(&current)?;
             if !current.active {
-                return Ok(current);
+                return Ok((current, before));
             }
             let mut draft = current.draft()?;
             draft.active = false;
-            store::update(conn, id, current.version, &draft)
+            let row = store::update(conn, id, current.version, &draft)?;
+            let after = Organization::of(&row)?;
+            let change = Change::of(
+                "organization.deactivate",
+                "organization",
+                id,
+                Some(&before),
+                Some(&after),
+            )?;
+            audit::record(conn, &Actor::of(principal, &request_id.0), change)?;
+            Ok((row, after))
         })
         .await?;
-    Ok(conditional::updated(row.version, &Organization::of(&row)?))
+    Ok(conditional::updated(row.version, &after))
 }

@@ -7,7 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::conditional::{self, etag, IfMatch};
 use super::extract::ApiJson;
+use super::request_id::RequestId;
 use super::{nullable, patch_required, timestamp, ListFilterErrors};
+use crate::auth::policy::{self, Target};
+use crate::auth::Caller;
+use crate::db::audit::{self, Actor, Change};
 use crate::db::regions::{self as store, RegionRow};
 use crate::db::Db;
 use crate::domain::paging;
@@ -106,6 +110,7 @@ pub struct RegionPage {
 }
 
 #[utoipa::path(
+    operation_id = "list_regions",
     tag = "regions",
     params(RegionListQuery),
     responses(
@@ -114,7 +119,12 @@ pub struct RegionPage {
     ),
 )]
 #[get("/regions")]
-async fn list(db: web::Data<Db>, query: web::Query<RegionListQuery>) -> ApiResult<HttpResponse> {
+async fn list(
+    caller: Caller,
+    db: web::Data<Db>,
+    query: web::Query<RegionListQuery>,
+) -> ApiResult<HttpResponse> {
+    policy::authorize(&caller, &policy::REGION_LIST, &Target::default())?;
     let mut errors = ListFilterErrors::default();
     let (after_id, limit) = errors.paging(query.limit.as_deref(), query.cursor.as_deref());
     errors.into_result()?;
@@ -127,6 +137,7 @@ async fn list(db: web::Data<Db>, query: web::Query<RegionListQuery>) -> ApiResul
 }
 
 #[utoipa::path(
+    operation_id = "create_region",
     tag = "regions",
     request_body = NewRegion,
     responses(
@@ -139,10 +150,28 @@ async fn list(db: web::Data<Db>, query: web::Query<RegionListQuery>) -> ApiResul
     ),
 )]
 #[post("/regions")]
-async fn create(db: web::Data<Db>, body: ApiJson<NewRegion>) -> ApiResult<HttpResponse> {
+async fn create(
+    caller: Caller,
+    request_id: RequestId,
+    db: web::Data<Db>,
+    body: ApiJson<NewRegion>,
+) -> ApiResult<HttpResponse> {
+    let actor = Actor::of(
+        policy::authorize(&caller, &policy::REGION_CREATE, &Target::default())?,
+        &request_id.0,
+    );
     let (code, name) = validated(body.0.code, body.0.name)?;
     let row = db
-        .transaction(move |conn| store::insert(conn, &code, &name))
+        .transaction(move |conn| {
+            let row = store::insert(conn, &code, &name)?;
+            let after = Region::from(&row);
+            audit::record(
+                conn,
+                &actor,
+                Change::of("region.create", "region", row.id, None, Some(&after))?,
+            )?;
+            Ok(row)
+        })
         .await?;
     Ok(conditional::created(
         format!("/api/v1/regions/{}", row.id),
@@ -152,6 +181,7 @@ async fn create(db: web::Data<Db>, body: ApiJson<NewRegion>) -> ApiResult<HttpRe
 }
 
 #[utoipa::path(
+    operation_id = "get_region",
     tag = "regions",
     params(("id" = i64, Path, description = "Region id"),
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -162,13 +192,20 @@ async fn create(db: web::Data<Db>, body: ApiJson<NewRegion>) -> ApiResult<HttpRe
     ),
 )]
 #[get("/regions/{id}")]
-async fn read(req: HttpRequest, db: web::Data<Db>, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+async fn read(
+    caller: Caller,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    policy::authorize(&caller, &policy::REGION_READ, &Target::default())?;
     let id = id.into_inner();
     let row = db.run(move |conn| store::find(conn, id)).await?;
     Ok(conditional::respond(&req, row.version, &Region::from(&row)))
 }
 
 #[utoipa::path(
+    operation_id = "update_region",
     tag = "regions",
     params(("id" = i64, Path, description = "Region id"),
            ("If-Match" = String, Header, description = "ETag from the GET this change is based on")),
@@ -187,12 +224,18 @@ async fn read(req: HttpRequest, db: web::Data<Db>, id: web::Path<i64>) -> ApiRes
 )]
 #[patch("/regions/{id}")]
 async fn update(
+    caller: Caller,
+    request_id: RequestId,
     if_match: IfMatch,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: ApiJson<RegionPatch>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let actor = Actor::of(
+        policy::authorize(&caller, &policy::REGION_UPDATE, &Target::region(id))?,
+        &request_id.0,
+    );
     let patch = body.0;
     let row = db
         .transaction(move |conn| {
@@ -209,7 +252,16 @@ async fn update(
             if (code.as_str(), name.as_str()) == (current.code.as_str(), current.name.as_str()) {
                 return Ok(current);
             }
-            store::update(conn, id, current.version, &code, &name)
+            let row = store::update(conn, id, current.version, &code, &name)?;
+            let change = Change::of(
+                "region.update",
+                "region",
+                id,
+                Some(&Region::from(&current)),
+                Some(&Region::from(&row)),
+            )?;
+            audit::record(conn, &actor, change)?;
+            Ok(row)
         })
         .await?;
     Ok(conditional::updated(row.version, &Region::from(&row)))

@@ -1,9 +1,11 @@
 //! Storage: one diesel schema over SQLite (embedded default) and PostgreSQL (production).
 //! The backend is chosen by the URL scheme; queries live in one module per resource.
 
+pub mod audit;
 pub mod organizations;
 pub mod regions;
 pub mod schema;
+pub mod users;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

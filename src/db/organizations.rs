@@ -284,12 +284,12 @@ pub fn search_term(q: &str) -> String {
     text::fold(q.trim())
 }
 
-pub fn inn_is_active(conn: &mut DbConnection, inn: &str) -> ApiResult<bool> {
+/// The active organization holding `inn`, if any.
+pub fn find_active_by_inn(conn: &mut DbConnection, inn: &str) -> ApiResult<Option<i64>> {
     Ok(organizations::table
         .filter(organizations::inn.eq(inn))
         .filter(organizations::active.eq(true))
         .select(organizations::id)
         .first::<i64>(conn)
-        .optional()?
-        .is_some())
+        .optional()?)
 }

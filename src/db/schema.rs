@@ -38,5 +38,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        region_id -> Nullable<BigInt>,
+        organization_id -> Nullable<BigInt>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        occurred_at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        actor -> Nullable<Text>,
+        role -> Nullable<Text>,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        request_id -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_id));
-diesel::allow_tables_to_appear_in_same_query!(regions, organizations);
+diesel::allow_tables_to_appear_in_same_query!(regions, organizations, users, audit_events);

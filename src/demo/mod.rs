@@ -4,6 +4,9 @@
 
 mod data;
 
+use crate::auth::{password, Role};
+use crate::db::audit::Actor;
+use crate::db::users::{self, NewUser};
 use crate::db::{organizations, regions, DbConnection};
 use crate::domain::identifiers::{Inn, Ogrn};
 use crate::domain::organization::{Head, OrganizationDraft, Ownership, ServiceForm};
@@ -50,12 +53,77 @@ pub fn load(conn: &mut DbConnection, generated: usize) -> ApiResult<Loaded> {
         });
         for draft in seeded.chain(generated) {
             let draft = draft?.validate().map_err(ApiError::Validation)?;
-            if !organizations::inn_is_active(conn, &draft.inn)? {
+            if organizations::find_active_by_inn(conn, &draft.inn)?.is_none() {
                 organizations::insert(conn, &draft)?;
                 loaded.organizations += 1;
             }
         }
         Ok(loaded)
+    })
+}
+
+/// A demo account and its password, printed at start in demo mode only.
+#[derive(Debug, Clone)]
+pub struct DemoUser {
+    pub username: String,
+    pub role: Role,
+    pub password: String,
+}
+
+/// The region and institution that scoped demo users act in: Тульская область and the first
+/// Tula institution of seed 001.
+pub const DEMO_REGION: &str = "71";
+
+/// One user per role, named after the role, with `password_of(role)` as password. Existing demo
+/// users get the new password (so that it can be printed), and are active again.
+pub fn users(
+    conn: &mut DbConnection,
+    password_of: impl Fn(Role) -> String,
+) -> ApiResult<Vec<DemoUser>> {
+    use diesel::Connection;
+    let actor = Actor {
+        user_id: None,
+        username: None,
+        role: None,
+        request_id: "demo".into(),
+    };
+    conn.transaction(|conn| {
+        let region_id = regions::find_by_code(conn, DEMO_REGION)?
+            .ok_or_else(|| ApiError::internal("load the demo data before the demo users"))?
+            .id;
+        let institution = ORGANIZATIONS
+            .iter()
+            .find(|o| o.region_code == DEMO_REGION)
+            .ok_or_else(|| ApiError::internal("no demo institution in the demo region"))?;
+        let organization_id = organizations::find_active_by_inn(conn, institution.inn)?
+            .ok_or_else(|| ApiError::internal("the demo institution is not loaded"))?;
+        let mut created = Vec::new();
+        for role in Role::ALL {
+            let secret = password_of(role);
+            let hash = password::hash(&secret)?;
+            let username = role.as_str();
+            match users::find_by_username(conn, username)? {
+                Some(existing) => {
+                    users::update(conn, existing.id, existing.version, true, Some(&hash))?;
+                }
+                None => {
+                    let new = NewUser {
+                        username,
+                        password_hash: &hash,
+                        role,
+                        region_id: role.is_regional().then_some(region_id),
+                        organization_id: (role == Role::Organization).then_some(organization_id),
+                    };
+                    users::register(conn, &actor, &new)?;
+                }
+            }
+            created.push(DemoUser {
+                username: username.to_owned(),
+                role,
+                password: secret,
+            });
+        }
+        Ok(created)
     })
 }
 

@@ -250,6 +250,30 @@ impl OrganizationDraft {
         self.service_forms.sort();
     }
 
+    /// Names of the fields whose values differ between `self` and `other`.
+    pub fn changed_fields(&self, other: &Self) -> Vec<&'static str> {
+        [
+            ("region_id", self.region_id != other.region_id),
+            ("full_name", self.full_name != other.full_name),
+            ("short_name", self.short_name != other.short_name),
+            ("inn", self.inn != other.inn),
+            ("ogrn", self.ogrn != other.ogrn),
+            ("kpp", self.kpp != other.kpp),
+            ("ownership", self.ownership != other.ownership),
+            ("founder", self.founder != other.founder),
+            ("service_forms", self.service_forms != other.service_forms),
+            ("address", self.address != other.address),
+            ("website", self.website != other.website),
+            ("bus_gov_id", self.bus_gov_id != other.bus_gov_id),
+            ("head", self.head != other.head),
+            ("active", self.active != other.active),
+        ]
+        .into_iter()
+        .filter(|(_, changed)| *changed)
+        .map(|(name, _)| name)
+        .collect()
+    }
+
     pub fn serves(&self, form: ServiceForm) -> bool {
         self.service_forms.contains(&form)
     }

@@ -6,7 +6,11 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
+use nok_api::auth::token::TokenSettings;
+use nok_api::auth::{Principal, Role};
 use nok_api::config::Config;
+use nok_api::db::audit::Actor;
+use nok_api::db::users::{self, NewUser};
 use nok_api::db::Db;
 use nok_api::startup::Application;
 use reqwest::{Method, Response, StatusCode};
@@ -61,6 +65,9 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: Db,
+    pub config: Config,
+    /// Token of an administrator created with the app; the request helpers send it.
+    pub admin: String,
     _database: TestDatabase,
 }
 
@@ -69,8 +76,16 @@ pub fn test_config() -> Config {
         bind: "127.0.0.1:0".parse().unwrap(),
         workers: 2,
         pool_size: 8,
-        ..Config::default()
+        ..Config::for_tests()
     }
+}
+
+/// Password of every user the tests create; hashed once per test binary.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+fn password_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| nok_api::auth::password::hash(PASSWORD).unwrap())
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -102,45 +117,97 @@ fn serve(config: Config, db: Db, database: TestDatabase) -> TestApp {
     let app = Application::with_listener(&config, db.clone(), listener).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp {
+    let mut app = TestApp {
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
         db,
+        config,
+        admin: String::new(),
         _database: database,
+    };
+    if app.config.database_url.starts_with("postgres://nobody") {
+        return app;
     }
+    app.admin = app.user_token("admin", Role::Admin, None, None);
+    app
 }
 
 impl TestApp {
+    /// Creates a user straight in the database and returns a token for it.
+    pub fn user_token(
+        &self,
+        username: &str,
+        role: Role,
+        region_id: Option<i64>,
+        organization_id: Option<i64>,
+    ) -> String {
+        let mut conn = self.db.blocking().unwrap();
+        let actor = Actor {
+            user_id: None,
+            username: None,
+            role: None,
+            request_id: "test".into(),
+        };
+        let new = NewUser {
+            username,
+            password_hash: password_hash(),
+            role,
+            region_id,
+            organization_id,
+        };
+        let row = conn
+            .transaction(|conn| users::register(conn, &actor, &new))
+            .unwrap();
+        self.token_for(
+            &row.principal().unwrap(),
+            row.id,
+            jsonwebtoken::get_current_timestamp(),
+        )
+    }
+
+    /// A token as the service would issue it at `now`.
+    pub fn token_for(&self, principal: &Principal, user_id: i64, now: u64) -> String {
+        TokenSettings::from_config(&self.config)
+            .unwrap()
+            .issue(principal, user_id, now)
+            .unwrap()
+    }
+
+    /// Requests with `token`, or anonymous ones with `None`.
+    pub fn as_(&self, token: Option<&str>) -> Client<'_> {
+        Client {
+            app: self,
+            token: token.map(str::to_owned),
+        }
+    }
+
+    fn admin_client(&self) -> Client<'_> {
+        self.as_(Some(&self.admin))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
 
+    /// An anonymous GET.
     pub async fn get(&self, path: &str) -> Response {
-        self.client.get(self.url(path)).send().await.unwrap()
+        self.as_(None).get(path).await
     }
 
+    /// A request as the administrator.
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, self.url(path))
+        self.admin_client().request(method, path)
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.admin_client().post_json(path, body).await
     }
 
     pub async fn patch_json(&self, path: &str, etag: Option<&str>, body: &Value) -> Response {
-        let mut request = self.client.patch(self.url(path)).json(body);
-        if let Some(etag) = etag {
-            request = request.header("If-Match", etag);
-        }
-        request.send().await.unwrap()
+        self.admin_client().patch_json(path, etag, body).await
     }
 
     /// Creates a region and returns its id.
@@ -161,6 +228,41 @@ impl TestApp {
         let value = response.json::<Value>().await.unwrap();
         assert_eq!(status, StatusCode::CREATED, "{value}");
         value
+    }
+}
+
+pub struct Client<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+}
+
+impl Client<'_> {
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.app.client.request(method, self.app.url(path));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch_json(&self, path: &str, etag: Option<&str>, body: &Value) -> Response {
+        let mut request = self.request(Method::PATCH, path).json(body);
+        if let Some(etag) = etag {
+            request = request.header("If-Match", etag);
+        }
+        request.send().await.unwrap()
     }
 }
 

@@ -1,10 +1,13 @@
 //! Integration tests: the whole service over HTTP, on SQLite by default and on PostgreSQL when
 //! TEST_DATABASE_URL is set. One test binary, so it links once.
 
+mod audit;
+mod auth;
 mod demo;
 mod errors;
 mod helpers;
 mod openapi;
 mod organizations;
+mod policy;
 mod regions;
 mod service;

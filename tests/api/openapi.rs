@@ -26,6 +26,7 @@ fn committed_openapi_document_is_current() {
 fn every_operation_documents_its_errors() {
     let document: Value = serde_json::to_value(nok_api::startup::openapi_document()).unwrap();
     let mut operations = 0;
+    let mut ids = std::collections::HashSet::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             operations += 1;
@@ -38,7 +39,14 @@ fn every_operation_documents_its_errors() {
                 has_error || path == "/health",
                 "{method} {path} documents no error response"
             );
-            assert!(operation["operationId"].is_string(), "{method} {path}");
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(
+                ids.insert(id.clone()),
+                "{method} {path}: operationId {id:?} is not unique"
+            );
             assert!(operation["tags"].is_array(), "{method} {path} has no tag");
             let writes = ["post", "patch", "put"].contains(&method.as_str());
             let takes_body = operation.get("requestBody").is_some();

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: compile in the Rust image, run from a slim Debian as a non-root user.
+
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libssl-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+# Dependencies first, so that source edits do not rebuild them.
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src && echo 'fn main() {}' > src/main.rs && echo '' > src/lib.rs \
+    && cargo build --release --locked \
+    && rm -rf src
+COPY migrations migrations
+COPY src src
+RUN touch src/main.rs src/lib.rs && cargo build --release --locked
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates libssl3 curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system nok \
+    && useradd --system --gid nok --home-dir /var/lib/nok --create-home nok
+COPY --from=build /src/target/release/nok-api /usr/local/bin/nok-api
+USER nok
+WORKDIR /var/lib/nok
+# SQLite lives on the volume; set DATABASE_URL=postgres://… to use PostgreSQL instead.
+VOLUME ["/var/lib/nok"]
+ENV DATABASE_URL=/var/lib/nok/nok.db \
+    NOK_BIND=0.0.0.0:8080 \
+    NOK_LOG=info
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
+    CMD curl -fsS http://127.0.0.1:8080/health || exit 1
+ENTRYPOINT ["nok-api"]
+CMD ["serve"]

@@ -1,0 +1,402 @@
+//! The one authorization policy: every route, the roles that may call it, and the scope each
+//! role is held to. Handlers name their rule and call [`authorize`]; the OpenAPI document and
+//! the route × role test are both generated from [`RULES`].
+
+use super::{Caller, Principal, Role};
+use crate::error::{ApiError, ApiResult, FieldError};
+
+/// How far a granted role reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Any resource.
+    All,
+    /// Resources of the caller's region.
+    OwnRegion,
+    /// The caller's own organization.
+    OwnOrganization,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone; credentials are not even looked at (health checks, the login itself).
+    Open,
+    /// Anyone, anonymous callers included; a token, if sent, must be valid.
+    Anyone,
+    /// Any authenticated caller.
+    Authenticated,
+    /// Only these roles, each within its scope.
+    Roles(&'static [Grant]),
+}
+
+/// One route of the API and who may call it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub method: &'static str,
+    /// The route as the OpenAPI document writes it.
+    pub path: &'static str,
+    pub access: Access,
+    /// A caller whose role is granted but whose scope does not reach the resource gets 404
+    /// instead of 403 when the resource's existence must not leak (drafts of another scope).
+    pub hide_out_of_scope: bool,
+}
+
+/// The resource a request acts on, as far as scopes care.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Target {
+    pub region_id: Option<i64>,
+    pub organization_id: Option<i64>,
+}
+
+impl Target {
+    pub fn region(region_id: i64) -> Self {
+        Self {
+            region_id: Some(region_id),
+            organization_id: None,
+        }
+    }
+
+    pub fn organization(region_id: i64, organization_id: i64) -> Self {
+        Self {
+            region_id: Some(region_id),
+            organization_id: Some(organization_id),
+        }
+    }
+}
+
+const fn all(role: Role) -> Grant {
+    Grant {
+        role,
+        scope: Scope::All,
+    }
+}
+
+const fn own_region(role: Role) -> Grant {
+    Grant {
+        role,
+        scope: Scope::OwnRegion,
+    }
+}
+
+const fn own_organization(role: Role) -> Grant {
+    Grant {
+        role,
+        scope: Scope::OwnOrganization,
+    }
+}
+
+const fn rule(method: &'static str, path: &'static str, access: Access) -> Rule {
+    Rule {
+        method,
+        path,
+        access,
+        hide_out_of_scope: false,
+    }
+}
+
+use Role::*;
+
+const ADMIN: &[Grant] = &[all(Admin)];
+
+pub const HEALTH: Rule = rule("GET", "/health", Access::Open);
+pub const READY: Rule = rule("GET", "/ready", Access::Open);
+
+pub const AUTH_TOKEN: Rule = rule("POST", "/api/v1/auth/token", Access::Open);
+pub const AUTH_ME: Rule = rule("GET", "/api/v1/auth/me", Access::Authenticated);
+
+pub const REGION_LIST: Rule = rule("GET", "/api/v1/regions", Access::Anyone);
+pub const REGION_READ: Rule = rule("GET", "/api/v1/regions/{id}", Access::Anyone);
+pub const REGION_CREATE: Rule = rule("POST", "/api/v1/regions", Access::Roles(ADMIN));
+pub const REGION_UPDATE: Rule = rule("PATCH", "/api/v1/regions/{id}", Access::Roles(ADMIN));
+
+/// The registry of organizations is public: portals show it beside published results.
+pub const ORGANIZATION_LIST: Rule = rule("GET", "/api/v1/organizations", Access::Anyone);
+pub const ORGANIZATION_READ: Rule = rule("GET", "/api/v1/organizations/{id}", Access::Anyone);
+pub const ORGANIZATION_CREATE: Rule = rule(
+    "POST",
+    "/api/v1/organizations",
+    Access::Roles(&[all(Admin), own_region(Authority)]),
+);
+/// An organization may correct its own contact data; see [`ORGANIZATION_SELF_SERVICE_FIELDS`].
+pub const ORGANIZATION_UPDATE: Rule = rule(
+    "PATCH",
+    "/api/v1/organizations/{id}",
+    Access::Roles(&[
+        all(Admin),
+        own_region(Authority),
+        own_organization(Organization),
+    ]),
+);
+pub const ORGANIZATION_DEACTIVATE: Rule = rule(
+    "POST",
+    "/api/v1/organizations/{id}/deactivate",
+    Access::Roles(&[all(Admin), own_region(Authority)]),
+);
+
+pub const USER_LIST: Rule = rule("GET", "/api/v1/users", Access::Roles(ADMIN));
+pub const USER_CREATE: Rule = rule("POST", "/api/v1/users", Access::Roles(ADMIN));
+pub const USER_READ: Rule = rule("GET", "/api/v1/users/{id}", Access::Roles(ADMIN));
+pub const USER_DEACTIVATE: Rule = rule(
+    "POST",
+    "/api/v1/users/{id}/deactivate",
+    Access::Roles(ADMIN),
+);
+pub const USER_PASSWORD: Rule = rule("POST", "/api/v1/users/{id}/password", Access::Roles(ADMIN));
+
+pub const AUDIT_LIST: Rule = rule(
+    "GET",
+    "/api/v1/audit-events",
+    Access::Roles(&[all(Admin), all(Auditor)]),
+);
+
+/// Every route of the API. A test checks that it matches the OpenAPI document exactly.
+pub const RULES: &[Rule] = &[
+    HEALTH,
+    READY,
+    AUTH_TOKEN,
+    AUTH_ME,
+    REGION_LIST,
+    REGION_READ,
+    REGION_CREATE,
+    REGION_UPDATE,
+    ORGANIZATION_LIST,
+    ORGANIZATION_READ,
+    ORGANIZATION_CREATE,
+    ORGANIZATION_UPDATE,
+    ORGANIZATION_DEACTIVATE,
+    USER_LIST,
+    USER_CREATE,
+    USER_READ,
+    USER_DEACTIVATE,
+    USER_PASSWORD,
+    AUDIT_LIST,
+];
+
+/// Fields an organization user may change in its own record: contact data, not identity,
+/// registration numbers, region or status.
+pub const ORGANIZATION_SELF_SERVICE_FIELDS: &[&str] =
+    &["founder", "address", "website", "bus_gov_id", "head"];
+
+pub fn find(method: &str, path: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .find(|r| r.method.eq_ignore_ascii_case(method) && r.path == path)
+}
+
+impl Rule {
+    /// The grant `role` has under this rule, if any.
+    pub fn grant(&self, role: Role) -> Option<Scope> {
+        match self.access {
+            Access::Open | Access::Anyone | Access::Authenticated => Some(Scope::All),
+            Access::Roles(grants) => grants.iter().find(|g| g.role == role).map(|g| g.scope),
+        }
+    }
+
+    pub fn allows_anonymous(&self) -> bool {
+        matches!(self.access, Access::Open | Access::Anyone)
+    }
+
+    /// "admin; authority (own region)", for the OpenAPI document.
+    pub fn describe(&self) -> String {
+        match self.access {
+            Access::Open => "anyone; no token needed".into(),
+            Access::Anyone => "anyone, anonymous callers included".into(),
+            Access::Authenticated => "any authenticated caller".into(),
+            Access::Roles(grants) => grants
+                .iter()
+                .map(|g| match g.scope {
+                    Scope::All => g.role.as_str().to_owned(),
+                    Scope::OwnRegion => format!("{} (own region)", g.role.as_str()),
+                    Scope::OwnOrganization => format!("{} (own organization)", g.role.as_str()),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+}
+
+fn reaches(principal: &Principal, scope: Scope, target: &Target) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::OwnRegion => {
+            principal.region_id.is_some() && principal.region_id == target.region_id
+        }
+        Scope::OwnOrganization => {
+            principal.organization_id.is_some()
+                && principal.organization_id == target.organization_id
+        }
+    }
+}
+
+/// May `caller` act under `rule` on `target`? 401 without a token where one is needed, 403 for
+/// a role the rule does not grant or a scope that does not reach, 404 instead where the rule hides
+/// resources out of scope.
+pub fn authorize<'c>(
+    caller: &'c Caller,
+    rule: &Rule,
+    target: &Target,
+) -> ApiResult<Option<&'c Principal>> {
+    let Some(principal) = caller.principal() else {
+        return if rule.allows_anonymous() {
+            Ok(None)
+        } else {
+            Err(ApiError::Unauthorized(
+                "This operation needs a bearer token: POST /api/v1/auth/token".into(),
+            ))
+        };
+    };
+    let Some(scope) = rule.grant(principal.role) else {
+        return Err(ApiError::forbidden(format!(
+            "The role {} may not do this; allowed: {}",
+            principal.role.as_str(),
+            rule.describe()
+        )));
+    };
+    if reaches(principal, scope, target) {
+        Ok(Some(principal))
+    } else if rule.hide_out_of_scope {
+        Err(ApiError::NotFound("The resource does not exist".into()))
+    } else {
+        Err(ApiError::forbidden(match scope {
+            Scope::OwnOrganization => "This belongs to another organization",
+            _ => "This belongs to another region",
+        }))
+    }
+}
+
+/// An organization user changing its own record may touch only the self-service fields.
+pub fn check_organization_fields(principal: Option<&Principal>, changed: &[&str]) -> ApiResult<()> {
+    if principal.map(|p| p.role) != Some(Role::Organization) {
+        return Ok(());
+    }
+    let refused: Vec<FieldError> = changed
+        .iter()
+        .filter(|f| !ORGANIZATION_SELF_SERVICE_FIELDS.contains(f))
+        .map(|f| {
+            FieldError::new(
+                *f,
+                "not_allowed",
+                "an organization may change only its contact data; ask the regional authority",
+            )
+        })
+        .collect();
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden {
+            detail: format!(
+                "An organization may change only {}",
+                ORGANIZATION_SELF_SERVICE_FIELDS.join(", ")
+            ),
+            errors: refused,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(role: Role, region_id: Option<i64>, organization_id: Option<i64>) -> Caller {
+        Caller::authenticated(Principal {
+            user_id: Some(1),
+            username: "u".into(),
+            role,
+            region_id,
+            organization_id,
+        })
+    }
+
+    fn status(result: ApiResult<Option<&Principal>>) -> u16 {
+        use actix_web::ResponseError;
+        result
+            .map(|_| 200)
+            .unwrap_or_else(|e| e.status_code().as_u16())
+    }
+
+    #[test]
+    fn scopes_reach_only_their_own() {
+        let tula = Target::organization(2, 10);
+        let rule = &ORGANIZATION_UPDATE;
+        assert_eq!(status(authorize(&Caller::anonymous(), rule, &tula)), 401);
+        assert_eq!(
+            status(authorize(&caller(Admin, None, None), rule, &tula)),
+            200
+        );
+        assert_eq!(
+            status(authorize(&caller(Authority, Some(2), None), rule, &tula)),
+            200
+        );
+        assert_eq!(
+            status(authorize(&caller(Authority, Some(3), None), rule, &tula)),
+            403
+        );
+        assert_eq!(
+            status(authorize(&caller(Authority, None, None), rule, &tula)),
+            403
+        );
+        assert_eq!(
+            status(authorize(
+                &caller(Organization, None, Some(10)),
+                rule,
+                &tula
+            )),
+            200
+        );
+        assert_eq!(
+            status(authorize(
+                &caller(Organization, None, Some(11)),
+                rule,
+                &tula
+            )),
+            403
+        );
+        assert_eq!(
+            status(authorize(&caller(Auditor, None, None), rule, &tula)),
+            403
+        );
+        assert_eq!(
+            status(authorize(&Caller::anonymous(), &ORGANIZATION_READ, &tula)),
+            200
+        );
+    }
+
+    #[test]
+    fn hidden_rules_answer_404_out_of_scope() {
+        let hidden = Rule {
+            hide_out_of_scope: true,
+            ..ORGANIZATION_UPDATE
+        };
+        let other_region = caller(Authority, Some(3), None);
+        let result = authorize(&other_region, &hidden, &Target::region(2));
+        assert_eq!(status(result), 404);
+    }
+
+    #[test]
+    fn every_route_is_listed_once() {
+        for (i, rule) in RULES.iter().enumerate() {
+            assert!(
+                RULES[..i]
+                    .iter()
+                    .all(|r| (r.method, r.path) != (rule.method, rule.path)),
+                "{} {} twice",
+                rule.method,
+                rule.path
+            );
+        }
+    }
+
+    #[test]
+    fn organizations_change_only_contact_data() {
+        let org = caller(Organization, None, Some(10));
+        assert!(check_organization_fields(org.principal(), &["website", "head"]).is_ok());
+        assert!(check_organization_fields(org.principal(), &["inn"]).is_err());
+        let authority = caller(Authority, Some(2), None);
+        assert!(check_organization_fields(authority.principal(), &["inn"]).is_ok());
+    }
+}

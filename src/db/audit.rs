@@ -1,0 +1,142 @@
+//! The append-only audit log: one event per successful write, in the write's own transaction.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::schema::audit_events;
+use super::{now, DbConnection};
+use crate::auth::Principal;
+use crate::domain::audit::changed_fields;
+use crate::error::{ApiError, ApiResult};
+
+/// Who acts, and in which request.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub username: Option<String>,
+    pub role: Option<String>,
+    pub request_id: String,
+}
+
+impl Actor {
+    pub fn of(principal: Option<&Principal>, request_id: &str) -> Self {
+        Self {
+            user_id: principal.and_then(|p| p.user_id),
+            username: principal.map(|p| p.username.clone()),
+            role: principal.map(|p| p.role.as_str().to_owned()),
+            request_id: request_id.to_owned(),
+        }
+    }
+}
+
+/// One change to record: `action` is `<resource>.<verb>` (`organization.update`).
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub resource_type: &'a str,
+    pub resource_id: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl<'a> Change<'a> {
+    /// A change of `resource_type` with id `id`, from the API representations before and after.
+    pub fn of<T: Serialize>(
+        action: &'a str,
+        resource_type: &'a str,
+        id: i64,
+        before: Option<&T>,
+        after: Option<&T>,
+    ) -> ApiResult<Self> {
+        let json = |v: Option<&T>| -> ApiResult<Option<Value>> {
+            v.map(serde_json::to_value)
+                .transpose()
+                .map_err(ApiError::internal)
+        };
+        Ok(Self {
+            action,
+            resource_type,
+            resource_id: id.to_string(),
+            before: json(before)?,
+            after: json(after)?,
+        })
+    }
+}
+
+pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change) -> ApiResult<()> {
+    let (before, after) = changed_fields(change.before, change.after);
+    let text = |v: Option<Value>| v.map(|v| v.to_string());
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::occurred_at.eq(now()),
+            audit_events::actor_id.eq(actor.user_id),
+            audit_events::actor.eq(actor.username.as_deref()),
+            audit_events::role.eq(actor.role.as_deref()),
+            audit_events::action.eq(change.action),
+            audit_events::resource_type.eq(change.resource_type),
+            audit_events::resource_id.eq(&change.resource_id),
+            audit_events::request_id.eq(&actor.request_id),
+            audit_events::before_json.eq(text(before)),
+            audit_events::after_json.eq(text(after)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEventRow {
+    pub id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub actor_id: Option<i64>,
+    pub actor: Option<String>,
+    pub role: Option<String>,
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub request_id: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub action: Option<String>,
+    pub since: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    after_id: i64,
+    limit: i64,
+) -> ApiResult<Vec<AuditEventRow>> {
+    let mut query = audit_events::table
+        .filter(audit_events::id.gt(after_id))
+        .select(AuditEventRow::as_select())
+        .into_boxed();
+    if let Some(actor) = &filter.actor {
+        query = query.filter(audit_events::actor.eq(actor.clone()));
+    }
+    if let Some(resource_type) = &filter.resource_type {
+        query = query.filter(audit_events::resource_type.eq(resource_type.clone()));
+    }
+    if let Some(resource_id) = &filter.resource_id {
+        query = query.filter(audit_events::resource_id.eq(resource_id.clone()));
+    }
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_events::action.eq(action.clone()));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(audit_events::occurred_at.ge(since));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(audit_events::occurred_at.lt(until));
+    }
+    Ok(query.order(audit_events::id).limit(limit + 1).load(conn)?)
+}

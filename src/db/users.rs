@@ -1,0 +1,178 @@
+//! Queries on `users`. The password hash never leaves this module except to be verified.
+
+use diesel::prelude::*;
+
+use super::audit::{self, Actor, Change};
+use super::schema::users;
+use super::{now, organizations, regions, DbConnection};
+use crate::auth::{Principal, Role};
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub region_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+impl UserRow {
+    pub fn role(&self) -> ApiResult<Role> {
+        Role::parse(&self.role).ok_or_else(|| {
+            ApiError::internal(format!("user {} has unknown role {:?}", self.id, self.role))
+        })
+    }
+
+    pub fn principal(&self) -> ApiResult<Principal> {
+        Ok(Principal {
+            user_id: Some(self.id),
+            username: self.username.clone(),
+            role: self.role()?,
+            region_id: self.region_id,
+            organization_id: self.organization_id,
+        })
+    }
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub region_id: Option<i64>,
+    pub organization_id: Option<i64>,
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<UserRow> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound(format!("User {id} does not exist")))
+}
+
+pub fn find_by_username(conn: &mut DbConnection, username: &str) -> ApiResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &UserFilter,
+    after_id: i64,
+    limit: i64,
+) -> ApiResult<Vec<UserRow>> {
+    let mut query = users::table
+        .filter(users::id.gt(after_id))
+        .select(UserRow::as_select())
+        .into_boxed();
+    if let Some(role) = filter.role {
+        query = query.filter(users::role.eq(role.as_str()));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(users::active.eq(active));
+    }
+    Ok(query.order(users::id).limit(limit + 1).load(conn)?)
+}
+
+pub fn insert(conn: &mut DbConnection, user: &NewUser) -> ApiResult<UserRow> {
+    if find_by_username(conn, user.username)?.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "The username {} is taken",
+            user.username
+        )));
+    }
+    let at = now();
+    let id = diesel::insert_into(users::table)
+        .values((
+            users::username.eq(user.username),
+            users::password_hash.eq(user.password_hash),
+            users::role.eq(user.role.as_str()),
+            users::region_id.eq(user.region_id),
+            users::organization_id.eq(user.organization_id),
+            users::active.eq(true),
+            users::version.eq(1),
+            users::created_at.eq(at),
+            users::updated_at.eq(at),
+        ))
+        .returning(users::id)
+        .get_result::<i64>(conn)?;
+    find(conn, id)
+}
+
+/// Sets the active flag and, if given, a new password hash, if the row is still at `version`.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    active: bool,
+    password_hash: Option<&str>,
+) -> ApiResult<UserRow> {
+    let current = find(conn, id)?;
+    let changed = diesel::update(users::table)
+        .filter(users::id.eq(id).and(users::version.eq(version)))
+        .set((
+            users::active.eq(active),
+            users::password_hash.eq(password_hash.unwrap_or(&current.password_hash)),
+            users::version.eq(version + 1),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    find(conn, id)
+}
+
+/// Creates a user whose input has passed `domain::user::check_new_user` and whose password is
+/// hashed: the scope it names must exist; the creation is audited.
+pub fn register(conn: &mut DbConnection, actor: &Actor, user: &NewUser) -> ApiResult<UserRow> {
+    if let Some(region_id) = user.region_id {
+        if !regions::exists(conn, region_id)? {
+            return Err(ApiError::validation(
+                "region_id",
+                "not_found",
+                format!("region {region_id} does not exist"),
+            ));
+        }
+    }
+    if let Some(organization_id) = user.organization_id {
+        organizations::find(conn, organization_id).map_err(|_| {
+            ApiError::validation(
+                "organization_id",
+                "not_found",
+                format!("organization {organization_id} does not exist"),
+            )
+        })?;
+    }
+    let row = insert(conn, user)?;
+    let after = serde_json::json!({
+        "id": row.id, "username": row.username, "role": row.role,
+        "region_id": row.region_id, "organization_id": row.organization_id, "active": row.active,
+    });
+    let change = Change {
+        action: "user.create",
+        resource_type: "user",
+        resource_id: row.id.to_string(),
+        before: None,
+        after: Some(after),
+    };
+    audit::record(conn, actor, change)?;
+    Ok(row)
+}

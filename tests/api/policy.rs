@@ -1,0 +1,284 @@
+//! The route × role matrix, generated from `auth::policy::RULES`: every rule is called by an
+//! anonymous caller and by each role, on a resource inside the role's scope and on one outside
+//! it, and must answer as the table says. A rule without a sample request fails the test.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use nok_api::auth::policy::{self, Access, Rule, Scope};
+use nok_api::auth::Role;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{organization_body, spawn_app, TestApp, PASSWORD};
+
+struct Fixture {
+    /// Region of the scoped users, and another one.
+    home: i64,
+    away: i64,
+    /// An organization of each region; the organization user belongs to `home_org`.
+    home_org: i64,
+    away_org: i64,
+    /// Users that may be deactivated or get a new password.
+    victim: i64,
+    tokens: Vec<(Role, String)>,
+}
+
+static SERIAL: AtomicU64 = AtomicU64::new(100);
+
+fn next() -> u64 {
+    SERIAL.fetch_add(1, Ordering::Relaxed)
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let home = app.region("71", "Тульская область").await;
+    let away = app.region("66", "Свердловская область").await;
+    let home_org = app.organization(&organization_body(home, 1)).await["id"]
+        .as_i64()
+        .unwrap();
+    let away_org = app.organization(&organization_body(away, 2)).await["id"]
+        .as_i64()
+        .unwrap();
+    let victim_body = json!({"username": "victim", "password": PASSWORD, "role": "auditor"});
+    let victim = app
+        .post_json("/api/v1/users", &victim_body)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let tokens = Role::ALL
+        .into_iter()
+        .map(|role| {
+            let region = role.is_regional().then_some(home);
+            let organization = (role == Role::Organization).then_some(home_org);
+            (
+                role,
+                app.user_token(
+                    &format!("matrix-{}", role.as_str()),
+                    role,
+                    region,
+                    organization,
+                ),
+            )
+        })
+        .collect();
+    Fixture {
+        home,
+        away,
+        home_org,
+        away_org,
+        victim,
+        tokens,
+    }
+}
+
+/// A request that the rule's route would accept from an allowed caller, on the home or the
+/// away resource: method, path, body, and whether to send `If-Match: *`.
+fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Value>) {
+    let (region, org) = if away {
+        (f.away, f.away_org)
+    } else {
+        (f.home, f.home_org)
+    };
+    let n = next();
+    let method = Method::from_bytes(rule.method.as_bytes()).unwrap();
+    let (path, body) = match (rule.method, rule.path) {
+        ("GET", "/health")
+        | ("GET", "/ready")
+        | ("GET", "/api/v1/regions")
+        | ("GET", "/api/v1/organizations")
+        | ("GET", "/api/v1/users")
+        | ("GET", "/api/v1/audit-events")
+        | ("GET", "/api/v1/auth/me") => (rule.path.to_owned(), None),
+        ("POST", "/api/v1/auth/token") => (
+            rule.path.to_owned(),
+            Some(json!({"username": "matrix-auditor", "password": PASSWORD})),
+        ),
+        ("GET", "/api/v1/regions/{id}") => (format!("/api/v1/regions/{region}"), None),
+        ("POST", "/api/v1/regions") => (
+            rule.path.to_owned(),
+            Some(json!({"code": format!("{}", 10 + n % 50), "name": format!("Регион {n}")})),
+        ),
+        ("PATCH", "/api/v1/regions/{id}") => (
+            format!("/api/v1/regions/{region}"),
+            Some(json!({"name": format!("Регион {n}")})),
+        ),
+        ("GET", "/api/v1/organizations/{id}") => (format!("/api/v1/organizations/{org}"), None),
+        ("POST", "/api/v1/organizations") => {
+            (rule.path.to_owned(), Some(organization_body(region, n)))
+        }
+        ("PATCH", "/api/v1/organizations/{id}") => (
+            format!("/api/v1/organizations/{org}"),
+            Some(json!({"website": format!("https://org{n}.example.ru")})),
+        ),
+        ("POST", "/api/v1/organizations/{id}/deactivate") => {
+            (format!("/api/v1/organizations/{org}/deactivate"), None)
+        }
+        ("POST", "/api/v1/users") => (
+            rule.path.to_owned(),
+            Some(json!({"username": format!("user-{n}"), "password": PASSWORD, "role": "auditor"})),
+        ),
+        ("GET", "/api/v1/users/{id}") => (format!("/api/v1/users/{}", f.victim), None),
+        ("POST", "/api/v1/users/{id}/deactivate") => {
+            (format!("/api/v1/users/{}/deactivate", f.victim), None)
+        }
+        ("POST", "/api/v1/users/{id}/password") => (
+            format!("/api/v1/users/{}/password", f.victim),
+            Some(json!({"password": PASSWORD})),
+        ),
+        (method, path) => {
+            panic!("no sample request for {method} {path}: add one to tests/api/policy.rs")
+        }
+    };
+    (method, path, body)
+}
+
+/// What the table says a caller gets: `None` for success (2xx), or the refusal's status.
+fn expected(rule: &Rule, role: Option<Role>, away: bool) -> Option<u16> {
+    let Some(role) = role else {
+        return (!rule.allows_anonymous()).then_some(401);
+    };
+    match rule.grant(role) {
+        None => Some(403),
+        Some(Scope::All) => None,
+        Some(Scope::OwnRegion | Scope::OwnOrganization) if away => {
+            Some(if rule.hide_out_of_scope { 404 } else { 403 })
+        }
+        Some(_) => None,
+    }
+}
+
+fn is_scoped(rule: &Rule) -> bool {
+    match rule.access {
+        Access::Roles(grants) => grants.iter().any(|g| g.scope != Scope::All),
+        _ => false,
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_policy_says() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let mut callers: Vec<(Option<Role>, Option<String>)> = vec![(None, None)];
+    callers.extend(
+        f.tokens
+            .iter()
+            .map(|(role, token)| (Some(*role), Some(token.clone()))),
+    );
+    let mut checked = 0;
+    for rule in policy::RULES {
+        let sides: &[bool] = if is_scoped(rule) {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        for &away in sides {
+            for (role, token) in &callers {
+                let (method, path, body) = sample(rule, &f, away);
+                let mut request = app
+                    .as_(token.as_deref())
+                    .request(method, &path)
+                    .header("If-Match", "*");
+                if let Some(body) = body {
+                    request = request.json(&body);
+                }
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let text = response.text().await.unwrap();
+                let who = role.map_or("anonymous", |r| r.as_str());
+                let side = if away { "out of scope" } else { "in scope" };
+                match expected(rule, *role, away) {
+                    None => assert!(
+                        (200..300).contains(&status),
+                        "{} {path} as {who} ({side}): expected success, got {status}: {text}",
+                        rule.method
+                    ),
+                    Some(refusal) => assert_eq!(
+                        status, refusal,
+                        "{} {path} as {who} ({side}): {text}",
+                        rule.method
+                    ),
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= policy::RULES.len() * 7, "{checked} combinations");
+}
+
+#[tokio::test]
+async fn every_documented_route_has_a_rule_and_every_rule_a_route() {
+    let document = serde_json::to_value(nok_api::startup::openapi_document()).unwrap();
+    let mut documented = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            documented.push((method.to_uppercase(), path.clone()));
+            let description = operation["description"].as_str().unwrap_or_default();
+            assert!(
+                description.contains("**Roles:**"),
+                "{method} {path} does not list its roles"
+            );
+        }
+    }
+    for rule in policy::RULES {
+        assert!(
+            documented.contains(&(rule.method.to_owned(), rule.path.to_owned())),
+            "rule {} {} has no route",
+            rule.method,
+            rule.path
+        );
+    }
+    assert_eq!(documented.len(), policy::RULES.len());
+}
+
+#[tokio::test]
+async fn an_organization_changes_only_its_own_contact_data() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let token = &f
+        .tokens
+        .iter()
+        .find(|(r, _)| *r == Role::Organization)
+        .unwrap()
+        .1;
+    let path = format!("/api/v1/organizations/{}", f.home_org);
+    let client = app.as_(Some(token));
+    for change in [
+        json!({"inn": "7707083893", "ogrn": "1027700132195"}),
+        json!({"active": false}),
+        json!({"region_id": f.away}),
+    ] {
+        let response = client.patch_json(&path, Some("*"), &change).await;
+        let body = crate::helpers::assert_problem(response, 403, None).await;
+        assert!(body["errors"][0]["code"] == "not_allowed", "{body}");
+    }
+    let ok = client
+        .patch_json(
+            &path,
+            Some("*"),
+            &json!({"head": {"full_name": "Сидорова Е. В.", "position": "Директор"}}),
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn an_authority_cannot_move_an_organization_out_of_its_region() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let token = &f
+        .tokens
+        .iter()
+        .find(|(r, _)| *r == Role::Authority)
+        .unwrap()
+        .1;
+    let path = format!("/api/v1/organizations/{}", f.home_org);
+    let response = app
+        .as_(Some(token))
+        .patch_json(&path, Some("*"), &json!({"region_id": f.away}))
+        .await;
+    crate::helpers::assert_problem(response, 403, None).await;
+    let org: Value = app.get(&path).await.json().await.unwrap();
+    assert_eq!(org["region_id"], f.home);
+}
