@@ -88,11 +88,12 @@ BIN=$TARGET_DIR/release/nok-api
 TMP=$(mktemp -d -t nok-bench.XXXXXX)
 SERVER_PIDS=()
 SERVER_LOGS=()
+HELPER_PIDS=()
 
 cleanup() {
     local rc=$?
     local pid
-    for pid in "${SERVER_PIDS[@]}"; do
+    for pid in "${HELPER_PIDS[@]}" "${SERVER_PIDS[@]}"; do
         kill -TERM "$pid" 2>/dev/null || true
     done
     for pid in "${SERVER_PIDS[@]}"; do
@@ -139,6 +140,12 @@ log "PostgreSQL: $PG_ROWS organizations"
 # ---------------------------------------------------------------------------------------------
 CLK_TCK=$(getconf CLK_TCK)
 proc_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime + stime
+pg_snapshot() { # "pid ticks" of every PostgreSQL server process
+    local stats
+    stats=$(pgrep -u postgres 2>/dev/null | sed 's|.*|/proc/&/stat|') || true
+    [[ -z $stats ]] ||
+        awk '{ pid = FILENAME; gsub(/[^0-9]/, "", pid); sub(/^.*\) /, ""); print pid, $12 + $13 }' $stats 2>/dev/null || true
+}
 machine_busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 now_ns() { date +%s%N; }
 
@@ -221,9 +228,10 @@ log "list page: $LIST_BYTES bytes of JSON"
 
 # Fills RESULT_<KEY> for a target from the measured run; the summary prints them in order.
 TARGETS=()
-record() { # record KEY LABEL RPS P99_MS FAILED ERRORS CLIENT_CPU SERVER_CPU OTHER_CPU
+record() { # record KEY LABEL RPS P99_MS FAILED ERRORS (CPU_* from measure)
     TARGETS+=("$1")
-    printf -v "R_${1}" '%s|%s|%s|%s|%s|%s|%s|%s' "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9"
+    printf -v "R_${1}" '%s|%s|%s|%s|%s|%s|%s|%s|%s' "$2" "$3" "$4" "$5" "$6" \
+        "$CPU_CLIENT" "$CPU_SERVER" "$CPU_DB" "$CPU_OTHER"
 }
 
 # measure KEY SERVER_PID COMMAND...: runs COMMAND (stdout to $TMP/KEY.out) and computes CPU shares.
@@ -231,6 +239,14 @@ measure() {
     local key=$1 spid=$2
     shift 2
     local t0 b0 s0=0 t1 b1 s1=0
+    # PostgreSQL backends may come and go within the run (pgbench's do): sample them meanwhile.
+    pg_snapshot >"$TMP/$key.pg0"
+    (while :; do
+        pg_snapshot
+        sleep 0.5
+    done) >"$TMP/$key.pgs" &
+    local sampler=$!
+    HELPER_PIDS+=("$sampler")
     t0=$(now_ns) b0=$(machine_busy_ticks)
     [[ $spid == - ]] || s0=$(proc_ticks "$spid")
     local TIMEFORMAT='%U %S'
@@ -238,20 +254,33 @@ measure() {
         die "$key: $1 failed: $(tail -n 5 "$TMP/$key.err")"
     t1=$(now_ns) b1=$(machine_busy_ticks)
     [[ $spid == - ]] || s1=$(proc_ticks "$spid")
-    read -r CPU_CLIENT CPU_SERVER CPU_OTHER < <(awk -v w=$(((t1 - t0) / 1000)) -v tck="$CLK_TCK" \
-        -v b=$((b1 - b0)) -v s=$((s1 - s0)) -v spid="$spid" '
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    pg_snapshot >>"$TMP/$key.pgs"
+    # Ticks of PostgreSQL processes: the last seen of each, less what it had at the start.
+    local d
+    d=$(awk 'NR == FNR { before[$1] = $2; next } $2 > last[$1] { last[$1] = $2 }
+        END { for (p in last) d += last[p] - ((p in before) ? before[p] : 0); print d + 0 }' \
+        "$TMP/$key.pg0" "$TMP/$key.pgs")
+    read -r CPU_CLIENT CPU_SERVER CPU_DB CPU_OTHER < <(awk -v w=$(((t1 - t0) / 1000)) -v tck="$CLK_TCK" \
+        -v b=$((b1 - b0)) -v s=$((s1 - s0)) -v d="$d" -v spid="$spid" '
         { client = ($1 + $2) * 1e6 }  # seconds -> us
         END {
-            server = s / tck * 1e6; busy = b / tck * 1e6
-            other = busy - client - server; if (other < 0) other = 0
-            printf "%.0f %s %.0f\n", 100 * client / w, (spid == "-" ? "-" : sprintf("%.0f", 100 * server / w)), 100 * other / w
+            server = s / tck * 1e6; db = d / tck * 1e6; busy = b / tck * 1e6
+            other = busy - client - server - db; if (other < 0) other = 0
+            printf "%.0f %s %.0f %.0f\n", 100 * client / w,
+                (spid == "-" ? "-" : sprintf("%.0f", 100 * server / w)), 100 * db / w, 100 * other / w
         }' "$TMP/$key.time")
+    if [[ $CPU_OTHER -gt $QUIET_LIMIT ]]; then
+        WARNINGS+=("other work took $CPU_OTHER% of a core during '${LABEL:-$key}'; its figures are skewed, rerun on a quiet machine")
+    fi
 }
 
 # run_wrk KEY LABEL SERVER_PID URL [HEADER ARGS...]
 run_wrk() {
     local key=$1 label=$2 spid=$3 url=$4
     shift 4
+    LABEL=$label
     wait_for_quiet "$label"
     if [[ $WARMUP_S -gt 0 ]]; then
         log "$label: warming up for ${WARMUP_S}s"
@@ -260,6 +289,7 @@ run_wrk() {
     log "$label: wrk -t$THREADS -c$CONNECTIONS -d${DURATION_S}s --latency $url"
     measure "$key" "$spid" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION_S}s" --latency \
         -s "$BENCH_DIR/wrk-report.lua" "$@" "$url"
+    kill -0 "$spid" 2>/dev/null || die "$label: the server exited during the run"
     local line
     line=$(grep '^BENCH ' "$TMP/$key.out") || die "$label: no report line from wrk: $(cat "$TMP/$key.out")"
     field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
@@ -268,13 +298,14 @@ run_wrk() {
     p99=$(awk -v us="$(field p99_us)" 'BEGIN { printf "%.2f", us / 1000 }')
     non2xx=$(field non2xx)
     errors=$(($(field connect) + $(field read) + $(field write) + $(field timeout)))
-    record "$key" "$label" "$rps" "$p99" "$non2xx" "$errors" "$CPU_CLIENT" "$CPU_SERVER" "$CPU_OTHER"
+    record "$key" "$label" "$rps" "$p99" "$non2xx" "$errors"
     RAW+=("===== $label: wrk -t$THREADS -c$CONNECTIONS -d${DURATION_S}s --latency $url" "$(cat "$TMP/$key.out")")
 }
 
 # run_pgbench KEY LABEL
 run_pgbench() {
     local key=$1 label=$2
+    LABEL=$label
     local common=(-h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -n -M prepared -c "$CONNECTIONS" -j "$THREADS"
         -f "$BENCH_DIR/organizations-list.sql")
     wait_for_quiet "$label"
@@ -292,7 +323,7 @@ run_pgbench() {
     # Per-transaction log: client_id transaction_no latency_us script_no epoch epoch_us.
     p99=$(cat "$TMP"/pglog/tx.* | awk '$3 ~ /^[0-9]+$/ { print $3 }' | sort -n |
         awk '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit } i = int(NR * 0.99 + 0.999999); if (i > NR) i = NR; printf "%.2f", v[i] / 1000 }')
-    record "$key" "$label" "$tps" "$p99" "${failed:-0}" 0 "$CPU_CLIENT" - "$CPU_OTHER"
+    record "$key" "$label" "$tps" "$p99" "${failed:-0}" 0
     RAW+=("===== $label: pgbench -n -M prepared -c$CONNECTIONS -j$THREADS -T$DURATION_S -f bench/organizations-list.sql" "$(cat "$TMP/$key.out")")
 }
 
@@ -335,16 +366,16 @@ COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
         "$ORGANIZATIONS generated + seed organizations ($PG_ROWS rows); page of $PAGE_SIZE = $LIST_BYTES bytes"
     echo "servers: NOK_WORKERS=${NOK_WORKERS:-default}, NOK_POOL_SIZE=${NOK_POOL_SIZE:-default}; $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2); $(pgbench --version)"
     echo
-    printf '%-34s %10s %9s %8s %7s %8s %8s %8s\n' target "req/s" "p99 ms" non-2xx errors "client%" "server%" "other%"
-    printf '%-34s %10s %9s %8s %7s %8s %8s %8s\n' "----------------------------------" ---------- --------- -------- ------- -------- -------- --------
+    printf '%-34s %10s %9s %8s %7s %8s %8s %8s %8s\n' target "req/s" "p99 ms" non-2xx errors "client%" "server%" "db%" "other%"
+    printf '%-34s %10s %9s %8s %7s %8s %8s %8s %8s\n' "----------------------------------" ---------- --------- -------- ------- -------- -------- -------- --------
     for key in "${TARGETS[@]}"; do
-        IFS='|' read -r label rps p99 failed errors ccpu scpu ocpu <<<"$(value "$key" 1-8)"
-        printf '%-34s %10.0f %9s %8s %7s %8s %8s %8s\n' "$label" "$rps" "$p99" "$failed" "$errors" "$ccpu" "$scpu" "$ocpu"
+        IFS='|' read -r label rps p99 failed errors ccpu scpu dcpu ocpu <<<"$(value "$key" 1-9)"
+        printf '%-34s %10.0f %9s %8s %7s %8s %8s %8s %8s\n' "$label" "$rps" "$p99" "$failed" "$errors" "$ccpu" "$scpu" "$dcpu" "$ocpu"
     done
     echo
     echo "pgbench: req/s = tps, non-2xx = failed transactions."
-    echo "CPU in % of one core over the run: client = wrk/pgbench, server = nok-api, other = rest of the machine"
-    echo "(PostgreSQL backends for the PostgreSQL targets)."
+    echo "CPU in % of one core over the measured run ($(nproc) cores = $(($(nproc) * 100))%): client = wrk/pgbench,"
+    echo "server = nok-api, db = PostgreSQL processes, other = the rest of the machine (should be near 0)."
     echo
     printf 'list(SQLite)/health        = %s  (target >= %s)  %s\n' "$SQLITE_RATIO" "$SQLITE_TARGET" "$SQLITE_VERDICT"
     printf 'list(PostgreSQL)/pgbench   = %s  (target >= %s)  %s\n' "$PG_RATIO" "$PG_TARGET" "$PG_VERDICT"

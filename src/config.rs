@@ -10,6 +10,8 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Largest survey upload in bytes; uploads are streamed, so this bounds time, not memory.
+    pub upload_limit: usize,
     /// Connections in the database pool.
     pub pool_size: u32,
     /// Seconds a request waits for a free pooled connection before 503.
@@ -50,6 +52,7 @@ impl Default for Config {
             database_url: DEFAULT_DATABASE_URL.into(),
             bind: DEFAULT_BIND.parse().expect("valid default address"),
             body_limit: DEFAULT_BODY_LIMIT,
+            upload_limit: 256 * 1024 * 1024,
             pool_size: 16,
             pool_timeout_secs: 5,
             workers: 0,
@@ -88,6 +91,7 @@ impl Config {
             database_url: std::env::var("DATABASE_URL").unwrap_or(defaults.database_url),
             bind: parse_env("NOK_BIND", defaults.bind)?,
             body_limit: parse_env("NOK_BODY_LIMIT", defaults.body_limit)?,
+            upload_limit: parse_env("NOK_UPLOAD_LIMIT", defaults.upload_limit)?,
             pool_size: parse_env("NOK_POOL_SIZE", defaults.pool_size)?,
             pool_timeout_secs: parse_env("NOK_POOL_TIMEOUT_SECS", defaults.pool_timeout_secs)?,
             workers: parse_env("NOK_WORKERS", defaults.workers)?,

@@ -27,6 +27,9 @@ an `ETag`; writes to an existing resource require `If-Match` with it.",
     tags(
         (name = "regions", description = "Subjects of the Russian Federation (субъекты РФ)"),
         (name = "organizations", description = "Organizations of social services (организации социального обслуживания)"),
+        (name = "methodologies", description = "Versioned methodologies: criteria, indicators, weights, item lists, settings"),
+        (name = "cycles", description = "Assessment cycles and their status machine: draft → collecting → results_submitted → approved → published"),
+        (name = "evaluations", description = "One evaluation per organization of a cycle: inputs, survey responses, computed scores"),
         (name = "auth", description = "Bearer tokens: log in, see who you are"),
         (name = "users", description = "Accounts and their roles (administrators only)"),
         (name = "audit", description = "The append-only log of every change"),
@@ -86,7 +89,9 @@ pub fn apply_policy(openapi: &mut utoipa::openapi::OpenApi) {
             let bearer = SecurityRequirement::new(BEARER, Vec::<String>::new());
             operation.security = Some(match rule.access {
                 policy::Access::Open => vec![SecurityRequirement::default()],
-                policy::Access::Anyone => vec![SecurityRequirement::default(), bearer],
+                policy::Access::Anyone | policy::Access::PublishedOr(_) => {
+                    vec![SecurityRequirement::default(), bearer]
+                }
                 _ => vec![bearer],
             });
             let responses = &mut operation.responses.responses;

@@ -119,6 +119,7 @@ impl Application {
         let document = Arc::new(document);
         let db = web::Data::new(db);
         let body_limit = config.body_limit;
+        let upload_limit = config.upload_limit;
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(db.clone())
@@ -127,6 +128,9 @@ impl Application {
                 .app_data(throttle.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::BodyLimit(body_limit))
+                .app_data(web::Data::new(crate::api::evaluations::UploadLimit(
+                    upload_limit,
+                )))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
                 .configure(|cfg| routes(&mut ServiceConfig::new(cfg)))

@@ -3,8 +3,11 @@
 pub mod audit;
 pub mod auth;
 pub mod conditional;
+pub mod cycles;
+pub mod evaluations;
 pub mod extract;
 pub mod health;
+pub mod methodologies;
 pub mod organizations;
 pub mod regions;
 pub mod request_id;
@@ -22,7 +25,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(regions::configure)
         .configure(organizations::configure)
         .configure(users::configure)
-        .configure(audit::configure);
+        .configure(audit::configure)
+        .configure(methodologies::configure)
+        .configure(cycles::configure)
+        .configure(evaluations::configure);
 }
 
 /// Stored moments are UTC; the API shows them with their offset.

@@ -14,6 +14,8 @@ pub enum Scope {
     OwnRegion,
     /// The caller's own organization.
     OwnOrganization,
+    /// Cycles the caller (an operator) is assigned to.
+    AssignedCycle,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +34,9 @@ pub enum Access {
     Authenticated,
     /// Only these roles, each within its scope.
     Roles(&'static [Grant]),
+    /// Published resources to anyone; unpublished ones only to these roles within their scope,
+    /// and to nobody else — not even as a 403: they get 404, so drafts do not leak.
+    PublishedOr(&'static [Grant]),
 }
 
 /// One route of the API and who may call it.
@@ -50,14 +55,19 @@ pub struct Rule {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Target {
     pub region_id: Option<i64>,
+    /// The organization concerned; for a cycle, the caller's organization if the cycle assesses it.
     pub organization_id: Option<i64>,
+    /// The caller is an operator assigned to the cycle concerned.
+    pub assigned: bool,
+    /// The resource is published.
+    pub published: bool,
 }
 
 impl Target {
     pub fn region(region_id: i64) -> Self {
         Self {
             region_id: Some(region_id),
-            organization_id: None,
+            ..Self::default()
         }
     }
 
@@ -65,6 +75,7 @@ impl Target {
         Self {
             region_id: Some(region_id),
             organization_id: Some(organization_id),
+            ..Self::default()
         }
     }
 }
@@ -87,6 +98,13 @@ const fn own_organization(role: Role) -> Grant {
     Grant {
         role,
         scope: Scope::OwnOrganization,
+    }
+}
+
+const fn assigned(role: Role) -> Grant {
+    Grant {
+        role,
+        scope: Scope::AssignedCycle,
     }
 }
 
@@ -154,6 +172,84 @@ pub const AUDIT_LIST: Rule = rule(
     Access::Roles(&[all(Admin), all(Auditor)]),
 );
 
+pub const METHODOLOGY_LIST: Rule = rule("GET", "/api/v1/methodologies", Access::Anyone);
+pub const METHODOLOGY_READ: Rule = rule("GET", "/api/v1/methodologies/{id}", Access::Anyone);
+
+/// Who sees an unpublished cycle and its evaluations: its region's authority and council, its
+/// assigned operators, the organizations it assesses (their own evaluation), admin and auditor.
+const CYCLE_READERS: &[Grant] = &[
+    all(Admin),
+    all(Auditor),
+    own_region(Authority),
+    own_region(Council),
+    assigned(Operator),
+    own_organization(Organization),
+];
+const CYCLE_MANAGERS: &[Grant] = &[all(Admin), own_region(Authority)];
+const DATA_ENTRY: &[Grant] = &[all(Admin), assigned(Operator)];
+
+const fn hidden(method: &'static str, path: &'static str, access: Access) -> Rule {
+    Rule {
+        method,
+        path,
+        access,
+        hide_out_of_scope: true,
+    }
+}
+
+pub const CYCLE_LIST: Rule = rule("GET", "/api/v1/cycles", Access::PublishedOr(CYCLE_READERS));
+pub const CYCLE_READ: Rule = hidden(
+    "GET",
+    "/api/v1/cycles/{id}",
+    Access::PublishedOr(CYCLE_READERS),
+);
+pub const CYCLE_CREATE: Rule = rule("POST", "/api/v1/cycles", Access::Roles(CYCLE_MANAGERS));
+pub const CYCLE_UPDATE: Rule = hidden(
+    "PATCH",
+    "/api/v1/cycles/{id}",
+    Access::Roles(CYCLE_MANAGERS),
+);
+pub const CYCLE_START_COLLECTING: Rule = hidden(
+    "POST",
+    "/api/v1/cycles/{id}/start-collecting",
+    Access::Roles(CYCLE_MANAGERS),
+);
+pub const CYCLE_SUBMIT_RESULTS: Rule = hidden(
+    "POST",
+    "/api/v1/cycles/{id}/submit-results",
+    Access::Roles(DATA_ENTRY),
+);
+pub const EVALUATION_LIST: Rule = hidden(
+    "GET",
+    "/api/v1/cycles/{id}/evaluations",
+    Access::PublishedOr(CYCLE_READERS),
+);
+pub const EVALUATION_READ: Rule = hidden(
+    "GET",
+    "/api/v1/cycles/{id}/evaluations/{organization_id}",
+    Access::PublishedOr(CYCLE_READERS),
+);
+pub const EVALUATION_INPUTS: Rule = hidden(
+    "PUT",
+    "/api/v1/cycles/{id}/evaluations/{organization_id}/inputs",
+    Access::Roles(DATA_ENTRY),
+);
+pub const SURVEY_UPLOAD: Rule = hidden(
+    "POST",
+    "/api/v1/cycles/{id}/evaluations/{organization_id}/survey-responses",
+    Access::Roles(DATA_ENTRY),
+);
+pub const REGION_UNASSESSED: Rule = rule(
+    "GET",
+    "/api/v1/regions/{id}/unassessed-organizations",
+    Access::Roles(&[
+        all(Admin),
+        all(Auditor),
+        own_region(Authority),
+        own_region(Council),
+    ]),
+);
+
 /// Every route of the API. A test checks that it matches the OpenAPI document exactly.
 pub const RULES: &[Rule] = &[
     HEALTH,
@@ -175,6 +271,19 @@ pub const RULES: &[Rule] = &[
     USER_DEACTIVATE,
     USER_PASSWORD,
     AUDIT_LIST,
+    METHODOLOGY_LIST,
+    METHODOLOGY_READ,
+    CYCLE_LIST,
+    CYCLE_READ,
+    CYCLE_CREATE,
+    CYCLE_UPDATE,
+    CYCLE_START_COLLECTING,
+    CYCLE_SUBMIT_RESULTS,
+    REGION_UNASSESSED,
+    EVALUATION_LIST,
+    EVALUATION_READ,
+    EVALUATION_INPUTS,
+    SURVEY_UPLOAD,
 ];
 
 /// Fields an organization user may change in its own record: contact data, not identity,
@@ -193,12 +302,18 @@ impl Rule {
     pub fn grant(&self, role: Role) -> Option<Scope> {
         match self.access {
             Access::Open | Access::Anyone | Access::Authenticated => Some(Scope::All),
-            Access::Roles(grants) => grants.iter().find(|g| g.role == role).map(|g| g.scope),
+            Access::Roles(grants) | Access::PublishedOr(grants) => {
+                grants.iter().find(|g| g.role == role).map(|g| g.scope)
+            }
         }
     }
 
+    /// Anonymous callers may call the route (for `PublishedOr`, on published resources).
     pub fn allows_anonymous(&self) -> bool {
-        matches!(self.access, Access::Open | Access::Anyone)
+        matches!(
+            self.access,
+            Access::Open | Access::Anyone | Access::PublishedOr(_)
+        )
     }
 
     /// "admin; authority (own region)", for the OpenAPI document.
@@ -207,22 +322,31 @@ impl Rule {
             Access::Open => "anyone; no token needed".into(),
             Access::Anyone => "anyone, anonymous callers included".into(),
             Access::Authenticated => "any authenticated caller".into(),
-            Access::Roles(grants) => grants
-                .iter()
-                .map(|g| match g.scope {
-                    Scope::All => g.role.as_str().to_owned(),
-                    Scope::OwnRegion => format!("{} (own region)", g.role.as_str()),
-                    Scope::OwnOrganization => format!("{} (own organization)", g.role.as_str()),
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
+            Access::Roles(grants) => describe(grants),
+            Access::PublishedOr(grants) => {
+                format!("anyone once published; before that {}", describe(grants))
+            }
         }
     }
+}
+
+fn describe(grants: &[Grant]) -> String {
+    grants
+        .iter()
+        .map(|g| match g.scope {
+            Scope::All => g.role.as_str().to_owned(),
+            Scope::OwnRegion => format!("{} (own region)", g.role.as_str()),
+            Scope::OwnOrganization => format!("{} (own organization)", g.role.as_str()),
+            Scope::AssignedCycle => format!("{} (assigned cycles)", g.role.as_str()),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn reaches(principal: &Principal, scope: Scope, target: &Target) -> bool {
     match scope {
         Scope::All => true,
+        Scope::AssignedCycle => target.assigned,
         Scope::OwnRegion => {
             principal.region_id.is_some() && principal.region_id == target.region_id
         }
@@ -241,6 +365,9 @@ pub fn authorize<'c>(
     rule: &Rule,
     target: &Target,
 ) -> ApiResult<Option<&'c Principal>> {
+    if let Access::PublishedOr(_) = rule.access {
+        return authorize_published_or(caller, rule, target);
+    }
     let Some(principal) = caller.principal() else {
         return if rule.allows_anonymous() {
             Ok(None)
@@ -266,6 +393,51 @@ pub fn authorize<'c>(
             Scope::OwnOrganization => "This belongs to another organization",
             _ => "This belongs to another region",
         }))
+    }
+}
+
+/// Published: anyone. Unpublished: a granted role within its scope; anyone else 404.
+fn authorize_published_or<'c>(
+    caller: &'c Caller,
+    rule: &Rule,
+    target: &Target,
+) -> ApiResult<Option<&'c Principal>> {
+    let principal = caller.principal();
+    let granted = principal.is_some_and(|p| {
+        rule.grant(p.role)
+            .is_some_and(|scope| reaches(p, scope, target))
+    });
+    if target.published || granted {
+        Ok(principal)
+    } else {
+        Err(ApiError::NotFound("The resource does not exist".into()))
+    }
+}
+
+/// What a list under `rule` may show `caller`: everything, or the published resources plus
+/// those its grant reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    Everything,
+    PublishedAnd {
+        scope: Option<Scope>,
+        region_id: Option<i64>,
+        organization_id: Option<i64>,
+        user_id: Option<i64>,
+    },
+}
+
+pub fn visibility(caller: &Caller, rule: &Rule) -> Visibility {
+    let principal = caller.principal();
+    let scope = principal.and_then(|p| rule.grant(p.role));
+    match (scope, principal) {
+        (Some(Scope::All), _) => Visibility::Everything,
+        (scope, principal) => Visibility::PublishedAnd {
+            scope,
+            region_id: principal.and_then(|p| p.region_id),
+            organization_id: principal.and_then(|p| p.organization_id),
+            user_id: principal.and_then(|p| p.user_id),
+        },
     }
 }
 

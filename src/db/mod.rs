@@ -2,9 +2,13 @@
 //! The backend is chosen by the URL scheme; queries live in one module per resource.
 
 pub mod audit;
+pub mod cycles;
+pub mod evaluations;
+pub mod idempotency;
 pub mod organizations;
 pub mod regions;
 pub mod schema;
+pub mod survey;
 pub mod users;
 
 use std::sync::{Arc, Mutex};

@@ -69,5 +69,95 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cycles (id) {
+        id -> BigInt,
+        region_id -> BigInt,
+        year -> Integer,
+        sector -> Text,
+        methodology_id -> Text,
+        settings_json -> Text,
+        operator_name -> Nullable<Text>,
+        operator_contract_number -> Nullable<Text>,
+        operator_contract_date -> Nullable<Date>,
+        council_decision_number -> Nullable<Text>,
+        council_decision_date -> Nullable<Date>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cycle_organizations (cycle_id, organization_id) {
+        cycle_id -> BigInt,
+        organization_id -> BigInt,
+        year -> Integer,
+    }
+}
+
+diesel::table! {
+    cycle_operators (cycle_id, user_id) {
+        cycle_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    evaluations (id) {
+        id -> BigInt,
+        cycle_id -> BigInt,
+        organization_id -> BigInt,
+        inputs_json -> Nullable<Text>,
+        survey_json -> Nullable<Text>,
+        scores_json -> Nullable<Text>,
+        total -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_responses (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        answers -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        key -> Text,
+        actor -> Text,
+        route -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_id));
-diesel::allow_tables_to_appear_in_same_query!(regions, organizations, users, audit_events);
+diesel::joinable!(evaluations -> cycles (cycle_id));
+diesel::joinable!(evaluations -> organizations (organization_id));
+diesel::joinable!(survey_responses -> evaluations (evaluation_id));
+diesel::joinable!(cycles -> regions (region_id));
+diesel::joinable!(cycle_organizations -> cycles (cycle_id));
+diesel::joinable!(cycle_organizations -> organizations (organization_id));
+diesel::joinable!(cycle_operators -> cycles (cycle_id));
+diesel::joinable!(cycle_operators -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    organizations,
+    users,
+    audit_events,
+    cycles,
+    cycle_organizations,
+    cycle_operators,
+    evaluations,
+    survey_responses,
+    idempotency_keys,
+);

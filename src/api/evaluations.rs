@@ -1,0 +1,548 @@
+//! `/api/v1/cycles/{id}/evaluations`: one evaluation per organization of a cycle — the
+//! operator's inputs, bulk survey responses, and the scores computed from them.
+
+use actix_web::http::header;
+use actix_web::{get, post, put, web, HttpMessage, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use super::conditional::{self, etag, IfMatch};
+use super::cycles::{self, Cycle};
+use super::extract::ApiJson;
+use super::request_id::RequestId;
+use super::{timestamp, ListFilterErrors};
+use crate::auth::policy::{self, Rule};
+use crate::auth::Caller;
+use crate::db::audit::{self, Actor, Change};
+use crate::db::cycles::CycleRow;
+use crate::db::evaluations::{self as store, EvaluationRow};
+use crate::db::idempotency::{self, KeyScope};
+use crate::db::survey::{self, Format};
+use crate::db::{Db, DbConnection};
+use crate::domain::cycle::CycleStatus;
+use crate::domain::paging;
+use crate::domain::scoring::{self, EvaluationInputs, Scores};
+use crate::domain::survey::SurveyAggregates;
+use crate::error::{ApiError, ApiResult};
+use crate::openapi::{
+    BadRequest, Conflict, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
+    UnsupportedMediaType, ValidationFailed,
+};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list)
+        .service(read)
+        .service(put_inputs)
+        .service(upload_survey);
+}
+
+/// An organization's evaluation in a cycle.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Evaluation {
+    pub id: i64,
+    pub cycle_id: i64,
+    pub organization_id: i64,
+    /// The operator's inputs; their `survey` is replaced by the uploaded responses' aggregates
+    /// when there are any.
+    pub inputs: Option<EvaluationInputs>,
+    /// Survey responses uploaded for this evaluation.
+    pub survey_responses: i64,
+    /// Aggregates of the uploaded responses.
+    pub uploaded_survey: Option<SurveyAggregates>,
+    /// Indicators, criteria, total (each with its trace) and shortcomings; `null` until the
+    /// inputs are complete.
+    pub scores: Option<Scores>,
+    /// Scores are computed.
+    pub complete: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn view(conn: &mut DbConnection, row: &EvaluationRow) -> ApiResult<Evaluation> {
+    Ok(Evaluation {
+        id: row.id,
+        cycle_id: row.cycle_id,
+        organization_id: row.organization_id,
+        inputs: row.inputs()?,
+        survey_responses: survey::count(conn, row.id)?,
+        uploaded_survey: row.survey()?,
+        scores: row.scores()?,
+        complete: row.scores_json.is_some(),
+        updated_at: timestamp(row.updated_at),
+    })
+}
+
+/// One line of the evaluation list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationSummary {
+    pub organization_id: i64,
+    pub complete: bool,
+    /// Exact unrounded total, as a decimal string.
+    #[schema(example = "90.72")]
+    pub total: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationPage {
+    pub items: Vec<EvaluationSummary>,
+    /// Cursor of the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EvaluationListQuery {
+    /// Page size, 1–500.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The cycle and the evaluation of `organization_id` in it, if `caller` may act under `rule`:
+/// an organization reaches only its own evaluation.
+fn authorized(
+    conn: &mut DbConnection,
+    cycle_id: i64,
+    organization_id: i64,
+    caller: &Caller,
+    rule: &Rule,
+) -> ApiResult<(CycleRow, EvaluationRow)> {
+    let cycle = crate::db::cycles::find(conn, cycle_id)?;
+    let mut target = cycles::target(conn, &cycle, caller)?;
+    if target.organization_id != Some(organization_id) {
+        target.organization_id = None;
+    }
+    policy::authorize(caller, rule, &target)?;
+    let row = store::find(conn, cycle_id, organization_id)?;
+    Ok((cycle, row))
+}
+
+/// Every organization of a submitted cycle has its scores; names those that do not.
+pub fn ready_to_submit(conn: &mut DbConnection, row: &CycleRow, _: &Cycle) -> ApiResult<()> {
+    let missing = store::incomplete(conn, row.id)?;
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict(format!(
+            "Results cannot be submitted while evaluations are incomplete: organizations {}",
+            missing
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+    }
+}
+
+fn open_for_inputs(cycle: &CycleRow) -> ApiResult<()> {
+    let status = cycle.status()?;
+    if status.accepts_inputs() {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict(format!(
+            "The cycle is {}: evaluation data can be entered only while it is {}",
+            status.as_str(),
+            CycleStatus::Collecting.as_str()
+        )))
+    }
+}
+
+#[utoipa::path(
+    operation_id = "list_evaluations",
+    tag = "evaluations",
+    params(("id" = i64, Path, description = "Cycle id"), EvaluationListQuery),
+    responses(
+        (status = 200, description = "Evaluations of the cycle by organization id; an organization sees only its own", body = EvaluationPage),
+        (status = 400, response = BadRequest),
+    ),
+)]
+#[get("/cycles/{id}/evaluations")]
+async fn list(
+    caller: Caller,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    query: web::Query<EvaluationListQuery>,
+) -> ApiResult<HttpResponse> {
+    let cycle_id = id.into_inner();
+    let mut errors = ListFilterErrors::default();
+    let (after, limit) = errors.paging(query.limit.as_deref(), query.cursor.as_deref());
+    errors.into_result()?;
+    let page = db
+        .run(move |conn| {
+            let cycle = cycles::authorized(conn, cycle_id, &caller, &policy::EVALUATION_LIST)?;
+            let published = cycle.status()? == CycleStatus::Published;
+            // An organization that is not an auditor's or the region's sees only itself, unless published.
+            let only = caller
+                .principal()
+                .filter(|p| p.role == crate::auth::Role::Organization && !published)
+                .map(|p| p.organization_id.unwrap_or(-1));
+            let rows = store::list(conn, cycle_id, only, after, limit)?;
+            let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.organization_id);
+            let items = rows
+                .into_iter()
+                .map(|r| EvaluationSummary {
+                    organization_id: r.organization_id,
+                    complete: r.scores_json.is_some(),
+                    total: r.total,
+                    updated_at: timestamp(r.updated_at),
+                })
+                .collect();
+            Ok(EvaluationPage { items, next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+#[utoipa::path(
+    operation_id = "get_evaluation",
+    tag = "evaluations",
+    params(("id" = i64, Path, description = "Cycle id"),
+           ("organization_id" = i64, Path, description = "Organization id"),
+           ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
+    responses(
+        (status = 200, description = "The evaluation with its scores and their traces", body = Evaluation, headers(("ETag" = String))),
+        (status = 304, description = "The cached copy named by `If-None-Match` is current"),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[get("/cycles/{id}/evaluations/{organization_id}")]
+async fn read(
+    caller: Caller,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    path: web::Path<(i64, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (cycle_id, organization_id) = path.into_inner();
+    let (version, evaluation) = db
+        .run(move |conn| {
+            let (_, row) = authorized(
+                conn,
+                cycle_id,
+                organization_id,
+                &caller,
+                &policy::EVALUATION_READ,
+            )?;
+            Ok((row.version, view(conn, &row)?))
+        })
+        .await?;
+    Ok(conditional::respond(&req, version, &evaluation))
+}
+
+#[utoipa::path(
+    operation_id = "put_evaluation_inputs",
+    tag = "evaluations",
+    params(("id" = i64, Path, description = "Cycle id"),
+           ("organization_id" = i64, Path, description = "Organization id"),
+           ("If-Match" = String, Header, description = "ETag of the evaluation this change is based on")),
+    request_body = EvaluationInputs,
+    responses(
+        (status = 200, description = "The inputs are stored and the scores recomputed", body = Evaluation, headers(("ETag" = String))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+        (status = 428, response = PreconditionRequired),
+    ),
+)]
+#[put("/cycles/{id}/evaluations/{organization_id}/inputs")]
+async fn put_inputs(
+    caller: Caller,
+    request_id: RequestId,
+    if_match: IfMatch,
+    db: web::Data<Db>,
+    path: web::Path<(i64, i64)>,
+    body: ApiJson<EvaluationInputs>,
+) -> ApiResult<HttpResponse> {
+    let (cycle_id, organization_id) = path.into_inner();
+    let inputs = body.0;
+    let (row, evaluation) = db
+        .transaction(move |conn| {
+            let (cycle, current) = authorized(
+                conn,
+                cycle_id,
+                organization_id,
+                &caller,
+                &policy::EVALUATION_INPUTS,
+            )?;
+            if_match.require(&etag(current.version))?;
+            open_for_inputs(&cycle)?;
+            let methodology = crate::domain::methodology::find(&cycle.methodology_id)
+                .ok_or_else(|| ApiError::internal("cycle with unknown methodology"))?;
+            let errors = scoring::validate(methodology, &inputs);
+            if !errors.is_empty() {
+                return Err(ApiError::Validation(errors));
+            }
+            let before = view(conn, &current)?;
+            let survey = current.survey()?;
+            let (_, scores) = store::score(&cycle, &inputs, survey.as_ref())?;
+            let row = store::save(
+                conn,
+                &current,
+                Some(&inputs),
+                survey.as_ref(),
+                Some(&scores),
+            )?;
+            let after = view(conn, &row)?;
+            let change = Change::of(
+                "evaluation.inputs",
+                "evaluation",
+                row.id,
+                Some(&before),
+                Some(&after),
+            )?;
+            audit::record(conn, &Actor::of(caller.principal(), &request_id.0), change)?;
+            Ok((row, after))
+        })
+        .await?;
+    Ok(conditional::updated(row.version, &evaluation))
+}
+
+/// What an upload stored.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SurveyUpload {
+    /// Responses stored by this upload.
+    pub stored: u64,
+    /// All responses of the evaluation now.
+    pub total_responses: i64,
+    /// Aggregates of all its responses, which the scores now use.
+    pub survey: SurveyAggregates,
+    /// Whether the evaluation has scores (it needs the operator's other inputs too).
+    pub complete: bool,
+}
+
+/// A reader over request body chunks sent from the async side, so that the blocking side can
+/// parse and store while the body is still arriving, never holding it whole.
+struct ChannelReader {
+    chunks: tokio::sync::mpsc::Receiver<Result<web::Bytes, String>>,
+    current: web::Bytes,
+}
+
+impl std::io::Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.chunks.blocking_recv() {
+                Some(Ok(chunk)) => self.current = chunk,
+                Some(Err(message)) => return Err(std::io::Error::other(message)),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
+}
+
+fn upload_format(req: &HttpRequest) -> ApiResult<Format> {
+    match req.mime_type() {
+        Ok(Some(mime)) if mime.type_() == "text" && mime.subtype() == "csv" => Ok(Format::Csv),
+        Ok(Some(mime))
+            if mime.type_() == "application"
+                && (mime.subtype() == "x-ndjson" || mime.subtype() == "ndjson") =>
+        {
+            Ok(Format::Ndjson)
+        }
+        _ => Err(ApiError::UnsupportedMediaType {
+            expected: "text/csv or application/x-ndjson",
+        }),
+    }
+}
+
+/// The caller-chosen `Idempotency-Key`: 1–200 visible ASCII characters.
+fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(key) if (1..=200).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(key.to_owned()))
+        }
+        _ => Err(ApiError::bad_field(
+            "Idempotency-Key",
+            "format",
+            "must be 1–200 visible ASCII characters",
+        )),
+    }
+}
+
+fn replay(status: i32, body: String) -> HttpResponse {
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(status as u16).unwrap_or_default())
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .insert_header(("Idempotent-Replayed", "true"))
+        .body(body)
+}
+
+/// Uploads individual survey responses — CSV with a header row of question codes, or NDJSON
+/// objects keyed by question code — streamed, all or nothing. Problems are listed by row
+/// (line of the file; the CSV header is row 1) and column, up to 100. The evaluation's survey
+/// aggregates and scores are then recomputed from all its stored responses. With an
+/// `Idempotency-Key`, a retry with the same body replays the first answer, and a different
+/// body under the same key is refused (422).
+#[utoipa::path(
+    operation_id = "upload_survey_responses",
+    tag = "evaluations",
+    params(("id" = i64, Path, description = "Cycle id"),
+           ("organization_id" = i64, Path, description = "Organization id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the stored answer")),
+    request_body(content = String, description = "CSV (`text/csv`, UTF-8, header row of question codes; cells yes/no/да/нет/1/0/true/false or empty) or NDJSON (`application/x-ndjson`)",
+        content_type = "text/csv",
+        example = "used_stands,satisfied_stand_info,used_site,satisfied_site_info,satisfied_comfort,has_disability,satisfied_accessibility,satisfied_first_contact,satisfied_staff,used_remote,satisfied_remote,would_recommend,satisfied_organizational,satisfied_overall\nyes,yes,no,,yes,no,,yes,yes,yes,yes,yes,yes,yes\n"),
+    responses(
+        (status = 201, description = "Stored; the evaluation is recomputed", body = SurveyUpload),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+    ),
+)]
+#[post("/cycles/{id}/evaluations/{organization_id}/survey-responses")]
+async fn upload_survey(
+    req: HttpRequest,
+    caller: Caller,
+    request_id: RequestId,
+    db: web::Data<Db>,
+    limit: web::Data<UploadLimit>,
+    path: web::Path<(i64, i64)>,
+    mut payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let (cycle_id, organization_id) = path.into_inner();
+    let format = upload_format(&req)?;
+    let limit = limit.0;
+    let scope = idempotency_key(&req)?.map(|key| KeyScope {
+        key,
+        actor: caller
+            .principal()
+            .map_or_else(String::new, |p| p.username.clone()),
+        route: format!("survey-responses:{cycle_id}:{organization_id}"),
+    });
+
+    let (chunks_tx, chunks_rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, String>>(8);
+    let (hash_tx, hash_rx) = tokio::sync::oneshot::channel::<String>();
+    let job_scope = scope.clone();
+    let job = db.transaction(move |conn| {
+        let (cycle, row) = authorized(
+            conn,
+            cycle_id,
+            organization_id,
+            &caller,
+            &policy::SURVEY_UPLOAD,
+        )?;
+        open_for_inputs(&cycle)?;
+        if let Some(scope) = &job_scope {
+            if let Some(stored) = idempotency::find(conn, scope)? {
+                return Ok(Err(stored)); // answered before: the async side compares the bodies
+            }
+        }
+        let methodology = crate::domain::methodology::find(&cycle.methodology_id)
+            .ok_or_else(|| ApiError::internal("cycle with unknown methodology"))?;
+        let settings: crate::domain::methodology::Settings =
+            serde_json::from_str(&cycle.settings_json).map_err(ApiError::internal)?;
+        let needs_waiting_time = settings.waiting_time_applied && methodology.has_waiting_time();
+        let reader = ChannelReader {
+            chunks: chunks_rx,
+            current: web::Bytes::new(),
+        };
+        let stored = survey::ingest(conn, row.id, reader, format, needs_waiting_time)?;
+        let uploaded = store::refresh_survey(conn, &row)?;
+        let scores = match row.inputs()? {
+            Some(inputs) => Some(store::score(&cycle, &inputs, Some(&uploaded))?.1),
+            None => None,
+        };
+        let saved = store::save(
+            conn,
+            &row,
+            row.inputs()?.as_ref(),
+            Some(&uploaded),
+            scores.as_ref(),
+        )?;
+        let answer = SurveyUpload {
+            stored,
+            total_responses: survey::count(conn, row.id)?,
+            survey: uploaded,
+            complete: saved.scores_json.is_some(),
+        };
+        let body = serde_json::to_string(&answer).map_err(ApiError::internal)?;
+        if let Some(scope) = &job_scope {
+            let hash = hash_rx.blocking_recv().map_err(|_| {
+                ApiError::bad_request("The upload broke off before its end; nothing was stored")
+            })?;
+            idempotency::store(conn, scope, &hash, 201, &body)?;
+        }
+        let change = Change {
+            action: "evaluation.survey_upload",
+            resource_type: "evaluation",
+            resource_id: row.id.to_string(),
+            before: None,
+            after: Some(
+                serde_json::json!({"stored": stored, "total_responses": answer.total_responses}),
+            ),
+        };
+        audit::record(conn, &Actor::of(caller.principal(), &request_id.0), change)?;
+        Ok(Ok(body))
+    });
+
+    // Pumps the body to the job while hashing it. When the job stops reading (a replay, or a
+    // refusal) the rest is still hashed, so that a replay can compare whole bodies.
+    let pump = async move {
+        let mut hasher = Sha256::new();
+        let mut size = 0usize;
+        let mut too_large = false;
+        let mut job_reads = true;
+        while let Some(chunk) = payload.next().await {
+            let message = match chunk {
+                Ok(bytes) => {
+                    size += bytes.len();
+                    hasher.update(&bytes);
+                    if size > limit {
+                        too_large = true;
+                        Err("the upload is larger than the limit".to_owned())
+                    } else {
+                        Ok(bytes)
+                    }
+                }
+                Err(error) => Err(error.to_string()),
+            };
+            let failed = message.is_err();
+            if job_reads && chunks_tx.send(message).await.is_err() {
+                job_reads = false;
+            }
+            if failed {
+                break;
+            }
+        }
+        drop(chunks_tx);
+        let hash = format!("{:x}", hasher.finalize());
+        let _ = hash_tx.send(hash.clone());
+        (hash, too_large)
+    };
+    let (outcome, (hash, too_large)) = futures_util::join!(job, pump);
+    if too_large {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    match outcome? {
+        Ok(body) => Ok(HttpResponse::Created()
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .body(body)),
+        Err(stored) if stored.request_hash == hash => {
+            Ok(replay(stored.status, stored.response_body))
+        }
+        Err(_) => Err(ApiError::validation(
+            "Idempotency-Key",
+            "reused",
+            "this key was used with a different body; use a new key for a new upload",
+        )),
+    }
+}
+
+/// Largest survey upload, in bytes (`NOK_UPLOAD_LIMIT`); uploads are streamed, not held.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimit(pub usize);

@@ -1,0 +1,444 @@
+//! Queries on `cycles`, the organizations they assess and the operators assigned to them.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{
+    cycle_operators, cycle_organizations, cycles, evaluations, organizations, survey_responses,
+    users,
+};
+use super::{now, DbConnection};
+use crate::auth::policy::{Scope, Visibility};
+use crate::auth::Role;
+use crate::domain::cycle::CycleStatus;
+use crate::error::{ApiError, ApiResult, FieldError};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cycles)]
+pub struct CycleRow {
+    pub id: i64,
+    pub region_id: i64,
+    pub year: i32,
+    pub sector: String,
+    pub methodology_id: String,
+    pub settings_json: String,
+    pub operator_name: Option<String>,
+    pub operator_contract_number: Option<String>,
+    pub operator_contract_date: Option<NaiveDate>,
+    pub council_decision_number: Option<String>,
+    pub council_decision_date: Option<NaiveDate>,
+    pub status: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl CycleRow {
+    pub fn status(&self) -> ApiResult<CycleStatus> {
+        CycleStatus::parse(&self.status).ok_or_else(|| {
+            ApiError::internal(format!(
+                "cycle {} has unknown status {:?}",
+                self.id, self.status
+            ))
+        })
+    }
+}
+
+/// Column values of a cycle, as written on create and update.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = cycles, treat_none_as_null = true)]
+pub struct CycleValues {
+    pub region_id: i64,
+    pub year: i32,
+    pub sector: String,
+    pub methodology_id: String,
+    pub settings_json: String,
+    pub operator_name: Option<String>,
+    pub operator_contract_number: Option<String>,
+    pub operator_contract_date: Option<NaiveDate>,
+    pub council_decision_number: Option<String>,
+    pub council_decision_date: Option<NaiveDate>,
+    pub status: String,
+}
+
+impl CycleRow {
+    pub fn values(&self) -> CycleValues {
+        CycleValues {
+            region_id: self.region_id,
+            year: self.year,
+            sector: self.sector.clone(),
+            methodology_id: self.methodology_id.clone(),
+            settings_json: self.settings_json.clone(),
+            operator_name: self.operator_name.clone(),
+            operator_contract_number: self.operator_contract_number.clone(),
+            operator_contract_date: self.operator_contract_date,
+            council_decision_number: self.council_decision_number.clone(),
+            council_decision_date: self.council_decision_date,
+            status: self.status.clone(),
+        }
+    }
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<CycleRow> {
+    cycles::table
+        .find(id)
+        .select(CycleRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound(format!("Cycle {id} does not exist")))
+}
+
+pub fn organization_ids(conn: &mut DbConnection, cycle_id: i64) -> ApiResult<Vec<i64>> {
+    Ok(cycle_organizations::table
+        .filter(cycle_organizations::cycle_id.eq(cycle_id))
+        .select(cycle_organizations::organization_id)
+        .order(cycle_organizations::organization_id)
+        .load(conn)?)
+}
+
+pub fn operator_ids(conn: &mut DbConnection, cycle_id: i64) -> ApiResult<Vec<i64>> {
+    Ok(cycle_operators::table
+        .filter(cycle_operators::cycle_id.eq(cycle_id))
+        .select(cycle_operators::user_id)
+        .order(cycle_operators::user_id)
+        .load(conn)?)
+}
+
+pub fn insert(conn: &mut DbConnection, values: &CycleValues) -> ApiResult<CycleRow> {
+    let at = now();
+    let id = diesel::insert_into(cycles::table)
+        .values((
+            values,
+            cycles::version.eq(1),
+            cycles::created_at.eq(at),
+            cycles::updated_at.eq(at),
+        ))
+        .returning(cycles::id)
+        .get_result::<i64>(conn)?;
+    find(conn, id)
+}
+
+/// Writes `values` if the row is still at `version`; 412 when another write got there first.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    values: &CycleValues,
+) -> ApiResult<CycleRow> {
+    let changed = diesel::update(cycles::table)
+        .filter(cycles::id.eq(id).and(cycles::version.eq(version)))
+        .set((
+            values,
+            cycles::version.eq(version + 1),
+            cycles::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    find(conn, id)
+}
+
+/// Makes `wanted` the organizations the cycle assesses, each with its evaluation. Every one
+/// must be an active organization of the cycle's region not assessed by another cycle that year;
+/// one that leaves must have no collected data yet.
+pub fn set_organizations(
+    conn: &mut DbConnection,
+    cycle: &CycleRow,
+    wanted: &[i64],
+) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    for (i, id) in wanted.iter().enumerate() {
+        let field = format!("organization_ids[{i}]");
+        if wanted[..i].contains(id) {
+            errors.push(FieldError::new(
+                field,
+                "duplicate",
+                format!("organization {id} is listed twice"),
+            ));
+            continue;
+        }
+        let found = organizations::table
+            .find(id)
+            .select((
+                organizations::region_id,
+                organizations::active,
+                organizations::short_name,
+            ))
+            .first::<(i64, bool, String)>(conn)
+            .optional()?;
+        match found {
+            None => errors.push(FieldError::new(
+                field,
+                "not_found",
+                format!("organization {id} does not exist"),
+            )),
+            Some((region_id, _, name)) if region_id != cycle.region_id => {
+                errors.push(FieldError::new(
+                    field,
+                    "other_region",
+                    format!("{name} is not in the cycle's region"),
+                ))
+            }
+            Some((_, false, name)) => errors.push(FieldError::new(
+                field,
+                "inactive",
+                format!("{name} is deactivated"),
+            )),
+            Some(_) => {}
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let current = organization_ids(conn, cycle.id)?;
+    for id in current.iter().filter(|id| !wanted.contains(id)) {
+        remove_organization(conn, cycle.id, *id)?;
+    }
+    for id in wanted.iter().filter(|id| !current.contains(id)) {
+        let elsewhere = cycle_organizations::table
+            .filter(cycle_organizations::organization_id.eq(id))
+            .filter(cycle_organizations::year.eq(cycle.year))
+            .select(cycle_organizations::cycle_id)
+            .first::<i64>(conn)
+            .optional()?;
+        if let Some(other) = elsewhere {
+            return Err(ApiError::Conflict(format!(
+                "Organization {id} is already assessed in {} by cycle {other}; an organization is assessed at most once a year",
+                cycle.year
+            )));
+        }
+        diesel::insert_into(cycle_organizations::table)
+            .values((
+                cycle_organizations::cycle_id.eq(cycle.id),
+                cycle_organizations::organization_id.eq(id),
+                cycle_organizations::year.eq(cycle.year),
+            ))
+            .execute(conn)?;
+        let at = now();
+        diesel::insert_into(evaluations::table)
+            .values((
+                evaluations::cycle_id.eq(cycle.id),
+                evaluations::organization_id.eq(id),
+                evaluations::version.eq(1),
+                evaluations::created_at.eq(at),
+                evaluations::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn remove_organization(
+    conn: &mut DbConnection,
+    cycle_id: i64,
+    organization_id: i64,
+) -> ApiResult<()> {
+    let evaluation = evaluations::table
+        .filter(evaluations::cycle_id.eq(cycle_id))
+        .filter(evaluations::organization_id.eq(organization_id))
+        .select((evaluations::id, evaluations::inputs_json.is_not_null()))
+        .first::<(i64, bool)>(conn)
+        .optional()?;
+    if let Some((evaluation_id, has_inputs)) = evaluation {
+        let responses: i64 = survey_responses::table
+            .filter(survey_responses::evaluation_id.eq(evaluation_id))
+            .count()
+            .get_result(conn)?;
+        if has_inputs || responses > 0 {
+            return Err(ApiError::Conflict(format!(
+                "Organization {organization_id} already has collected data in this cycle and cannot leave it"
+            )));
+        }
+        diesel::delete(evaluations::table.find(evaluation_id)).execute(conn)?;
+    }
+    diesel::delete(
+        cycle_organizations::table
+            .filter(cycle_organizations::cycle_id.eq(cycle_id))
+            .filter(cycle_organizations::organization_id.eq(organization_id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Makes `wanted` the operator users of the cycle: each an active operator of its region.
+pub fn set_operators(conn: &mut DbConnection, cycle: &CycleRow, wanted: &[i64]) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    for (i, id) in wanted.iter().enumerate() {
+        let field = format!("operator_user_ids[{i}]");
+        if wanted[..i].contains(id) {
+            errors.push(FieldError::new(
+                field,
+                "duplicate",
+                format!("user {id} is listed twice"),
+            ));
+            continue;
+        }
+        let found = users::table
+            .find(id)
+            .select((users::role, users::region_id, users::active))
+            .first::<(String, Option<i64>, bool)>(conn)
+            .optional()?;
+        let problem = match found {
+            None => Some(("not_found", format!("user {id} does not exist"))),
+            Some((role, _, _)) if role != Role::Operator.as_str() => {
+                Some(("not_operator", format!("user {id} is not an operator")))
+            }
+            Some((_, region, _)) if region != Some(cycle.region_id) => {
+                Some(("other_region", format!("user {id} works in another region")))
+            }
+            Some((_, _, false)) => Some(("inactive", format!("user {id} is deactivated"))),
+            Some(_) => None,
+        };
+        if let Some((code, message)) = problem {
+            errors.push(FieldError::new(field, code, message));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    diesel::delete(cycle_operators::table.filter(cycle_operators::cycle_id.eq(cycle.id)))
+        .execute(conn)?;
+    for id in wanted {
+        diesel::insert_into(cycle_operators::table)
+            .values((
+                cycle_operators::cycle_id.eq(cycle.id),
+                cycle_operators::user_id.eq(id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn is_assigned(
+    conn: &mut DbConnection,
+    cycle_id: i64,
+    user_id: Option<i64>,
+) -> ApiResult<bool> {
+    let Some(user_id) = user_id else {
+        return Ok(false);
+    };
+    Ok(cycle_operators::table
+        .filter(cycle_operators::cycle_id.eq(cycle_id))
+        .filter(cycle_operators::user_id.eq(user_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+pub fn assesses(
+    conn: &mut DbConnection,
+    cycle_id: i64,
+    organization_id: Option<i64>,
+) -> ApiResult<bool> {
+    let Some(organization_id) = organization_id else {
+        return Ok(false);
+    };
+    Ok(cycle_organizations::table
+        .filter(cycle_organizations::cycle_id.eq(cycle_id))
+        .filter(cycle_organizations::organization_id.eq(organization_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CycleFilter {
+    pub region_id: Option<i64>,
+    pub year: Option<i32>,
+    pub status: Option<CycleStatus>,
+}
+
+/// Cycles matching `filter` that `visibility` lets the caller see, after `after_id` in id order.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &CycleFilter,
+    visibility: Visibility,
+    after_id: i64,
+    limit: i64,
+) -> ApiResult<Vec<CycleRow>> {
+    let mut query = cycles::table
+        .filter(cycles::id.gt(after_id))
+        .select(CycleRow::as_select())
+        .into_boxed();
+    if let Some(region_id) = filter.region_id {
+        query = query.filter(cycles::region_id.eq(region_id));
+    }
+    if let Some(year) = filter.year {
+        query = query.filter(cycles::year.eq(year));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(cycles::status.eq(status.as_str()));
+    }
+    if let Visibility::PublishedAnd {
+        scope,
+        region_id,
+        organization_id,
+        user_id,
+    } = visibility
+    {
+        let published = cycles::status.eq(CycleStatus::Published.as_str());
+        // -1 matches no row: a scope whose key the caller lacks reaches nothing.
+        query = match scope {
+            Some(Scope::OwnRegion) => {
+                query.filter(published.or(cycles::region_id.eq(region_id.unwrap_or(-1))))
+            }
+            Some(Scope::AssignedCycle) => query.filter(
+                published.or(cycles::id.eq_any(
+                    cycle_operators::table
+                        .filter(cycle_operators::user_id.eq(user_id.unwrap_or(-1)))
+                        .select(cycle_operators::cycle_id),
+                )),
+            ),
+            Some(Scope::OwnOrganization) => query.filter(
+                published.or(cycles::id.eq_any(
+                    cycle_organizations::table
+                        .filter(
+                            cycle_organizations::organization_id.eq(organization_id.unwrap_or(-1)),
+                        )
+                        .select(cycle_organizations::cycle_id),
+                )),
+            ),
+            Some(Scope::All) | None => query.filter(published),
+        };
+    }
+    Ok(query.order(cycles::id).limit(limit + 1).load(conn)?)
+}
+
+/// Active organizations of `region_id` without an assessment in `year` or the two years
+/// before, with the last year each was assessed (if ever).
+pub fn unassessed(
+    conn: &mut DbConnection,
+    region_id: i64,
+    year: i32,
+) -> ApiResult<Vec<(i64, String, Option<i32>)>> {
+    let active: Vec<(i64, String)> = organizations::table
+        .filter(organizations::region_id.eq(region_id))
+        .filter(organizations::active.eq(true))
+        .select((organizations::id, organizations::short_name))
+        .order(organizations::id)
+        .load(conn)?;
+    let assessed: Vec<(i64, Option<i32>)> = cycle_organizations::table
+        .inner_join(organizations::table)
+        .filter(organizations::region_id.eq(region_id))
+        .filter(cycle_organizations::year.le(year))
+        .group_by(cycle_organizations::organization_id)
+        .select((
+            cycle_organizations::organization_id,
+            diesel::dsl::max(cycle_organizations::year),
+        ))
+        .load(conn)?;
+    Ok(active
+        .into_iter()
+        .filter_map(|(id, name)| {
+            let last = assessed
+                .iter()
+                .find(|(o, _)| *o == id)
+                .and_then(|(_, y)| *y);
+            match last {
+                Some(y) if y > year - 3 => None,
+                _ => Some((id, name, last)),
+            }
+        })
+        .collect())
+}

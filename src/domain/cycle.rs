@@ -1,0 +1,227 @@
+//! An assessment cycle (цикл независимой оценки): its status machine and the rules of its data.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::text::{self, TextRule};
+use super::user::Role;
+use crate::error::FieldError;
+
+/// Where a cycle stands: `draft → collecting → results_submitted → approved → published`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CycleStatus {
+    /// Being prepared by the authority: organizations, operator, methodology.
+    Draft,
+    /// The operator collects data and enters evaluation inputs.
+    Collecting,
+    /// The operator has handed in the results; inputs and methodology are fixed.
+    ResultsSubmitted,
+    /// The public council has approved results and ratings.
+    Approved,
+    /// Results are public.
+    Published,
+}
+
+impl CycleStatus {
+    pub const ALL: [CycleStatus; 5] = [
+        Self::Draft,
+        Self::Collecting,
+        Self::ResultsSubmitted,
+        Self::Approved,
+        Self::Published,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Collecting => "collecting",
+            Self::ResultsSubmitted => "results_submitted",
+            Self::Approved => "approved",
+            Self::Published => "published",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// Evaluation inputs may change only while the operator collects.
+    pub fn accepts_inputs(self) -> bool {
+        self == Self::Collecting
+    }
+
+    /// Methodology and settings are fixed once results are submitted.
+    pub fn methodology_fixed(self) -> bool {
+        !matches!(self, Self::Draft | Self::Collecting)
+    }
+
+    /// The list of organizations and the operator can change until collection ends.
+    pub fn composition_open(self) -> bool {
+        matches!(self, Self::Draft | Self::Collecting)
+    }
+}
+
+/// A step of the status machine, with the role that takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub from: CycleStatus,
+    pub to: CycleStatus,
+    pub role: Role,
+}
+
+pub const TRANSITIONS: &[Transition] = &[
+    Transition {
+        from: CycleStatus::Draft,
+        to: CycleStatus::Collecting,
+        role: Role::Authority,
+    },
+    Transition {
+        from: CycleStatus::Collecting,
+        to: CycleStatus::ResultsSubmitted,
+        role: Role::Operator,
+    },
+    Transition {
+        from: CycleStatus::ResultsSubmitted,
+        to: CycleStatus::Approved,
+        role: Role::Council,
+    },
+    Transition {
+        from: CycleStatus::Approved,
+        to: CycleStatus::Published,
+        role: Role::Authority,
+    },
+];
+
+/// The transition from `from` to `to`, if the machine has one.
+pub fn transition(from: CycleStatus, to: CycleStatus) -> Option<&'static Transition> {
+    TRANSITIONS.iter().find(|t| t.from == from && t.to == to)
+}
+
+/// The organization-oriented sector of a cycle; social services are the one this service carries,
+/// the code leaves room for others (education, health, culture) of the same law.
+pub const SECTORS: &[(&str, &str)] = &[("social_services", "социальное обслуживание")];
+
+/// Contract of the operator (организация-оператор) chosen for the cycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "ООО «Центр социологических исследований»", "contract_number": "0366200035618000123", "contract_date": "2018-04-02"}))]
+pub struct Operator {
+    #[schema(min_length = 1, max_length = 500)]
+    pub name: String,
+    #[schema(min_length = 1, max_length = 100)]
+    pub contract_number: String,
+    pub contract_date: NaiveDate,
+}
+
+/// Decision of the public council (решение общественного совета).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"number": "3", "date": "2018-12-14"}))]
+pub struct CouncilDecision {
+    #[schema(min_length = 1, max_length = 100)]
+    pub number: String,
+    pub date: NaiveDate,
+}
+
+pub const FIRST_YEAR: i32 = 2013;
+pub const LAST_YEAR: i32 = 2100;
+
+/// Checks the fields of a cycle that are plain data.
+pub fn check_fields(
+    year: i32,
+    sector: &str,
+    operator: Option<&mut Operator>,
+    decision: Option<&mut CouncilDecision>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        errors.push(FieldError::new(
+            "year",
+            "range",
+            format!("must be from {FIRST_YEAR} (the law on independent assessment) to {LAST_YEAR}"),
+        ));
+    }
+    if !SECTORS.iter().any(|(code, _)| *code == sector) {
+        errors.push(FieldError::new(
+            "sector",
+            "unknown_value",
+            format!(
+                "must be one of: {}",
+                SECTORS
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    if let Some(operator) = operator {
+        text::check(
+            &mut operator.name,
+            "operator.name",
+            TextRule::required(500),
+            &mut errors,
+        );
+        text::check(
+            &mut operator.contract_number,
+            "operator.contract_number",
+            TextRule::required(100),
+            &mut errors,
+        );
+    }
+    if let Some(decision) = decision {
+        text::check(
+            &mut decision.number,
+            "council_decision.number",
+            TextRule::required(100),
+            &mut errors,
+        );
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_machine_moves_one_step_at_a_time() {
+        use CycleStatus::*;
+        for window in CycleStatus::ALL.windows(2) {
+            assert!(transition(window[0], window[1]).is_some());
+            assert!(transition(window[1], window[0]).is_none());
+        }
+        assert!(transition(Draft, Approved).is_none());
+        assert!(transition(Published, Draft).is_none());
+        assert_eq!(
+            transition(Collecting, ResultsSubmitted).unwrap().role,
+            Role::Operator
+        );
+        assert_eq!(
+            transition(ResultsSubmitted, Approved).unwrap().role,
+            Role::Council
+        );
+    }
+
+    #[test]
+    fn inputs_and_methodology_follow_the_status() {
+        assert!(CycleStatus::Collecting.accepts_inputs());
+        assert!(!CycleStatus::Draft.accepts_inputs());
+        assert!(!CycleStatus::Collecting.methodology_fixed());
+        assert!(CycleStatus::ResultsSubmitted.methodology_fixed());
+    }
+
+    #[test]
+    fn fields_are_checked() {
+        let mut operator = Operator {
+            name: " ".into(),
+            contract_number: "12".into(),
+            contract_date: NaiveDate::from_ymd_opt(2018, 4, 2).unwrap(),
+        };
+        let errors = check_fields(2012, "health", Some(&mut operator), None);
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["year", "sector", "operator.name"]);
+    }
+}
