@@ -243,7 +243,7 @@ measure() {
     pg_snapshot >"$TMP/$key.pg0"
     (while :; do
         pg_snapshot
-        sleep 0.5
+        sleep 0.2
     done) >"$TMP/$key.pgs" &
     local sampler=$!
     HELPER_PIDS+=("$sampler")

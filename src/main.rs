@@ -38,6 +38,9 @@ enum Command {
         /// Generated organizations to add beside the seed institutions.
         #[arg(long, default_value_t = 0)]
         organizations: usize,
+        /// Put every generated organization in the demo region with this code (e.g. 71).
+        #[arg(long)]
+        region: Option<String>,
     },
     /// Manage users.
     User {
@@ -88,9 +91,9 @@ fn connect(config: &Config) -> Result<Db, String> {
     )
 }
 
-fn load_demo(db: &Db, generated: usize) -> Result<(), String> {
+fn load_demo(db: &Db, generated: usize, region: Option<&str>) -> Result<(), String> {
     let mut conn = db.blocking().map_err(|e| e.to_string())?;
-    let loaded = nok_api::demo::load(&mut conn, generated).map_err(|e| format!("{e:?}"))?;
+    let loaded = nok_api::demo::load(&mut conn, generated, region).map_err(|e| format!("{e:?}"))?;
     println!(
         "demo data: {} regions and {} organizations added",
         loaded.regions, loaded.organizations
@@ -197,7 +200,10 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("database is migrated");
             Ok(())
         }
-        Command::Demo { organizations } => load_demo(&connect(&config)?, organizations),
+        Command::Demo {
+            organizations,
+            region,
+        } => load_demo(&connect(&config)?, organizations, region.as_deref()),
         Command::User { command } => add_user(&connect(&config)?, command),
         Command::Serve { demo, bind } => {
             if let Some(bind) = bind {
@@ -205,7 +211,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let db = connect(&config)?;
             if demo {
-                load_demo(&db, 0)?;
+                load_demo(&db, 0, None)?;
                 demo_users(&db)?;
             } else if config.jwt_secret_generated {
                 eprintln!("nok-api: NOK_JWT_SECRET is not set; tokens are signed with a random secret and die with the process");

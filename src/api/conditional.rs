@@ -80,6 +80,27 @@ pub fn respond<T: Serialize>(req: &HttpRequest, version: i64, body: &T) -> HttpR
         .json(body)
 }
 
+/// 200 with the body and an ETag computed from its bytes, for representations without a
+/// stored version (static data, list pages); 304 when the client's copy is current.
+pub fn respond_hashed<T: Serialize>(
+    req: &HttpRequest,
+    body: &T,
+) -> Result<HttpResponse, crate::error::ApiError> {
+    use sha2::{Digest, Sha256};
+    let bytes = serde_json::to_vec(body).map_err(crate::error::ApiError::internal)?;
+    let digest = Sha256::digest(&bytes);
+    let tag = format!("\"{}\"", &format!("{digest:x}")[..32]);
+    if is_not_modified(req, &tag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .content_type("application/json")
+        .body(bytes))
+}
+
 /// 201 with the new resource, its location and its ETag.
 pub fn created<T: Serialize>(location: String, version: i64, body: &T) -> HttpResponse {
     HttpResponse::Created()

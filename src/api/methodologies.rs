@@ -1,7 +1,9 @@
 //! `/api/v1/methodologies`: the versioned methodologies with their official Russian names,
 //! indicator rules, weights, item lists and default settings.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+
+use super::conditional;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -143,16 +145,18 @@ async fn list(caller: Caller) -> ApiResult<HttpResponse> {
 #[utoipa::path(
     operation_id = "get_methodology",
     tag = "methodologies",
-    params(("id" = String, Path, description = "Methodology id", example = "mintrud-344n-2018")),
+    params(("id" = String, Path, description = "Methodology id", example = "mintrud-344n-2018"),
+           ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
     responses(
-        (status = 200, description = "The methodology", body = Methodology),
+        (status = 200, description = "The methodology", body = Methodology, headers(("ETag" = String))),
+        (status = 304, description = "The cached copy named by `If-None-Match` is current"),
         (status = 404, response = NotFound),
     ),
 )]
 #[get("/methodologies/{id}")]
-async fn read(caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn read(caller: Caller, req: HttpRequest, id: web::Path<String>) -> ApiResult<HttpResponse> {
     policy::authorize(&caller, &policy::METHODOLOGY_READ, &Target::default())?;
     let version =
         methodology::find(&id).ok_or_else(|| ApiError::NotFound(format!("No methodology {id}")))?;
-    Ok(HttpResponse::Ok().json(Methodology::of(version)?))
+    conditional::respond_hashed(&req, &Methodology::of(version)?)
 }

@@ -21,8 +21,13 @@ pub struct Loaded {
 }
 
 /// Loads the seed regions and institutions, then `generated` more organizations spread over
-/// those regions. Rows already present (same region code, same active INN) are left alone.
-pub fn load(conn: &mut DbConnection, generated: usize) -> ApiResult<Loaded> {
+/// those regions, or all in the region with code `only_region`. Rows already present (same
+/// region code, same active INN) are left alone.
+pub fn load(
+    conn: &mut DbConnection,
+    generated: usize,
+    only_region: Option<&str>,
+) -> ApiResult<Loaded> {
     use diesel::Connection;
     conn.transaction(|conn| {
         let mut loaded = Loaded::default();
@@ -47,9 +52,24 @@ pub fn load(conn: &mut DbConnection, generated: usize) -> ApiResult<Loaded> {
         let seeded = ORGANIZATIONS
             .iter()
             .map(|o| seed_draft(o, region_id(o.region_code)?));
+        let chosen = match only_region {
+            Some(code) => vec![REGIONS.iter().find(|r| r.code == code).ok_or_else(|| {
+                ApiError::validation(
+                    "region",
+                    "not_found",
+                    format!("{code} is not a demo region"),
+                )
+            })?],
+            None => REGIONS.iter().collect(),
+        };
         let generated = (0..generated).map(|k| {
-            let region = &REGIONS[k % REGIONS.len()];
-            Ok(generated_draft(k, region, region_id(region.code)?))
+            let region = chosen[k % chosen.len()];
+            Ok(generated_draft(
+                k / chosen.len() + 1,
+                k,
+                region,
+                region_id(region.code)?,
+            ))
         });
         for draft in seeded.chain(generated) {
             let draft = draft?.validate().map_err(ApiError::Validation)?;
@@ -160,8 +180,12 @@ fn seed_draft(o: &DemoOrganization, region_id: i64) -> ApiResult<OrganizationDra
 
 /// The k-th generated organization: a complex centre of social services in `region`, with
 /// numbers from tax office 99 so that they never meet the seed institutions' numbers.
-fn generated_draft(k: usize, region: &DemoRegion, region_id: i64) -> OrganizationDraft {
-    let number = k / REGIONS.len() + 1;
+fn generated_draft(
+    number: usize,
+    k: usize,
+    region: &DemoRegion,
+    region_id: i64,
+) -> OrganizationDraft {
     let code: u64 = region.code.parse().unwrap_or(0);
     let serial = (number % 100_000) as u64;
     let forms = [
@@ -229,7 +253,7 @@ mod tests {
     #[test]
     fn generated_organizations_are_valid_and_distinct() {
         let drafts: Vec<_> = (0..2000)
-            .map(|k| generated_draft(k, &REGIONS[k % REGIONS.len()], 1))
+            .map(|k| generated_draft(k / REGIONS.len() + 1, k, &REGIONS[k % REGIONS.len()], 1))
             .collect();
         for d in &drafts {
             d.clone()

@@ -669,3 +669,72 @@ async fn uploads_are_idempotent_with_a_key() {
     let problem = assert_problem(bad_json, 422, Some("rows[1].pigeon")).await;
     assert!(problem.to_string().contains("rows[2]"));
 }
+
+#[tokio::test]
+async fn methodologies_are_served_with_their_official_names() {
+    let app = spawn_app().await;
+    let all: Value = app.get("/api/v1/methodologies").await.json().await.unwrap();
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0]["id"], "mintrud-344n-2018");
+    assert_eq!(all[0]["computable"], true);
+    assert_eq!(all[1]["computable"], false);
+    let response = app.get("/api/v1/methodologies/mintrud-344n-2018").await;
+    let etag = etag_of(&response);
+    let current: Value = response.json().await.unwrap();
+    let cached = app
+        .as_(None)
+        .request(Method::GET, "/api/v1/methodologies/mintrud-344n-2018")
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+    let criteria = current["criteria"].as_array().unwrap();
+    assert_eq!(criteria.len(), 5);
+    assert!(
+        criteria[0]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("Открытость"),
+        "{}",
+        criteria[0]["name"]
+    );
+    let k2: Vec<_> = criteria[1]["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["code"].clone(),
+                i["weight"].clone(),
+                i["weight_without_waiting_time"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(k2[0], (json!("2.1"), json!("0.3"), json!("0.5")));
+    let remote = current["lists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["kind"] == "remote_methods")
+        .unwrap();
+    assert!(remote["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["code"] == "telephone"));
+    let old: Value = app
+        .get("/api/v1/methodologies/pre-2018-five-criteria")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(old["criteria"].as_array().unwrap().len(), 5);
+    assert_problem(
+        app.get("/api/v1/methodologies/mintrud-1999").await,
+        404,
+        None,
+    )
+    .await;
+}

@@ -8,8 +8,8 @@ async fn demo_data_loads_once_and_serves_the_seed_institutions() {
     let db = app.db.clone();
     let (first, second) = tokio::task::spawn_blocking(move || {
         let mut conn = db.blocking().unwrap();
-        let first = nok_api::demo::load(&mut conn, 40).unwrap();
-        let second = nok_api::demo::load(&mut conn, 40).unwrap();
+        let first = nok_api::demo::load(&mut conn, 40, None).unwrap();
+        let second = nok_api::demo::load(&mut conn, 40, None).unwrap();
         (first, second)
     })
     .await
