@@ -60,18 +60,51 @@ pub struct Evaluation {
     pub updated_at: DateTime<Utc>,
 }
 
-fn view(conn: &mut DbConnection, row: &EvaluationRow) -> ApiResult<Evaluation> {
+/// The evaluation as shown: the scores with their traces and shortcomings are recomputed from
+/// the stored inputs (cheap and deterministic), so that only compact results are stored.
+fn view(conn: &mut DbConnection, cycle: &CycleRow, row: &EvaluationRow) -> ApiResult<Evaluation> {
+    let inputs = row.inputs()?;
+    let uploaded_survey = row.survey()?;
+    let scores = match (&inputs, row.complete()) {
+        (Some(inputs), true) => {
+            let (methodology, settings) = store::rules_of(cycle)?;
+            Some(store::score(
+                (methodology, &settings),
+                inputs,
+                uploaded_survey.as_ref(),
+            )?)
+        }
+        _ => None,
+    };
     Ok(Evaluation {
         id: row.id,
         cycle_id: row.cycle_id,
         organization_id: row.organization_id,
-        inputs: row.inputs()?,
+        inputs,
         survey_responses: survey::count(conn, row.id)?,
-        uploaded_survey: row.survey()?,
-        scores: row.scores()?,
-        complete: row.scores_json.is_some(),
+        uploaded_survey,
+        scores,
+        complete: row.complete(),
         updated_at: timestamp(row.updated_at),
     })
+}
+
+/// What an audit event keeps of an evaluation: its inputs and total, not the derived traces.
+#[derive(Serialize)]
+struct Audited {
+    inputs: Option<EvaluationInputs>,
+    uploaded_survey: Option<SurveyAggregates>,
+    total: Option<String>,
+}
+
+impl Audited {
+    fn of(row: &EvaluationRow) -> ApiResult<Self> {
+        Ok(Self {
+            inputs: row.inputs()?,
+            uploaded_survey: row.survey()?,
+            total: row.total.clone(),
+        })
+    }
 }
 
 /// One line of the evaluation list.
@@ -187,7 +220,7 @@ async fn list(
                 .into_iter()
                 .map(|r| EvaluationSummary {
                     organization_id: r.organization_id,
-                    complete: r.scores_json.is_some(),
+                    complete: r.complete(),
                     total: r.total,
                     updated_at: timestamp(r.updated_at),
                 })
@@ -220,14 +253,14 @@ async fn read(
     let (cycle_id, organization_id) = path.into_inner();
     let (version, evaluation) = db
         .run(move |conn| {
-            let (_, row) = authorized(
+            let (cycle, row) = authorized(
                 conn,
                 cycle_id,
                 organization_id,
                 &caller,
                 &policy::EVALUATION_READ,
             )?;
-            Ok((row.version, view(conn, &row)?))
+            Ok((row.version, view(conn, &cycle, &row)?))
         })
         .await?;
     Ok(conditional::respond(&req, version, &evaluation))
@@ -274,29 +307,27 @@ async fn put_inputs(
             )?;
             if_match.require(&etag(current.version))?;
             open_for_inputs(&cycle)?;
-            let methodology = crate::domain::methodology::find(&cycle.methodology_id)
-                .ok_or_else(|| ApiError::internal("cycle with unknown methodology"))?;
+            let (methodology, settings) = store::rules_of(&cycle)?;
             let errors = scoring::validate(methodology, &inputs);
             if !errors.is_empty() {
                 return Err(ApiError::Validation(errors));
             }
-            let before = view(conn, &current)?;
             let survey = current.survey()?;
-            let (_, scores) = store::score(&cycle, &inputs, survey.as_ref())?;
+            let scores = store::score((methodology, &settings), &inputs, survey.as_ref())?;
             let row = store::save(
                 conn,
                 &current,
                 Some(&inputs),
                 survey.as_ref(),
-                Some(&scores),
+                Some(&scores.results()),
             )?;
-            let after = view(conn, &row)?;
+            let after = view(conn, &cycle, &row)?;
             let change = Change::of(
                 "evaluation.inputs",
                 "evaluation",
                 row.id,
-                Some(&before),
-                Some(&after),
+                Some(&Audited::of(&current)?),
+                Some(&Audited::of(&row)?),
             )?;
             audit::record(conn, &Actor::of(caller.principal(), &request_id.0), change)?;
             Ok((row, after))
@@ -442,33 +473,37 @@ async fn upload_survey(
                 return Ok(Err(stored)); // answered before: the async side compares the bodies
             }
         }
-        let methodology = crate::domain::methodology::find(&cycle.methodology_id)
-            .ok_or_else(|| ApiError::internal("cycle with unknown methodology"))?;
-        let settings: crate::domain::methodology::Settings =
-            serde_json::from_str(&cycle.settings_json).map_err(ApiError::internal)?;
+        let (methodology, settings) = store::rules_of(&cycle)?;
         let needs_waiting_time = settings.waiting_time_applied && methodology.has_waiting_time();
         let reader = ChannelReader {
             chunks: chunks_rx,
             current: web::Bytes::new(),
         };
-        let stored = survey::ingest(conn, row.id, reader, format, needs_waiting_time)?;
-        let uploaded = store::refresh_survey(conn, &row)?;
-        let scores = match row.inputs()? {
-            Some(inputs) => Some(store::score(&cycle, &inputs, Some(&uploaded))?.1),
+        let (stored, added) = survey::ingest(conn, row.id, reader, format, needs_waiting_time)?;
+        // The stored responses' aggregates plus those of this upload: counts simply add up.
+        let uploaded = match row.survey()? {
+            Some(before) => before.plus(&added.aggregates()),
+            None => added.aggregates(),
+        };
+        let inputs = row.inputs()?;
+        let results = match &inputs {
+            Some(inputs) => {
+                Some(store::score((methodology, &settings), inputs, Some(&uploaded))?.results())
+            }
             None => None,
         };
         let saved = store::save(
             conn,
             &row,
-            row.inputs()?.as_ref(),
+            inputs.as_ref(),
             Some(&uploaded),
-            scores.as_ref(),
+            results.as_ref(),
         )?;
         let answer = SurveyUpload {
             stored,
             total_responses: survey::count(conn, row.id)?,
             survey: uploaded,
-            complete: saved.scores_json.is_some(),
+            complete: saved.complete(),
         };
         let body = serde_json::to_string(&answer).map_err(ApiError::internal)?;
         if let Some(scope) = &job_scope {

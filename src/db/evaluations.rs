@@ -5,9 +5,10 @@ use diesel::prelude::*;
 
 use super::cycles::CycleRow;
 use super::schema::evaluations;
-use super::{now, survey, DbConnection};
+use super::{now, DbConnection};
 use crate::domain::methodology;
-use crate::domain::scoring::{self, ComputeError, EvaluationInputs, Scores};
+use crate::domain::methodology::{Methodology, Settings};
+use crate::domain::scoring::{self, ComputeError, EvaluationInputs, Results, Scores};
 use crate::domain::survey::SurveyAggregates;
 use crate::error::{ApiError, ApiResult};
 
@@ -19,7 +20,7 @@ pub struct EvaluationRow {
     pub organization_id: i64,
     pub inputs_json: Option<String>,
     pub survey_json: Option<String>,
-    pub scores_json: Option<String>,
+    pub results_json: Option<String>,
     pub total: Option<String>,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -46,8 +47,12 @@ impl EvaluationRow {
         parse(&self.survey_json, "survey", self.id)
     }
 
-    pub fn scores(&self) -> ApiResult<Option<Scores>> {
-        parse(&self.scores_json, "scores", self.id)
+    pub fn results(&self) -> ApiResult<Option<Results>> {
+        parse(&self.results_json, "results", self.id)
+    }
+
+    pub fn complete(&self) -> bool {
+        self.results_json.is_some()
     }
 }
 
@@ -92,73 +97,61 @@ pub fn list(
         .load(conn)?)
 }
 
-pub fn all_of(conn: &mut DbConnection, cycle_id: i64) -> ApiResult<Vec<EvaluationRow>> {
-    Ok(evaluations::table
-        .filter(evaluations::cycle_id.eq(cycle_id))
-        .order(evaluations::organization_id)
-        .select(EvaluationRow::as_select())
-        .load(conn)?)
-}
-
 /// Organizations of the cycle whose evaluation has no computed scores yet.
 pub fn incomplete(conn: &mut DbConnection, cycle_id: i64) -> ApiResult<Vec<i64>> {
     Ok(evaluations::table
         .filter(evaluations::cycle_id.eq(cycle_id))
-        .filter(evaluations::scores_json.is_null())
+        .filter(evaluations::results_json.is_null())
         .order(evaluations::organization_id)
         .select(evaluations::organization_id)
         .load(conn)?)
 }
 
-/// The scores of `inputs` (with the uploaded survey in place of theirs) under the cycle's
-/// methodology and settings.
-pub fn score(
-    cycle: &CycleRow,
-    inputs: &EvaluationInputs,
-    survey: Option<&SurveyAggregates>,
-) -> ApiResult<(EvaluationInputs, Scores)> {
+/// The methodology and settings a cycle computes with.
+pub fn rules_of(cycle: &CycleRow) -> ApiResult<(&'static Methodology, Settings)> {
     let methodology = methodology::find(&cycle.methodology_id).ok_or_else(|| {
         ApiError::internal(format!(
             "cycle {} has unknown methodology {}",
             cycle.id, cycle.methodology_id
         ))
     })?;
-    let settings: methodology::Settings =
-        serde_json::from_str(&cycle.settings_json).map_err(ApiError::internal)?;
+    let settings = serde_json::from_str(&cycle.settings_json).map_err(ApiError::internal)?;
+    Ok((methodology, settings))
+}
+
+/// The scores of `inputs`, with the uploaded survey in place of theirs.
+pub fn score(
+    (methodology, settings): (&Methodology, &Settings),
+    inputs: &EvaluationInputs,
+    survey: Option<&SurveyAggregates>,
+) -> ApiResult<Scores> {
     let mut effective = inputs.clone();
     if let Some(survey) = survey {
         effective.survey = *survey;
     }
-    let scores = scoring::compute(methodology, &settings, &effective).map_err(|e| match e {
+    scoring::compute(methodology, settings, &effective).map_err(|e| match e {
         ComputeError::Invalid(errors) => ApiError::Validation(errors),
         other => ApiError::Conflict(other.to_string()),
-    })?;
-    Ok((effective, scores))
+    })
 }
 
-/// Writes inputs, uploaded survey and scores if the row is still at `version`.
+/// Writes inputs, uploaded survey and results if the row is still at `version`, and returns
+/// the row as written (without reading it back).
 pub fn save(
     conn: &mut DbConnection,
     row: &EvaluationRow,
     inputs: Option<&EvaluationInputs>,
     survey: Option<&SurveyAggregates>,
-    scores: Option<&Scores>,
+    results: Option<&Results>,
 ) -> ApiResult<EvaluationRow> {
-    let inputs_json = inputs
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(ApiError::internal)?;
-    let survey_json = survey
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(ApiError::internal)?;
-    let scores_json = scores
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(ApiError::internal)?;
-    let total = scores
-        .and_then(|s| s.total.value)
+    let text = |v: Result<Option<String>, serde_json::Error>| v.map_err(ApiError::internal);
+    let inputs_json = text(inputs.map(serde_json::to_string).transpose())?;
+    let survey_json = text(survey.map(serde_json::to_string).transpose())?;
+    let results_json = text(results.map(serde_json::to_string).transpose())?;
+    let total = results
+        .and_then(|r| r.total)
         .map(|t| t.normalize().to_string());
+    let updated_at = now();
     let changed = diesel::update(evaluations::table)
         .filter(
             evaluations::id
@@ -166,52 +159,71 @@ pub fn save(
                 .and(evaluations::version.eq(row.version)),
         )
         .set((
-            evaluations::inputs_json.eq(inputs_json),
-            evaluations::survey_json.eq(survey_json),
-            evaluations::scores_json.eq(scores_json),
-            evaluations::total.eq(total),
+            evaluations::inputs_json.eq(&inputs_json),
+            evaluations::survey_json.eq(&survey_json),
+            evaluations::results_json.eq(&results_json),
+            evaluations::total.eq(&total),
             evaluations::version.eq(row.version + 1),
-            evaluations::updated_at.eq(now()),
+            evaluations::updated_at.eq(updated_at),
         ))
         .execute(conn)?;
     if changed == 0 {
         return Err(ApiError::PreconditionFailed);
     }
-    find(conn, row.cycle_id, row.organization_id)
+    Ok(EvaluationRow {
+        inputs_json,
+        survey_json,
+        results_json,
+        total,
+        version: row.version + 1,
+        updated_at,
+        ..row.clone()
+    })
 }
 
-/// Recomputes one evaluation from what is stored (after a settings change or an upload).
-pub fn recompute(
-    conn: &mut DbConnection,
-    cycle: &CycleRow,
-    row: &EvaluationRow,
-) -> ApiResult<EvaluationRow> {
-    let survey = row.survey()?;
-    let scores = match row.inputs()? {
-        Some(inputs) => Some(score(cycle, &inputs, survey.as_ref())?.1),
-        None => None,
-    };
-    save(
-        conn,
-        row,
-        row.inputs()?.as_ref(),
-        survey.as_ref(),
-        scores.as_ref(),
-    )
-}
-
-/// Recomputes every evaluation of the cycle; returns how many have scores.
+/// Recomputes every evaluation of the cycle (after a change of methodology or settings);
+/// returns how many have results. Reads only what computing needs and parses each once.
 pub fn recompute_cycle(conn: &mut DbConnection, cycle: &CycleRow) -> ApiResult<usize> {
+    let (methodology, settings) = rules_of(cycle)?;
+    let rows: Vec<(i64, i64, Option<String>, Option<String>)> = evaluations::table
+        .filter(evaluations::cycle_id.eq(cycle.id))
+        .order(evaluations::id)
+        .select((
+            evaluations::id,
+            evaluations::version,
+            evaluations::inputs_json,
+            evaluations::survey_json,
+        ))
+        .load(conn)?;
+    let updated_at = now();
     let mut scored = 0;
-    for row in all_of(conn, cycle.id)? {
-        if recompute(conn, cycle, &row)?.scores_json.is_some() {
-            scored += 1;
-        }
+    for (id, version, inputs_json, survey_json) in rows {
+        let inputs: Option<EvaluationInputs> = parse(&inputs_json, "inputs", id)?;
+        let survey: Option<SurveyAggregates> = parse(&survey_json, "survey", id)?;
+        let results = match &inputs {
+            Some(inputs) => {
+                Some(score((methodology, &settings), inputs, survey.as_ref())?.results())
+            }
+            None => None,
+        };
+        scored += usize::from(results.is_some());
+        let total = results
+            .as_ref()
+            .and_then(|r| r.total)
+            .map(|t| t.normalize().to_string());
+        let results_json = results
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(ApiError::internal)?;
+        diesel::update(evaluations::table.find(id))
+            .set((
+                evaluations::results_json.eq(results_json),
+                evaluations::total.eq(total),
+                evaluations::version.eq(version + 1),
+                evaluations::updated_at.eq(updated_at),
+            ))
+            .execute(conn)?;
     }
     Ok(scored)
-}
-
-/// Aggregates the evaluation's stored responses into its uploaded survey.
-pub fn refresh_survey(conn: &mut DbConnection, row: &EvaluationRow) -> ApiResult<SurveyAggregates> {
-    Ok(survey::aggregate(conn, row.id)?.aggregates())
 }

@@ -111,7 +111,7 @@ diesel::table! {
         organization_id -> BigInt,
         inputs_json -> Nullable<Text>,
         survey_json -> Nullable<Text>,
-        scores_json -> Nullable<Text>,
+        results_json -> Nullable<Text>,
         total -> Nullable<Text>,
         version -> BigInt,
         created_at -> Timestamp,

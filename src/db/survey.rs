@@ -34,30 +34,6 @@ pub fn insert_batch(
     Ok(())
 }
 
-/// Adds up every stored response of the evaluation, reading in pages so memory stays bounded.
-pub fn aggregate(conn: &mut DbConnection, evaluation_id: i64) -> ApiResult<Aggregator> {
-    let mut aggregator = Aggregator::new();
-    let mut after = 0i64;
-    loop {
-        let page: Vec<(i64, String)> = survey_responses::table
-            .filter(survey_responses::evaluation_id.eq(evaluation_id))
-            .filter(survey_responses::id.gt(after))
-            .order(survey_responses::id)
-            .limit(50_000)
-            .select((survey_responses::id, survey_responses::answers))
-            .load(conn)?;
-        let Some((last, _)) = page.last() else { break };
-        after = *last;
-        for (id, answers) in &page {
-            let response = Response::from_compact_string(answers).map_err(|e| {
-                ApiError::internal(format!("stored survey response {id} is unreadable: {e:?}"))
-            })?;
-            aggregator.add(&response);
-        }
-    }
-    Ok(aggregator)
-}
-
 pub fn count(conn: &mut DbConnection, evaluation_id: i64) -> ApiResult<i64> {
     Ok(survey_responses::table
         .filter(survey_responses::evaluation_id.eq(evaluation_id))
@@ -107,24 +83,27 @@ impl Problems {
     }
 }
 
-/// Reads responses from `body` and stores them in batches, in the caller's transaction. Rows are
-/// numbered as lines of the file (the CSV header is row 1). Any problem fails the whole upload,
-/// listing up to 100 of them by row and column; a body that breaks off fails it too.
+/// Reads responses from `body` and stores them in batches, in the caller's transaction, adding
+/// them up as they pass. Rows are numbered as lines of the file (the CSV header is row 1). Any
+/// problem fails the whole upload, listing up to 100 of them by row and column; a body that
+/// breaks off fails it too.
 pub fn ingest(
     conn: &mut DbConnection,
     evaluation_id: i64,
     body: impl std::io::Read,
     format: Format,
     require_waiting_time: bool,
-) -> ApiResult<u64> {
+) -> ApiResult<(u64, Aggregator)> {
     let mut problems = Problems::default();
     let mut batch: Vec<String> = Vec::with_capacity(BATCH);
     let mut stored = 0u64;
+    let mut aggregator = Aggregator::new();
     let mut accept =
         |conn: &mut DbConnection, response: Response, problems: &Problems| -> ApiResult<()> {
             if problems.total > 0 {
                 return Ok(()); // the upload fails anyway; keep reading only to list problems
             }
+            aggregator.add(&response);
             batch.push(response.to_compact_string());
             if batch.len() == BATCH {
                 insert_batch(conn, evaluation_id, &batch)?;
@@ -218,7 +197,7 @@ pub fn ingest(
     if stored == 0 {
         return Err(empty());
     }
-    Ok(stored)
+    Ok((stored, aggregator))
 }
 
 fn empty() -> ApiError {

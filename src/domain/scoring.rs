@@ -1521,3 +1521,42 @@ mod tests {
         }
     }
 }
+
+/// The figures of [`Scores`] without traces and shortcomings: what is stored per evaluation and
+/// what ratings read. Traces and shortcomings are recomputed from the inputs when asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Results {
+    #[schema(value_type = Option<String>, example = "90.72")]
+    pub total: Option<Decimal>,
+    #[schema(value_type = Option<String>, example = "90.72")]
+    pub total_rounded: Option<Decimal>,
+    pub criteria: Vec<CriterionResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CriterionResult {
+    /// `K1` … `K5`.
+    pub code: String,
+    #[schema(value_type = Option<String>, example = "92")]
+    pub value: Option<Decimal>,
+    #[schema(value_type = Option<String>, example = "92")]
+    pub rounded: Option<Decimal>,
+}
+
+impl Scores {
+    pub fn results(&self) -> Results {
+        Results {
+            total: self.total.value,
+            total_rounded: self.total.rounded,
+            criteria: self
+                .criteria
+                .iter()
+                .map(|c| CriterionResult {
+                    code: c.code.clone(),
+                    value: c.value,
+                    rounded: c.rounded,
+                })
+                .collect(),
+        }
+    }
+}

@@ -161,6 +161,13 @@ pub enum Answer {
 impl Answer {
     /// Reads a CSV cell: `yes/no/да/нет/1/0/true/false`, trimmed, any case; empty is `Blank`.
     pub fn parse(cell: &str) -> Result<Self, String> {
+        // The spellings files actually use, without allocating; anything else is folded.
+        match cell {
+            "" => return Ok(Self::Blank),
+            "yes" | "да" | "1" | "true" | "Yes" | "Да" => return Ok(Self::Yes),
+            "no" | "нет" | "0" | "false" | "No" | "Нет" => return Ok(Self::No),
+            _ => {}
+        }
         let folded = cell.trim().to_lowercase();
         match folded.as_str() {
             "" => Ok(Self::Blank),
@@ -438,6 +445,22 @@ pub struct SurveyAggregates {
 }
 
 impl SurveyAggregates {
+    /// The sum of two surveys of the same questionnaire (every count is additive), so that an
+    /// upload adds its responses to those stored before without reading them back.
+    pub fn plus(&self, other: &SurveyAggregates) -> SurveyAggregates {
+        let mut sum = SurveyAggregates {
+            respondents: self.respondents + other.respondents,
+            ..*self
+        };
+        for question in Self::COUNTED {
+            if let (Some(slot), Some(add)) = (sum.count_mut(question), other.count(question)) {
+                slot.answered += add.answered;
+                slot.satisfied += add.satisfied;
+            }
+        }
+        sum
+    }
+
     /// The questions that carry a count here, in questionnaire order.
     pub const COUNTED: [Question; 10] = [
         Question::SatisfiedStandInfo,
@@ -599,6 +622,29 @@ impl Aggregator {
             served_on_time: count.satisfied,
             served: count.answered,
         })
+    }
+}
+
+#[cfg(test)]
+mod plus_tests {
+    use super::*;
+
+    #[test]
+    fn surveys_add_up_like_their_responses() {
+        let mut a = Aggregator::new();
+        let mut b = Aggregator::new();
+        let mut both = Aggregator::new();
+        let yes_all = Response::from_compact_string("YYYYYYYYYYYYYY-").unwrap();
+        let mixed = Response::from_compact_string("YNN-NN-YNN-NYN-").unwrap();
+        for (i, r) in [yes_all, mixed, mixed, yes_all, mixed].iter().enumerate() {
+            if i < 2 {
+                a.add(r)
+            } else {
+                b.add(r)
+            }
+            both.add(r);
+        }
+        assert_eq!(a.aggregates().plus(&b.aggregates()), both.aggregates());
     }
 }
 

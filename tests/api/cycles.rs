@@ -657,6 +657,27 @@ async fn uploads_are_idempotent_with_a_key() {
         evaluation(&app, &w.operator, &w).await["survey_responses"],
         2
     );
+    // A further upload adds to what is stored.
+    let more = upload(
+        &app,
+        &w.operator,
+        &w,
+        "application/x-ndjson",
+        "{\"satisfied_overall\": \"no\"}\n",
+        Some("upload-2"),
+    )
+    .await;
+    let more: Value = more.json().await.unwrap();
+    assert_eq!(more["total_responses"], 3);
+    assert_eq!(more["survey"]["respondents"], 3);
+    assert_eq!(
+        more["survey"]["satisfied_overall"],
+        json!({"answered": 2, "satisfied": 1})
+    );
+    assert_eq!(
+        more["survey"]["satisfied_comfort"],
+        json!({"answered": 1, "satisfied": 1})
+    );
     let bad_json = upload(
         &app,
         &w.operator,

@@ -43,8 +43,9 @@ CREATE TABLE evaluations (
     inputs_json TEXT,
     -- survey aggregates of the uploaded responses, if any; they replace those of the inputs
     survey_json TEXT,
-    -- computed indicators, criteria, total and shortcomings as JSON (scoring::Scores)
-    scores_json TEXT,
+    -- the computed criteria and total, compact (exact and rounded values only): traces and
+    -- shortcomings are recomputed from the inputs on read, so a recompute rewrites little
+    results_json TEXT,
     -- the exact unrounded total as a decimal string, for ordering without parsing JSON
     total TEXT,
     version BIGINT NOT NULL,
