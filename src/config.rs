@@ -12,6 +12,8 @@ pub struct Config {
     pub body_limit: usize,
     /// Largest survey upload in bytes; uploads are streamed, so this bounds time, not memory.
     pub upload_limit: usize,
+    /// Serialized list pages kept for reuse while their data is unchanged; 0 turns it off.
+    pub list_cache_entries: usize,
     /// Connections in the database pool.
     pub pool_size: u32,
     /// Seconds a request waits for a free pooled connection before 503.
@@ -53,6 +55,7 @@ impl Default for Config {
             bind: DEFAULT_BIND.parse().expect("valid default address"),
             body_limit: DEFAULT_BODY_LIMIT,
             upload_limit: 256 * 1024 * 1024,
+            list_cache_entries: 1024,
             pool_size: 16,
             pool_timeout_secs: 5,
             workers: 0,
@@ -92,6 +95,7 @@ impl Config {
             bind: parse_env("NOK_BIND", defaults.bind)?,
             body_limit: parse_env("NOK_BODY_LIMIT", defaults.body_limit)?,
             upload_limit: parse_env("NOK_UPLOAD_LIMIT", defaults.upload_limit)?,
+            list_cache_entries: parse_env("NOK_LIST_CACHE_ENTRIES", defaults.list_cache_entries)?,
             pool_size: parse_env("NOK_POOL_SIZE", defaults.pool_size)?,
             pool_timeout_secs: parse_env("NOK_POOL_TIMEOUT_SECS", defaults.pool_timeout_secs)?,
             workers: parse_env("NOK_WORKERS", defaults.workers)?,

@@ -114,6 +114,8 @@ impl Application {
             config.login_limit_per_username,
         ));
         crate::auth::password::prepare();
+        let page_cache =
+            web::Data::new(crate::api::cache::PageCache::new(config.list_cache_entries));
         let document = openapi_document();
         let table = web::Data::new(RouteTable::of(&document));
         let document = Arc::new(document);
@@ -126,6 +128,7 @@ impl Application {
                 .app_data(table.clone())
                 .app_data(tokens.clone())
                 .app_data(throttle.clone())
+                .app_data(page_cache.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::BodyLimit(body_limit))
                 .app_data(web::Data::new(crate::api::evaluations::UploadLimit(

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod conditional;
 pub mod cycles;
 pub mod evaluations;

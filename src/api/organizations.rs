@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::cache::{self, PageCache};
 use super::conditional::{self, etag, IfMatch};
 use super::extract::ApiJson;
 use super::request_id::RequestId;
@@ -13,6 +14,7 @@ use crate::auth::policy::{self, Target};
 use crate::auth::Caller;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::organizations::{self as store, OrganizationFilter, OrganizationRow};
+use crate::db::versions::Collection;
 use crate::db::Db;
 use crate::domain::organization::{Head, OrganizationDraft, Ownership, ServiceForm};
 use crate::domain::paging;
@@ -311,9 +313,13 @@ pub struct OrganizationPage {
 )]
 #[get("/organizations")]
 async fn list(
+    caller: Caller,
+    req: HttpRequest,
     db: web::Data<Db>,
+    cache: web::Data<PageCache>,
     query: web::Query<OrganizationListQuery>,
 ) -> ApiResult<HttpResponse> {
+    policy::authorize(&caller, &policy::ORGANIZATION_LIST, &Target::default())?;
     let query = query.into_inner();
     let mut errors = ListFilterErrors::default();
     let (after_id, limit) = errors.paging(query.limit.as_deref(), query.cursor.as_deref());
@@ -336,15 +342,24 @@ async fn list(
         ),
     };
     errors.into_result()?;
-    let rows = db
-        .run(move |conn| store::list(conn, &filter, after_id, limit))
-        .await?;
-    let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.id);
-    let items = rows
-        .iter()
-        .map(Organization::of)
-        .collect::<ApiResult<_>>()?;
-    Ok(HttpResponse::Ok().json(OrganizationPage { items, next_cursor }))
+    let key = format!("{filter:?}|{after_id}|{limit}");
+    cache::list(
+        &req,
+        &db,
+        cache.into_inner(),
+        Collection::Organizations,
+        key,
+        move |conn| {
+            let rows = store::list(conn, &filter, after_id, limit)?;
+            let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.id);
+            let items = rows
+                .iter()
+                .map(Organization::of)
+                .collect::<ApiResult<_>>()?;
+            serde_json::to_vec(&OrganizationPage { items, next_cursor }).map_err(ApiError::internal)
+        },
+    )
+    .await
 }
 
 #[utoipa::path(

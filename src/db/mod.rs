@@ -10,6 +10,7 @@ pub mod regions;
 pub mod schema;
 pub mod survey;
 pub mod users;
+pub mod versions;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

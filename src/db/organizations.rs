@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::organizations;
+use super::versions::{self, Collection};
 use super::{now, regions, DbConnection};
 use crate::domain::organization::{Head, OrganizationDraft, Ownership, ServiceForm};
 use crate::domain::text;
@@ -208,6 +209,7 @@ pub fn insert(conn: &mut DbConnection, draft: &OrganizationDraft) -> ApiResult<O
         ))
         .returning(organizations::id)
         .get_result::<i64>(conn)?;
+    versions::bump(conn, Collection::Organizations)?;
     find(conn, id)
 }
 
@@ -234,6 +236,7 @@ pub fn update(
     if changed == 0 {
         return Err(ApiError::PreconditionFailed);
     }
+    versions::bump(conn, Collection::Organizations)?;
     find(conn, id)
 }
 

@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use super::schema::regions;
+use super::versions::{self, Collection};
 use super::{now, DbConnection};
 use crate::error::{ApiError, ApiResult};
 
@@ -66,6 +67,7 @@ pub fn insert(conn: &mut DbConnection, code: &str, name: &str) -> ApiResult<Regi
         ))
         .returning(regions::id)
         .get_result::<i64>(conn)?;
+    versions::bump(conn, Collection::Regions)?;
     find(conn, id)
 }
 
@@ -90,6 +92,7 @@ pub fn update(
     if changed == 0 {
         return Err(ApiError::PreconditionFailed);
     }
+    versions::bump(conn, Collection::Regions)?;
     find(conn, id)
 }
 

@@ -140,6 +140,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    data_versions (name) {
+        name -> Text,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_id));
 diesel::joinable!(evaluations -> cycles (cycle_id));
 diesel::joinable!(evaluations -> organizations (organization_id));
@@ -160,4 +167,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluations,
     survey_responses,
     idempotency_keys,
+    data_versions,
 );

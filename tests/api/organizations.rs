@@ -474,3 +474,55 @@ async fn pages_walk_every_organization_once_in_order() {
     }
     assert_eq!(seen, created);
 }
+
+#[tokio::test]
+async fn list_pages_carry_an_etag_and_never_go_stale() {
+    let (app, region) = app_with_region().await;
+    let first = app.organization(&organization_body(region, 40)).await;
+    let page = app.get("/api/v1/organizations?limit=10").await;
+    let etag = etag_of(&page);
+    assert_eq!(
+        page.json::<Value>().await.unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let cached = app
+        .request(Method::GET, "/api/v1/organizations?limit=10")
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+
+    // Any write to the collection makes the page (and its ETag) new.
+    let path = format!("/api/v1/organizations/{}", first["id"]);
+    let current = etag_of(&app.get(&path).await);
+    let renamed = app
+        .patch_json(
+            &path,
+            Some(&current),
+            &json!({"short_name": "ГУТО «Новое имя»"}),
+        )
+        .await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let page = app
+        .request(Method::GET, "/api/v1/organizations?limit=10")
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_ne!(etag_of(&page), etag);
+    let body: Value = page.json().await.unwrap();
+    assert_eq!(body["items"][0]["short_name"], "ГУТО «Новое имя»");
+    app.organization(&organization_body(region, 41)).await;
+    let body: Value = app
+        .get("/api/v1/organizations?limit=10")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["items"].as_array().unwrap().len(), 2);
+}

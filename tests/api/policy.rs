@@ -397,3 +397,20 @@ async fn an_authority_cannot_move_an_organization_out_of_its_region() {
     let org: Value = app.get(&path).await.json().await.unwrap();
     assert_eq!(org["region_id"], f.home);
 }
+
+#[tokio::test]
+async fn a_bad_token_is_refused_on_every_route_that_reads_one() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    for rule in policy::RULES.iter().filter(|r| r.access != Access::Open) {
+        let (method, path, _) = sample(rule, &f, false);
+        let response = app
+            .client
+            .request(method, app.url(&path))
+            .header("Authorization", "Bearer not-a-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{} {path}", rule.method);
+    }
+}

@@ -1,0 +1,112 @@
+//! List pages of public collections, kept serialized while their collection is unchanged. A
+//! page is reused only if the collection's version counter, read from the database on every
+//! request, is the one the page was built at — so every instance behind a load balancer serves
+//! current data — and it carries an ETag made of that version.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+
+use super::conditional::is_not_modified;
+use crate::db::versions::{self, Collection};
+use crate::db::{Db, DbConnection};
+use crate::error::ApiResult;
+
+#[derive(Debug, Clone)]
+struct Page {
+    version: i64,
+    body: Bytes,
+}
+
+/// At most `capacity` pages; when full it starts over, which keeps it bounded without
+/// bookkeeping (the hot pages come back at once). Capacity 0 turns caching off.
+pub struct PageCache {
+    capacity: usize,
+    pages: Mutex<HashMap<(Collection, String), Page>>,
+}
+
+impl PageCache {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            pages: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, key: &(Collection, String), version: i64) -> Option<Bytes> {
+        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        pages
+            .get(key)
+            .filter(|p| p.version == version)
+            .map(|p| p.body.clone())
+    }
+
+    fn put(&self, key: (Collection, String), page: Page) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        if pages.len() >= self.capacity {
+            pages.clear();
+        }
+        pages.insert(key, page);
+    }
+}
+
+/// Answers a list request of `collection` whose page is fully determined by `query` (the
+/// parsed, validated query string): from the cache when current, else built by `build`.
+pub async fn list<F>(
+    req: &HttpRequest,
+    db: &Db,
+    cache: Arc<PageCache>,
+    collection: Collection,
+    query: String,
+    build: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce(&mut DbConnection) -> ApiResult<Vec<u8>> + Send + 'static,
+{
+    let key = (collection, query);
+    let (version, body) = db
+        .run(move |conn| {
+            let version = versions::current(conn, collection)?;
+            if let Some(body) = cache.get(&key, version) {
+                return Ok((version, body));
+            }
+            let body = Bytes::from(build(conn)?);
+            cache.put(
+                key,
+                Page {
+                    version,
+                    body: body.clone(),
+                },
+            );
+            Ok((version, body))
+        })
+        .await?;
+    // The page is a function of the query, the data version and the code that renders it.
+    let tag = format!(
+        "\"{}-{version}-{:016x}\"",
+        env!("CARGO_PKG_VERSION"),
+        fingerprint(req.query_string())
+    );
+    if is_not_modified(req, &tag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .content_type("application/json")
+        .body(body))
+}
+
+/// FNV-1a: a stable, dependency-free fingerprint of the query for the ETag.
+fn fingerprint(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
