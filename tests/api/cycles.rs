@@ -13,7 +13,6 @@ pub struct World {
     pub org: i64,
     pub authority: String,
     pub operator: String,
-    #[allow(dead_code)]
     pub operator_id: i64,
     pub cycle: i64,
 }
@@ -758,4 +757,63 @@ async fn methodologies_are_served_with_their_official_names() {
         None,
     )
     .await;
+}
+
+#[tokio::test]
+async fn cycle_queries_and_patches_refuse_bad_input() {
+    let app = spawn_app().await;
+    let w = collecting_cycle(&app).await;
+    let client = app.as_(Some(&w.authority));
+    for (query, field) in [
+        ("status=finished", "status"),
+        ("year=soon", "year"),
+        ("region_id=x", "region_id"),
+        ("limit=0", "limit"),
+        ("colour=red", "colour"),
+    ] {
+        assert_problem(
+            client.get(&format!("/api/v1/cycles?{query}")).await,
+            400,
+            Some(field),
+        )
+        .await;
+    }
+    let path = format!("/api/v1/cycles/{}", w.cycle);
+    let etag = etag_of(&client.get(&path).await);
+    for (body, field) in [
+        (json!({"year": 2020}), "year"),
+        (json!({"methodology_id": null}), "methodology_id"),
+        (
+            json!({"operator": {"name": " ", "contract_number": "1", "contract_date": "2018-04-02"}}),
+            "operator.name",
+        ),
+        (
+            json!({"council_decision": {"number": "1", "date": "14.12.2018"}}),
+            "council_decision.date",
+        ),
+        (json!({"organization_ids": [424242]}), "organization_ids[0]"),
+        (
+            json!({"operator_user_ids": [w.operator_id + 1000]}),
+            "operator_user_ids[0]",
+        ),
+    ] {
+        assert_problem(
+            client.patch_json(&path, Some(&etag), &body).await,
+            422,
+            Some(field),
+        )
+        .await;
+    }
+    assert_problem(client.patch_json(&path, None, &json!({})).await, 428, None).await;
+    assert_problem(
+        client.patch_json(&path, Some("\"0\""), &json!({})).await,
+        412,
+        None,
+    )
+    .await;
+    assert_eq!(
+        etag_of(&client.get(&path).await),
+        etag,
+        "nothing was written"
+    );
 }
