@@ -8,6 +8,8 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 ROOT=$(dirname "$BENCH_DIR")
 cd "$ROOT"
 
@@ -17,15 +19,12 @@ RECOMPUTE_RUNS=${BENCH_RECOMPUTE_RUNS:-3}
 # Smaller uploads first, to see whether the upload time grows linearly; empty skips them.
 SCALING=${BENCH_SCALING-10000 100000}
 STRICT=${BENCH_STRICT:-0}
-QUIET_WAIT=${BENCH_QUIET_WAIT:-120}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 PASSWORD=bench-password-2026
 UPLOAD_LIMIT=1073741824
 INGEST_TARGET=0.5
 RECOMPUTE_TARGET=1.0
 
-log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 [[ $ROWS =~ ^[0-9]+$ && $ROWS -ge 1 ]] || die "BENCH_ROWS must be a positive integer"
 [[ $ORGANIZATIONS =~ ^[0-9]+$ && $ORGANIZATIONS -ge $((2 + $(wc -w <<<"$SCALING"))) ]] ||
@@ -89,32 +88,6 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------------------------------------
 # CPU accounting and quiet-machine wait (as in list.sh): % of one core over a measured step.
 # ---------------------------------------------------------------------------------------------
-CLK_TCK=$(getconf CLK_TCK)
-proc_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime + stime
-machine_busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
-now_ns() { date +%s%N; }
-QUIET_LIMIT=25
-WARNINGS=()
-busy_pct() {
-    local b0 t0 b1 t1
-    b0=$(machine_busy_ticks) t0=$(now_ns)
-    sleep "$1"
-    b1=$(machine_busy_ticks) t1=$(now_ns)
-    awk -v b=$((b1 - b0)) -v tck="$CLK_TCK" -v w=$(((t1 - t0) / 1000)) 'BEGIN { printf "%.0f", 100 * b / tck * 1e6 / w }'
-}
-wait_for_quiet() { # wait_for_quiet LABEL
-    local deadline=$((SECONDS + QUIET_WAIT)) busy
-    while :; do
-        busy=$(busy_pct 2)
-        [[ $busy -le $QUIET_LIMIT ]] && return
-        if [[ $SECONDS -ge $deadline ]]; then
-            WARNINGS+=("machine was busy ($busy% of a core) before '$1'; its figures are skewed")
-            log "WARNING: machine still busy ($busy% of a core), measuring anyway"
-            return
-        fi
-        log "machine busy ($busy% of a core, e.g. a build), waiting for it to settle"
-    done
-}
 
 # measure KEY LABEL SERVER_PID COMMAND...: runs COMMAND (stdout to $TMP/KEY.out); sets
 # CPU_CLIENT CPU_SERVER CPU_OTHER (% of one core) and WALL_S.
