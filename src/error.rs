@@ -264,9 +264,10 @@ impl From<diesel::result::Error> for ApiError {
                         .into(),
                 )
             }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => Self::Unavailable(
-                format!("The database connection was lost: {}", info.message()),
-            ),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                tracing::warn!(message = info.message(), "database connection lost");
+                Self::Unavailable("The database connection was lost".into())
+            }
             other => Self::Internal(other.to_string()),
         }
     }
@@ -274,7 +275,9 @@ impl From<diesel::result::Error> for ApiError {
 
 impl From<r2d2::Error> for ApiError {
     fn from(error: r2d2::Error) -> Self {
-        Self::Unavailable(format!("The database is not reachable: {error}"))
+        // The cause (host names, driver messages) goes to the log, not to the caller.
+        tracing::warn!(%error, "no database connection");
+        Self::Unavailable("The database is not reachable".into())
     }
 }
 

@@ -113,6 +113,17 @@ pub fn target(conn: &mut DbConnection, cycle: &CycleRow, caller: &Caller) -> Api
     })
 }
 
+/// Checks `rule` on a cycle (or something of it). For rules that hide what is out of scope, a
+/// caller who may not even see the cycle gets 404 before any 401 or 403, so that unpublished
+/// cycles do not reveal that they exist.
+pub fn check(caller: &Caller, rule: &Rule, target: &Target) -> ApiResult<()> {
+    if rule.hide_out_of_scope {
+        policy::authorize(caller, &policy::CYCLE_READ, target)?;
+    }
+    policy::authorize(caller, rule, target)?;
+    Ok(())
+}
+
 /// Loads the cycle and checks `rule` for `caller` against it.
 pub fn authorized(
     conn: &mut DbConnection,
@@ -122,7 +133,7 @@ pub fn authorized(
 ) -> ApiResult<CycleRow> {
     let row = store::find(conn, id)?;
     let target = target(conn, &row, caller)?;
-    policy::authorize(caller, rule, &target)?;
+    check(caller, rule, &target)?;
     Ok(row)
 }
 
@@ -433,6 +444,7 @@ async fn update(
     let patch = body.0;
     let (row, after) = db
         .transaction(move |conn| {
+            store::lock(conn, id)?;
             let current = authorized(conn, id, &caller, &policy::CYCLE_UPDATE)?;
             if_match.require(&etag(current.version))?;
             let status = current.status()?;
@@ -558,6 +570,7 @@ pub async fn step(
     let Step { rule, to, ready } = *step;
     let (row, cycle) = db
         .transaction(move |conn| {
+            store::lock(conn, id)?;
             let current = authorized(conn, id, &caller, rule)?;
             if_match.check_if_present(&etag(current.version))?;
             let status = current.status()?;

@@ -150,7 +150,7 @@ fn authorized(
     if target.organization_id != Some(organization_id) {
         target.organization_id = None;
     }
-    policy::authorize(caller, rule, &target)?;
+    cycles::check(caller, rule, &target)?;
     let row = store::find(conn, cycle_id, organization_id)?;
     Ok((cycle, row))
 }
@@ -192,6 +192,7 @@ fn open_for_inputs(cycle: &CycleRow) -> ApiResult<()> {
     responses(
         (status = 200, description = "Evaluations of the cycle by organization id; an organization sees only its own", body = EvaluationPage),
         (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
     ),
 )]
 #[get("/cycles/{id}/evaluations")]
@@ -298,6 +299,7 @@ async fn put_inputs(
     let inputs = body.0;
     let (row, evaluation) = db
         .transaction(move |conn| {
+            crate::db::cycles::lock(conn, cycle_id)?;
             let (cycle, current) = authorized(
                 conn,
                 cycle_id,
@@ -349,10 +351,11 @@ pub struct SurveyUpload {
     pub complete: bool,
 }
 
-/// A reader over request body chunks sent from the async side, so that the blocking side can
-/// parse and store while the body is still arriving, never holding it whole.
+/// A reader over request body chunks sent from the async side, so that a blocking thread can
+/// write them out while the body is still arriving, never holding it whole. Only an explicit
+/// end marks the end: a channel closed without one means the body did not arrive whole.
 struct ChannelReader {
-    chunks: tokio::sync::mpsc::Receiver<Result<web::Bytes, String>>,
+    chunks: tokio::sync::mpsc::Receiver<Chunk>,
     current: web::Bytes,
 }
 
@@ -360,9 +363,10 @@ impl std::io::Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.current.is_empty() {
             match self.chunks.blocking_recv() {
-                Some(Ok(chunk)) => self.current = chunk,
+                Some(Ok(Some(chunk))) => self.current = chunk,
+                Some(Ok(None)) => return Ok(0),
                 Some(Err(message)) => return Err(std::io::Error::other(message)),
-                None => return Ok(0),
+                None => return Err(std::io::Error::other("the upload broke off")),
             }
         }
         let n = buf.len().min(self.current.len());
@@ -422,11 +426,16 @@ fn replay(status: i32, body: String) -> HttpResponse {
     params(("id" = i64, Path, description = "Cycle id"),
            ("organization_id" = i64, Path, description = "Organization id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the stored answer")),
-    request_body(content = String, description = "CSV (`text/csv`, UTF-8, header row of question codes; cells yes/no/да/нет/1/0/true/false or empty) or NDJSON (`application/x-ndjson`)",
-        content_type = "text/csv",
-        example = "used_stands,satisfied_stand_info,used_site,satisfied_site_info,satisfied_comfort,has_disability,satisfied_accessibility,satisfied_first_contact,satisfied_staff,used_remote,satisfied_remote,would_recommend,satisfied_organizational,satisfied_overall\nyes,yes,no,,yes,no,,yes,yes,yes,yes,yes,yes,yes\n"),
+    request_body(
+        description = "CSV (UTF-8, header row of question codes; cells yes/no/да/нет/1/0/true/false or empty) or NDJSON (one object a line keyed by question code)",
+        content(
+            (String = "text/csv", example = "used_stands,satisfied_stand_info,used_site,satisfied_site_info,satisfied_comfort,has_disability,satisfied_accessibility,satisfied_first_contact,satisfied_staff,used_remote,satisfied_remote,would_recommend,satisfied_organizational,satisfied_overall\nyes,yes,no,,yes,no,,yes,yes,yes,yes,yes,yes,yes\n"),
+            (String = "application/x-ndjson", example = "{\"used_stands\": \"yes\", \"satisfied_stand_info\": \"yes\", \"satisfied_overall\": \"no\"}\n"),
+        ),
+    ),
     responses(
-        (status = 201, description = "Stored; the evaluation is recomputed", body = SurveyUpload),
+        (status = 201, description = "Stored; the evaluation is recomputed. A replayed answer (same `Idempotency-Key` and body) carries `Idempotent-Replayed: true`", body = SurveyUpload,
+            headers(("Idempotent-Replayed" = Option<String>, description = "`true` when this is the stored answer of an earlier request"))),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
@@ -447,7 +456,6 @@ async fn upload_survey(
 ) -> ApiResult<HttpResponse> {
     let (cycle_id, organization_id) = path.into_inner();
     let format = upload_format(&req)?;
-    let limit = limit.0;
     let scope = idempotency_key(&req)?.map(|key| KeyScope {
         key,
         actor: caller
@@ -456,118 +464,94 @@ async fn upload_survey(
         route: format!("survey-responses:{cycle_id}:{organization_id}"),
     });
 
-    let (chunks_tx, chunks_rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, String>>(8);
-    let (hash_tx, hash_rx) = tokio::sync::oneshot::channel::<String>();
-    let job_scope = scope.clone();
-    let job = db.transaction(move |conn| {
-        let (cycle, row) = authorized(
+    // Refuse before reading a byte what would be refused anyway.
+    let early = caller.clone();
+    db.run(move |conn| {
+        let (cycle, _) = authorized(
             conn,
             cycle_id,
             organization_id,
-            &caller,
+            &early,
             &policy::SURVEY_UPLOAD,
         )?;
-        open_for_inputs(&cycle)?;
-        if let Some(scope) = &job_scope {
-            if let Some(stored) = idempotency::find(conn, scope)? {
-                return Ok(Err(stored)); // answered before: the async side compares the bodies
-            }
-        }
-        let (methodology, settings) = store::rules_of(&cycle)?;
-        let needs_waiting_time = settings.waiting_time_applied && methodology.has_waiting_time();
-        let reader = ChannelReader {
-            chunks: chunks_rx,
-            current: web::Bytes::new(),
-        };
-        let (stored, added) = survey::ingest(conn, row.id, reader, format, needs_waiting_time)?;
-        // The stored responses' aggregates plus those of this upload: counts simply add up.
-        let uploaded = match row.survey()? {
-            Some(before) => before.plus(&added.aggregates()),
-            None => added.aggregates(),
-        };
-        let inputs = row.inputs()?;
-        let results = match &inputs {
-            Some(inputs) => {
-                Some(store::score((methodology, &settings), inputs, Some(&uploaded))?.results())
-            }
-            None => None,
-        };
-        let saved = store::save(
-            conn,
-            &row,
-            inputs.as_ref(),
-            Some(&uploaded),
-            results.as_ref(),
-        )?;
-        let answer = SurveyUpload {
-            stored,
-            total_responses: survey::count(conn, row.id)?,
-            survey: uploaded,
-            complete: saved.complete(),
-        };
-        let body = serde_json::to_string(&answer).map_err(ApiError::internal)?;
-        if let Some(scope) = &job_scope {
-            let hash = hash_rx.blocking_recv().map_err(|_| {
-                ApiError::bad_request("The upload broke off before its end; nothing was stored")
-            })?;
-            idempotency::store(conn, scope, &hash, 201, &body)?;
-        }
-        let change = Change {
-            action: "evaluation.survey_upload",
-            resource_type: "evaluation",
-            resource_id: row.id.to_string(),
-            before: None,
-            after: Some(
-                serde_json::json!({"stored": stored, "total_responses": answer.total_responses}),
-            ),
-        };
-        audit::record(conn, &Actor::of(caller.principal(), &request_id.0), change)?;
-        Ok(Ok(body))
-    });
+        open_for_inputs(&cycle)
+    })
+    .await?;
 
-    // Pumps the body to the job while hashing it. When the job stops reading (a replay, or a
-    // refusal) the rest is still hashed, so that a replay can compare whole bodies.
-    let pump = async move {
-        let mut hasher = Sha256::new();
-        let mut size = 0usize;
-        let mut too_large = false;
-        let mut job_reads = true;
-        while let Some(chunk) = payload.next().await {
-            let message = match chunk {
-                Ok(bytes) => {
-                    size += bytes.len();
-                    hasher.update(&bytes);
-                    if size > limit {
-                        too_large = true;
-                        Err("the upload is larger than the limit".to_owned())
-                    } else {
-                        Ok(bytes)
-                    }
+    // The body goes to a temporary file first: memory stays bounded, and no transaction (nor
+    // SQLite's single write lock) waits on a slow client.
+    let (spooled, hash) = spool(&mut payload, limit.0).await?;
+    let body_hash = hash.clone();
+
+    let outcome = db
+        .transaction(move |conn| {
+            // The cycle's row lock orders this write after any status change in flight.
+            crate::db::cycles::lock(conn, cycle_id)?;
+            let (cycle, row) = authorized(
+                conn,
+                cycle_id,
+                organization_id,
+                &caller,
+                &policy::SURVEY_UPLOAD,
+            )?;
+            open_for_inputs(&cycle)?;
+            if let Some(scope) = &scope {
+                if let Some(stored) = idempotency::find(conn, scope)? {
+                    return Ok(Err(stored));
                 }
-                Err(error) => Err(error.to_string()),
+            }
+            let (methodology, settings) = store::rules_of(&cycle)?;
+            let needs_waiting_time =
+                settings.waiting_time_applied && methodology.has_waiting_time();
+            let (stored, added) =
+                survey::ingest(conn, row.id, spooled, format, needs_waiting_time)?;
+            // The stored responses' aggregates plus those of this upload: counts simply add up.
+            let uploaded = match row.survey()? {
+                Some(before) => before.plus(&added.aggregates()),
+                None => added.aggregates(),
             };
-            let failed = message.is_err();
-            if job_reads && chunks_tx.send(message).await.is_err() {
-                job_reads = false;
+            let inputs = row.inputs()?;
+            let results = match &inputs {
+                Some(inputs) => Some(
+                    store::score((methodology, &settings), inputs, Some(&uploaded))?.results(),
+                ),
+                None => None,
+            };
+            let saved = store::save(
+                conn,
+                &row,
+                inputs.as_ref(),
+                Some(&uploaded),
+                results.as_ref(),
+            )?;
+            let answer = SurveyUpload {
+                stored,
+                total_responses: survey::count(conn, row.id)?,
+                survey: uploaded,
+                complete: saved.complete(),
+            };
+            let body = serde_json::to_string(&answer).map_err(ApiError::internal)?;
+            if let Some(scope) = &scope {
+                idempotency::store(conn, scope, &hash, 201, &body)?;
             }
-            if failed {
-                break;
-            }
-        }
-        drop(chunks_tx);
-        let hash = format!("{:x}", hasher.finalize());
-        let _ = hash_tx.send(hash.clone());
-        (hash, too_large)
-    };
-    let (outcome, (hash, too_large)) = futures_util::join!(job, pump);
-    if too_large {
-        return Err(ApiError::PayloadTooLarge { limit });
-    }
-    match outcome? {
-        Ok(body) => Ok(HttpResponse::Created()
+            let change = Change {
+                action: "evaluation.survey_upload",
+                resource_type: "evaluation",
+                resource_id: row.id.to_string(),
+                before: None,
+                after: Some(
+                    serde_json::json!({"stored": stored, "total_responses": answer.total_responses}),
+                ),
+            };
+            audit::record(conn, &Actor::of(caller.principal(), &request_id.0), change)?;
+            Ok(Ok((body, hash)))
+        })
+        .await?;
+    match outcome {
+        Ok((body, _)) => Ok(HttpResponse::Created()
             .insert_header((header::CONTENT_TYPE, "application/json"))
             .body(body)),
-        Err(stored) if stored.request_hash == hash => {
+        Err(stored) if stored.request_hash == body_hash => {
             Ok(replay(stored.status, stored.response_body))
         }
         Err(_) => Err(ApiError::validation(
@@ -576,6 +560,62 @@ async fn upload_survey(
             "this key was used with a different body; use a new key for a new upload",
         )),
     }
+}
+
+/// A piece of the body on its way to the spool file: data, the end, or why it broke off.
+type Chunk = Result<Option<web::Bytes>, String>;
+
+/// Writes the request body to an unnamed temporary file (gone when dropped) while hashing it,
+/// and returns the file rewound, with the body's SHA-256. 413 past `limit`; 400 if the body
+/// breaks off before its announced end.
+async fn spool(payload: &mut web::Payload, limit: usize) -> ApiResult<(std::fs::File, String)> {
+    use std::io::{Seek, SeekFrom};
+    let (chunks_tx, chunks_rx) = tokio::sync::mpsc::channel::<Chunk>(8);
+    let writer = web::block(move || -> std::io::Result<std::fs::File> {
+        let mut file = tempfile::tempfile()?;
+        let mut reader = ChannelReader {
+            chunks: chunks_rx,
+            current: web::Bytes::new(),
+        };
+        std::io::copy(&mut reader, &mut file)?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(file)
+    });
+    let pump = async move {
+        let mut hasher = Sha256::new();
+        let mut size = 0usize;
+        let outcome = loop {
+            let chunk = match payload.next().await {
+                None => break Ok(()),
+                Some(Err(error)) => {
+                    break Err(ApiError::bad_request(format!(
+                        "The upload broke off before its end ({error}); nothing was stored"
+                    )))
+                }
+                Some(Ok(bytes)) => bytes,
+            };
+            size += chunk.len();
+            if size > limit {
+                break Err(ApiError::PayloadTooLarge { limit });
+            }
+            hasher.update(&chunk);
+            if chunks_tx.send(Ok(Some(chunk))).await.is_err() {
+                break Err(ApiError::internal("the spool writer stopped"));
+            }
+        };
+        let end: Chunk = match &outcome {
+            Ok(()) => Ok(None),
+            Err(_) => Err("the upload did not arrive whole".into()),
+        };
+        let _ = chunks_tx.send(end).await;
+        outcome.map(|()| format!("{:x}", hasher.finalize()))
+    };
+    let (file, hash) = futures_util::join!(writer, pump);
+    let hash = hash?;
+    let file = file
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::bad_request(format!("The upload could not be stored: {e}")))?;
+    Ok((file, hash))
 }
 
 /// Largest survey upload, in bytes (`NOK_UPLOAD_LIMIT`); uploads are streamed, not held.

@@ -39,8 +39,10 @@ async fn health() -> HttpResponse {
 async fn ready(db: web::Data<Db>) -> ApiResult<HttpResponse> {
     db.run(|conn| {
         use diesel::connection::SimpleConnection;
-        conn.batch_execute("SELECT 1")
-            .map_err(|e| ApiError::Unavailable(format!("The database does not answer: {e}")))
+        conn.batch_execute("SELECT 1").map_err(|e| {
+            tracing::warn!(error = %e, "readiness check failed");
+            ApiError::Unavailable("The database does not answer".into())
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(Status { status: "ok" }))

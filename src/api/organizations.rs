@@ -305,9 +305,11 @@ pub struct OrganizationPage {
 #[utoipa::path(
     operation_id = "list_organizations",
     tag = "organizations",
-    params(OrganizationListQuery),
+    params(OrganizationListQuery,
+           ("If-None-Match" = Option<String>, Header, description = "ETag of a cached page; answers 304 while the organizations are unchanged")),
     responses(
-        (status = 200, description = "A page of organizations", body = OrganizationPage),
+        (status = 200, description = "A page of organizations", body = OrganizationPage, headers(("ETag" = String))),
+        (status = 304, description = "The cached page named by `If-None-Match` is current"),
         (status = 400, response = BadRequest),
     ),
 )]

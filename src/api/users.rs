@@ -207,9 +207,11 @@ async fn create(
 #[utoipa::path(
     operation_id = "get_user",
     tag = "users",
-    params(("id" = i64, Path, description = "User id")),
+    params(("id" = i64, Path, description = "User id"),
+           ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
     responses(
         (status = 200, description = "The user", body = User, headers(("ETag" = String))),
+        (status = 304, description = "The cached copy named by `If-None-Match` is current"),
         (status = 404, response = NotFound),
     ),
 )]

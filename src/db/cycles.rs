@@ -88,6 +88,15 @@ pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<CycleRow> {
         .ok_or_else(|| ApiError::NotFound(format!("Cycle {id} does not exist")))
 }
 
+/// Takes the cycle's row lock (PostgreSQL; SQLite writers already take turns) so that writes to
+/// its evaluations and changes of its status happen one after the other.
+pub fn lock(conn: &mut DbConnection, id: i64) -> ApiResult<()> {
+    diesel::update(cycles::table.find(id))
+        .set(cycles::version.eq(cycles::version))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn organization_ids(conn: &mut DbConnection, cycle_id: i64) -> ApiResult<Vec<i64>> {
     Ok(cycle_organizations::table
         .filter(cycle_organizations::cycle_id.eq(cycle_id))
@@ -139,6 +148,20 @@ pub fn update(
     find(conn, id)
 }
 
+/// A cycle assesses at most this many organizations (a region has a few hundred at most).
+pub const MAX_MEMBERS: usize = 20_000;
+
+fn check_size(wanted: &[i64], field: &str) -> ApiResult<()> {
+    if wanted.len() > MAX_MEMBERS {
+        return Err(ApiError::validation(
+            field,
+            "too_long",
+            format!("at most {MAX_MEMBERS} entries"),
+        ));
+    }
+    Ok(())
+}
+
 /// Makes `wanted` the organizations the cycle assesses, each with its evaluation. Every one
 /// must be an active organization of the cycle's region not assessed by another cycle that year;
 /// one that leaves must have no collected data yet.
@@ -147,10 +170,12 @@ pub fn set_organizations(
     cycle: &CycleRow,
     wanted: &[i64],
 ) -> ApiResult<()> {
+    check_size(wanted, "organization_ids")?;
+    let mut seen = std::collections::HashSet::new();
     let mut errors = Vec::new();
     for (i, id) in wanted.iter().enumerate() {
         let field = format!("organization_ids[{i}]");
-        if wanted[..i].contains(id) {
+        if !seen.insert(id) {
             errors.push(FieldError::new(
                 field,
                 "duplicate",
@@ -263,10 +288,12 @@ fn remove_organization(
 
 /// Makes `wanted` the operator users of the cycle: each an active operator of its region.
 pub fn set_operators(conn: &mut DbConnection, cycle: &CycleRow, wanted: &[i64]) -> ApiResult<()> {
+    check_size(wanted, "operator_user_ids")?;
+    let mut seen = std::collections::HashSet::new();
     let mut errors = Vec::new();
     for (i, id) in wanted.iter().enumerate() {
         let field = format!("operator_user_ids[{i}]");
-        if wanted[..i].contains(id) {
+        if !seen.insert(id) {
             errors.push(FieldError::new(
                 field,
                 "duplicate",
@@ -422,6 +449,14 @@ pub fn unassessed(
         .inner_join(organizations::table)
         .filter(organizations::region_id.eq(region_id))
         .filter(cycle_organizations::year.le(year))
+        // A cycle still being drafted has assessed nobody yet.
+        .filter(
+            cycle_organizations::cycle_id.eq_any(
+                cycles::table
+                    .filter(cycles::status.ne(CycleStatus::Draft.as_str()))
+                    .select(cycles::id),
+            ),
+        )
         .group_by(cycle_organizations::organization_id)
         .select((
             cycle_organizations::organization_id,

@@ -50,6 +50,9 @@ pub enum Format {
     Ndjson,
 }
 
+/// Longest NDJSON line accepted: a response is a few hundred bytes.
+pub const MAX_LINE: usize = 64 * 1024;
+
 /// At most this many problems are listed; the rest are counted.
 pub const MAX_ERRORS: usize = 100;
 
@@ -153,6 +156,8 @@ pub fn ingest(
         Format::Ndjson => {
             use std::io::BufRead;
             let mut reader = std::io::BufReader::new(body);
+            // A line is read whole: cap what one line may take (it still reads past the cap,
+            // only up to the next newline, from the spooled file).
             let mut line = Vec::new();
             let mut row = 0u64;
             loop {
@@ -162,6 +167,14 @@ pub fn ingest(
                     break;
                 }
                 row += 1;
+                if line.len() > MAX_LINE {
+                    problems.row(
+                        row,
+                        "too_long",
+                        format!("a line may hold at most {MAX_LINE} bytes"),
+                    );
+                    continue;
+                }
                 let text = match std::str::from_utf8(&line) {
                     Ok(text) => text.trim(),
                     Err(_) => {

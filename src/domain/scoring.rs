@@ -86,6 +86,10 @@ impl EvaluationInputs {
 
 /// Every rule the inputs break against `methodology`: known item codes only, no duplicates,
 /// found ≤ required, satisfied ≤ answered ≤ respondents, served on time ≤ served.
+/// Bounds that keep every sum and product of counts far from overflowing.
+pub const MAX_COUNT: u64 = 1_000_000_000;
+pub const MAX_CHECKLIST_ITEMS: u64 = 10_000;
+
 pub fn validate(methodology: &Methodology, inputs: &EvaluationInputs) -> Vec<FieldError> {
     let mut errors = Vec::new();
     for kind in ListKind::ALL {
@@ -93,6 +97,20 @@ pub fn validate(methodology: &Methodology, inputs: &EvaluationInputs) -> Vec<Fie
         match inputs.list(kind) {
             ListInput::Codes(codes) => {
                 let list = methodology.lists.get(kind);
+                if codes.len() > list.len() {
+                    // More codes than the list has: some repeat or are unknown; say so once
+                    // instead of checking every pair of a huge list.
+                    errors.push(FieldError::new(
+                        field,
+                        "too_long",
+                        format!(
+                            "the list of methodology {} has {} items",
+                            methodology.id,
+                            list.len()
+                        ),
+                    ));
+                    continue;
+                }
                 for (i, code) in codes.iter().enumerate() {
                     if codes[..i].contains(code) {
                         errors.push(FieldError::new(
@@ -122,6 +140,13 @@ pub fn validate(methodology: &Methodology, inputs: &EvaluationInputs) -> Vec<Fie
                         "at least one item is required",
                     ));
                 }
+                if counts.required > MAX_CHECKLIST_ITEMS {
+                    errors.push(FieldError::new(
+                        format!("{field}.required"),
+                        "range",
+                        format!("at most {MAX_CHECKLIST_ITEMS} items"),
+                    ));
+                }
                 if counts.found > counts.required {
                     errors.push(FieldError::new(
                         format!("{field}.found"),
@@ -136,7 +161,21 @@ pub fn validate(methodology: &Methodology, inputs: &EvaluationInputs) -> Vec<Fie
         }
     }
     errors.extend(inputs.survey.validate("survey"));
+    if inputs.survey.respondents > MAX_COUNT {
+        errors.push(FieldError::new(
+            "survey.respondents",
+            "range",
+            format!("at most {MAX_COUNT}"),
+        ));
+    }
     if let Some(w) = inputs.waiting_time {
+        if w.served > MAX_COUNT {
+            errors.push(FieldError::new(
+                "waiting_time.served",
+                "range",
+                format!("at most {MAX_COUNT}"),
+            ));
+        }
         if w.served_on_time > w.served {
             errors.push(FieldError::new(
                 "waiting_time.served_on_time",

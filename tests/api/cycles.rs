@@ -490,6 +490,18 @@ async fn inputs_are_validated_field_by_field() {
             json!({"survey": {"respondents": 50, "satisfied_stand_info": {"answered": 40, "satisfied": 41}}}),
             "survey.satisfied_stand_info",
         ),
+        (
+            json!({"remote_methods": ["telephone", "email", "faq", "other_remote", "telephone", "email", "faq"]}),
+            "remote_methods",
+        ),
+        (
+            json!({"survey": {"respondents": 2_000_000_000u64}}),
+            "survey.respondents",
+        ),
+        (
+            json!({"waiting_time": {"served_on_time": 1, "served": 4_000_000_000u64}}),
+            "waiting_time.served",
+        ),
     ] {
         let mut inputs = worked_example();
         for (k, v) in change.as_object().unwrap() {

@@ -236,6 +236,12 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
 /// What the table says a caller gets: `None` for success (2xx, or 409 where the status
 /// machine, not the policy, refuses), or the refusal's status. No sample resource is published.
 fn expected(rule: &Rule, role: Option<Role>, away: bool) -> Option<u16> {
+    // Writes to a cycle first ask whether the caller may see it at all: 404 if not.
+    if rule.hide_out_of_scope && !matches!(rule.access, Access::PublishedOr(_)) {
+        if let Some(refusal) = expected(&policy::CYCLE_READ, role, away) {
+            return Some(refusal);
+        }
+    }
     if let Access::PublishedOr(_) = rule.access {
         if !rule.hide_out_of_scope {
             return None; // a list: it shows each caller what it may see
