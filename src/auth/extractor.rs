@@ -72,11 +72,20 @@ impl FromRequest for Caller {
 /// deactivated user's tokens stop working at once), with their current role and scope.
 fn resolve(conn: &mut crate::db::DbConnection, verified: Verified) -> Result<Principal, ApiError> {
     match verified {
-        Verified::Local { user_id } => {
+        Verified::Local { user_id, issued_at } => {
             let user = users::find(conn, user_id)
                 .ok()
                 .filter(|u| u.active)
                 .ok_or_else(|| unauthorized("The token's user does not exist or is deactivated"))?;
+            // Whole seconds, as `iat` has them: a token of the same second as the change passes.
+            let changed = user
+                .credentials_changed_at
+                .map_or(0, |at| at.and_utc().timestamp());
+            if i64::try_from(issued_at).unwrap_or(i64::MAX) < changed {
+                return Err(unauthorized(
+                    "The token was issued before the password was changed; log in again",
+                ));
+            }
             user.principal()
         }
         Verified::External {

@@ -33,7 +33,7 @@ pub struct Claims {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verified {
     /// A local user; their current role, scope and active flag are read from the database.
-    Local { user_id: i64 },
+    Local { user_id: i64, issued_at: u64 },
     /// A user of the identity provider, with the role and scope its claims map to.
     External {
         subject: String,
@@ -117,7 +117,10 @@ impl TokenSettings {
                     .sub
                     .parse()
                     .map_err(|_| "invalid token: sub is not a user id".to_owned())?;
-                Ok(Verified::Local { user_id })
+                Ok(Verified::Local {
+                    user_id,
+                    issued_at: data.claims.iat,
+                })
             }
             Algorithm::RS256 | Algorithm::ES256 => match &self.idp {
                 Some(idp) => idp.verify(token, header.alg, header.kid.as_deref()),
@@ -284,8 +287,15 @@ mod tests {
     #[test]
     fn issued_tokens_verify() {
         let s = settings();
-        let token = s.issue(&principal(), 7, now()).unwrap();
-        assert_eq!(s.verify(&token), Ok(Verified::Local { user_id: 7 }));
+        let now = now();
+        let token = s.issue(&principal(), 7, now).unwrap();
+        assert_eq!(
+            s.verify(&token),
+            Ok(Verified::Local {
+                user_id: 7,
+                issued_at: now
+            })
+        );
     }
 
     #[test]

@@ -50,6 +50,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        credentials_changed_at -> Nullable<Timestamp>,
     }
 }
 

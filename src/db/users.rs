@@ -21,6 +21,8 @@ pub struct UserRow {
     pub version: i64,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// When the password was last set by a reset; tokens issued before are refused.
+    pub credentials_changed_at: Option<chrono::NaiveDateTime>,
 }
 
 impl UserRow {
@@ -125,13 +127,16 @@ pub fn update(
     password_hash: Option<&str>,
 ) -> ApiResult<UserRow> {
     let current = find(conn, id)?;
+    let at = now();
     let changed = diesel::update(users::table)
         .filter(users::id.eq(id).and(users::version.eq(version)))
         .set((
             users::active.eq(active),
             users::password_hash.eq(password_hash.unwrap_or(&current.password_hash)),
+            users::credentials_changed_at
+                .eq(password_hash.map(|_| at).or(current.credentials_changed_at)),
             users::version.eq(version + 1),
-            users::updated_at.eq(now()),
+            users::updated_at.eq(at),
         ))
         .execute(conn)?;
     if changed == 0 {

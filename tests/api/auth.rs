@@ -419,6 +419,17 @@ async fn users_are_managed_by_administrators_and_never_show_a_hash() {
         None,
     )
     .await;
+    // A token issued before the reset no longer works.
+    let principal = nok_api::auth::Principal {
+        user_id: user["id"].as_i64(),
+        username: "tula-council".into(),
+        role: Role::Council,
+        region_id: Some(region),
+        organization_id: None,
+    };
+    let issued = jsonwebtoken::get_current_timestamp() - 5;
+    let old = app.token_for(&principal, user["id"].as_i64().unwrap(), issued);
+    assert_problem(app.as_(Some(&old)).get("/api/v1/auth/me").await, 401, None).await;
     assert_eq!(
         login(&app, "tula-council", "a new council password")
             .await
