@@ -37,6 +37,7 @@ impl FieldError {
     "status": 422,
     "detail": "1 field is invalid",
     "instance": "/api/v1/organizations",
+    "request_id": "4b0e8c1e-2f4e-4d59-9a57-3c1f0b9d2a10",
     "errors": [{"field": "inn", "code": "check_digit", "message": "INN check digit is wrong"}]
 }))]
 pub struct Problem {
@@ -49,6 +50,9 @@ pub struct Problem {
     /// The request path that failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
+    /// The request's id, also in the `X-Request-Id` header and in the logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     /// Present on validation problems: every rejected field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
@@ -197,6 +201,7 @@ impl ApiError {
             status: self.status_code().as_u16(),
             detail: self.detail(),
             instance,
+            request_id: None,
             errors,
         }
     }

@@ -3,13 +3,13 @@
 
 use std::future::{ready, Ready};
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, PROBLEM_JSON};
 
 pub const HEADER: &str = "x-request-id";
 
@@ -23,10 +23,12 @@ fn acceptable(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
+/// Gives the request its id, echoes it in `X-Request-Id`, and writes it (with the request path
+/// as `instance`) into problem+json bodies, so that a failing call can be found in the logs.
 pub async fn assign(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let id = req
         .headers()
         .get(HEADER)
@@ -41,7 +43,31 @@ pub async fn assign(
             .headers_mut()
             .insert(HeaderName::from_static(HEADER), value);
     }
-    Ok(response)
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    if !is_problem {
+        return Ok(response.map_into_boxed_body());
+    }
+    let instance = response.request().path().to_owned();
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(mut problem)) => {
+            problem
+                .entry("instance")
+                .or_insert_with(|| serde_json::Value::String(instance));
+            problem.insert("request_id".into(), serde_json::Value::String(id));
+            serde_json::to_vec(&problem).unwrap_or_else(|_| bytes.to_vec())
+        }
+        _ => bytes.to_vec(),
+    };
+    Ok(ServiceResponse::new(
+        request,
+        head.set_body(BoxBody::new(body)),
+    ))
 }
 
 impl FromRequest for RequestId {

@@ -95,3 +95,32 @@ async fn bodies_over_the_limit_are_413_and_write_nothing() {
         .unwrap();
     assert_eq!(list["items"], json!([]));
 }
+
+#[tokio::test]
+async fn problems_name_their_request_and_path() {
+    let app = spawn_app().await;
+    let response = app
+        .request(Method::GET, "/api/v1/organizations?limit=0")
+        .header("X-Request-Id", "portal-7f3a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "portal-7f3a");
+    let problem = assert_problem(response, 400, Some("limit")).await;
+    assert_eq!(problem["request_id"], "portal-7f3a");
+    assert_eq!(problem["instance"], "/api/v1/organizations");
+    // Without a usable id of the caller's, the service makes one and reports it alike.
+    let response = app
+        .request(Method::GET, "/api/v1/nowhere")
+        .header("X-Request-Id", "has spaces")
+        .send()
+        .await
+        .unwrap();
+    let header = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(header, "has spaces");
+    let problem = assert_problem(response, 404, None).await;
+    assert_eq!(problem["request_id"], header.as_str());
+}
