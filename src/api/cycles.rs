@@ -511,6 +511,9 @@ async fn update(
             values.operator_contract_date = operator.as_ref().map(|o| o.contract_date);
             values.council_decision_number = decision.as_ref().map(|d| d.number.clone());
             values.council_decision_date = decision.as_ref().map(|d| d.date);
+            if values == current.values() && !composition_changed {
+                return Ok((current, before)); // nothing changes: no new version, no event
+            }
             let row = store::update(conn, id, current.version, &values)?;
             if values.settings_json != current.settings_json
                 || values.methodology_id != current.methodology_id

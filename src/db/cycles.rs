@@ -45,7 +45,7 @@ impl CycleRow {
 }
 
 /// Column values of a cycle, as written on create and update.
-#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[derive(Debug, Clone, PartialEq, Eq, Insertable, AsChangeset)]
 #[diesel(table_name = cycles, treat_none_as_null = true)]
 pub struct CycleValues {
     pub region_id: i64,

@@ -828,4 +828,14 @@ async fn cycle_queries_and_patches_refuse_bad_input() {
         etag,
         "nothing was written"
     );
+    // A patch that changes nothing makes no new version.
+    let same = client
+        .patch_json(
+            &path,
+            Some(&etag),
+            &json!({"methodology_id": "mintrud-344n-2018"}),
+        )
+        .await;
+    assert_eq!(same.status(), StatusCode::OK);
+    assert_eq!(etag_of(&same), etag);
 }
