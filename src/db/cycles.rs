@@ -151,7 +151,15 @@ pub fn update(
 /// A cycle assesses at most this many organizations (a region has a few hundred at most).
 pub const MAX_MEMBERS: usize = 20_000;
 
-fn check_size(wanted: &[i64], field: &str) -> ApiResult<()> {
+/// Checks a list of member ids: bounded, each once, and each accepted by `problem`, which
+/// names why an id cannot be a member. Every refused entry is reported by its position.
+fn check_members(
+    conn: &mut DbConnection,
+    wanted: &[i64],
+    field: &str,
+    what: &str,
+    mut problem: impl FnMut(&mut DbConnection, i64) -> ApiResult<Option<(&'static str, String)>>,
+) -> ApiResult<()> {
     if wanted.len() > MAX_MEMBERS {
         return Err(ApiError::validation(
             field,
@@ -159,7 +167,23 @@ fn check_size(wanted: &[i64], field: &str) -> ApiResult<()> {
             format!("at most {MAX_MEMBERS} entries"),
         ));
     }
-    Ok(())
+    let mut seen = std::collections::HashSet::new();
+    let mut errors = Vec::new();
+    for (i, &id) in wanted.iter().enumerate() {
+        let refusal = if seen.insert(id) {
+            problem(conn, id)?
+        } else {
+            Some(("duplicate", format!("{what} {id} is listed twice")))
+        };
+        if let Some((code, message)) = refusal {
+            errors.push(FieldError::new(format!("{field}[{i}]"), code, message));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 /// Makes `wanted` the organizations the cycle assesses, each with its evaluation. Every one
@@ -170,52 +194,32 @@ pub fn set_organizations(
     cycle: &CycleRow,
     wanted: &[i64],
 ) -> ApiResult<()> {
-    check_size(wanted, "organization_ids")?;
-    let mut seen = std::collections::HashSet::new();
-    let mut errors = Vec::new();
-    for (i, id) in wanted.iter().enumerate() {
-        let field = format!("organization_ids[{i}]");
-        if !seen.insert(id) {
-            errors.push(FieldError::new(
-                field,
-                "duplicate",
-                format!("organization {id} is listed twice"),
-            ));
-            continue;
-        }
-        let found = organizations::table
-            .find(id)
-            .select((
-                organizations::region_id,
-                organizations::active,
-                organizations::short_name,
-            ))
-            .first::<(i64, bool, String)>(conn)
-            .optional()?;
-        match found {
-            None => errors.push(FieldError::new(
-                field,
-                "not_found",
-                format!("organization {id} does not exist"),
-            )),
-            Some((region_id, _, name)) if region_id != cycle.region_id => {
-                errors.push(FieldError::new(
-                    field,
+    check_members(
+        conn,
+        wanted,
+        "organization_ids",
+        "organization",
+        |conn, id| {
+            let found = organizations::table
+                .find(id)
+                .select((
+                    organizations::region_id,
+                    organizations::active,
+                    organizations::short_name,
+                ))
+                .first::<(i64, bool, String)>(conn)
+                .optional()?;
+            Ok(match found {
+                None => Some(("not_found", format!("organization {id} does not exist"))),
+                Some((region_id, _, name)) if region_id != cycle.region_id => Some((
                     "other_region",
                     format!("{name} is not in the cycle's region"),
-                ))
-            }
-            Some((_, false, name)) => errors.push(FieldError::new(
-                field,
-                "inactive",
-                format!("{name} is deactivated"),
-            )),
-            Some(_) => {}
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+                )),
+                Some((_, false, name)) => Some(("inactive", format!("{name} is deactivated"))),
+                Some(_) => None,
+            })
+        },
+    )?;
     let current = organization_ids(conn, cycle.id)?;
     for id in current.iter().filter(|id| !wanted.contains(id)) {
         remove_organization(conn, cycle.id, *id)?;
@@ -288,25 +292,13 @@ fn remove_organization(
 
 /// Makes `wanted` the operator users of the cycle: each an active operator of its region.
 pub fn set_operators(conn: &mut DbConnection, cycle: &CycleRow, wanted: &[i64]) -> ApiResult<()> {
-    check_size(wanted, "operator_user_ids")?;
-    let mut seen = std::collections::HashSet::new();
-    let mut errors = Vec::new();
-    for (i, id) in wanted.iter().enumerate() {
-        let field = format!("operator_user_ids[{i}]");
-        if !seen.insert(id) {
-            errors.push(FieldError::new(
-                field,
-                "duplicate",
-                format!("user {id} is listed twice"),
-            ));
-            continue;
-        }
+    check_members(conn, wanted, "operator_user_ids", "user", |conn, id| {
         let found = users::table
             .find(id)
             .select((users::role, users::region_id, users::active))
             .first::<(String, Option<i64>, bool)>(conn)
             .optional()?;
-        let problem = match found {
+        Ok(match found {
             None => Some(("not_found", format!("user {id} does not exist"))),
             Some((role, _, _)) if role != Role::Operator.as_str() => {
                 Some(("not_operator", format!("user {id} is not an operator")))
@@ -316,14 +308,8 @@ pub fn set_operators(conn: &mut DbConnection, cycle: &CycleRow, wanted: &[i64]) 
             }
             Some((_, _, false)) => Some(("inactive", format!("user {id} is deactivated"))),
             Some(_) => None,
-        };
-        if let Some((code, message)) = problem {
-            errors.push(FieldError::new(field, code, message));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+        })
+    })?;
     diesel::delete(cycle_operators::table.filter(cycle_operators::cycle_id.eq(cycle.id)))
         .execute(conn)?;
     for id in wanted {
