@@ -92,8 +92,6 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
     UnsupportedMediaType { expected: &'static str },
-    #[error("not acceptable")]
-    NotAcceptable,
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
@@ -149,7 +147,6 @@ impl ApiError {
             Self::UnsupportedMediaType { .. } => {
                 ("unsupported-media-type", "Unsupported media type")
             }
-            Self::NotAcceptable => ("not-acceptable", "Not acceptable"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "Service unavailable"),
             Self::Internal(_) => ("internal", "Internal server error"),
@@ -182,7 +179,6 @@ impl ApiError {
             }
             Self::PayloadTooLarge { limit } => format!("The request body exceeds the limit of {limit} bytes"),
             Self::UnsupportedMediaType { expected } => format!("The request body must be sent as {expected}"),
-            Self::NotAcceptable => "The requested representation is not available".into(),
             Self::Internal(_) => "An unexpected error occurred; it has been logged".into(),
         }
     }
@@ -221,7 +217,6 @@ impl ResponseError for ApiError {
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -60,6 +60,23 @@ pub struct Cycle {
 /// A cycle with the lists that belong to it, read in one place so that every answer and every
 /// audit event shows the same thing.
 fn load(conn: &mut DbConnection, row: &CycleRow) -> ApiResult<Cycle> {
+    let mut members = store::members(conn, &[row.id])?;
+    shown(row, members.remove(&row.id).unwrap_or_default())
+}
+
+/// A page of cycles, their lists read together rather than cycle by cycle.
+fn load_page(conn: &mut DbConnection, rows: &[CycleRow]) -> ApiResult<Vec<Cycle>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut members = store::members(conn, &ids)?;
+    rows.iter()
+        .map(|row| shown(row, members.remove(&row.id).unwrap_or_default()))
+        .collect()
+}
+
+fn shown(
+    row: &CycleRow,
+    (organization_ids, operator_user_ids): (Vec<i64>, Vec<i64>),
+) -> ApiResult<Cycle> {
     let settings: Settings =
         serde_json::from_str(&row.settings_json).map_err(ApiError::internal)?;
     let operator = match (
@@ -89,8 +106,8 @@ fn load(conn: &mut DbConnection, row: &CycleRow) -> ApiResult<Cycle> {
         methodology_id: row.methodology_id.clone(),
         settings,
         operator,
-        operator_user_ids: store::operator_ids(conn, row.id)?,
-        organization_ids: store::organization_ids(conn, row.id)?,
+        operator_user_ids,
+        organization_ids,
         council_decision,
         status: row.status()?,
         created_at: timestamp(row.created_at),
@@ -294,11 +311,7 @@ async fn list(
         .run(move |conn| {
             let rows = store::list(conn, &filter, visibility, after_id, limit)?;
             let (rows, next) = paging::split_page(rows, limit, |r| r.id);
-            let items = rows
-                .iter()
-                .map(|r| load(conn, r))
-                .collect::<ApiResult<Vec<_>>>()?;
-            Ok((items, next))
+            Ok((load_page(conn, &rows)?, next))
         })
         .await?;
     Ok(HttpResponse::Ok().json(CyclePage { items, next_cursor }))

@@ -105,12 +105,34 @@ pub fn organization_ids(conn: &mut DbConnection, cycle_id: i64) -> ApiResult<Vec
         .load(conn)?)
 }
 
-pub fn operator_ids(conn: &mut DbConnection, cycle_id: i64) -> ApiResult<Vec<i64>> {
-    Ok(cycle_operators::table
-        .filter(cycle_operators::cycle_id.eq(cycle_id))
-        .select(cycle_operators::user_id)
-        .order(cycle_operators::user_id)
-        .load(conn)?)
+/// Organization and operator ids of each of `cycle_ids`: two queries for a whole page.
+pub type Members = std::collections::HashMap<i64, (Vec<i64>, Vec<i64>)>;
+
+pub fn members(conn: &mut DbConnection, cycle_ids: &[i64]) -> ApiResult<Members> {
+    let mut members = Members::new();
+    let organizations: Vec<(i64, i64)> = cycle_organizations::table
+        .filter(cycle_organizations::cycle_id.eq_any(cycle_ids))
+        .order((
+            cycle_organizations::cycle_id,
+            cycle_organizations::organization_id,
+        ))
+        .select((
+            cycle_organizations::cycle_id,
+            cycle_organizations::organization_id,
+        ))
+        .load(conn)?;
+    for (cycle, organization) in organizations {
+        members.entry(cycle).or_default().0.push(organization);
+    }
+    let operators: Vec<(i64, i64)> = cycle_operators::table
+        .filter(cycle_operators::cycle_id.eq_any(cycle_ids))
+        .order((cycle_operators::cycle_id, cycle_operators::user_id))
+        .select((cycle_operators::cycle_id, cycle_operators::user_id))
+        .load(conn)?;
+    for (cycle, operator) in operators {
+        members.entry(cycle).or_default().1.push(operator);
+    }
+    Ok(members)
 }
 
 pub fn insert(conn: &mut DbConnection, values: &CycleValues) -> ApiResult<CycleRow> {

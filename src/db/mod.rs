@@ -180,10 +180,6 @@ impl Db {
     pub fn blocking(&self) -> ApiResult<r2d2::PooledConnection<ConnectionManager>> {
         Ok(self.pool.get()?)
     }
-
-    pub fn pool_state(&self) -> r2d2::State {
-        self.pool.state()
-    }
 }
 
 /// Runs the pending migrations of the connection's backend; SQLite also switches to WAL once.
