@@ -82,6 +82,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("method not allowed")]
     MethodNotAllowed { allow: Vec<String> },
+    /// The `Accept` header names no representation the route offers.
+    #[error("not acceptable")]
+    NotAcceptable { offered: Vec<&'static str> },
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("precondition failed")]
@@ -140,6 +143,7 @@ impl ApiError {
             Self::Forbidden { .. } => ("forbidden", "Forbidden"),
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            Self::NotAcceptable { .. } => ("not-acceptable", "Not acceptable"),
             Self::Conflict(_) => ("conflict", "Conflict"),
             Self::PreconditionFailed => ("precondition-failed", "Precondition failed"),
             Self::PreconditionRequired => ("precondition-required", "Precondition required"),
@@ -171,6 +175,10 @@ impl ApiError {
             Self::MethodNotAllowed { allow } => {
                 format!("This resource supports: {}", allow.join(", "))
             }
+            Self::NotAcceptable { offered } => format!(
+                "The Accept header names no format this resource offers: {} (or use ?format=)",
+                offered.join(", ")
+            ),
             Self::PreconditionFailed => {
                 "If-Match does not match the current ETag: the resource changed since it was read; read it again and retry".into()
             }
@@ -212,6 +220,7 @@ impl ResponseError for ApiError {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAcceptable { .. } => StatusCode::NOT_ACCEPTABLE,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,

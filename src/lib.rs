@@ -8,5 +8,6 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod openapi;
 pub mod startup;

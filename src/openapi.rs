@@ -30,6 +30,9 @@ an `ETag`; writes to an existing resource require `If-Match` with it.",
         (name = "methodologies", description = "Versioned methodologies: criteria, indicators, weights, item lists, settings"),
         (name = "cycles", description = "Assessment cycles and their status machine: draft → collecting → results_submitted → approved → published"),
         (name = "evaluations", description = "One evaluation per organization of a cycle: inputs, survey responses, computed scores"),
+        (name = "ratings", description = "Ratings per form of service, the council's approvals (frozen snapshots), publication, exports"),
+        (name = "proposals", description = "Proposals of the public council (предложения общественного совета), the basis of plan measures"),
+        (name = "summary", description = "Regional dashboards: coverage of the assessment, mean scores, distribution"),
         (name = "auth", description = "Bearer tokens: log in, see who you are"),
         (name = "users", description = "Accounts and their roles (administrators only)"),
         (name = "audit", description = "The append-only log of every change"),
@@ -40,7 +43,7 @@ an `ETag`; writes to an existing resource require `If-Match` with it.",
         schemas(Problem, FieldError),
         responses(BadRequest, ValidationFailed, Unauthorized, Forbidden, NotFound, Conflict,
                   PreconditionFailed, PreconditionRequired, PayloadTooLarge, UnsupportedMediaType,
-                  TooManyRequests, Unavailable),
+                  TooManyRequests, Unavailable, NotAcceptable),
     ),
 )]
 pub struct ApiDoc;
@@ -110,6 +113,15 @@ pub fn apply_policy(openapi: &mut utoipa::openapi::OpenApi) {
         }
     }
 }
+/// The `Accept` header names no format the route offers (see the route's 200 content types).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/not-acceptable", "title": "Not acceptable", "status": 406,
+        "detail": "The Accept header names no format this resource offers: text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (or use ?format=)"})
+)]
+pub struct NotAcceptable(#[allow(dead_code)] Problem);
+
 /// The request could not be read: malformed JSON, an unknown or malformed query parameter, an invalid cursor.
 #[derive(ToResponse)]
 #[response(

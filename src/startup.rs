@@ -116,6 +116,9 @@ impl Application {
         crate::auth::password::prepare();
         let page_cache =
             web::Data::new(crate::api::cache::PageCache::new(config.list_cache_entries));
+        let rating_cache = web::Data::new(crate::api::ratings::RatingCache::new(
+            config.list_cache_entries,
+        ));
         let document = openapi_document();
         let table = web::Data::new(RouteTable::of(&document));
         let document = Arc::new(document);
@@ -129,6 +132,7 @@ impl Application {
                 .app_data(tokens.clone())
                 .app_data(throttle.clone())
                 .app_data(page_cache.clone())
+                .app_data(rating_cache.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::BodyLimit(body_limit))
                 .app_data(web::Data::new(crate::api::evaluations::UploadLimit(

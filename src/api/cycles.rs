@@ -31,6 +31,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(update)
         .service(start_collecting)
         .service(submit_results)
+        .service(publish)
+        .service(reopen)
         .service(unassessed);
 }
 
@@ -59,7 +61,7 @@ pub struct Cycle {
 
 /// A cycle with the lists that belong to it, read in one place so that every answer and every
 /// audit event shows the same thing.
-fn load(conn: &mut DbConnection, row: &CycleRow) -> ApiResult<Cycle> {
+pub fn load(conn: &mut DbConnection, row: &CycleRow) -> ApiResult<Cycle> {
     let mut members = store::members(conn, &[row.id])?;
     shown(row, members.remove(&row.id).unwrap_or_default())
 }
@@ -126,8 +128,17 @@ pub fn target(conn: &mut DbConnection, cycle: &CycleRow, caller: &Caller) -> Api
         region_id: Some(cycle.region_id),
         organization_id,
         assigned: store::is_assigned(conn, cycle.id, principal.and_then(|p| p.user_id))?,
-        published: cycle.status()? == CycleStatus::Published,
+        // Once published, a cycle's approved results stay public, even while it is reopened.
+        published: cycle.published_approval_id.is_some(),
     })
+}
+
+/// [`target`] for the cycle's live data (evaluations): public only while the cycle itself is
+/// published, not while a reopened cycle is corrected under its earlier publication.
+pub fn live_target(conn: &mut DbConnection, cycle: &CycleRow, caller: &Caller) -> ApiResult<Target> {
+    let mut target = target(conn, cycle, caller)?;
+    target.published = cycle.status()? == CycleStatus::Published;
+    Ok(target)
 }
 
 /// Checks `rule` on a cycle (or something of it). For rules that hide what is out of scope, a
@@ -150,6 +161,19 @@ pub fn authorized(
 ) -> ApiResult<CycleRow> {
     let row = store::find(conn, id)?;
     let target = target(conn, &row, caller)?;
+    check(caller, rule, &target)?;
+    Ok(row)
+}
+
+/// [`authorized`] for the cycle's live data, see [`live_target`].
+pub fn authorized_live(
+    conn: &mut DbConnection,
+    id: i64,
+    caller: &Caller,
+    rule: &Rule,
+) -> ApiResult<CycleRow> {
+    let row = store::find(conn, id)?;
+    let target = live_target(conn, &row, caller)?;
     check(caller, rule, &target)?;
     Ok(row)
 }
@@ -378,6 +402,9 @@ async fn create(
                 council_decision_number: None,
                 council_decision_date: None,
                 status: CycleStatus::Draft.as_str().into(),
+                latest_approval_id: None,
+                published_approval_id: None,
+                published_at: None,
             };
             let row = store::insert(conn, &values)?;
             store::set_organizations(conn, &row, &new.organization_ids)?;
@@ -553,24 +580,37 @@ async fn update(
 }
 
 /// A step of the status machine as a route: who may take it, where it leads, and what must
-/// be in place first.
+/// be in place first (`prepare` refuses with 409, or sets what the step changes besides the
+/// status).
 #[derive(Clone, Copy)]
 pub struct Step {
     pub rule: &'static Rule,
     pub to: CycleStatus,
-    pub ready: fn(&mut DbConnection, &CycleRow, &Cycle) -> ApiResult<()>,
+    pub prepare: fn(&mut DbConnection, &CycleRow, &Cycle, &mut CycleValues) -> ApiResult<()>,
 }
 
 const START_COLLECTING: Step = Step {
     rule: &policy::CYCLE_START_COLLECTING,
     to: CycleStatus::Collecting,
-    ready: ready_to_collect,
+    prepare: ready_to_collect,
 };
 
 const SUBMIT_RESULTS: Step = Step {
     rule: &policy::CYCLE_SUBMIT_RESULTS,
     to: CycleStatus::ResultsSubmitted,
-    ready: super::evaluations::ready_to_submit,
+    prepare: super::evaluations::ready_to_submit,
+};
+
+const PUBLISH: Step = Step {
+    rule: &policy::CYCLE_PUBLISH,
+    to: CycleStatus::Published,
+    prepare: publish_latest_approval,
+};
+
+const REOPEN: Step = Step {
+    rule: &policy::CYCLE_REOPEN,
+    to: CycleStatus::Collecting,
+    prepare: |_, _, _, _| Ok(()),
 };
 
 /// Moves the cycle to `step.to` if the machine allows it from where it is (409 naming the
@@ -583,7 +623,7 @@ pub async fn step(
     id: i64,
     step: &'static Step,
 ) -> ApiResult<HttpResponse> {
-    let Step { rule, to, ready } = *step;
+    let Step { rule, to, prepare } = *step;
     let (row, cycle) = db
         .transaction(move |conn| {
             store::lock(conn, id)?;
@@ -598,9 +638,9 @@ pub async fn step(
                 )));
             }
             let before = load(conn, &current)?;
-            ready(conn, &current, &before)?;
             let mut values = current.values();
             values.status = to.as_str().into();
+            prepare(conn, &current, &before, &mut values)?;
             let row = store::update(conn, id, current.version, &values)?;
             let after = load(conn, &row)?;
             let principal: Option<&Principal> = caller.principal();
@@ -613,7 +653,27 @@ pub async fn step(
     Ok(conditional::updated(row.version, &cycle))
 }
 
-fn ready_to_collect(_: &mut DbConnection, _: &CycleRow, cycle: &Cycle) -> ApiResult<()> {
+/// Publication makes the latest approval the one anonymous readers see.
+fn publish_latest_approval(
+    _: &mut DbConnection,
+    row: &CycleRow,
+    _: &Cycle,
+    values: &mut CycleValues,
+) -> ApiResult<()> {
+    let approval = row
+        .latest_approval_id
+        .ok_or_else(|| ApiError::internal(format!("approved cycle {} has no approval", row.id)))?;
+    values.published_approval_id = Some(approval);
+    values.published_at = Some(crate::db::now());
+    Ok(())
+}
+
+fn ready_to_collect(
+    _: &mut DbConnection,
+    _: &CycleRow,
+    cycle: &Cycle,
+    _: &mut CycleValues,
+) -> ApiResult<()> {
     let mut missing = Vec::new();
     if cycle.organization_ids.is_empty() {
         missing.push("organizations to assess (organization_ids)");
@@ -696,6 +756,52 @@ async fn submit_results(
     .await
 }
 
+#[utoipa::path(
+    operation_id = "publish_cycle",
+    tag = "ratings",
+    params(("id" = i64, Path, description = "Cycle id"),
+           ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
+    responses(
+        (status = 200, description = "The cycle, now `published`: its latest approval (results and ratings) is visible to anonymous readers, and stays so if the cycle is reopened", body = Cycle, headers(("ETag" = String))),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    ),
+)]
+#[post("/cycles/{id}/publish")]
+async fn publish(
+    caller: Caller,
+    request_id: RequestId,
+    if_match: IfMatch,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    step(&db, caller, request_id, if_match, id.into_inner(), &PUBLISH).await
+}
+
+#[utoipa::path(
+    operation_id = "reopen_cycle",
+    tag = "cycles",
+    params(("id" = i64, Path, description = "Cycle id"),
+           ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
+    responses(
+        (status = 200, description = "The cycle, `collecting` again so that the operator can correct its data; earlier approvals stay as they were and a published one stays public until a new approval is published", body = Cycle, headers(("ETag" = String))),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    ),
+)]
+#[post("/cycles/{id}/reopen")]
+async fn reopen(
+    caller: Caller,
+    request_id: RequestId,
+    if_match: IfMatch,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    step(&db, caller, request_id, if_match, id.into_inner(), &REOPEN).await
+}
+
 /// An active organization without an assessment in the last three years.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UnassessedOrganization {
@@ -750,7 +856,7 @@ async fn unassessed(
     let rows = db
         .run(move |conn| {
             regions::find(conn, region_id)?;
-            store::unassessed(conn, region_id, year)
+            store::unassessed(conn, region_id, year, store::Counted::Started)
         })
         .await?;
     let items: Vec<UnassessedOrganization> = rows

@@ -17,7 +17,7 @@ use super::{timestamp, ListFilterErrors};
 use crate::auth::policy::{self, Rule};
 use crate::auth::Caller;
 use crate::db::audit::{self, Actor, Change};
-use crate::db::cycles::CycleRow;
+use crate::db::cycles::{CycleRow, CycleValues};
 use crate::db::evaluations::{self as store, EvaluationRow};
 use crate::db::idempotency::{self, KeyScope};
 use crate::db::survey::{self, Format};
@@ -146,7 +146,7 @@ fn authorized(
     rule: &Rule,
 ) -> ApiResult<(CycleRow, EvaluationRow)> {
     let cycle = crate::db::cycles::find(conn, cycle_id)?;
-    let mut target = cycles::target(conn, &cycle, caller)?;
+    let mut target = cycles::live_target(conn, &cycle, caller)?;
     if target.organization_id != Some(organization_id) {
         target.organization_id = None;
     }
@@ -156,20 +156,34 @@ fn authorized(
 }
 
 /// Every organization of a submitted cycle has its scores; names those that do not.
-pub fn ready_to_submit(conn: &mut DbConnection, row: &CycleRow, _: &Cycle) -> ApiResult<()> {
+pub fn ready_to_submit(
+    conn: &mut DbConnection,
+    row: &CycleRow,
+    _: &Cycle,
+    _: &mut CycleValues,
+) -> ApiResult<()> {
+    all_complete(conn, row, "Results cannot be submitted")
+}
+
+/// 409 naming every organization of the cycle whose evaluation has no total yet.
+pub fn all_complete(conn: &mut DbConnection, row: &CycleRow, what: &str) -> ApiResult<()> {
     let missing = store::incomplete(conn, row.id)?;
     if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Conflict(format!(
-            "Results cannot be submitted while evaluations are incomplete: organizations {}",
-            missing
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )))
+        return Ok(());
     }
+    let shown: Vec<String> = missing
+        .iter()
+        .take(20)
+        .map(|(id, name)| format!("{id} ({name})"))
+        .collect();
+    let more = match missing.len() {
+        n if n > shown.len() => format!(" and {} more", n - shown.len()),
+        _ => String::new(),
+    };
+    Err(ApiError::Conflict(format!(
+        "{what} while evaluations are incomplete: organizations {}{more}",
+        shown.join(", ")
+    )))
 }
 
 fn open_for_inputs(cycle: &CycleRow) -> ApiResult<()> {
@@ -208,7 +222,7 @@ async fn list(
     errors.into_result()?;
     let page = db
         .run(move |conn| {
-            let cycle = cycles::authorized(conn, cycle_id, &caller, &policy::EVALUATION_LIST)?;
+            let cycle = cycles::authorized_live(conn, cycle_id, &caller, &policy::EVALUATION_LIST)?;
             let published = cycle.status()? == CycleStatus::Published;
             // An organization that is not an auditor's or the region's sees only itself, unless published.
             let only = caller

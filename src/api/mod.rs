@@ -10,8 +10,11 @@ pub mod extract;
 pub mod health;
 pub mod methodologies;
 pub mod organizations;
+pub mod proposals;
+pub mod ratings;
 pub mod regions;
 pub mod request_id;
+pub mod summary;
 pub mod users;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -29,7 +32,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(audit::configure)
         .configure(methodologies::configure)
         .configure(cycles::configure)
-        .configure(evaluations::configure);
+        .configure(evaluations::configure)
+        .configure(ratings::configure)
+        .configure(proposals::configure)
+        .configure(summary::configure);
 }
 
 /// Stored moments are UTC; the API shows them with their offset.

@@ -250,6 +250,80 @@ pub const REGION_UNASSESSED: Rule = rule(
     ]),
 );
 
+const COUNCIL: &[Grant] = &[all(Admin), own_region(Council)];
+
+pub const RATINGS_READ: Rule = hidden(
+    "GET",
+    "/api/v1/cycles/{id}/ratings",
+    Access::PublishedOr(CYCLE_READERS),
+);
+pub const RATINGS_EXPORT: Rule = hidden(
+    "GET",
+    "/api/v1/cycles/{id}/ratings/export",
+    Access::PublishedOr(CYCLE_READERS),
+);
+pub const RESULTS_EXPORT: Rule = hidden(
+    "GET",
+    "/api/v1/cycles/{id}/results/export",
+    Access::PublishedOr(CYCLE_READERS),
+);
+pub const APPROVAL_LIST: Rule = hidden(
+    "GET",
+    "/api/v1/cycles/{id}/approvals",
+    Access::PublishedOr(CYCLE_READERS),
+);
+pub const RATINGS_APPROVE: Rule = hidden(
+    "POST",
+    "/api/v1/cycles/{id}/ratings/approve",
+    Access::Roles(COUNCIL),
+);
+pub const CYCLE_PUBLISH: Rule = hidden(
+    "POST",
+    "/api/v1/cycles/{id}/publish",
+    Access::Roles(CYCLE_MANAGERS),
+);
+pub const CYCLE_REOPEN: Rule = hidden(
+    "POST",
+    "/api/v1/cycles/{id}/reopen",
+    Access::Roles(CYCLE_MANAGERS),
+);
+pub const PROPOSAL_LIST: Rule = hidden(
+    "GET",
+    "/api/v1/cycles/{id}/proposals",
+    Access::PublishedOr(CYCLE_READERS),
+);
+pub const PROPOSAL_READ: Rule = hidden(
+    "GET",
+    "/api/v1/cycles/{id}/proposals/{proposal_id}",
+    Access::PublishedOr(CYCLE_READERS),
+);
+pub const PROPOSAL_CREATE: Rule = hidden(
+    "POST",
+    "/api/v1/cycles/{id}/proposals",
+    Access::Roles(COUNCIL),
+);
+pub const PROPOSAL_UPDATE: Rule = hidden(
+    "PATCH",
+    "/api/v1/cycles/{id}/proposals/{proposal_id}",
+    Access::Roles(COUNCIL),
+);
+pub const PROPOSAL_DELETE: Rule = hidden(
+    "DELETE",
+    "/api/v1/cycles/{id}/proposals/{proposal_id}",
+    Access::Roles(COUNCIL),
+);
+/// Public from published results; the region's readers see approved, unpublished ones too.
+pub const REGION_SUMMARY: Rule = rule(
+    "GET",
+    "/api/v1/regions/{id}/summary",
+    Access::PublishedOr(&[
+        all(Admin),
+        all(Auditor),
+        own_region(Authority),
+        own_region(Council),
+    ]),
+);
+
 /// Every route of the API. A test checks that it matches the OpenAPI document exactly.
 pub const RULES: &[Rule] = &[
     HEALTH,
@@ -284,6 +358,19 @@ pub const RULES: &[Rule] = &[
     EVALUATION_READ,
     EVALUATION_INPUTS,
     SURVEY_UPLOAD,
+    RATINGS_READ,
+    RATINGS_EXPORT,
+    RESULTS_EXPORT,
+    APPROVAL_LIST,
+    RATINGS_APPROVE,
+    CYCLE_PUBLISH,
+    CYCLE_REOPEN,
+    PROPOSAL_LIST,
+    PROPOSAL_READ,
+    PROPOSAL_CREATE,
+    PROPOSAL_UPDATE,
+    PROPOSAL_DELETE,
+    REGION_SUMMARY,
 ];
 
 /// Fields an organization user may change in its own record: contact data, not identity,
@@ -402,16 +489,19 @@ fn authorize_published_or<'c>(
     rule: &Rule,
     target: &Target,
 ) -> ApiResult<Option<&'c Principal>> {
-    let principal = caller.principal();
-    let granted = principal.is_some_and(|p| {
-        rule.grant(p.role)
-            .is_some_and(|scope| reaches(p, scope, target))
-    });
-    if target.published || granted {
-        Ok(principal)
+    if target.published || sees_unpublished(caller, rule, target) {
+        Ok(caller.principal())
     } else {
         Err(ApiError::NotFound("The resource does not exist".into()))
     }
+}
+
+/// Does `caller` see `target` under `rule` even unpublished (a granted role in its scope)?
+pub fn sees_unpublished(caller: &Caller, rule: &Rule, target: &Target) -> bool {
+    caller.principal().is_some_and(|p| {
+        rule.grant(p.role)
+            .is_some_and(|scope| reaches(p, scope, target))
+    })
 }
 
 /// What a list under `rule` may show `caller`: everything, or the published resources plus

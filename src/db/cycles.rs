@@ -31,6 +31,9 @@ pub struct CycleRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub latest_approval_id: Option<i64>,
+    pub published_approval_id: Option<i64>,
+    pub published_at: Option<NaiveDateTime>,
 }
 
 impl CycleRow {
@@ -59,6 +62,9 @@ pub struct CycleValues {
     pub council_decision_number: Option<String>,
     pub council_decision_date: Option<NaiveDate>,
     pub status: String,
+    pub latest_approval_id: Option<i64>,
+    pub published_approval_id: Option<i64>,
+    pub published_at: Option<NaiveDateTime>,
 }
 
 impl CycleRow {
@@ -75,6 +81,9 @@ impl CycleRow {
             council_decision_number: self.council_decision_number.clone(),
             council_decision_date: self.council_decision_date,
             status: self.status.clone(),
+            latest_approval_id: self.latest_approval_id,
+            published_approval_id: self.published_approval_id,
+            published_at: self.published_at,
         }
     }
 }
@@ -412,7 +421,7 @@ pub fn list(
         user_id,
     } = visibility
     {
-        let published = cycles::status.eq(CycleStatus::Published.as_str());
+        let published = cycles::published_approval_id.is_not_null();
         // -1 matches no row: a scope whose key the caller lacks reaches nothing.
         query = match scope {
             Some(Scope::OwnRegion) => {
@@ -440,12 +449,35 @@ pub fn list(
     Ok(query.order(cycles::id).limit(limit + 1).load(conn)?)
 }
 
+/// Which cycles count as assessing their organizations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// Every cycle past its draft: a cycle still being drafted has assessed nobody yet.
+    Started,
+    /// Published cycles only, for callers who see only published data.
+    Published,
+}
+
+/// Ids of the region's cycles that count.
+fn counted_cycles(conn: &mut DbConnection, region_id: i64, counted: Counted) -> ApiResult<Vec<i64>> {
+    let query = cycles::table
+        .filter(cycles::region_id.eq(region_id))
+        .select(cycles::id)
+        .into_boxed();
+    let query = match counted {
+        Counted::Started => query.filter(cycles::status.ne(CycleStatus::Draft.as_str())),
+        Counted::Published => query.filter(cycles::published_approval_id.is_not_null()),
+    };
+    Ok(query.load(conn)?)
+}
+
 /// Active organizations of `region_id` without an assessment in `year` or the two years
 /// before, with the last year each was assessed (if ever).
 pub fn unassessed(
     conn: &mut DbConnection,
     region_id: i64,
     year: i32,
+    counted: Counted,
 ) -> ApiResult<Vec<(i64, String, Option<i32>)>> {
     let active: Vec<(i64, String)> = organizations::table
         .filter(organizations::region_id.eq(region_id))
@@ -457,31 +489,51 @@ pub fn unassessed(
         .inner_join(organizations::table)
         .filter(organizations::region_id.eq(region_id))
         .filter(cycle_organizations::year.le(year))
-        // A cycle still being drafted has assessed nobody yet.
-        .filter(
-            cycle_organizations::cycle_id.eq_any(
-                cycles::table
-                    .filter(cycles::status.ne(CycleStatus::Draft.as_str()))
-                    .select(cycles::id),
-            ),
-        )
+        .filter(cycle_organizations::cycle_id.eq_any(counted_cycles(conn, region_id, counted)?))
         .group_by(cycle_organizations::organization_id)
         .select((
             cycle_organizations::organization_id,
             diesel::dsl::max(cycle_organizations::year),
         ))
         .load(conn)?;
+    let assessed: std::collections::HashMap<i64, Option<i32>> = assessed.into_iter().collect();
     Ok(active
         .into_iter()
         .filter_map(|(id, name)| {
-            let last = assessed
-                .iter()
-                .find(|(o, _)| *o == id)
-                .and_then(|(_, y)| *y);
+            let last = assessed.get(&id).copied().flatten();
             match last {
                 Some(y) if y > year - 3 => None,
                 _ => Some((id, name, last)),
             }
         })
         .collect())
+}
+
+/// Active organizations of `region_id` that a cycle (not a draft) assessed in `years`.
+pub fn assessed_in(
+    conn: &mut DbConnection,
+    region_id: i64,
+    years: std::ops::RangeInclusive<i32>,
+    counted: Counted,
+) -> ApiResult<Vec<i64>> {
+    Ok(cycle_organizations::table
+        .inner_join(organizations::table)
+        .inner_join(cycles::table)
+        .filter(organizations::region_id.eq(region_id))
+        .filter(organizations::active.eq(true))
+        .filter(cycle_organizations::cycle_id.eq_any(counted_cycles(conn, region_id, counted)?))
+        .filter(cycle_organizations::year.between(*years.start(), *years.end()))
+        .select(cycle_organizations::organization_id)
+        .distinct()
+        .load(conn)?)
+}
+
+/// Cycles of `region_id` in `year`, in id order.
+pub fn of_region_year(conn: &mut DbConnection, region_id: i64, year: i32) -> ApiResult<Vec<CycleRow>> {
+    Ok(cycles::table
+        .filter(cycles::region_id.eq(region_id))
+        .filter(cycles::year.eq(year))
+        .order(cycles::id)
+        .select(CycleRow::as_select())
+        .load(conn)?)
 }

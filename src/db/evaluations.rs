@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::cycles::CycleRow;
-use super::schema::evaluations;
+use super::schema::{evaluations, organizations};
 use super::{now, DbConnection};
 use crate::domain::methodology;
 use crate::domain::methodology::{Methodology, Settings};
@@ -97,13 +97,14 @@ pub fn list(
         .load(conn)?)
 }
 
-/// Organizations of the cycle whose evaluation has no computed scores yet.
-pub fn incomplete(conn: &mut DbConnection, cycle_id: i64) -> ApiResult<Vec<i64>> {
+/// Organizations of the cycle (id, short name) whose evaluation has no total yet.
+pub fn incomplete(conn: &mut DbConnection, cycle_id: i64) -> ApiResult<Vec<(i64, String)>> {
     Ok(evaluations::table
+        .inner_join(organizations::table)
         .filter(evaluations::cycle_id.eq(cycle_id))
-        .filter(evaluations::results_json.is_null())
+        .filter(evaluations::total.is_null())
         .order(evaluations::organization_id)
-        .select(evaluations::organization_id)
+        .select((evaluations::organization_id, organizations::short_name))
         .load(conn)?)
 }
 

@@ -1,11 +1,13 @@
 //! Storage: one diesel schema over SQLite (embedded default) and PostgreSQL (production).
 //! The backend is chosen by the URL scheme; queries live in one module per resource.
 
+pub mod approvals;
 pub mod audit;
 pub mod cycles;
 pub mod evaluations;
 pub mod idempotency;
 pub mod organizations;
+pub mod proposals;
 pub mod regions;
 pub mod schema;
 pub mod survey;

@@ -87,6 +87,35 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        latest_approval_id -> Nullable<BigInt>,
+        published_approval_id -> Nullable<BigInt>,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    approvals (id) {
+        id -> BigInt,
+        cycle_id -> BigInt,
+        number -> Integer,
+        decision_number -> Text,
+        decision_date -> Date,
+        approved_by -> Nullable<Text>,
+        approved_at -> Timestamp,
+        content_json -> Text,
+    }
+}
+
+diesel::table! {
+    proposals (id) {
+        id -> BigInt,
+        cycle_id -> BigInt,
+        organization_id -> Nullable<BigInt>,
+        criterion -> Text,
+        text -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -153,6 +182,7 @@ diesel::joinable!(evaluations -> cycles (cycle_id));
 diesel::joinable!(evaluations -> organizations (organization_id));
 diesel::joinable!(survey_responses -> evaluations (evaluation_id));
 diesel::joinable!(cycles -> regions (region_id));
+diesel::joinable!(proposals -> cycles (cycle_id));
 diesel::joinable!(cycle_organizations -> cycles (cycle_id));
 diesel::joinable!(cycle_organizations -> organizations (organization_id));
 diesel::joinable!(cycle_operators -> cycles (cycle_id));
@@ -163,6 +193,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     audit_events,
     cycles,
+    approvals,
+    proposals,
     cycle_organizations,
     cycle_operators,
     evaluations,

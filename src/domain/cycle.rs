@@ -8,7 +8,8 @@ use super::text::{self, TextRule};
 use super::user::Role;
 use crate::error::FieldError;
 
-/// Where a cycle stands: `draft → collecting → results_submitted → approved → published`.
+/// Where a cycle stands: `draft → collecting → results_submitted → approved → published`, and
+/// back to `collecting` when the authority reopens it for corrections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CycleStatus {
@@ -90,6 +91,23 @@ pub const TRANSITIONS: &[Transition] = &[
     Transition {
         from: CycleStatus::Approved,
         to: CycleStatus::Published,
+        role: Role::Authority,
+    },
+    // Reopening: data found wrong after submission goes back to the operator. Approvals already
+    // made stay frozen; the corrected results need a new approval.
+    Transition {
+        from: CycleStatus::ResultsSubmitted,
+        to: CycleStatus::Collecting,
+        role: Role::Authority,
+    },
+    Transition {
+        from: CycleStatus::Approved,
+        to: CycleStatus::Collecting,
+        role: Role::Authority,
+    },
+    Transition {
+        from: CycleStatus::Published,
+        to: CycleStatus::Collecting,
         role: Role::Authority,
     },
 ];
@@ -191,7 +209,15 @@ mod tests {
         use CycleStatus::*;
         for window in CycleStatus::ALL.windows(2) {
             assert!(transition(window[0], window[1]).is_some());
-            assert!(transition(window[1], window[0]).is_none());
+        }
+        // Backwards only by reopening, to collecting, by the authority.
+        for (i, from) in CycleStatus::ALL.iter().enumerate() {
+            for to in &CycleStatus::ALL[..i] {
+                match transition(*from, *to) {
+                    Some(t) => assert!(*to == Collecting && t.role == Role::Authority),
+                    None => assert!(*to != Collecting || *from == Collecting),
+                }
+            }
         }
         assert!(transition(Draft, Approved).is_none());
         assert!(transition(Published, Draft).is_none());

@@ -316,6 +316,18 @@ impl Default for Rounding {
     }
 }
 
+/// How the total of a region (or municipality) for a sector is formed from its organizations:
+/// METHODOLOGY.md gives the plain mean of organization totals as uncertain, so it is a setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionTotal {
+    /// The mean of organization scores.
+    #[default]
+    MeanOfTotals,
+    /// The mean weighted by each organization's survey respondents.
+    WeightedByRespondents,
+}
+
 /// The options a cycle chooses within its methodology; stored with every result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -324,7 +336,8 @@ impl Default for Rounding {
     "indicator_1_3": "per_medium",
     "indicator_4_3": "remote_users",
     "zero_denominator": "reweight",
-    "rounding": {"precision": 2, "mode": "half_up", "stage": "output_only"}
+    "rounding": {"precision": 2, "mode": "half_up", "stage": "output_only"},
+    "region_total": "mean_of_totals"
 }))]
 pub struct Settings {
     /// Whether indicator 2.2 (waiting time) is computed; K2 weights change with it.
@@ -334,6 +347,7 @@ pub struct Settings {
     /// `"reweight"` or `{"count_as": "0"}`.
     pub zero_denominator: ZeroDenominatorRule,
     pub rounding: Rounding,
+    pub region_total: RegionTotal,
 }
 
 impl Settings {
@@ -343,6 +357,7 @@ impl Settings {
         indicator_4_3: FourThreeVariant::RemoteUsers,
         zero_denominator: ZeroDenominatorRule::Reweight,
         rounding: Rounding::DEFAULT,
+        region_total: RegionTotal::MeanOfTotals,
     };
 
     pub const MAX_PRECISION: u32 = 6;
@@ -1001,7 +1016,8 @@ mod tests {
                 "indicator_1_3": "per_medium",
                 "indicator_4_3": "remote_users",
                 "zero_denominator": "reweight",
-                "rounding": {"precision": 2, "mode": "half_up", "stage": "output_only"}
+                "rounding": {"precision": 2, "mode": "half_up", "stage": "output_only"},
+                "region_total": "mean_of_totals"
             })
         );
     }

@@ -6,6 +6,8 @@ pub mod identifiers;
 pub mod methodology;
 pub mod organization;
 pub mod paging;
+pub mod proposal;
+pub mod rating;
 pub mod region;
 pub mod scoring;
 pub mod survey;

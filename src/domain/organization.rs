@@ -60,6 +60,15 @@ impl ServiceForm {
     pub fn parse(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|f| f.as_str() == value)
     }
+
+    /// The official wording (ФЗ № 442-ФЗ, ст. 19).
+    pub fn official_name(self) -> &'static str {
+        match self {
+            Self::Stationary => "стационарная форма",
+            Self::SemiStationary => "полустационарная форма",
+            Self::HomeBased => "форма социального обслуживания на дому",
+        }
+    }
 }
 
 /// The head of the organization (руководитель).

@@ -816,7 +816,7 @@ impl Engine<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::methodology::{self, Rounding, RoundingMode, DEFAULT_ID};
+    use crate::domain::methodology::{self, RegionTotal, Rounding, RoundingMode, DEFAULT_ID};
     use crate::domain::survey::SurveyCount;
     use proptest::prelude::*;
     use rust_decimal_macros::dec;
@@ -1504,6 +1504,7 @@ mod tests {
                     mode: if even { RoundingMode::HalfEven } else { RoundingMode::HalfUp },
                     stage: [RoundingStage::OutputOnly, RoundingStage::EachIndicator, RoundingStage::EachCriterion][stage as usize],
                 },
+                region_total: RegionTotal::MeanOfTotals,
             }
         }
     }

@@ -24,10 +24,15 @@ struct Fixture {
     /// assesses `home_org`.
     home_cycle: i64,
     away_cycle: i64,
+    /// Council proposals of each cycle; the first is read and patched, the others deleted.
+    home_proposals: Vec<i64>,
+    away_proposals: Vec<i64>,
     tokens: Vec<(Role, String)>,
 }
 
 static SERIAL: AtomicU64 = AtomicU64::new(100);
+/// The next proposal to delete (index into a cycle's proposals).
+static DELETED: AtomicU64 = AtomicU64::new(1);
 
 fn next() -> u64 {
     SERIAL.fetch_add(1, Ordering::Relaxed)
@@ -88,6 +93,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let away_operator = operator_id(away_token).await;
     let home_cycle = cycle(app, home, home_org, home_operator).await;
     let away_cycle = cycle(app, away, away_org, away_operator).await;
+    let home_proposals = proposals(app, home_cycle).await;
+    let away_proposals = proposals(app, away_cycle).await;
     Fixture {
         home,
         away,
@@ -96,8 +103,24 @@ async fn fixture(app: &TestApp) -> Fixture {
         victim,
         home_cycle,
         away_cycle,
+        home_proposals,
+        away_proposals,
         tokens,
     }
+}
+
+/// Enough proposals of `cycle` for every DELETE of the matrix.
+async fn proposals(app: &TestApp, cycle: i64) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for n in 0..16 {
+        let body = json!({"criterion": "K1", "text": format!("Предложение {n}")});
+        let response = app
+            .post_json(&format!("/api/v1/cycles/{cycle}/proposals"), &body)
+            .await;
+        assert_eq!(response.status(), 201);
+        ids.push(response.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    ids
 }
 
 /// A collecting cycle of `region` for 2018 assessing `org`, with `operator` assigned.
@@ -131,11 +154,12 @@ enum Body {
 /// A request that the rule's route would accept from an allowed caller, on the home or the
 /// away resource: method, path, body, and whether to send `If-Match: *`.
 fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>) {
-    let (region, org, cycle) = if away {
-        (f.away, f.away_org, f.away_cycle)
+    let (region, org, cycle, proposals) = if away {
+        (f.away, f.away_org, f.away_cycle, &f.away_proposals)
     } else {
-        (f.home, f.home_org, f.home_cycle)
+        (f.home, f.home_org, f.home_cycle, &f.home_proposals)
     };
+    let proposal = proposals[0];
     let n = next();
     let method = Method::from_bytes(rule.method.as_bytes()).unwrap();
     let (path, body) = match (rule.method, rule.path) {
@@ -225,6 +249,48 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
                 path,
                 Some(Body::Csv(crate::cycles::worked_example_csv())),
             );
+        }
+        ("GET", "/api/v1/cycles/{id}/ratings") => {
+            (format!("/api/v1/cycles/{cycle}/ratings?service_form=stationary"), None)
+        }
+        ("GET", "/api/v1/cycles/{id}/ratings/export") => {
+            (format!("/api/v1/cycles/{cycle}/ratings/export?format=csv"), None)
+        }
+        ("GET", "/api/v1/cycles/{id}/results/export") => {
+            (format!("/api/v1/cycles/{cycle}/results/export?format=xlsx"), None)
+        }
+        ("GET", "/api/v1/cycles/{id}/approvals") => {
+            (format!("/api/v1/cycles/{cycle}/approvals"), None)
+        }
+        // Collecting cycles: approval, publication and reopening get 409 from the machine.
+        ("POST", "/api/v1/cycles/{id}/ratings/approve") => (
+            format!("/api/v1/cycles/{cycle}/ratings/approve"),
+            Some(json!({"number": format!("{n}"), "date": "2018-12-14"})),
+        ),
+        ("POST", "/api/v1/cycles/{id}/publish") => {
+            (format!("/api/v1/cycles/{cycle}/publish"), None)
+        }
+        ("POST", "/api/v1/cycles/{id}/reopen") => (format!("/api/v1/cycles/{cycle}/reopen"), None),
+        ("GET", "/api/v1/cycles/{id}/proposals") => {
+            (format!("/api/v1/cycles/{cycle}/proposals"), None)
+        }
+        ("POST", "/api/v1/cycles/{id}/proposals") => (
+            format!("/api/v1/cycles/{cycle}/proposals"),
+            Some(json!({"organization_id": org, "criterion": "K2", "text": format!("Предложение {n}")})),
+        ),
+        ("GET", "/api/v1/cycles/{id}/proposals/{proposal_id}") => {
+            (format!("/api/v1/cycles/{cycle}/proposals/{proposal}"), None)
+        }
+        ("PATCH", "/api/v1/cycles/{id}/proposals/{proposal_id}") => (
+            format!("/api/v1/cycles/{cycle}/proposals/{proposal}"),
+            Some(json!({"text": format!("Предложение {n}")})),
+        ),
+        ("DELETE", "/api/v1/cycles/{id}/proposals/{proposal_id}") => {
+            let next = DELETED.fetch_add(1, Ordering::Relaxed) as usize;
+            (format!("/api/v1/cycles/{cycle}/proposals/{}", proposals[next]), None)
+        }
+        ("GET", "/api/v1/regions/{id}/summary") => {
+            (format!("/api/v1/regions/{region}/summary?year=2018"), None)
         }
         (method, path) => {
             panic!("no sample request for {method} {path}: add one to tests/api/policy.rs")

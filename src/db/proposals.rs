@@ -1,0 +1,125 @@
+//! Queries on `proposals`: the public council's proposals on a cycle's results.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::proposals;
+use super::{now, DbConnection};
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = proposals)]
+pub struct ProposalRow {
+    pub id: i64,
+    pub cycle_id: i64,
+    pub organization_id: Option<i64>,
+    pub criterion: String,
+    pub text: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What a proposal says and to whom; the rest is bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposalValues {
+    pub organization_id: Option<i64>,
+    pub criterion: String,
+    pub text: String,
+}
+
+impl ProposalRow {
+    pub fn values(&self) -> ProposalValues {
+        ProposalValues {
+            organization_id: self.organization_id,
+            criterion: self.criterion.clone(),
+            text: self.text.clone(),
+        }
+    }
+}
+
+pub fn find(conn: &mut DbConnection, cycle_id: i64, id: i64) -> ApiResult<ProposalRow> {
+    proposals::table
+        .filter(proposals::cycle_id.eq(cycle_id))
+        .filter(proposals::id.eq(id))
+        .select(ProposalRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound(format!("Cycle {cycle_id} has no proposal {id}")))
+}
+
+/// Proposals of the cycle after `after_id`, `limit + 1` at most; with `organization`, those
+/// addressed to it and to every organization.
+pub fn list(
+    conn: &mut DbConnection,
+    cycle_id: i64,
+    organization: Option<i64>,
+    after_id: i64,
+    limit: i64,
+) -> ApiResult<Vec<ProposalRow>> {
+    let mut query = proposals::table
+        .filter(proposals::cycle_id.eq(cycle_id))
+        .filter(proposals::id.gt(after_id))
+        .select(ProposalRow::as_select())
+        .into_boxed();
+    if let Some(organization) = organization {
+        query = query.filter(
+            proposals::organization_id
+                .eq(organization)
+                .or(proposals::organization_id.is_null()),
+        );
+    }
+    Ok(query.order(proposals::id).limit(limit + 1).load(conn)?)
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    cycle_id: i64,
+    values: &ProposalValues,
+) -> ApiResult<ProposalRow> {
+    let at = now();
+    Ok(diesel::insert_into(proposals::table)
+        .values((
+            proposals::cycle_id.eq(cycle_id),
+            proposals::organization_id.eq(values.organization_id),
+            proposals::criterion.eq(&values.criterion),
+            proposals::text.eq(&values.text),
+            proposals::version.eq(1),
+            proposals::created_at.eq(at),
+            proposals::updated_at.eq(at),
+        ))
+        .returning(proposals::all_columns)
+        .get_result(conn)?)
+}
+
+/// Writes new values if the row is still at its version; 412 when another write got there first.
+pub fn update(
+    conn: &mut DbConnection,
+    current: &ProposalRow,
+    values: &ProposalValues,
+) -> ApiResult<ProposalRow> {
+    let changed = diesel::update(proposals::table)
+        .filter(proposals::id.eq(current.id))
+        .filter(proposals::version.eq(current.version))
+        .set((
+            proposals::organization_id.eq(values.organization_id),
+            proposals::criterion.eq(&values.criterion),
+            proposals::text.eq(&values.text),
+            proposals::version.eq(current.version + 1),
+            proposals::updated_at.eq(now()),
+        ))
+        .returning(proposals::all_columns)
+        .get_results::<ProposalRow>(conn)?;
+    changed.into_iter().next().ok_or(ApiError::PreconditionFailed)
+}
+
+pub fn delete(conn: &mut DbConnection, current: &ProposalRow) -> ApiResult<()> {
+    let deleted = diesel::delete(proposals::table)
+        .filter(proposals::id.eq(current.id))
+        .filter(proposals::version.eq(current.version))
+        .execute(conn)?;
+    if deleted == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! Proposals of the public council (предложения общественного совета по улучшению качества):
+//! each addresses one criterion of the cycle's methodology and becomes the basis of measures
+//! in improvement plans.
+
+use super::methodology::Methodology;
+use super::text::{self, TextRule};
+use crate::error::FieldError;
+
+pub const MAX_TEXT: usize = 10_000;
+
+/// Checks a proposal's criterion against `methodology` and its text; trims the text.
+pub fn check(methodology: &Methodology, criterion: &str, text: &mut String) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !methodology.criteria.iter().any(|c| c.code == criterion) {
+        let codes: Vec<&str> = methodology.criteria.iter().map(|c| c.code).collect();
+        errors.push(FieldError::new(
+            "criterion",
+            "unknown_value",
+            format!("must be one of {} (methodology {})", codes.join(", "), methodology.id),
+        ));
+    }
+    text::check(text, "text", TextRule::required(MAX_TEXT), &mut errors);
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::methodology;
+
+    #[test]
+    fn a_proposal_names_a_criterion_of_its_methodology_and_says_something() {
+        let m = methodology::find(methodology::DEFAULT_ID).unwrap();
+        let mut text = "  Разместить на стендах информацию о порядке подачи жалоб  ".to_owned();
+        assert!(check(m, "K1", &mut text).is_empty());
+        assert!(!text.starts_with(' '));
+        let mut blank = " ".to_owned();
+        let fields: Vec<String> = check(m, "K7", &mut blank).into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["criterion", "text"]);
+        let mut long = "а".repeat(MAX_TEXT + 1);
+        assert_eq!(check(m, "K2", &mut long).len(), 1);
+    }
+}

@@ -1,0 +1,234 @@
+//! Tables for people: the same sheets rendered as XLSX (one worksheet each) or as one CSV file.
+//! Headings keep the official Russian wording; the data layer only fills cells.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{Format as CellFormat, Workbook, XlsxError};
+
+/// One value of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    /// Written as a number to XLSX (with as many decimals as it has) and exactly to CSV.
+    Decimal(Decimal),
+    Integer(i64),
+    Empty,
+}
+
+impl From<Option<Decimal>> for Cell {
+    fn from(value: Option<Decimal>) -> Self {
+        value.map_or(Cell::Empty, Cell::Decimal)
+    }
+}
+
+impl From<String> for Cell {
+    fn from(value: String) -> Self {
+        Cell::Text(value)
+    }
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Decimal(d) => d.normalize().to_string(),
+            Cell::Integer(i) => i.to_string(),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+/// A worksheet: a name, a heading row and data rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    /// At most 31 characters, as XLSX requires.
+    pub name: String,
+    pub headings: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// The file formats an export can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+}
+
+impl FileFormat {
+    pub const XLSX_MEDIA_TYPE: &'static str =
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    pub const CSV_MEDIA_TYPE: &'static str = "text/csv; charset=utf-8";
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "csv" => Some(Self::Csv),
+            "xlsx" => Some(Self::Xlsx),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Csv => Self::CSV_MEDIA_TYPE,
+            Self::Xlsx => Self::XLSX_MEDIA_TYPE,
+        }
+    }
+
+    /// The format an `Accept` header asks for: the first supported media range in order of
+    /// preference (`q`), XLSX for `*/*` or no header; `None` if it accepts neither.
+    pub fn from_accept(accept: Option<&str>) -> Option<Self> {
+        let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+            return Some(Self::Xlsx);
+        };
+        let mut ranges: Vec<(f32, usize, &str)> = accept
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, range)| {
+                let mut parts = range.split(';').map(str::trim);
+                let media = parts.next()?;
+                let q = parts
+                    .filter_map(|p| p.strip_prefix("q="))
+                    .find_map(|q| q.parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                (q > 0.0).then_some((q, i, media))
+            })
+            .collect();
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranges.into_iter().find_map(|(_, _, media)| {
+            match media.to_ascii_lowercase().as_str() {
+                "text/csv" | "text/*" => Some(Self::Csv),
+                "*/*" | "application/*" => Some(Self::Xlsx),
+                m if m == Self::XLSX_MEDIA_TYPE => Some(Self::Xlsx),
+                _ => None,
+            }
+        })
+    }
+
+    /// The sheets as a file of this format; CSV puts every sheet in one table, each row led by
+    /// its sheet's name under `sheet_heading`.
+    pub fn render(self, sheets: &[Sheet], sheet_heading: &str) -> Result<Vec<u8>, XlsxError> {
+        match self {
+            Self::Csv => Ok(csv(sheets, sheet_heading)),
+            Self::Xlsx => xlsx(sheets),
+        }
+    }
+}
+
+/// UTF-8 with a byte-order mark, so that spreadsheet programs read the Cyrillic right.
+fn csv(sheets: &[Sheet], sheet_heading: &str) -> Vec<u8> {
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        let several = sheets.len() > 1;
+        let headings = sheets.first().map(|s| s.headings.clone()).unwrap_or_default();
+        let mut first: Vec<String> = Vec::new();
+        if several {
+            first.push(sheet_heading.to_owned());
+        }
+        first.extend(headings);
+        // Writing to a Vec cannot fail.
+        let _ = writer.write_record(&first);
+        for sheet in sheets {
+            for row in &sheet.rows {
+                let mut record: Vec<String> = Vec::with_capacity(row.len() + 1);
+                if several {
+                    record.push(sheet.name.clone());
+                }
+                record.extend(row.iter().map(Cell::text));
+                let _ = writer.write_record(&record);
+            }
+        }
+        let _ = writer.flush();
+    }
+    out
+}
+
+fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let heading = CellFormat::new().set_bold().set_text_wrap();
+    for sheet in sheets {
+        let worksheet = workbook.add_worksheet();
+        worksheet.set_name(&sheet.name)?;
+        for (col, text) in sheet.headings.iter().enumerate() {
+            let col = u16::try_from(col).unwrap_or(u16::MAX);
+            worksheet.write_string_with_format(0, col, text, &heading)?;
+            worksheet.set_column_width(col, if col == 1 { 60 } else { 16 })?;
+        }
+        worksheet.set_freeze_panes(1, 0)?;
+        for (r, row) in sheet.rows.iter().enumerate() {
+            let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+            for (col, cell) in row.iter().enumerate() {
+                let col = u16::try_from(col).unwrap_or(u16::MAX);
+                match cell {
+                    Cell::Text(t) => {
+                        worksheet.write_string(r, col, t)?;
+                    }
+                    Cell::Decimal(d) => {
+                        worksheet.write_number(r, col, d.to_f64().unwrap_or(f64::NAN))?;
+                    }
+                    Cell::Integer(i) => {
+                        // Counts and places are far below 2^53: exact as f64.
+                        worksheet.write_number(r, col, *i as f64)?;
+                    }
+                    Cell::Empty => {}
+                }
+            }
+        }
+    }
+    workbook.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn sheet(name: &str) -> Sheet {
+        Sheet {
+            name: name.into(),
+            headings: vec!["Место в рейтинге".into(), "Организация".into(), "Итоговый балл".into()],
+            rows: vec![vec![Cell::Integer(1), Cell::Text("ГУТО «Дом, \"А\"»".into()), Cell::Decimal(dec!(91.60))]],
+        }
+    }
+
+    #[test]
+    fn csv_joins_sheets_under_a_leading_column() {
+        let bytes = FileFormat::Csv.render(&[sheet("Все"), sheet("Стационарная")], "Форма").unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines[0], "Форма,Место в рейтинге,Организация,Итоговый балл");
+        assert_eq!(lines[1], "Все,1,\"ГУТО «Дом, \"\"А\"\"»\",91.6");
+        assert_eq!(lines.len(), 3);
+        let single = String::from_utf8(FileFormat::Csv.render(&[sheet("Все")], "Форма").unwrap()).unwrap();
+        assert!(single.starts_with("\u{feff}Место в рейтинге,"));
+    }
+
+    #[test]
+    fn xlsx_is_a_zip_workbook() {
+        let bytes = FileFormat::Xlsx.render(&[sheet("Все"), sheet("На дому")], "Форма").unwrap();
+        assert_eq!(&bytes[..2], b"PK");
+    }
+
+    #[test]
+    fn accept_headers_choose_the_format() {
+        assert_eq!(FileFormat::from_accept(None), Some(FileFormat::Xlsx));
+        assert_eq!(FileFormat::from_accept(Some("text/csv")), Some(FileFormat::Csv));
+        assert_eq!(
+            FileFormat::from_accept(Some("application/json, text/csv;q=0.5")),
+            Some(FileFormat::Csv)
+        );
+        assert_eq!(
+            FileFormat::from_accept(Some("text/csv;q=0.2, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            Some(FileFormat::Xlsx)
+        );
+        assert_eq!(FileFormat::from_accept(Some("application/json")), None);
+        assert_eq!(FileFormat::from_accept(Some("text/csv;q=0")), None);
+    }
+}
