@@ -101,14 +101,14 @@ impl FileFormat {
             })
             .collect();
         ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        ranges.into_iter().find_map(|(_, _, media)| {
-            match media.to_ascii_lowercase().as_str() {
+        ranges
+            .into_iter()
+            .find_map(|(_, _, media)| match media.to_ascii_lowercase().as_str() {
                 "text/csv" | "text/*" => Some(Self::Csv),
                 "*/*" | "application/*" => Some(Self::Xlsx),
                 m if m == Self::XLSX_MEDIA_TYPE => Some(Self::Xlsx),
                 _ => None,
-            }
-        })
+            })
     }
 
     /// The sheets as a file of this format; CSV puts every sheet in one table, each row led by
@@ -127,7 +127,10 @@ fn csv(sheets: &[Sheet], sheet_heading: &str) -> Vec<u8> {
     {
         let mut writer = csv::Writer::from_writer(&mut out);
         let several = sheets.len() > 1;
-        let headings = sheets.first().map(|s| s.headings.clone()).unwrap_or_default();
+        let headings = sheets
+            .first()
+            .map(|s| s.headings.clone())
+            .unwrap_or_default();
         let mut first: Vec<String> = Vec::new();
         if several {
             first.push(sheet_heading.to_owned());
@@ -193,39 +196,57 @@ mod tests {
     fn sheet(name: &str) -> Sheet {
         Sheet {
             name: name.into(),
-            headings: vec!["Место в рейтинге".into(), "Организация".into(), "Итоговый балл".into()],
-            rows: vec![vec![Cell::Integer(1), Cell::Text("ГУТО «Дом, \"А\"»".into()), Cell::Decimal(dec!(91.60))]],
+            headings: vec![
+                "Место в рейтинге".into(),
+                "Организация".into(),
+                "Итоговый балл".into(),
+            ],
+            rows: vec![vec![
+                Cell::Integer(1),
+                Cell::Text("ГУТО «Дом, \"А\"»".into()),
+                Cell::Decimal(dec!(91.60)),
+            ]],
         }
     }
 
     #[test]
     fn csv_joins_sheets_under_a_leading_column() {
-        let bytes = FileFormat::Csv.render(&[sheet("Все"), sheet("Стационарная")], "Форма").unwrap();
+        let bytes = FileFormat::Csv
+            .render(&[sheet("Все"), sheet("Стационарная")], "Форма")
+            .unwrap();
         let text = String::from_utf8(bytes).unwrap();
         let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
         assert_eq!(lines[0], "Форма,Место в рейтинге,Организация,Итоговый балл");
         assert_eq!(lines[1], "Все,1,\"ГУТО «Дом, \"\"А\"\"»\",91.6");
         assert_eq!(lines.len(), 3);
-        let single = String::from_utf8(FileFormat::Csv.render(&[sheet("Все")], "Форма").unwrap()).unwrap();
+        let single =
+            String::from_utf8(FileFormat::Csv.render(&[sheet("Все")], "Форма").unwrap()).unwrap();
         assert!(single.starts_with("\u{feff}Место в рейтинге,"));
     }
 
     #[test]
     fn xlsx_is_a_zip_workbook() {
-        let bytes = FileFormat::Xlsx.render(&[sheet("Все"), sheet("На дому")], "Форма").unwrap();
+        let bytes = FileFormat::Xlsx
+            .render(&[sheet("Все"), sheet("На дому")], "Форма")
+            .unwrap();
         assert_eq!(&bytes[..2], b"PK");
     }
 
     #[test]
     fn accept_headers_choose_the_format() {
         assert_eq!(FileFormat::from_accept(None), Some(FileFormat::Xlsx));
-        assert_eq!(FileFormat::from_accept(Some("text/csv")), Some(FileFormat::Csv));
+        assert_eq!(
+            FileFormat::from_accept(Some("text/csv")),
+            Some(FileFormat::Csv)
+        );
         assert_eq!(
             FileFormat::from_accept(Some("application/json, text/csv;q=0.5")),
             Some(FileFormat::Csv)
         );
         assert_eq!(
-            FileFormat::from_accept(Some("text/csv;q=0.2, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            FileFormat::from_accept(Some(
+                "text/csv;q=0.2, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )),
             Some(FileFormat::Xlsx)
         );
         assert_eq!(FileFormat::from_accept(Some("application/json")), None);

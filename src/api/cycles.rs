@@ -135,7 +135,11 @@ pub fn target(conn: &mut DbConnection, cycle: &CycleRow, caller: &Caller) -> Api
 
 /// [`target`] for the cycle's live data (evaluations): public only while the cycle itself is
 /// published, not while a reopened cycle is corrected under its earlier publication.
-pub fn live_target(conn: &mut DbConnection, cycle: &CycleRow, caller: &Caller) -> ApiResult<Target> {
+pub fn live_target(
+    conn: &mut DbConnection,
+    cycle: &CycleRow,
+    caller: &Caller,
+) -> ApiResult<Target> {
     let mut target = target(conn, cycle, caller)?;
     target.published = cycle.status()? == CycleStatus::Published;
     Ok(target)

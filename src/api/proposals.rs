@@ -99,15 +99,19 @@ pub struct ProposalPatch {
 /// Checks the values against the cycle: a criterion of its methodology, an organization it
 /// assesses, a text.
 fn check(conn: &mut DbConnection, cycle: &CycleRow, values: &mut ProposalValues) -> ApiResult<()> {
-    let methodology = methodology::find(&cycle.methodology_id)
-        .ok_or_else(|| ApiError::internal(format!("unknown methodology {}", cycle.methodology_id)))?;
+    let methodology = methodology::find(&cycle.methodology_id).ok_or_else(|| {
+        ApiError::internal(format!("unknown methodology {}", cycle.methodology_id))
+    })?;
     let mut errors = proposal::check(methodology, &values.criterion, &mut values.text);
     if let Some(organization) = values.organization_id {
         if !cycle_store::assesses(conn, cycle.id, Some(organization))? {
             errors.push(crate::error::FieldError::new(
                 "organization_id",
                 "not_in_cycle",
-                format!("cycle {} does not assess organization {organization}", cycle.id),
+                format!(
+                    "cycle {} does not assess organization {organization}",
+                    cycle.id
+                ),
             ));
         }
     }
@@ -267,7 +271,9 @@ async fn read(
                     && row.organization_id != p.organization_id
             });
             if addressed_elsewhere {
-                return Err(ApiError::NotFound(format!("Cycle {cycle_id} has no proposal {id}")));
+                return Err(ApiError::NotFound(format!(
+                    "Cycle {cycle_id} has no proposal {id}"
+                )));
             }
             Ok((row.version, shown(&row, &cycle)))
         })
@@ -306,14 +312,20 @@ async fn update(
     let patch = body.0;
     let (row, after) = db
         .transaction(move |conn| {
-            let (cycle, current) = authorized(conn, cycle_id, id, &caller, &policy::PROPOSAL_UPDATE)?;
+            let (cycle, current) =
+                authorized(conn, cycle_id, id, &caller, &policy::PROPOSAL_UPDATE)?;
             if_match.require(&etag(current.version))?;
             let mut values = current.values();
             let mut errors = Vec::new();
             if let Some(organization_id) = patch.organization_id {
                 values.organization_id = organization_id;
             }
-            patch_required(&mut values.criterion, patch.criterion, "criterion", &mut errors);
+            patch_required(
+                &mut values.criterion,
+                patch.criterion,
+                "criterion",
+                &mut errors,
+            );
             patch_required(&mut values.text, patch.text, "text", &mut errors);
             if !errors.is_empty() {
                 return Err(ApiError::Validation(errors));
@@ -328,7 +340,13 @@ async fn update(
             audit::record(
                 conn,
                 &Actor::of(caller.principal(), &request_id.0),
-                Change::of("proposal.update", "proposal", id, Some(&before), Some(&after))?,
+                Change::of(
+                    "proposal.update",
+                    "proposal",
+                    id,
+                    Some(&before),
+                    Some(&after),
+                )?,
             )?;
             Ok((row, after))
         })
@@ -365,7 +383,13 @@ async fn remove(
         audit::record(
             conn,
             &Actor::of(caller.principal(), &request_id.0),
-            Change::of("proposal.delete", "proposal", id, Some(&shown(&current, &cycle)), None::<&Proposal>)?,
+            Change::of(
+                "proposal.delete",
+                "proposal",
+                id,
+                Some(&shown(&current, &cycle)),
+                None::<&Proposal>,
+            )?,
         )?;
         Ok(())
     })

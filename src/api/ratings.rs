@@ -73,7 +73,12 @@ impl RatingCache {
         }
         let loaded = (store::find(conn, id)?, Arc::new(store::snapshot(conn, id)?));
         // Snapshots are large: keep few of them.
-        insert_bounded(&self.snapshots, (self.capacity / 16).max(4), id, loaded.clone());
+        insert_bounded(
+            &self.snapshots,
+            (self.capacity / 16).max(4),
+            id,
+            loaded.clone(),
+        );
         Ok(loaded)
     }
 
@@ -90,7 +95,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, capacity: usize, key: K, value: V) {
+fn insert_bounded<K: std::hash::Hash + Eq, V>(
+    map: &Mutex<HashMap<K, V>>,
+    capacity: usize,
+    key: K,
+    value: V,
+) {
     if capacity == 0 {
         return;
     }
@@ -177,9 +187,11 @@ fn resolve(
     cycles::check(caller, rule, &target)?;
     let insider = policy::sees_unpublished(caller, rule, &target);
     let published = || {
-        row.published_approval_id.map(Source::Approval).ok_or_else(|| {
-            ApiError::NotFound(format!("Cycle {cycle_id} has no published rating yet"))
-        })
+        row.published_approval_id
+            .map(Source::Approval)
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("Cycle {cycle_id} has no published rating yet"))
+            })
     };
     let outsider = || match caller.principal() {
         None => ApiError::Unauthorized(
@@ -268,7 +280,11 @@ impl Selection {
             ApiError::bad_field(
                 "criterion",
                 "format",
-                format!("must be `total` or one of {} (methodology {})", codes.join(", "), methodology.id),
+                format!(
+                    "must be `total` or one of {} (methodology {})",
+                    codes.join(", "),
+                    methodology.id
+                ),
             )
         })
     }
@@ -362,7 +378,9 @@ fn earlier(
     let mut found = HashMap::new();
     for entry in &snapshot.entries {
         if let Some(previous) = entry.previous {
-            if let std::collections::hash_map::Entry::Vacant(slot) = found.entry(previous.approval_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) =
+                found.entry(previous.approval_id)
+            {
                 slot.insert(cache.approval(conn, previous.approval_id)?.1);
             }
         }
@@ -383,7 +401,10 @@ fn earlier_places(
         .filter_map(|(id, snapshot)| {
             let methodology = methodology::find(&snapshot.methodology_id)?;
             let criterion = RatingCriterion::parse(code, methodology)?;
-            Some((*id, rating::places(&rating::rank(snapshot, form, &criterion))))
+            Some((
+                *id,
+                rating::places(&rating::rank(snapshot, form, &criterion)),
+            ))
         })
         .collect()
 }
@@ -397,7 +418,10 @@ fn item(line: &Placed<'_>, methodology: &Methodology, previous: &EarlierPlaces) 
             year: p.year,
             place,
             score,
-            score_change: line.score.zip(score).map(|(now, then)| now - then),
+            score_change: line
+                .score
+                .zip(score)
+                .map(|(now, then)| (now - then).normalize()),
             place_change: line
                 .place
                 .zip(place)
@@ -424,13 +448,19 @@ fn item(line: &Placed<'_>, methodology: &Methodology, previous: &EarlierPlaces) 
 }
 
 /// The region's figure over a rating's unrounded scores.
-fn region_score(lines: &[Placed<'_>], criterion: &RatingCriterion, snapshot: &Snapshot) -> Option<Decimal> {
+fn region_score(
+    lines: &[Placed<'_>],
+    criterion: &RatingCriterion,
+    snapshot: &Snapshot,
+) -> Option<Decimal> {
     let scores: Vec<(Decimal, u64)> = lines
         .iter()
         .filter_map(|l| {
             let exact = match criterion {
                 RatingCriterion::Total => l.entry.results.total,
-                RatingCriterion::Criterion(i) => l.entry.results.criteria.get(*i).and_then(|c| c.value),
+                RatingCriterion::Criterion(i) => {
+                    l.entry.results.criteria.get(*i).and_then(|c| c.value)
+                }
             };
             exact.map(|e| (e, l.entry.respondents))
         })
@@ -517,7 +547,12 @@ async fn read(
     let query = query.into_inner();
     let mut errors = ListFilterErrors::default();
     let (after, limit) = errors.paging(query.limit.as_deref(), query.cursor.as_deref());
-    let selection = Selection::parse(&mut errors, query.service_form, query.criterion, query.approval);
+    let selection = Selection::parse(
+        &mut errors,
+        query.service_form,
+        query.criterion,
+        query.approval,
+    );
     errors.into_result()?;
     let page = Page {
         after: usize::try_from(after).unwrap_or(usize::MAX),
@@ -526,7 +561,13 @@ async fn read(
     let cache = cache.into_inner();
     let (tag, body) = db
         .run(move |conn| {
-            let (cycle, source) = resolve(conn, cycle_id, &caller, &policy::RATINGS_READ, selection.requested)?;
+            let (cycle, source) = resolve(
+                conn,
+                cycle_id,
+                &caller,
+                &policy::RATINGS_READ,
+                selection.requested,
+            )?;
             match source {
                 Source::Approval(approval_id) => {
                     // The page is a function of the approval and the selection only.
@@ -541,7 +582,15 @@ async fn read(
                         Some(body) => body,
                         None => {
                             let (approval, snapshot) = cache.approval(conn, approval_id)?;
-                            let body = Bytes::from(render(conn, &cache, &cycle, Some(&approval), &snapshot, &selection, &page)?);
+                            let body = Bytes::from(render(
+                                conn,
+                                &cache,
+                                &cycle,
+                                Some(&approval),
+                                &snapshot,
+                                &selection,
+                                &page,
+                            )?);
                             cache.put_page(key.clone(), body.clone());
                             body
                         }
@@ -551,7 +600,9 @@ async fn read(
                 }
                 Source::Current => {
                     let snapshot = store::current(conn, &cycle, false)?;
-                    let body = Bytes::from(render(conn, &cache, &cycle, None, &snapshot, &selection, &page)?);
+                    let body = Bytes::from(render(
+                        conn, &cache, &cycle, None, &snapshot, &selection, &page,
+                    )?);
                     Ok((etag_of(&body), body))
                 }
             }
@@ -598,7 +649,10 @@ fn negotiate(req: &HttpRequest, format: Option<String>) -> ApiResult<FileFormat>
     if let Some(format) = chosen {
         return Ok(format);
     }
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
     FileFormat::from_accept(accept).ok_or(ApiError::NotAcceptable {
         offered: vec![FileFormat::CSV_MEDIA_TYPE, FileFormat::XLSX_MEDIA_TYPE],
     })
@@ -652,11 +706,24 @@ fn rating_sheets(
 ) -> ApiResult<Vec<Sheet>> {
     let methodology = methodology_of(&snapshot.methodology_id)?;
     let criterion = RatingCriterion::parse(criterion_code, methodology).ok_or_else(|| {
-        ApiError::bad_field("criterion", "format", format!("must be `total` or a criterion code of {}", methodology.id))
+        ApiError::bad_field(
+            "criterion",
+            "format",
+            format!("must be `total` or a criterion code of {}", methodology.id),
+        )
     })?;
     let earlier = earlier(conn, cache, snapshot)?;
-    let mut headings = vec!["Место в рейтинге".to_owned(), "Организация".into(), "ИНН".into()];
-    headings.extend(methodology.criteria.iter().map(|c| criterion_heading(c.code, c.name)));
+    let mut headings = vec![
+        "Место в рейтинге".to_owned(),
+        "Организация".into(),
+        "ИНН".into(),
+    ];
+    headings.extend(
+        methodology
+            .criteria
+            .iter()
+            .map(|c| criterion_heading(c.code, c.name)),
+    );
     headings.extend([
         TOTAL_NAME.to_owned(),
         "Изменение балла по сравнению с предыдущей оценкой".into(),
@@ -677,7 +744,9 @@ fn rating_sheets(
                     ];
                     row.extend(item.criteria.iter().map(|c| Cell::from(c.score)));
                     row.push(Cell::from(item.total));
-                    row.push(Cell::from(item.previous.as_ref().and_then(|p| p.score_change)));
+                    row.push(Cell::from(
+                        item.previous.as_ref().and_then(|p| p.score_change),
+                    ));
                     row.push(
                         item.previous
                             .as_ref()
@@ -733,7 +802,8 @@ async fn export_ratings(
     let cache = cache.into_inner();
     let bytes = db
         .run(move |conn| {
-            let (cycle, source) = resolve(conn, cycle_id, &caller, &policy::RATINGS_EXPORT, requested)?;
+            let (cycle, source) =
+                resolve(conn, cycle_id, &caller, &policy::RATINGS_EXPORT, requested)?;
             let (_, snapshot) = snapshot_of(conn, &cache, &cycle, source, false)?;
             let sheets = rating_sheets(conn, &cache, &snapshot, &criterion)?;
             format
@@ -767,13 +837,22 @@ fn results_sheet(snapshot: &Snapshot) -> ApiResult<Sheet> {
             i.code
         })
         .collect();
-    headings.extend(methodology.criteria.iter().map(|c| criterion_heading(c.code, c.name)));
+    headings.extend(
+        methodology
+            .criteria
+            .iter()
+            .map(|c| criterion_heading(c.code, c.name)),
+    );
     headings.push(TOTAL_NAME.into());
     let rows = snapshot
         .entries
         .iter()
         .map(|entry| {
-            let forms: Vec<&str> = entry.service_forms.iter().map(|f| f.official_name()).collect();
+            let forms: Vec<&str> = entry
+                .service_forms
+                .iter()
+                .map(|f| f.official_name())
+                .collect();
             let mut row = vec![
                 Cell::Text(entry.full_name.clone()),
                 Cell::Text(entry.inn.clone()),
@@ -830,12 +909,17 @@ async fn export_results(
     let format = negotiate(&req, query.format)?;
     let requested = parse_requested(query.approval)?;
     if query.criterion.is_some() {
-        return Err(ApiError::bad_field("criterion", "not_allowed", "results are not ordered by a criterion"));
+        return Err(ApiError::bad_field(
+            "criterion",
+            "not_allowed",
+            "results are not ordered by a criterion",
+        ));
     }
     let cache = cache.into_inner();
     let bytes = db
         .run(move |conn| {
-            let (cycle, source) = resolve(conn, cycle_id, &caller, &policy::RESULTS_EXPORT, requested)?;
+            let (cycle, source) =
+                resolve(conn, cycle_id, &caller, &policy::RESULTS_EXPORT, requested)?;
             let (_, snapshot) = snapshot_of(conn, &cache, &cycle, source, true)?;
             format
                 .render(&[results_sheet(&snapshot)?], "Лист")
@@ -938,12 +1022,21 @@ async fn approve(
     let cycle_id = id.into_inner();
     let mut decision = body.0;
     let year_of_decision = chrono::Datelike::year(&decision.date);
-    let mut errors = cycle_rules::check_fields(cycle_rules::FIRST_YEAR, cycle_rules::SECTORS[0].0, None, Some(&mut decision));
+    let mut errors = cycle_rules::check_fields(
+        cycle_rules::FIRST_YEAR,
+        cycle_rules::SECTORS[0].0,
+        None,
+        Some(&mut decision),
+    );
     for e in &mut errors {
         e.field = e.field.trim_start_matches("council_decision.").to_owned();
     }
     if !(cycle_rules::FIRST_YEAR..=cycle_rules::LAST_YEAR).contains(&year_of_decision) {
-        errors.push(crate::error::FieldError::new("date", "range", "is not a plausible date of a council decision"));
+        errors.push(crate::error::FieldError::new(
+            "date",
+            "range",
+            "is not a plausible date of a council decision",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -953,6 +1046,8 @@ async fn approve(
             cycle_store::lock(conn, cycle_id)?;
             let current = cycles::authorized(conn, cycle_id, &caller, &policy::RATINGS_APPROVE)?;
             if_match.check_if_present(&super::conditional::etag(current.version))?;
+            // Incomplete evaluations first: naming them tells the council what is missing.
+            super::evaluations::all_complete(conn, &current, "The results cannot be approved")?;
             let status = current.status()?;
             if cycle_rules::transition(status, CycleStatus::Approved).is_none() {
                 return Err(ApiError::Conflict(format!(
@@ -961,7 +1056,6 @@ async fn approve(
                     CycleStatus::ResultsSubmitted.as_str()
                 )));
             }
-            super::evaluations::all_complete(conn, &current, "The results cannot be approved")?;
             let before = cycles::load(conn, &current)?;
             let snapshot = store::current(conn, &current, true)?;
             let principal = caller.principal();
@@ -985,7 +1079,13 @@ async fn approve(
             audit::record(
                 conn,
                 &Actor::of(principal, &request_id.0),
-                Change::of("cycle.approve", "cycle", cycle_id, Some(&before), Some(&after))?,
+                Change::of(
+                    "cycle.approve",
+                    "cycle",
+                    cycle_id,
+                    Some(&before),
+                    Some(&after),
+                )?,
             )?;
             Ok(shown(&approval, &row))
         })
@@ -993,7 +1093,10 @@ async fn approve(
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
-            format!("/api/v1/cycles/{cycle_id}/ratings?approval={}", approval.number),
+            format!(
+                "/api/v1/cycles/{cycle_id}/ratings?approval={}",
+                approval.number
+            ),
         ))
         .json(approval))
 }

@@ -110,8 +110,10 @@ fn results(snapshots: &[(i64, i32, std::sync::Arc<Snapshot>)]) -> SummaryResults
     let settings = snapshots
         .first()
         .map_or(Settings::DEFAULT, |(_, _, s)| s.settings);
-    let entries: Vec<&rating::SnapshotEntry> =
-        snapshots.iter().flat_map(|(_, _, s)| s.entries.iter()).collect();
+    let entries: Vec<&rating::SnapshotEntry> = snapshots
+        .iter()
+        .flat_map(|(_, _, s)| s.entries.iter())
+        .collect();
     let mean = |values: Vec<Decimal>| {
         let scores: Vec<(Decimal, u64)> = values.into_iter().map(|v| (v, 1)).collect();
         rating::region_total(&scores, methodology::RegionTotal::MeanOfTotals, &settings)
@@ -134,7 +136,10 @@ fn results(snapshots: &[(i64, i32, std::sync::Arc<Snapshot>)]) -> SummaryResults
         .iter()
         .filter_map(|e| e.results.total.map(|t| (t, e.respondents)))
         .collect();
-    let rounded: Vec<Decimal> = entries.iter().filter_map(|e| e.results.total_rounded).collect();
+    let rounded: Vec<Decimal> = entries
+        .iter()
+        .filter_map(|e| e.results.total_rounded)
+        .collect();
     SummaryResults {
         organizations: entries.len() as u64,
         cycles: snapshots
@@ -216,7 +221,8 @@ async fn summary(
             } else {
                 Counted::Published
             };
-            let in_year = cycle_store::assessed_in(conn, region_id, year..=year, counted)?.len() as u64;
+            let in_year =
+                cycle_store::assessed_in(conn, region_id, year..=year, counted)?.len() as u64;
             let in_three =
                 cycle_store::assessed_in(conn, region_id, year - 2..=year, counted)?.len() as u64;
             let mut snapshots = Vec::new();
@@ -233,11 +239,13 @@ async fn summary(
             }
             let overdue = cycle_store::unassessed(conn, region_id, year, counted)?
                 .into_iter()
-                .map(|(organization_id, short_name, last_assessed)| UnassessedOrganization {
-                    organization_id,
-                    short_name,
-                    last_assessed,
-                })
+                .map(
+                    |(organization_id, short_name, last_assessed)| UnassessedOrganization {
+                        organization_id,
+                        short_name,
+                        last_assessed,
+                    },
+                )
                 .collect();
             Ok::<_, ApiError>(RegionSummary {
                 region_id,

@@ -87,7 +87,11 @@ pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<ApprovalRow> {
 }
 
 /// The approval of `cycle_id` numbered `number`.
-pub fn find_numbered(conn: &mut DbConnection, cycle_id: i64, number: i32) -> ApiResult<ApprovalRow> {
+pub fn find_numbered(
+    conn: &mut DbConnection,
+    cycle_id: i64,
+    number: i32,
+) -> ApiResult<ApprovalRow> {
     approvals::table
         .filter(approvals::cycle_id.eq(cycle_id))
         .filter(approvals::number.eq(number))
@@ -105,7 +109,9 @@ pub fn snapshot(conn: &mut DbConnection, approval_id: i64) -> ApiResult<Snapshot
         .select(approvals::content_json)
         .first(conn)?;
     serde_json::from_str(&text).map_err(|e| {
-        ApiError::internal(format!("approval {approval_id}: stored snapshot unreadable: {e}"))
+        ApiError::internal(format!(
+            "approval {approval_id}: stored snapshot unreadable: {e}"
+        ))
     })
 }
 
@@ -151,13 +157,15 @@ fn previous_results(
 }
 
 type OrganizationFacts = (i64, String, String, String, bool, bool, bool);
+/// Id, organization, inputs, survey and results of an evaluation.
+type EvaluationJson = (i64, i64, Option<String>, Option<String>, Option<String>);
 
 /// The cycle's results as they stand, with what a rating shows of each organization. With
 /// `indicators`, each evaluation is scored again for its indicator values (for the results
 /// export and for approval); without, the stored results suffice.
 pub fn current(conn: &mut DbConnection, cycle: &CycleRow, indicators: bool) -> ApiResult<Snapshot> {
     let (methodology, settings) = rules_of(cycle)?;
-    let rows: Vec<(i64, i64, Option<String>, Option<String>, Option<String>)> = evaluations::table
+    let rows: Vec<EvaluationJson> = evaluations::table
         .filter(evaluations::cycle_id.eq(cycle.id))
         .order(evaluations::organization_id)
         .select((
@@ -224,10 +232,8 @@ pub fn current(conn: &mut DbConnection, cycle: &CycleRow, indicators: bool) -> A
                 .collect(),
             _ => Vec::new(),
         };
-        let (_, short_name, full_name, inn, stationary, semi, home) = facts
-            .get(&organization_id)
-            .cloned()
-            .ok_or_else(|| {
+        let (_, short_name, full_name, inn, stationary, semi, home) =
+            facts.get(&organization_id).cloned().ok_or_else(|| {
                 ApiError::internal(format!("evaluation {id}: organization not in the cycle"))
             })?;
         let service_forms = [

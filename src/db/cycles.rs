@@ -459,7 +459,11 @@ pub enum Counted {
 }
 
 /// Ids of the region's cycles that count.
-fn counted_cycles(conn: &mut DbConnection, region_id: i64, counted: Counted) -> ApiResult<Vec<i64>> {
+fn counted_cycles(
+    conn: &mut DbConnection,
+    region_id: i64,
+    counted: Counted,
+) -> ApiResult<Vec<i64>> {
     let query = cycles::table
         .filter(cycles::region_id.eq(region_id))
         .select(cycles::id)
@@ -529,7 +533,11 @@ pub fn assessed_in(
 }
 
 /// Cycles of `region_id` in `year`, in id order.
-pub fn of_region_year(conn: &mut DbConnection, region_id: i64, year: i32) -> ApiResult<Vec<CycleRow>> {
+pub fn of_region_year(
+    conn: &mut DbConnection,
+    region_id: i64,
+    year: i32,
+) -> ApiResult<Vec<CycleRow>> {
     Ok(cycles::table
         .filter(cycles::region_id.eq(region_id))
         .filter(cycles::year.eq(year))

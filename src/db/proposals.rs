@@ -110,7 +110,10 @@ pub fn update(
         ))
         .returning(proposals::all_columns)
         .get_results::<ProposalRow>(conn)?;
-    changed.into_iter().next().ok_or(ApiError::PreconditionFailed)
+    changed
+        .into_iter()
+        .next()
+        .ok_or(ApiError::PreconditionFailed)
 }
 
 pub fn delete(conn: &mut DbConnection, current: &ProposalRow) -> ApiResult<()> {

@@ -16,7 +16,11 @@ pub fn check(methodology: &Methodology, criterion: &str, text: &mut String) -> V
         errors.push(FieldError::new(
             "criterion",
             "unknown_value",
-            format!("must be one of {} (methodology {})", codes.join(", "), methodology.id),
+            format!(
+                "must be one of {} (methodology {})",
+                codes.join(", "),
+                methodology.id
+            ),
         ));
     }
     text::check(text, "text", TextRule::required(MAX_TEXT), &mut errors);
@@ -35,7 +39,10 @@ mod tests {
         assert!(check(m, "K1", &mut text).is_empty());
         assert!(!text.starts_with(' '));
         let mut blank = " ".to_owned();
-        let fields: Vec<String> = check(m, "K7", &mut blank).into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = check(m, "K7", &mut blank)
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["criterion", "text"]);
         let mut long = "а".repeat(MAX_TEXT + 1);
         assert_eq!(check(m, "K2", &mut long).len(), 1);

@@ -151,7 +151,11 @@ pub fn places(lines: &[Placed<'_>]) -> HashMap<i64, (Option<u32>, Option<Decimal
 
 /// The region's figure over `scores` (score, respondents) by `rule`, rounded as the settings
 /// say; `None` without scores (or, weighted, without respondents).
-pub fn region_total(scores: &[(Decimal, u64)], rule: RegionTotal, settings: &Settings) -> Option<Decimal> {
+pub fn region_total(
+    scores: &[(Decimal, u64)],
+    rule: RegionTotal,
+    settings: &Settings,
+) -> Option<Decimal> {
     let (sum, weight) = match rule {
         RegionTotal::MeanOfTotals => (
             scores.iter().map(|(s, _)| *s).sum::<Decimal>(),
@@ -186,7 +190,9 @@ pub fn distribution(scores: &[Decimal]) -> Vec<Band> {
         .enumerate()
         .map(|(i, from)| {
             let from = Decimal::from(*from);
-            let to = BANDS.get(i + 1).map_or(Decimal::ONE_HUNDRED, |t| Decimal::from(*t));
+            let to = BANDS
+                .get(i + 1)
+                .map_or(Decimal::ONE_HUNDRED, |t| Decimal::from(*t));
             let last = i + 1 == BANDS.len();
             let organizations = scores
                 .iter()
@@ -257,7 +263,13 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [(2, Some(1)), (3, Some(2)), (1, Some(2)), (4, Some(4)), (5, None)]
+            [
+                (2, Some(1)),
+                (3, Some(2)),
+                (1, Some(2)),
+                (4, Some(4)),
+                (5, None)
+            ]
         );
     }
 
@@ -273,9 +285,17 @@ mod tests {
             .map(|l| (l.entry.organization_id, l.place))
             .collect();
         assert_eq!(home, [(3, Some(1)), (1, Some(2))]);
-        assert!(rank(&s, Some(ServiceForm::SemiStationary), &RatingCriterion::Total).is_empty());
+        assert!(rank(
+            &s,
+            Some(ServiceForm::SemiStationary),
+            &RatingCriterion::Total
+        )
+        .is_empty());
         let single = snapshot(vec![entry(7, "А", Some(dec!(50)), &[ST])]);
-        assert_eq!(rank(&single, Some(ST), &RatingCriterion::Total)[0].place, Some(1));
+        assert_eq!(
+            rank(&single, Some(ST), &RatingCriterion::Total)[0].place,
+            Some(1)
+        );
     }
 
     #[test]
@@ -292,19 +312,32 @@ mod tests {
     fn region_totals_follow_the_setting() {
         let scores = [(dec!(90), 10), (dec!(80), 30)];
         let s = Settings::DEFAULT;
-        assert_eq!(region_total(&scores, RegionTotal::MeanOfTotals, &s), Some(dec!(85)));
+        assert_eq!(
+            region_total(&scores, RegionTotal::MeanOfTotals, &s),
+            Some(dec!(85))
+        );
         assert_eq!(
             region_total(&scores, RegionTotal::WeightedByRespondents, &s),
             Some(dec!(82.5))
         );
         assert_eq!(region_total(&[], RegionTotal::MeanOfTotals, &s), None);
         let thirds = [(dec!(1), 1), (dec!(0), 1), (dec!(0), 1)];
-        assert_eq!(region_total(&thirds, RegionTotal::MeanOfTotals, &s), Some(dec!(0.33)));
+        assert_eq!(
+            region_total(&thirds, RegionTotal::MeanOfTotals, &s),
+            Some(dec!(0.33))
+        );
     }
 
     #[test]
     fn the_distribution_counts_every_score_once() {
-        let scores = [dec!(0), dec!(49.99), dec!(50), dec!(89.99), dec!(90), dec!(100)];
+        let scores = [
+            dec!(0),
+            dec!(49.99),
+            dec!(50),
+            dec!(89.99),
+            dec!(90),
+            dec!(100),
+        ];
         let bands = distribution(&scores);
         let counts: Vec<u64> = bands.iter().map(|b| b.organizations).collect();
         assert_eq!(counts, [2, 1, 0, 0, 1, 2]);

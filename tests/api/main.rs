@@ -10,5 +10,6 @@ mod helpers;
 mod openapi;
 mod organizations;
 mod policy;
+mod ratings;
 mod regions;
 mod service;

@@ -118,7 +118,11 @@ async fn proposals(app: &TestApp, cycle: i64) -> Vec<i64> {
             .post_json(&format!("/api/v1/cycles/{cycle}/proposals"), &body)
             .await;
         assert_eq!(response.status(), 201);
-        ids.push(response.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+        ids.push(
+            response.json::<Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap(),
+        );
     }
     ids
 }
@@ -250,15 +254,18 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
                 Some(Body::Csv(crate::cycles::worked_example_csv())),
             );
         }
-        ("GET", "/api/v1/cycles/{id}/ratings") => {
-            (format!("/api/v1/cycles/{cycle}/ratings?service_form=stationary"), None)
-        }
-        ("GET", "/api/v1/cycles/{id}/ratings/export") => {
-            (format!("/api/v1/cycles/{cycle}/ratings/export?format=csv"), None)
-        }
-        ("GET", "/api/v1/cycles/{id}/results/export") => {
-            (format!("/api/v1/cycles/{cycle}/results/export?format=xlsx"), None)
-        }
+        ("GET", "/api/v1/cycles/{id}/ratings") => (
+            format!("/api/v1/cycles/{cycle}/ratings?service_form=stationary"),
+            None,
+        ),
+        ("GET", "/api/v1/cycles/{id}/ratings/export") => (
+            format!("/api/v1/cycles/{cycle}/ratings/export?format=csv"),
+            None,
+        ),
+        ("GET", "/api/v1/cycles/{id}/results/export") => (
+            format!("/api/v1/cycles/{cycle}/results/export?format=xlsx"),
+            None,
+        ),
         ("GET", "/api/v1/cycles/{id}/approvals") => {
             (format!("/api/v1/cycles/{cycle}/approvals"), None)
         }
@@ -276,7 +283,9 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
         }
         ("POST", "/api/v1/cycles/{id}/proposals") => (
             format!("/api/v1/cycles/{cycle}/proposals"),
-            Some(json!({"organization_id": org, "criterion": "K2", "text": format!("Предложение {n}")})),
+            Some(
+                json!({"organization_id": org, "criterion": "K2", "text": format!("Предложение {n}")}),
+            ),
         ),
         ("GET", "/api/v1/cycles/{id}/proposals/{proposal_id}") => {
             (format!("/api/v1/cycles/{cycle}/proposals/{proposal}"), None)
@@ -287,7 +296,10 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
         ),
         ("DELETE", "/api/v1/cycles/{id}/proposals/{proposal_id}") => {
             let next = DELETED.fetch_add(1, Ordering::Relaxed) as usize;
-            (format!("/api/v1/cycles/{cycle}/proposals/{}", proposals[next]), None)
+            (
+                format!("/api/v1/cycles/{cycle}/proposals/{}", proposals[next]),
+                None,
+            )
         }
         ("GET", "/api/v1/regions/{id}/summary") => {
             (format!("/api/v1/regions/{region}/summary?year=2018"), None)

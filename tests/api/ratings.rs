@@ -1,0 +1,901 @@
+//! Ratings from results through the council's approval, publication and reopening; changes
+//! against the previous cycle; exports read back; the regional summary; council proposals.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use nok_api::auth::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::cycles::worked_example;
+use crate::helpers::{assert_problem, etag_of, organization_body, spawn_app, TestApp};
+
+/// A region with organizations, its authority, council and operator.
+struct Region {
+    id: i64,
+    orgs: Vec<i64>,
+    authority: String,
+    council: String,
+    operator: String,
+    operator_id: i64,
+}
+
+/// Tula with `forms.len()` organizations providing those forms of service.
+async fn region(app: &TestApp, forms: &[&[&str]]) -> Region {
+    let id = app.region("71", "Тульская область").await;
+    let mut orgs = Vec::new();
+    for (n, forms) in forms.iter().enumerate() {
+        let mut body = organization_body(id, n as u64 + 1);
+        body["service_forms"] = json!(forms);
+        orgs.push(app.organization(&body).await["id"].as_i64().unwrap());
+    }
+    let operator = app.user_token("tula-operator", Role::Operator, Some(id), None);
+    let me: Value = app
+        .as_(Some(&operator))
+        .get("/api/v1/auth/me")
+        .await
+        .json()
+        .await
+        .unwrap();
+    Region {
+        id,
+        orgs,
+        authority: app.user_token("tula-authority", Role::Authority, Some(id), None),
+        council: app.user_token("tula-council", Role::Council, Some(id), None),
+        operator,
+        operator_id: me["user_id"].as_i64().unwrap(),
+    }
+}
+
+/// The worked example with `found` of 10 stand items: found 9 gives 90.72, each item ±0.3.
+fn inputs(found: u64) -> Value {
+    let mut inputs = worked_example();
+    inputs["stand_information"]["found"] = json!(found);
+    inputs
+}
+
+async fn put_inputs(app: &TestApp, r: &Region, cycle: i64, org: i64, found: u64) {
+    let path = format!("/api/v1/cycles/{cycle}/evaluations/{org}");
+    let etag = etag_of(&app.as_(Some(&r.operator)).get(&path).await);
+    let response = app
+        .as_(Some(&r.operator))
+        .request(Method::PUT, &format!("{path}/inputs"))
+        .header("If-Match", etag)
+        .json(&inputs(found))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+}
+
+async fn post(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
+    app.as_(Some(token))
+        .request(Method::POST, path)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A cycle of `year` assessing `orgs` with the stand items found, collecting.
+async fn collecting(app: &TestApp, r: &Region, year: i32, orgs: &[(i64, u64)]) -> i64 {
+    let ids: Vec<i64> = orgs.iter().map(|(o, _)| *o).collect();
+    let body = json!({"region_id": r.id, "year": year, "organization_ids": ids, "operator_user_ids": [r.operator_id],
+        "operator": {"name": "ООО «Оператор»", "contract_number": "1", "contract_date": format!("{year}-04-02")}});
+    let response = app
+        .as_(Some(&r.authority))
+        .post_json("/api/v1/cycles", &body)
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let cycle = response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let started = post(
+        app,
+        &r.authority,
+        &format!("/api/v1/cycles/{cycle}/start-collecting"),
+    )
+    .await;
+    assert_eq!(started.status(), StatusCode::OK);
+    for (org, found) in orgs {
+        put_inputs(app, r, cycle, *org, *found).await;
+    }
+    cycle
+}
+
+async fn submit(app: &TestApp, r: &Region, cycle: i64) {
+    let response = post(
+        app,
+        &r.operator,
+        &format!("/api/v1/cycles/{cycle}/submit-results"),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+}
+
+async fn approve(app: &TestApp, r: &Region, cycle: i64, number: &str) -> reqwest::Response {
+    app.as_(Some(&r.council))
+        .post_json(
+            &format!("/api/v1/cycles/{cycle}/ratings/approve"),
+            &json!({"number": number, "date": "2018-12-14"}),
+        )
+        .await
+}
+
+async fn rating(
+    app: &TestApp,
+    token: Option<&str>,
+    cycle: i64,
+    query: &str,
+) -> (StatusCode, Value) {
+    let response = app
+        .as_(token)
+        .get(&format!("/api/v1/cycles/{cycle}/ratings{query}"))
+        .await;
+    let status = response.status();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// (organization, place, score) of each item.
+fn lines(rating: &Value) -> Vec<(i64, Option<u64>, String)> {
+    rating["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["organization_id"].as_i64().unwrap(),
+                i["place"].as_u64(),
+                i["score"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn ratings_rank_ties_per_form_and_approval_freezes_them_until_published_again() {
+    let app = spawn_app().await;
+    let r = region(
+        &app,
+        &[
+            &["stationary"],
+            &["stationary", "home_based"],
+            &["home_based"],
+            &["stationary"],
+        ],
+    )
+    .await;
+    let [o1, o2, o3, o4] = r.orgs[..] else {
+        unreachable!()
+    };
+    let cycle = collecting(&app, &r, 2018, &[(o1, 9), (o2, 10), (o3, 9), (o4, 8)]).await;
+
+    // Before approval the region's readers see the current results; nobody else sees anything.
+    let (status, all) = rating(&app, Some(&r.authority), cycle, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(all["basis"]["kind"], "current");
+    assert_eq!(
+        lines(&all),
+        [
+            (o2, Some(1), "91.02".into()),
+            (o1, Some(2), "90.72".into()),
+            (o3, Some(2), "90.72".into()),
+            (o4, Some(4), "90.42".into()),
+        ]
+    );
+    assert_eq!(all["organizations"], 4);
+    assert_eq!(all["region_score"], "90.72"); // (91.02 + 90.72 + 90.72 + 90.42) / 4
+    assert_eq!(
+        all["items"][0]["criteria"][0],
+        json!({"code": "K1", "score": "93.5"})
+    );
+    let (_, stationary) = rating(&app, Some(&r.authority), cycle, "?service_form=stationary").await;
+    assert_eq!(
+        lines(&stationary)
+            .iter()
+            .map(|l| (l.0, l.1))
+            .collect::<Vec<_>>(),
+        [(o2, Some(1)), (o1, Some(2)), (o4, Some(3))]
+    );
+    let (_, home) = rating(&app, Some(&r.authority), cycle, "?service_form=home_based").await;
+    assert_eq!(
+        lines(&home).iter().map(|l| (l.0, l.1)).collect::<Vec<_>>(),
+        [(o2, Some(1)), (o3, Some(2))]
+    );
+    let (_, semi) = rating(
+        &app,
+        Some(&r.authority),
+        cycle,
+        "?service_form=semi_stationary",
+    )
+    .await;
+    assert_eq!(semi["organizations"], 0);
+    assert_eq!(semi["items"], json!([]));
+    assert_eq!(semi["region_score"], Value::Null);
+    let (_, by_k2) = rating(&app, Some(&r.authority), cycle, "?criterion=K2").await;
+    assert!(by_k2["criterion_name"].as_str().unwrap().starts_with("Комфортность"));
+    assert!(
+        lines(&by_k2).iter().all(|l| l.1 == Some(1)),
+        "K2 is the same for all: {by_k2}"
+    );
+    let (_, paged) = rating(&app, Some(&r.authority), cycle, "?limit=3").await;
+    assert_eq!(lines(&paged).len(), 3);
+    let cursor = paged["next_cursor"].as_str().unwrap();
+    let (_, rest) = rating(
+        &app,
+        Some(&r.authority),
+        cycle,
+        &format!("?limit=3&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(lines(&rest), [(o4, Some(4), "90.42".into())]);
+    assert_eq!(rest["next_cursor"], Value::Null);
+    assert_eq!(rating(&app, None, cycle, "").await.0, StatusCode::NOT_FOUND);
+
+    // Approval needs submitted results, and names what is missing.
+    let early = approve(&app, &r, cycle, "3").await;
+    assert_problem(early, 409, None).await;
+    submit(&app, &r, cycle).await;
+    let authority_approves = app
+        .as_(Some(&r.authority))
+        .post_json(
+            &format!("/api/v1/cycles/{cycle}/ratings/approve"),
+            &json!({"number": "3", "date": "2018-12-14"}),
+        )
+        .await;
+    assert_problem(authority_approves, 403, None).await;
+    let approved = approve(&app, &r, cycle, "3").await;
+    assert_eq!(approved.status(), StatusCode::CREATED);
+    assert_eq!(
+        approved.headers()["location"],
+        format!("/api/v1/cycles/{cycle}/ratings?approval=1").as_str()
+    );
+    let approval: Value = approved.json().await.unwrap();
+    assert_eq!(approval["number"], 1);
+    assert_eq!(
+        approval["council_decision"],
+        json!({"number": "3", "date": "2018-12-14"})
+    );
+    assert_eq!(approval["published"], false);
+    assert_problem(approve(&app, &r, cycle, "4").await, 409, None).await;
+    let cycle_now: Value = app
+        .as_(Some(&r.authority))
+        .get(&format!("/api/v1/cycles/{cycle}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cycle_now["status"], "approved");
+    assert_eq!(cycle_now["council_decision"]["number"], "3");
+    assert_eq!(rating(&app, None, cycle, "").await.0, StatusCode::NOT_FOUND);
+
+    // Published: anonymous readers see the approved snapshot, cacheable by its ETag.
+    let published = post(
+        &app,
+        &r.authority,
+        &format!("/api/v1/cycles/{cycle}/publish"),
+    )
+    .await;
+    assert_eq!(published.status(), StatusCode::OK);
+    let (status, public) = rating(&app, None, cycle, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(public["basis"]["kind"], "approval");
+    assert_eq!(public["basis"]["approval_number"], 1);
+    assert_eq!(lines(&public), lines(&all));
+    let first = app.get(&format!("/api/v1/cycles/{cycle}/ratings")).await;
+    let tag = etag_of(&first);
+    let again = app
+        .as_(None)
+        .request(Method::GET, &format!("/api/v1/cycles/{cycle}/ratings"))
+        .header("If-None-Match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let evaluations = format!("/api/v1/cycles/{cycle}/evaluations/{o4}");
+    assert_eq!(app.get(&evaluations).await.status(), StatusCode::OK);
+
+    // Reopened and corrected: the approval and the publication stay as they were.
+    let reopened = post(
+        &app,
+        &r.authority,
+        &format!("/api/v1/cycles/{cycle}/reopen"),
+    )
+    .await;
+    assert_eq!(reopened.status(), StatusCode::OK);
+    put_inputs(&app, &r, cycle, o4, 10).await;
+    let (status, still) = rating(&app, None, cycle, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(still, public, "the published snapshot must not move");
+    assert_eq!(
+        app.get(&evaluations).await.status(),
+        StatusCode::NOT_FOUND,
+        "live data of a reopened cycle is not public"
+    );
+    let (_, latest) = rating(&app, Some(&r.council), cycle, "").await;
+    assert_eq!(lines(&latest), lines(&all), "the latest approval is frozen");
+    let (_, current) = rating(&app, Some(&r.council), cycle, "?approval=current").await;
+    assert_eq!(
+        lines(&current)[..2],
+        [(o2, Some(1), "91.02".into()), (o4, Some(1), "91.02".into())]
+    );
+    assert_eq!(
+        rating(&app, None, cycle, "?approval=current").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // A new approval is a new snapshot; the public sees it once it is published.
+    submit(&app, &r, cycle).await;
+    assert_eq!(
+        approve(&app, &r, cycle, "5").await.status(),
+        StatusCode::CREATED
+    );
+    let (_, second) = rating(&app, Some(&r.council), cycle, "").await;
+    assert_eq!(second["basis"]["approval_number"], 2);
+    assert_eq!(lines(&second), lines(&current));
+    assert_eq!(rating(&app, None, cycle, "").await.1, public);
+    let (_, first_again) = rating(&app, Some(&r.council), cycle, "?approval=1").await;
+    assert_eq!(lines(&first_again), lines(&all));
+    assert_eq!(
+        rating(&app, None, cycle, "?approval=2").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let approvals: Value = app
+        .get(&format!("/api/v1/cycles/{cycle}/approvals"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approvals.as_array().unwrap().len(), 1);
+    assert_eq!(approvals[0]["number"], 1);
+    assert_eq!(approvals[0]["published"], true);
+    let approvals: Value = app
+        .as_(Some(&r.authority))
+        .get(&format!("/api/v1/cycles/{cycle}/approvals"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approvals.as_array().unwrap().len(), 2);
+    assert_eq!(approvals[1]["latest"], true);
+    assert_eq!(
+        post(
+            &app,
+            &r.authority,
+            &format!("/api/v1/cycles/{cycle}/publish")
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    let (_, public) = rating(&app, None, cycle, "").await;
+    assert_eq!(public["basis"]["approval_number"], 2);
+    assert_eq!(lines(&public), lines(&current));
+}
+
+#[tokio::test]
+async fn ratings_show_changes_against_the_previous_approved_cycle() {
+    let app = spawn_app().await;
+    let r = region(&app, &[&["stationary"], &["stationary"], &["stationary"]]).await;
+    let [o1, o2, o3] = r.orgs[..] else {
+        unreachable!()
+    };
+    let first = collecting(&app, &r, 2018, &[(o1, 10), (o2, 8)]).await;
+    submit(&app, &r, first).await;
+    assert_eq!(
+        approve(&app, &r, first, "1").await.status(),
+        StatusCode::CREATED
+    );
+    // A single organization: first place, nothing to compare with.
+    let single = collecting(&app, &r, 2018, &[(o3, 5)]).await;
+    submit(&app, &r, single).await;
+    let (_, alone) = rating(&app, Some(&r.authority), single, "").await;
+    assert_eq!(lines(&alone), [(o3, Some(1), "89.52".into())]);
+    assert_eq!(alone["items"][0]["previous"], Value::Null);
+
+    let second = collecting(&app, &r, 2019, &[(o1, 7), (o2, 10), (o3, 9)]).await;
+    submit(&app, &r, second).await;
+    let (_, now) = rating(&app, Some(&r.authority), second, "").await;
+    assert_eq!(
+        lines(&now),
+        [
+            (o2, Some(1), "91.02".into()),
+            (o3, Some(2), "90.72".into()),
+            (o1, Some(3), "90.12".into())
+        ]
+    );
+    assert_eq!(
+        now["items"][0]["previous"],
+        json!({"cycle_id": first, "year": 2018, "place": 2, "score": "90.42", "score_change": "0.6", "place_change": 1})
+    );
+    assert_eq!(now["items"][2]["previous"]["place_change"], -2);
+    assert_eq!(now["items"][2]["previous"]["score_change"], "-0.9");
+    // o3's 2018 cycle is not approved: no previous result.
+    assert_eq!(now["items"][1]["previous"], Value::Null);
+    // Approving freezes the references too.
+    assert_eq!(
+        approve(&app, &r, second, "2").await.status(),
+        StatusCode::CREATED
+    );
+    let (_, frozen) = rating(&app, Some(&r.authority), second, "").await;
+    assert_eq!(frozen["items"], now["items"]);
+}
+
+fn sheet(bytes: &[u8], name: &str) -> Vec<Vec<Data>> {
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+    let range = workbook.worksheet_range(name).unwrap();
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+#[tokio::test]
+async fn exports_carry_official_headings_and_read_back_as_served() {
+    let app = spawn_app().await;
+    let r = region(&app, &[&["stationary"], &["home_based"]]).await;
+    let [o1, o2] = r.orgs[..] else { unreachable!() };
+    let cycle = collecting(&app, &r, 2018, &[(o1, 9), (o2, 10)]).await;
+    let export = |query: &'static str, accept: Option<&'static str>| {
+        let mut request = app.as_(Some(&r.authority)).request(
+            Method::GET,
+            &format!("/api/v1/cycles/{cycle}/ratings/export{query}"),
+        );
+        if let Some(accept) = accept {
+            request = request.header("Accept", accept);
+        }
+        request.send()
+    };
+    let xlsx = export("", None).await.unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert_eq!(
+        xlsx.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(xlsx.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(".xlsx"));
+    let bytes = xlsx.bytes().await.unwrap();
+    let names = Xlsx::new(Cursor::new(bytes.to_vec()))
+        .map(|w: Xlsx<_>| w.sheet_names())
+        .unwrap();
+    assert_eq!(
+        names,
+        [
+            "Все формы обслуживания",
+            "Стационарная форма",
+            "Полустационарная форма",
+            "Форма на дому"
+        ]
+    );
+    let all = sheet(&bytes, "Все формы обслуживания");
+    let heading: Vec<String> = all[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(heading[..3], ["Место в рейтинге", "Организация", "ИНН"]);
+    assert!(
+        heading[3].starts_with("K1. Открытость и доступность информации"),
+        "{}",
+        heading[3]
+    );
+    assert!(heading.contains(&"Итоговый балл".to_owned()));
+    let total = heading.iter().position(|h| h == "Итоговый балл").unwrap();
+    assert_eq!(all[1][0], Data::Float(1.0));
+    assert!(all[1][1].to_string().contains("№ 2»"), "{:?}", all[1][1]);
+    assert_eq!(all[1][total], Data::Float(91.02));
+    assert_eq!(all[2][total], Data::Float(90.72));
+    assert_eq!(
+        sheet(&bytes, "Полустационарная форма").len(),
+        1,
+        "an empty form has headings only"
+    );
+    assert_eq!(sheet(&bytes, "Форма на дому").len(), 2);
+
+    let csv = export("", Some("text/csv")).await.unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "Форма социального обслуживания");
+    assert_eq!(&headers[1], "Место в рейтинге");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 4); // two in all forms, one stationary, one home-based
+    assert_eq!(&rows[0][0], "Все формы обслуживания");
+    assert_eq!(&rows[0][total + 1], "91.02");
+    assert_eq!(
+        export("?format=csv", Some("application/json"))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_problem(
+        export("", Some("application/pdf")).await.unwrap(),
+        406,
+        None,
+    )
+    .await;
+    assert_problem(
+        export("?format=pdf", None).await.unwrap(),
+        400,
+        Some("format"),
+    )
+    .await;
+    assert_problem(
+        export("?criterion=K9", None).await.unwrap(),
+        400,
+        Some("criterion"),
+    )
+    .await;
+
+    let results = app
+        .as_(Some(&r.authority))
+        .get(&format!(
+            "/api/v1/cycles/{cycle}/results/export?format=xlsx"
+        ))
+        .await;
+    assert_eq!(results.status(), StatusCode::OK);
+    let rows = sheet(&results.bytes().await.unwrap(), "Результаты");
+    let heading: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        heading[..3],
+        ["Организация", "ИНН", "Формы социального обслуживания"]
+    );
+    let indicator = heading.iter().position(|h| h.starts_with("1.1. ")).unwrap();
+    assert_eq!(rows[1][indicator], Data::Float(90.0));
+    assert_eq!(rows[1][2], Data::String("стационарная форма".into()));
+    assert_eq!(rows[1][heading.len() - 1], Data::Float(90.72));
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        app.get(&format!("/api/v1/cycles/{cycle}/results/export"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn rating_requests_with_bad_parameters_name_them() {
+    let app = spawn_app().await;
+    let r = region(&app, &[&["stationary"]]).await;
+    let cycle = collecting(&app, &r, 2018, &[(r.orgs[0], 9)]).await;
+    for (query, field) in [
+        ("?service_form=mobile", "service_form"),
+        ("?criterion=K9", "criterion"),
+        ("?approval=0", "approval"),
+        ("?approval=newest", "approval"),
+        ("?limit=0", "limit"),
+        ("?cursor=zzz", "cursor"),
+    ] {
+        let response = app
+            .as_(Some(&r.authority))
+            .get(&format!("/api/v1/cycles/{cycle}/ratings{query}"))
+            .await;
+        assert_problem(response, 400, Some(field)).await;
+    }
+    let unknown = app
+        .as_(Some(&r.authority))
+        .get(&format!("/api/v1/cycles/{cycle}/ratings?sort=asc"))
+        .await;
+    assert_problem(unknown, 400, None).await;
+    let missing = app
+        .as_(Some(&r.authority))
+        .get(&format!("/api/v1/cycles/{cycle}/ratings?approval=7"))
+        .await;
+    assert_problem(missing, 404, None).await;
+    let unpublished = app
+        .as_(Some(&r.authority))
+        .get(&format!(
+            "/api/v1/cycles/{cycle}/ratings?approval=published"
+        ))
+        .await;
+    assert_problem(unpublished, 404, None).await;
+    let path = format!("/api/v1/cycles/{cycle}/ratings/approve");
+    for (body, status, field) in [
+        (
+            json!({"number": " ", "date": "2018-12-14"}),
+            422,
+            Some("number"),
+        ),
+        (
+            json!({"number": "1", "date": "1990-01-01"}),
+            422,
+            Some("date"),
+        ),
+        (json!({"number": "1"}), 422, Some("date")),
+        (
+            json!({"number": "1", "date": "14.12.2018"}),
+            422,
+            Some("date"),
+        ),
+        (
+            json!({"number": "1", "date": "2018-12-14", "status": "approved"}),
+            422,
+            Some("status"),
+        ),
+    ] {
+        let response = app.as_(Some(&r.council)).post_json(&path, &body).await;
+        assert_problem(response, status, field).await;
+    }
+    // Nothing was approved by any of them.
+    let approvals: Value = app
+        .as_(Some(&r.council))
+        .get(&format!("/api/v1/cycles/{cycle}/approvals"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approvals, json!([]));
+    let summary = app
+        .get(&format!("/api/v1/regions/{}/summary?year=1900", r.id))
+        .await;
+    assert_problem(summary, 400, Some("year")).await;
+    assert_problem(app.get("/api/v1/regions/999/summary").await, 404, None).await;
+}
+
+#[tokio::test]
+async fn the_region_summary_counts_coverage_and_means_of_what_the_caller_may_see() {
+    let app = spawn_app().await;
+    let r = region(
+        &app,
+        &[
+            &["stationary"],
+            &["stationary"],
+            &["home_based"],
+            &["stationary"],
+            &["stationary"],
+        ],
+    )
+    .await;
+    let [o1, o2, o3, o4, o5] = r.orgs[..] else {
+        unreachable!()
+    };
+    // o5 was assessed in 2016, o4 never.
+    let old = collecting(&app, &r, 2016, &[(o5, 9)]).await;
+    submit(&app, &r, old).await;
+    let cycle = collecting(&app, &r, 2018, &[(o1, 10), (o2, 9), (o3, 8)]).await;
+    submit(&app, &r, cycle).await;
+    assert_eq!(
+        approve(&app, &r, cycle, "7").await.status(),
+        StatusCode::CREATED
+    );
+
+    let summary = |token: Option<String>| {
+        let app = &app;
+        let path = format!("/api/v1/regions/{}/summary?year=2018", r.id);
+        async move {
+            app.as_(token.as_deref())
+                .get(&path)
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let inside = summary(Some(r.council.clone())).await;
+    assert_eq!(inside["basis"], "approved");
+    assert_eq!(inside["organizations_active"], 5);
+    assert_eq!(inside["assessed_in_year"], 3);
+    assert_eq!(inside["assessed_in_year_percent"], "60");
+    assert_eq!(inside["assessed_in_three_years"], 4);
+    assert_eq!(inside["assessed_in_three_years_percent"], "80");
+    let results = &inside["results"];
+    assert_eq!(results["organizations"], 3);
+    assert_eq!(results["total_mean"], "90.72");
+    assert_eq!(results["region_total"], "90.72");
+    assert_eq!(results["criteria"][0]["code"], "K1");
+    assert_eq!(results["criteria"][0]["mean"], "92");
+    assert_eq!(
+        results["distribution"][5],
+        json!({"from": "90", "to": "100", "organizations": 3})
+    );
+    assert_eq!(
+        inside["not_assessed_in_three_years"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        inside["not_assessed_in_three_years"][0]["organization_id"],
+        o4
+    );
+
+    // The public sees published results only; nothing is published yet.
+    let outside = summary(None).await;
+    assert_eq!(outside["basis"], "published");
+    assert_eq!(outside["assessed_in_year"], 0);
+    assert_eq!(outside["results"]["organizations"], 0);
+    assert_eq!(outside["results"]["total_mean"], Value::Null);
+    let sverdlovsk = app.region("66", "Свердловская область").await;
+    let elsewhere = app.user_token(
+        "sverdlovsk-authority",
+        Role::Authority,
+        Some(sverdlovsk),
+        None,
+    );
+    assert_eq!(summary(Some(elsewhere.clone())).await["basis"], "published");
+    assert_eq!(
+        post(
+            &app,
+            &r.authority,
+            &format!("/api/v1/cycles/{cycle}/publish")
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    let outside = summary(Some(elsewhere)).await;
+    assert_eq!(outside["assessed_in_year"], 3);
+    assert_eq!(outside["results"]["total_mean"], "90.72");
+    assert_eq!(
+        outside["not_assessed_in_three_years"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "unpublished 2016 does not count outside"
+    );
+}
+
+#[tokio::test]
+async fn the_council_records_proposals_that_organizations_see_when_addressed() {
+    let app = spawn_app().await;
+    let r = region(&app, &[&["stationary"], &["stationary"], &["stationary"]]).await;
+    let [o1, o2, o3] = r.orgs[..] else {
+        unreachable!()
+    };
+    let cycle = collecting(&app, &r, 2018, &[(o1, 9), (o2, 9)]).await;
+    let path = format!("/api/v1/cycles/{cycle}/proposals");
+    let council = app.as_(Some(&r.council));
+    let created = council
+        .post_json(&path, &json!({"organization_id": o1, "criterion": "K1", "text": "  Привести сайт в соответствие с приказом № 886н "}))
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let etag = etag_of(&created);
+    let proposal: Value = created.json().await.unwrap();
+    assert_eq!(
+        proposal["text"],
+        "Привести сайт в соответствие с приказом № 886н"
+    );
+    assert!(proposal["criterion_name"]
+        .as_str()
+        .unwrap()
+        .starts_with("Открытость"));
+    let general = council
+        .post_json(
+            &path,
+            &json!({"criterion": "K3", "text": "Обустроить пандусы"}),
+        )
+        .await;
+    assert_eq!(general.status(), StatusCode::CREATED);
+    let to_o2 = council
+        .post_json(
+            &path,
+            &json!({"organization_id": o2, "criterion": "K4", "text": "Обучить персонал"}),
+        )
+        .await;
+    let to_o2: Value = to_o2.json().await.unwrap();
+
+    for (body, status, field) in [
+        (
+            json!({"criterion": "K9", "text": "x"}),
+            422,
+            Some("criterion"),
+        ),
+        (json!({"criterion": "K1", "text": "  "}), 422, Some("text")),
+        (
+            json!({"organization_id": o3, "criterion": "K1", "text": "x"}),
+            422,
+            Some("organization_id"),
+        ),
+        (json!({"criterion": "K1"}), 422, Some("text")),
+        (
+            json!({"criterion": "K1", "text": "x", "approved": true}),
+            422,
+            Some("approved"),
+        ),
+    ] {
+        assert_problem(council.post_json(&path, &body).await, status, field).await;
+    }
+    assert_problem(
+        app.as_(Some(&r.authority))
+            .post_json(&path, &json!({"criterion": "K1", "text": "x"}))
+            .await,
+        403,
+        None,
+    )
+    .await;
+
+    let one = format!("{path}/{}", proposal["id"]);
+    assert_problem(
+        council
+            .patch_json(&one, None, &json!({"text": "Новый текст"}))
+            .await,
+        428,
+        None,
+    )
+    .await;
+    assert_problem(
+        council
+            .patch_json(&one, Some("\"99\""), &json!({"text": "Новый текст"}))
+            .await,
+        412,
+        None,
+    )
+    .await;
+    assert_problem(
+        council
+            .patch_json(&one, Some(&etag), &json!({"text": null}))
+            .await,
+        422,
+        Some("text"),
+    )
+    .await;
+    let patched = council
+        .patch_json(
+            &one,
+            Some(&etag),
+            &json!({"text": "Новый текст", "criterion": "K2"}),
+        )
+        .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+    let etag = etag_of(&patched);
+    assert_eq!(patched.json::<Value>().await.unwrap()["criterion"], "K2");
+
+    // The organization sees what is addressed to it and to all.
+    let organization = app.user_token("o1", Role::Organization, None, Some(o1));
+    let seen: Value = app
+        .as_(Some(&organization))
+        .get(&path)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["items"].as_array().unwrap().len(), 2);
+    let other = format!("{path}/{}", to_o2["id"]);
+    assert_problem(app.as_(Some(&organization)).get(&other).await, 404, None).await;
+    assert_eq!(
+        app.as_(Some(&organization)).get(&one).await.status(),
+        StatusCode::OK
+    );
+    assert_problem(app.get(&path).await, 404, None).await;
+
+    let delete = |etag: Option<String>| {
+        let mut request = council.request(Method::DELETE, &one);
+        if let Some(etag) = etag {
+            request = request.header("If-Match", etag);
+        }
+        request.send()
+    };
+    assert_problem(delete(None).await.unwrap(), 428, None).await;
+    assert_eq!(
+        delete(Some(etag)).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_problem(council.get(&one).await, 404, None).await;
+    let events: Value = app
+        .as_(Some(&app.admin))
+        .get("/api/v1/audit-events?resource_type=proposal")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"proposal.delete") && actions.contains(&"proposal.update"),
+        "{actions:?}"
+    );
+}
