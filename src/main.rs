@@ -41,6 +41,10 @@ enum Command {
         /// Put every generated organization in the demo region with this code (e.g. 71).
         #[arg(long)]
         region: Option<String>,
+        /// Also create a published cycle of that year over every organization of the region
+        /// (`--region`, else 71), computed, approved and published. Repeatable.
+        #[arg(long = "published-cycle")]
+        published_cycles: Vec<i32>,
     },
     /// Manage users.
     User {
@@ -98,6 +102,22 @@ fn load_demo(db: &Db, generated: usize, region: Option<&str>) -> Result<(), Stri
         "demo data: {} regions and {} organizations added",
         loaded.regions, loaded.organizations
     );
+    Ok(())
+}
+
+/// Published demo cycles of `region` for `years`, so that ratings have data to show.
+fn demo_cycles(db: &Db, region: &str, years: &[i32]) -> Result<(), String> {
+    let mut conn = db.blocking().map_err(|e| e.to_string())?;
+    for year in years {
+        match nok_api::demo::published_cycle(&mut conn, region, *year)
+            .map_err(|e| format!("{e:?}"))?
+        {
+            Some((id, n)) => {
+                println!("demo data: cycle {id} of region {region} for {year} over {n} organizations, published")
+            }
+            None => println!("demo data: region {region} already has a cycle for {year}"),
+        }
+    }
     Ok(())
 }
 
@@ -203,7 +223,13 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Demo {
             organizations,
             region,
-        } => load_demo(&connect(&config)?, organizations, region.as_deref()),
+            published_cycles,
+        } => {
+            let db = connect(&config)?;
+            load_demo(&db, organizations, region.as_deref())?;
+            let region = region.as_deref().unwrap_or(nok_api::demo::DEMO_REGION);
+            demo_cycles(&db, region, &published_cycles)
+        }
         Command::User { command } => add_user(&connect(&config)?, command),
         Command::Serve { demo, bind } => {
             if let Some(bind) = bind {
@@ -212,6 +238,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let db = connect(&config)?;
             if demo {
                 load_demo(&db, 0, None)?;
+                demo_cycles(&db, nok_api::demo::DEMO_REGION, &[2017, 2018])?;
                 demo_users(&db)?;
             } else if config.jwt_secret_generated {
                 eprintln!("nok-api: NOK_JWT_SECRET is not set; tokens are signed with a random secret and die with the process");

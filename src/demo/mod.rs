@@ -2,6 +2,7 @@
 //! generated organizations for load tests. Everything goes through the same validation and
 //! queries as the API, and loading twice adds nothing.
 
+mod assessment;
 mod data;
 
 use crate::auth::{password, Role};
@@ -12,6 +13,7 @@ use crate::domain::identifiers::{Inn, Ogrn};
 use crate::domain::organization::{Head, OrganizationDraft, Ownership, ServiceForm};
 use crate::error::{ApiError, ApiResult};
 
+pub use assessment::{inputs, published_cycle};
 pub use data::{DemoOrganization, DemoRegion, ORGANIZATIONS, REGIONS};
 
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -49,3 +49,32 @@ async fn demo_data_loads_once_and_serves_the_seed_institutions() {
         .collect();
     assert_eq!(names, ["77", "71", "86", "33", "66"]);
 }
+
+#[tokio::test]
+async fn demo_cycles_are_published_once_with_ratings_and_changes() {
+    let app = spawn_app().await;
+    let db = app.db.clone();
+    let (first, second, again) = tokio::task::spawn_blocking(move || {
+        let mut conn = db.blocking().unwrap();
+        nok_api::demo::load(&mut conn, 0, None).unwrap();
+        let first = nok_api::demo::published_cycle(&mut conn, "71", 2017).unwrap();
+        let second = nok_api::demo::published_cycle(&mut conn, "71", 2018).unwrap();
+        let again = nok_api::demo::published_cycle(&mut conn, "71", 2018).unwrap();
+        (first, second, again)
+    })
+    .await
+    .unwrap();
+    let (_, n) = first.unwrap();
+    let (cycle, _) = second.unwrap();
+    assert!(again.is_none(), "a second run adds nothing");
+    let rating: Value = app
+        .get(&format!("/api/v1/cycles/{cycle}/ratings?limit=500"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = rating["items"].as_array().unwrap();
+    assert_eq!(items.len(), n);
+    assert_eq!(items[0]["place"], 1);
+    assert!(items.iter().all(|i| i["previous"]["year"] == 2017));
+}

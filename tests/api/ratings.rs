@@ -224,7 +224,10 @@ async fn ratings_rank_ties_per_form_and_approval_freezes_them_until_published_ag
     assert_eq!(semi["items"], json!([]));
     assert_eq!(semi["region_score"], Value::Null);
     let (_, by_k2) = rating(&app, Some(&r.authority), cycle, "?criterion=K2").await;
-    assert!(by_k2["criterion_name"].as_str().unwrap().starts_with("Комфортность"));
+    assert!(by_k2["criterion_name"]
+        .as_str()
+        .unwrap()
+        .starts_with("Комфортность"));
     assert!(
         lines(&by_k2).iter().all(|l| l.1 == Some(1)),
         "K2 is the same for all: {by_k2}"
