@@ -39,6 +39,18 @@ impl IfMatch {
         }
     }
 
+    /// For representations with derived parts (an ETag of version and day, see
+    /// [`dated_etag`]): any tag of the current `version` matches, whatever day it was read for.
+    pub fn require_version(&self, version: i64) -> ApiResult<()> {
+        let exact = etag(version);
+        let dated = format!("\"{version}-");
+        match &self.0 {
+            None => Err(ApiError::PreconditionRequired),
+            Some(tags) if tags.iter().any(|t| t == "*" || *t == exact || t.starts_with(&dated)) => Ok(()),
+            Some(_) => Err(ApiError::PreconditionFailed),
+        }
+    }
+
     /// Checks the header only when the client sent one.
     pub fn check_if_present(&self, current: &str) -> ApiResult<()> {
         match &self.0 {
@@ -65,6 +77,30 @@ pub fn is_not_modified(req: &HttpRequest, current: &str) -> bool {
         tags.iter()
             .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == current)
     })
+}
+
+/// ETag of a stored resource shown with figures derived for a day (overdue measures): the row
+/// version and the day.
+pub fn dated_etag(version: i64, day: chrono::NaiveDate) -> String {
+    format!("\"{version}-{day}\"")
+}
+
+/// [`respond`] with a [`dated_etag`].
+pub fn respond_dated<T: Serialize>(
+    req: &HttpRequest,
+    version: i64,
+    day: chrono::NaiveDate,
+    body: &T,
+) -> HttpResponse {
+    let tag = dated_etag(version, day);
+    if is_not_modified(req, &tag) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .json(body)
 }
 
 /// 200 with the body and its ETag, or 304 when the client's copy is current.
@@ -106,6 +142,13 @@ pub fn created<T: Serialize>(location: String, version: i64, body: &T) -> HttpRe
     HttpResponse::Created()
         .insert_header((header::LOCATION, location))
         .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
+/// 200 after a write, with the ETag given.
+pub fn updated_with<T: Serialize>(tag: String, body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
         .json(body)
 }
 

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod health;
 pub mod methodologies;
 pub mod organizations;
+pub mod plans;
 pub mod proposals;
 pub mod ratings;
 pub mod regions;
@@ -35,7 +36,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(evaluations::configure)
         .configure(ratings::configure)
         .configure(proposals::configure)
-        .configure(summary::configure);
+        .configure(summary::configure)
+        .configure(plans::configure);
 }
 
 /// Stored moments are UTC; the API shows them with their offset.

@@ -324,6 +324,82 @@ pub const REGION_SUMMARY: Rule = rule(
     ]),
 );
 
+/// Who sees an unpublished plan: its region's authority and council, its organization, admin
+/// and auditor. Published (and closed) plans are public.
+const PLAN_READERS: &[Grant] = &[
+    all(Admin),
+    all(Auditor),
+    own_region(Authority),
+    own_region(Council),
+    own_organization(Organization),
+];
+/// Who drafts a plan: the organization its own, the authority any of its region (and the
+/// region-wide ones).
+const PLAN_WRITERS: &[Grant] = &[all(Admin), own_region(Authority), own_organization(Organization)];
+/// Who approves, publishes and closes plans and accepts reports.
+const PLAN_APPROVERS: &[Grant] = &[all(Admin), own_region(Authority)];
+
+pub const PLAN_LIST: Rule = rule("GET", "/api/v1/plans", Access::PublishedOr(PLAN_READERS));
+pub const PLAN_CREATE: Rule = rule("POST", "/api/v1/plans", Access::Roles(PLAN_WRITERS));
+pub const PLAN_IMPORT: Rule = rule("POST", "/api/v1/plans/import", Access::Roles(PLAN_WRITERS));
+pub const PLAN_READ: Rule = hidden("GET", "/api/v1/plans/{id}", Access::PublishedOr(PLAN_READERS));
+pub const PLAN_UPDATE: Rule = hidden("PATCH", "/api/v1/plans/{id}", Access::Roles(PLAN_WRITERS));
+pub const PLAN_SUBMIT: Rule = hidden("POST", "/api/v1/plans/{id}/submit", Access::Roles(PLAN_WRITERS));
+pub const PLAN_RETURN: Rule = hidden("POST", "/api/v1/plans/{id}/return", Access::Roles(PLAN_APPROVERS));
+pub const PLAN_APPROVE: Rule = hidden("POST", "/api/v1/plans/{id}/approve", Access::Roles(PLAN_APPROVERS));
+pub const PLAN_PUBLISH: Rule = hidden("POST", "/api/v1/plans/{id}/publish", Access::Roles(PLAN_APPROVERS));
+pub const PLAN_CLOSE: Rule = hidden("POST", "/api/v1/plans/{id}/close", Access::Roles(PLAN_APPROVERS));
+pub const PLAN_EXPORT: Rule = hidden("GET", "/api/v1/plans/{id}/export", Access::PublishedOr(PLAN_READERS));
+pub const MEASURE_CREATE: Rule = hidden("POST", "/api/v1/plans/{id}/measures", Access::Roles(PLAN_WRITERS));
+pub const MEASURE_READ: Rule = hidden(
+    "GET",
+    "/api/v1/plans/{id}/measures/{measure_id}",
+    Access::PublishedOr(PLAN_READERS),
+);
+pub const MEASURE_UPDATE: Rule = hidden(
+    "PATCH",
+    "/api/v1/plans/{id}/measures/{measure_id}",
+    Access::Roles(PLAN_WRITERS),
+);
+pub const MEASURE_DELETE: Rule = hidden(
+    "DELETE",
+    "/api/v1/plans/{id}/measures/{measure_id}",
+    Access::Roles(PLAN_WRITERS),
+);
+/// Drafting a plan from an evaluation: the organization evaluated, or its region's authority.
+pub const PLAN_DRAFT: Rule = hidden(
+    "POST",
+    "/api/v1/evaluations/{id}/plan-draft",
+    Access::Roles(PLAN_WRITERS),
+);
+pub const REPORT_LIST: Rule = hidden("GET", "/api/v1/plans/{id}/reports", Access::PublishedOr(PLAN_READERS));
+pub const REPORT_CREATE: Rule = hidden("POST", "/api/v1/plans/{id}/reports", Access::Roles(PLAN_WRITERS));
+pub const REPORT_READ: Rule = hidden(
+    "GET",
+    "/api/v1/plans/{id}/reports/{report_id}",
+    Access::PublishedOr(PLAN_READERS),
+);
+pub const REPORT_ENTRY: Rule = hidden(
+    "PUT",
+    "/api/v1/plans/{id}/reports/{report_id}/entries/{measure_id}",
+    Access::Roles(PLAN_WRITERS),
+);
+pub const REPORT_SUBMIT: Rule = hidden(
+    "POST",
+    "/api/v1/plans/{id}/reports/{report_id}/submit",
+    Access::Roles(PLAN_WRITERS),
+);
+pub const REPORT_ACCEPT: Rule = hidden(
+    "POST",
+    "/api/v1/plans/{id}/reports/{report_id}/accept",
+    Access::Roles(PLAN_APPROVERS),
+);
+pub const REPORT_EXPORT: Rule = hidden(
+    "GET",
+    "/api/v1/plans/{id}/reports/{report_id}/export",
+    Access::PublishedOr(PLAN_READERS),
+);
+
 /// Every route of the API. A test checks that it matches the OpenAPI document exactly.
 pub const RULES: &[Rule] = &[
     HEALTH,
@@ -371,6 +447,29 @@ pub const RULES: &[Rule] = &[
     PROPOSAL_UPDATE,
     PROPOSAL_DELETE,
     REGION_SUMMARY,
+    PLAN_LIST,
+    PLAN_CREATE,
+    PLAN_IMPORT,
+    PLAN_READ,
+    PLAN_UPDATE,
+    PLAN_SUBMIT,
+    PLAN_RETURN,
+    PLAN_APPROVE,
+    PLAN_PUBLISH,
+    PLAN_CLOSE,
+    PLAN_EXPORT,
+    MEASURE_CREATE,
+    MEASURE_READ,
+    MEASURE_UPDATE,
+    MEASURE_DELETE,
+    PLAN_DRAFT,
+    REPORT_LIST,
+    REPORT_CREATE,
+    REPORT_READ,
+    REPORT_ENTRY,
+    REPORT_SUBMIT,
+    REPORT_ACCEPT,
+    REPORT_EXPORT,
 ];
 
 /// Fields an organization user may change in its own record: contact data, not identity,

@@ -56,6 +56,14 @@ impl EvaluationRow {
     }
 }
 
+pub fn by_id(conn: &mut DbConnection, id: i64) -> ApiResult<Option<EvaluationRow>> {
+    Ok(evaluations::table
+        .find(id)
+        .select(EvaluationRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn find(
     conn: &mut DbConnection,
     cycle_id: i64,

@@ -7,6 +7,7 @@ pub mod cycles;
 pub mod evaluations;
 pub mod idempotency;
 pub mod organizations;
+pub mod plans;
 pub mod proposals;
 pub mod regions;
 pub mod schema;
@@ -174,6 +175,41 @@ impl Db {
         self.run(move |conn| {
             let _turn = serialize.then(|| writer.lock().unwrap_or_else(|e| e.into_inner()));
             conn.transaction(work)
+        })
+        .await
+    }
+
+    /// Like [`Db::transaction`], but always rolled back: a dry run that does all the work a
+    /// write would (every check and constraint included) and returns what it would have made.
+    pub async fn rolled_back<T, F>(&self, work: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        enum Outcome<T> {
+            Done(T),
+            Failed(ApiError),
+        }
+        impl<T> From<diesel::result::Error> for Outcome<T> {
+            fn from(e: diesel::result::Error) -> Self {
+                Outcome::Failed(e.into())
+            }
+        }
+        let writer = self.sqlite_writer.clone();
+        let serialize = self.backend == Backend::Sqlite;
+        self.run(move |conn| {
+            let _turn = serialize.then(|| writer.lock().unwrap_or_else(|e| e.into_inner()));
+            let outcome = conn.transaction::<(), Outcome<T>, _>(|conn| {
+                Err(match work(conn) {
+                    Ok(value) => Outcome::Done(value),
+                    Err(e) => Outcome::Failed(e),
+                })
+            });
+            match outcome {
+                Err(Outcome::Done(value)) => Ok(value),
+                Err(Outcome::Failed(e)) => Err(e),
+                Ok(()) => Err(ApiError::internal("a dry run committed")),
+            }
         })
         .await
     }

@@ -177,12 +177,103 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    plans (id) {
+        id -> BigInt,
+        region_id -> BigInt,
+        organization_id -> Nullable<BigInt>,
+        cycle_id -> Nullable<BigInt>,
+        year -> Integer,
+        methodology_id -> Text,
+        title -> Text,
+        basis -> Nullable<Text>,
+        approver_position -> Nullable<Text>,
+        approver_name -> Nullable<Text>,
+        approved_on -> Nullable<Date>,
+        approval_document -> Nullable<Text>,
+        due_date -> Nullable<Date>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plan_sections (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        position -> Integer,
+        criterion -> Nullable<Text>,
+        heading -> Text,
+    }
+}
+
+diesel::table! {
+    measures (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        section_id -> BigInt,
+        position -> Integer,
+        number -> Nullable<Text>,
+        shortcoming -> Nullable<Text>,
+        evaluation_id -> Nullable<BigInt>,
+        indicator -> Nullable<Text>,
+        title -> Text,
+        basis -> Nullable<Text>,
+        deadline_text -> Text,
+        deadline_json -> Text,
+        executors_json -> Text,
+        expected_result -> Nullable<Text>,
+        result_indicators -> Nullable<Text>,
+        information_source -> Nullable<Text>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        period_kind -> Text,
+        period_year -> Integer,
+        period_number -> Integer,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_entries (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        measure_id -> BigInt,
+        execution_info -> Nullable<Text>,
+        measures_taken -> Nullable<Text>,
+        actual_date -> Nullable<Date>,
+        result -> Nullable<Text>,
+        figures_json -> Text,
+        evidence_json -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_id));
 diesel::joinable!(evaluations -> cycles (cycle_id));
 diesel::joinable!(evaluations -> organizations (organization_id));
 diesel::joinable!(survey_responses -> evaluations (evaluation_id));
 diesel::joinable!(cycles -> regions (region_id));
 diesel::joinable!(proposals -> cycles (cycle_id));
+diesel::joinable!(plan_sections -> plans (plan_id));
+diesel::joinable!(measures -> plan_sections (section_id));
+diesel::joinable!(reports -> plans (plan_id));
+diesel::joinable!(report_entries -> reports (report_id));
+diesel::joinable!(report_entries -> measures (measure_id));
 diesel::joinable!(cycle_organizations -> cycles (cycle_id));
 diesel::joinable!(cycle_organizations -> organizations (organization_id));
 diesel::joinable!(cycle_operators -> cycles (cycle_id));
@@ -195,6 +286,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     cycles,
     approvals,
     proposals,
+    plans,
+    plan_sections,
+    measures,
+    reports,
+    report_entries,
     cycle_organizations,
     cycle_operators,
     evaluations,

@@ -2,10 +2,14 @@
 
 pub mod audit;
 pub mod cycle;
+pub mod deadline;
 pub mod identifiers;
 pub mod methodology;
 pub mod organization;
 pub mod paging;
+pub mod plan;
+pub mod plan_form;
+pub mod sheet;
 pub mod proposal;
 pub mod rating;
 pub mod region;

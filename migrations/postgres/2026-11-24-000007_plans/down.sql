@@ -1,0 +1,5 @@
+DROP TABLE report_entries;
+DROP TABLE reports;
+DROP TABLE measures;
+DROP TABLE plan_sections;
+DROP TABLE plans;

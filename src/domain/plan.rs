@@ -1,0 +1,468 @@
+//! Improvement plans (ПП РФ № 457 form), their measures and the reports on their execution:
+//! status machines, the checks of what people type, and the figures derived from the measures
+//! (overdue, completion). Overdue is derived from the deadline and a date given by the caller,
+//! never stored.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::deadline::Deadline;
+use super::methodology::Methodology;
+use super::plan_form::{ApprovalBlock, CriteriaSet, Executor};
+use super::text::{self, TextRule};
+use super::user::Role;
+use crate::error::FieldError;
+
+/// Where a plan stands: `draft → submitted → approved → published → closed`; a submitted plan
+/// can go back to `draft` for rework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    Draft,
+    Submitted,
+    Approved,
+    Published,
+    Closed,
+}
+
+impl PlanStatus {
+    pub const ALL: [Self; 5] = [
+        Self::Draft,
+        Self::Submitted,
+        Self::Approved,
+        Self::Published,
+        Self::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Submitted => "submitted",
+            Self::Approved => "approved",
+            Self::Published => "published",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// The plan's content (sections, measures, header) changes only while it is drafted.
+    pub fn editable(self) -> bool {
+        self == Self::Draft
+    }
+
+    /// Measures are carried out (their status moves) once the plan is approved.
+    pub fn in_force(self) -> bool {
+        matches!(self, Self::Approved | Self::Published)
+    }
+
+    /// Anonymous readers see published plans, and closed ones (which were published).
+    pub fn public(self) -> bool {
+        matches!(self, Self::Published | Self::Closed)
+    }
+}
+
+/// A step of the plan's status machine and the role that takes it (besides the administrator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanTransition {
+    pub from: PlanStatus,
+    pub to: PlanStatus,
+    /// The organization for its own plan; the authority for a region's plan and for every
+    /// approval step.
+    pub role: Role,
+}
+
+pub const PLAN_TRANSITIONS: &[PlanTransition] = &[
+    PlanTransition {
+        from: PlanStatus::Draft,
+        to: PlanStatus::Submitted,
+        role: Role::Organization,
+    },
+    PlanTransition {
+        from: PlanStatus::Submitted,
+        to: PlanStatus::Draft,
+        role: Role::Authority,
+    },
+    PlanTransition {
+        from: PlanStatus::Submitted,
+        to: PlanStatus::Approved,
+        role: Role::Authority,
+    },
+    PlanTransition {
+        from: PlanStatus::Approved,
+        to: PlanStatus::Published,
+        role: Role::Authority,
+    },
+    PlanTransition {
+        from: PlanStatus::Published,
+        to: PlanStatus::Closed,
+        role: Role::Authority,
+    },
+];
+
+pub fn plan_transition(from: PlanStatus, to: PlanStatus) -> Option<&'static PlanTransition> {
+    PLAN_TRANSITIONS
+        .iter()
+        .find(|t| t.from == from && t.to == to)
+}
+
+/// How far a measure has come. `overdue` is not a status: it is derived from the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureStatus {
+    Planned,
+    InProgress,
+    Done,
+    Cancelled,
+}
+
+impl MeasureStatus {
+    pub const ALL: [Self; 4] = [Self::Planned, Self::InProgress, Self::Done, Self::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Planned => "planned",
+            Self::InProgress => "in_progress",
+            Self::Done => "done",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    pub fn open(self) -> bool {
+        matches!(self, Self::Planned | Self::InProgress)
+    }
+}
+
+/// A measure not done (nor cancelled) whose deadline passed before `today`.
+pub fn overdue(status: MeasureStatus, deadline: &Deadline, today: NaiveDate, plan_year: i32) -> bool {
+    status.open() && deadline.is_overdue(today, Some(plan_year))
+}
+
+/// Measures of a plan by state, and the share done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Completion {
+    pub measures: u64,
+    pub done: u64,
+    pub cancelled: u64,
+    pub overdue: u64,
+    /// Done as a percentage of the measures not cancelled, two decimals; `null` without any.
+    #[schema(value_type = Option<String>, example = "45.45")]
+    pub percent: Option<Decimal>,
+}
+
+impl Completion {
+    pub fn add(&mut self, status: MeasureStatus, overdue: bool) {
+        self.measures += 1;
+        self.done += u64::from(status == MeasureStatus::Done);
+        self.cancelled += u64::from(status == MeasureStatus::Cancelled);
+        self.overdue += u64::from(overdue);
+        let counted = self.measures - self.cancelled;
+        self.percent = (counted > 0).then(|| {
+            (Decimal::from(self.done) * Decimal::ONE_HUNDRED / Decimal::from(counted))
+                .round_dp(2)
+                .normalize()
+        });
+    }
+
+    pub fn merge(&mut self, other: &Completion) {
+        let done = self.done + other.done;
+        let counted = self.measures + other.measures - self.cancelled - other.cancelled;
+        *self = Completion {
+            measures: self.measures + other.measures,
+            done,
+            cancelled: self.cancelled + other.cancelled,
+            overdue: self.overdue + other.overdue,
+            percent: (counted > 0).then(|| {
+                (Decimal::from(done) * Decimal::ONE_HUNDRED / Decimal::from(counted))
+                    .round_dp(2)
+                    .normalize()
+            }),
+        };
+    }
+}
+
+/// The criteria set a methodology's sections follow, for reading plan tables.
+pub fn criteria_set(methodology: &Methodology) -> CriteriaSet {
+    if methodology.id.starts_with("pre-2018") {
+        CriteriaSet::Pre2018
+    } else {
+        CriteriaSet::Mintrud2018
+    }
+}
+
+pub const MAX_TEXT: usize = 10_000;
+pub const MAX_SHORT: usize = 1_000;
+pub const MAX_EXECUTORS: usize = 100;
+
+/// The fields of a measure as people write them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MeasureText {
+    pub number: Option<String>,
+    pub shortcoming: Option<String>,
+    pub title: String,
+    pub basis: Option<String>,
+    pub deadline: String,
+    pub executors: Vec<Executor>,
+    pub expected_result: Option<String>,
+    pub result_indicators: Option<String>,
+    pub information_source: Option<String>,
+}
+
+/// Checks (and trims) a measure's fields; `prefix` is its path in the request
+/// (`sections[0].measures[2].`).
+pub fn check_measure(m: &mut MeasureText, prefix: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let field = |name: &str| format!("{prefix}{name}");
+    text::check(&mut m.title, &field("title"), TextRule::required(MAX_TEXT), &mut errors);
+    text::check(&mut m.deadline, &field("deadline"), TextRule::required(MAX_SHORT), &mut errors);
+    for (value, name, max) in [
+        (&mut m.number, "number", 50),
+        (&mut m.shortcoming, "shortcoming", MAX_TEXT),
+        (&mut m.basis, "basis", MAX_TEXT),
+        (&mut m.expected_result, "expected_result", MAX_TEXT),
+        (&mut m.result_indicators, "result_indicators", MAX_TEXT),
+        (&mut m.information_source, "information_source", MAX_TEXT),
+    ] {
+        text::check_optional(value, &field(name), TextRule::required(max), &mut errors);
+    }
+    if m.executors.len() > MAX_EXECUTORS {
+        errors.push(FieldError::new(
+            field("executors"),
+            "too_many",
+            format!("at most {MAX_EXECUTORS} executors"),
+        ));
+    }
+    for (i, executor) in m.executors.iter_mut().enumerate() {
+        let at = |name: &str| format!("{prefix}executors[{i}].{name}");
+        match executor {
+            Executor::Person {
+                full_name,
+                position,
+            } => {
+                text::check(full_name, &at("full_name"), TextRule::required(300), &mut errors);
+                text::check_optional(position, &at("position"), TextRule::required(MAX_SHORT), &mut errors);
+            }
+            Executor::Institution { name } => {
+                text::check(name, &at("name"), TextRule::required(MAX_SHORT), &mut errors);
+            }
+        }
+    }
+    errors
+}
+
+/// Checks (and trims) the approval block of a plan.
+pub fn check_approval(block: &mut ApprovalBlock, errors: &mut Vec<FieldError>) {
+    text::check(&mut block.position, "approval.position", TextRule::required(MAX_SHORT), errors);
+    text::check(&mut block.full_name, "approval.full_name", TextRule::required(300), errors);
+    text::check_optional(
+        &mut block.document_number,
+        "approval.document_number",
+        TextRule::required(100),
+        errors,
+    );
+}
+
+/// The period a report covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    Year,
+    HalfYear,
+    Quarter,
+}
+
+impl PeriodKind {
+    pub const ALL: [Self; 3] = [Self::Year, Self::HalfYear, Self::Quarter];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Year => "year",
+            Self::HalfYear => "half_year",
+            Self::Quarter => "quarter",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// How many periods of this kind a year has.
+    pub fn per_year(self) -> i32 {
+        match self {
+            Self::Year => 1,
+            Self::HalfYear => 2,
+            Self::Quarter => 4,
+        }
+    }
+
+    /// «за 2024 год», «за 1 полугодие 2024 года», «за 3 квартал 2024 года».
+    pub fn official_name(self, year: i32, number: i32) -> String {
+        match self {
+            Self::Year => format!("за {year} год"),
+            Self::HalfYear => format!("за {number} полугодие {year} года"),
+            Self::Quarter => format!("за {number} квартал {year} года"),
+        }
+    }
+}
+
+/// Where a report stands: `draft → submitted → accepted` (by the authority); a submitted report
+/// can go back to `draft`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    Draft,
+    Submitted,
+    Accepted,
+}
+
+impl ReportStatus {
+    pub const ALL: [Self; 3] = [Self::Draft, Self::Submitted, Self::Accepted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Submitted => "submitted",
+            Self::Accepted => "accepted",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+/// A figure a report gives (seed 004: «опрошено 719», «0 жалоб»).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Опрошено получателей услуг", "value": "719", "unit": "чел."}))]
+pub struct Figure {
+    #[schema(min_length = 1, max_length = 500)]
+    pub name: String,
+    #[schema(value_type = String, example = "719")]
+    pub value: Decimal,
+    #[schema(max_length = 50)]
+    pub unit: Option<String>,
+}
+
+/// Checks a report entry's figures and evidence links.
+pub fn check_entry(figures: &mut [Figure], evidence: &mut [String]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if figures.len() > 100 {
+        errors.push(FieldError::new("figures", "too_many", "at most 100 figures"));
+    }
+    for (i, figure) in figures.iter_mut().enumerate() {
+        text::check(&mut figure.name, &format!("figures[{i}].name"), TextRule::required(500), &mut errors);
+        text::check_optional(&mut figure.unit, &format!("figures[{i}].unit"), TextRule::required(50), &mut errors);
+    }
+    if evidence.len() > 50 {
+        errors.push(FieldError::new("evidence", "too_many", "at most 50 links"));
+    }
+    for (i, link) in evidence.iter_mut().enumerate() {
+        let field = format!("evidence[{i}]");
+        text::check(link, &field, TextRule::required(2000), &mut errors);
+        if !(link.starts_with("https://") || link.starts_with("http://")) {
+            errors.push(FieldError::new(field, "format", "must be an http(s) link"));
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::deadline;
+    use rust_decimal_macros::dec;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn plans_move_forward_and_back_only_from_submitted() {
+        use PlanStatus::*;
+        for window in PlanStatus::ALL.windows(2) {
+            assert!(plan_transition(window[0], window[1]).is_some());
+        }
+        assert_eq!(plan_transition(Submitted, Draft).unwrap().role, Role::Authority);
+        assert!(plan_transition(Approved, Draft).is_none());
+        assert!(plan_transition(Draft, Approved).is_none());
+        assert!(Draft.editable() && !Submitted.editable());
+        assert!(Published.public() && Closed.public() && !Approved.public());
+    }
+
+    #[test]
+    fn overdue_is_derived_from_the_deadline_the_status_and_the_day() {
+        let by_end_of_2017 = deadline::parse("до 31.12.2017");
+        let always = deadline::parse("постоянно");
+        assert!(!overdue(MeasureStatus::Planned, &by_end_of_2017, day(2017, 12, 31), 2017));
+        assert!(overdue(MeasureStatus::InProgress, &by_end_of_2017, day(2018, 1, 1), 2017));
+        assert!(!overdue(MeasureStatus::Done, &by_end_of_2017, day(2018, 1, 1), 2017));
+        assert!(!overdue(MeasureStatus::Cancelled, &by_end_of_2017, day(2019, 1, 1), 2017));
+        assert!(!overdue(MeasureStatus::Planned, &always, day(2030, 1, 1), 2017));
+        let fourth_quarter = deadline::parse("IV квартал");
+        assert!(overdue(MeasureStatus::Planned, &fourth_quarter, day(2018, 1, 1), 2017));
+        assert!(!overdue(MeasureStatus::Planned, &fourth_quarter, day(2018, 1, 1), 2018));
+    }
+
+    #[test]
+    fn completion_counts_done_among_the_measures_not_cancelled() {
+        let mut c = Completion::default();
+        assert_eq!(c.percent, None);
+        c.add(MeasureStatus::Done, false);
+        c.add(MeasureStatus::Planned, true);
+        c.add(MeasureStatus::Cancelled, false);
+        c.add(MeasureStatus::InProgress, false);
+        assert_eq!((c.measures, c.done, c.cancelled, c.overdue), (4, 1, 1, 1));
+        assert_eq!(c.percent, Some(dec!(33.33)));
+        let mut total = Completion::default();
+        total.merge(&c);
+        total.merge(&c);
+        assert_eq!((total.measures, total.done, total.percent), (8, 2, Some(dec!(33.33))));
+    }
+
+    #[test]
+    fn measures_and_entries_are_checked_field_by_field() {
+        let mut m = MeasureText {
+            title: " Обновление информации на стендах ".into(),
+            deadline: "постоянно".into(),
+            executors: vec![
+                Executor::Institution { name: " ".into() },
+                Executor::Person {
+                    full_name: "Иванова М.П.".into(),
+                    position: Some("директор".into()),
+                },
+            ],
+            ..MeasureText::default()
+        };
+        let errors = check_measure(&mut m, "measures[0].");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["measures[0].executors[0].name"]);
+        assert_eq!(m.title, "Обновление информации на стендах");
+        let mut empty = MeasureText::default();
+        assert_eq!(check_measure(&mut empty, "").len(), 2);
+        let mut figures = vec![Figure {
+            name: "Опрошено".into(),
+            value: dec!(719),
+            unit: Some("чел.".into()),
+        }];
+        let mut links = vec!["ftp://x".to_owned()];
+        let errors = check_entry(&mut figures, &mut links);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "evidence[0]");
+    }
+
+    #[test]
+    fn periods_have_official_names() {
+        assert_eq!(PeriodKind::Year.official_name(2024, 1), "за 2024 год");
+        assert_eq!(PeriodKind::Quarter.official_name(2024, 3), "за 3 квартал 2024 года");
+        assert_eq!(PeriodKind::HalfYear.per_year(), 2);
+    }
+}

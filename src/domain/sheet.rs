@@ -1,0 +1,585 @@
+//! Turns an uploaded CSV or XLSX file into rows of cell text, as the plan form reader takes
+//! them. Row i of the result is row i + 1 of the sheet, so messages about rows point where
+//! people look; trailing empty cells and rows are dropped.
+
+use std::fmt;
+use std::io::Cursor;
+
+use calamine::{DataRef, ExcelDateTime, Reader, SheetType, Xlsx, XlsxError};
+
+/// Plans have tens of rows; a sheet this large is the wrong file, and reading it all would only
+/// cost memory.
+const MAX_ROWS: usize = 20_000;
+const MAX_COLUMNS: usize = 100;
+const MAX_MERGES: usize = 10_000;
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// Why an uploaded file cannot be read as a sheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetError {
+    /// 1-based row of the sheet (line of a CSV file), when the problem is in one.
+    pub row: Option<usize>,
+    pub message: String,
+}
+
+impl SheetError {
+    fn new(row: Option<usize>, message: impl Into<String>) -> Self {
+        Self {
+            row,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for SheetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.row {
+            Some(row) => write!(f, "row {row}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for SheetError {}
+
+/// Reads an XLSX or a CSV file, told apart by content rather than by the name it was sent with.
+pub fn rows_from_file(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
+        rows_from_xlsx(bytes)
+    } else {
+        rows_from_csv(bytes)
+    }
+}
+
+/// Reads CSV text in UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text") or
+/// Windows-1251 (Excel's CSV in Russian locales); the delimiter (`,`, `;` or tab) is the one
+/// that splits the most rows into the same number of cells.
+pub fn rows_from_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
+        return Err(SheetError::new(
+            None,
+            "this is an Excel workbook, not CSV text; upload it as XLSX",
+        ));
+    }
+    let text = decode(bytes)?;
+    // On a tie (a one-column file) the delimiter seen most often wins, then tab, then ';'.
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|&d| {
+            let seen = text.bytes().filter(|&b| b == d).count();
+            (delimiter_score(&text, d), seen)
+        })
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    // The reader skips blank lines, which are rows of the sheet: put them back. A record's
+    // position is where the reader started, before the blank lines it skipped.
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let row = e.position().map(|p| p.line() as usize);
+            SheetError::new(row, format!("cannot read the CSV file: {e}"))
+        })?;
+        let skipped = record.position().map_or(0, |position| {
+            let start = usize::try_from(position.byte()).unwrap_or(usize::MAX);
+            let after = text.as_bytes().get(start..).unwrap_or_default();
+            after
+                .iter()
+                .take_while(|&&b| b == b'\n' || b == b'\r')
+                .filter(|&&b| b == b'\n')
+                .count()
+        });
+        let row = rows.len() + skipped + 1;
+        if row > MAX_ROWS {
+            return Err(too_many_rows(row));
+        }
+        // Exports pad rows with empty cells far to the right; only text counts.
+        let width = (0..record.len())
+            .rev()
+            .find(|&i| !record[i].trim().is_empty())
+            .map_or(0, |last| last + 1);
+        if width > MAX_COLUMNS {
+            return Err(too_many_columns(row));
+        }
+        rows.resize(row - 1, Vec::new());
+        rows.push(record.iter().take(width).map(str::to_owned).collect());
+    }
+    finish(rows)
+}
+
+/// Reads the first worksheet that has any text. Numbers are written as Excel shows them without
+/// formatting ("1", "2.5"), dates as dd.mm.yyyy; a merged cell's text is copied down the rows
+/// it spans, so each row of a measure carries its number and title.
+pub fn rows_from_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    if bytes.starts_with(OLE_MAGIC) {
+        return Err(SheetError::new(
+            None,
+            "this is an old Excel 97–2003 (.xls) workbook; save it as .xlsx or CSV",
+        ));
+    }
+    if !bytes.starts_with(ZIP_MAGIC) {
+        return Err(SheetError::new(None, "this is not an XLSX file"));
+    }
+    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
+    let names: Vec<String> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|sheet| sheet.typ == SheetType::WorkSheet)
+        .map(|sheet| sheet.name.clone())
+        .collect();
+    for name in names {
+        let rows = read_worksheet(&mut book, &name)?;
+        if !rows.is_empty() {
+            return Ok(rows);
+        }
+    }
+    Err(SheetError::new(None, "the workbook has no sheet with data"))
+}
+
+fn read_worksheet(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<Vec<Vec<String>>, SheetError> {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    {
+        let mut cells = book.worksheet_cells_reader(name).map_err(xlsx_error)?;
+        while let Some(cell) = cells.next_cell().map_err(xlsx_error)? {
+            let text = render(cell.get_value());
+            if text.trim().is_empty() {
+                continue;
+            }
+            let (row, col) = cell.get_position();
+            let (row, col) = (row as usize, col as usize);
+            if row >= MAX_ROWS {
+                return Err(too_many_rows(row + 1));
+            }
+            if col >= MAX_COLUMNS {
+                return Err(too_many_columns(row + 1));
+            }
+            if rows.len() <= row {
+                rows.resize(row + 1, Vec::new());
+            }
+            if rows[row].len() <= col {
+                rows[row].resize(col + 1, String::new());
+            }
+            rows[row][col] = text;
+        }
+    }
+    // Without merge information the rows still read; the copies are a convenience.
+    let merges = book.merge_cells_by_sheet_name(name).unwrap_or_default();
+    for merge in merges.into_iter().take(MAX_MERGES) {
+        let (top, col) = (merge.start.0 as usize, merge.start.1 as usize);
+        let bottom = (merge.end.0 as usize).min(rows.len().saturating_sub(1));
+        let Some(text) = rows
+            .get(top)
+            .and_then(|row| row.get(col))
+            .filter(|text| !text.is_empty())
+            .cloned()
+        else {
+            continue;
+        };
+        for row in rows.iter_mut().take(bottom + 1).skip(top + 1) {
+            if row.len() <= col {
+                row.resize(col + 1, String::new());
+            }
+            if row[col].is_empty() {
+                row[col].clone_from(&text);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn xlsx_error(error: XlsxError) -> SheetError {
+    let message = match error {
+        XlsxError::Password => "the workbook is password-protected; remove the password".to_owned(),
+        other => format!("cannot read the XLSX file: {other}"),
+    };
+    SheetError::new(None, message)
+}
+
+/// Cell text as a person reads it in the sheet.
+fn render(value: &DataRef<'_>) -> String {
+    match value {
+        DataRef::Empty => String::new(),
+        DataRef::String(text) | DataRef::DurationIso(text) => text.clone(),
+        DataRef::SharedString(text) => (*text).to_owned(),
+        DataRef::DateTimeIso(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_or_else(|_| text.clone(), |date| date.format("%d.%m.%Y").to_string()),
+        DataRef::Int(number) => number.to_string(),
+        DataRef::Float(number) => render_number(*number),
+        DataRef::Bool(value) => value.to_string(),
+        DataRef::DateTime(moment) => render_moment(moment),
+        DataRef::Error(error) => error.to_string(),
+    }
+}
+
+/// Whole numbers without ".0"; others at Excel's 15 significant digits, so binary noise
+/// (0.30000000000000004) does not show.
+fn render_number(number: f64) -> String {
+    if number.is_finite() && number.fract() == 0.0 && number.abs() < 1e15 {
+        return format!("{}", number as i64);
+    }
+    format!("{number:.14e}")
+        .parse::<f64>()
+        .unwrap_or(number)
+        .to_string()
+}
+
+fn render_moment(moment: &ExcelDateTime) -> String {
+    let value = moment.as_f64();
+    if moment.is_duration() {
+        let seconds = (value * 86_400.0).round() as i64;
+        return format!(
+            "{}:{:02}:{:02}",
+            seconds / 3600,
+            seconds % 3600 / 60,
+            seconds % 60
+        );
+    }
+    let (year, month, day, hour, minute, second, _) = moment.to_ymd_hms_milli();
+    let time = if second == 0 {
+        format!("{hour:02}:{minute:02}")
+    } else {
+        format!("{hour:02}:{minute:02}:{second:02}")
+    };
+    if value < 1.0 {
+        time
+    } else if (hour, minute, second) == (0, 0, 0) {
+        format!("{day:02}.{month:02}.{year}")
+    } else {
+        format!("{day:02}.{month:02}.{year} {time}")
+    }
+}
+
+fn too_many_rows(row: usize) -> SheetError {
+    SheetError::new(
+        Some(row),
+        format!("the sheet has more than {MAX_ROWS} rows; a plan is much shorter — is this the right file?"),
+    )
+}
+
+fn too_many_columns(row: usize) -> SheetError {
+    SheetError::new(
+        Some(row),
+        format!("the row has text beyond column {MAX_COLUMNS}; a plan has about ten columns"),
+    )
+}
+
+/// Drops trailing empty cells and rows; an empty result is an error.
+fn finish(mut rows: Vec<Vec<String>>) -> Result<Vec<Vec<String>>, SheetError> {
+    for row in &mut rows {
+        while row.last().is_some_and(|cell| cell.trim().is_empty()) {
+            row.pop();
+        }
+    }
+    while rows.last().is_some_and(Vec::is_empty) {
+        rows.pop();
+    }
+    if rows.is_empty() {
+        return Err(SheetError::new(None, "the file has no data"));
+    }
+    Ok(rows)
+}
+
+/// How many of the first records split into the most common number of cells (above one).
+fn delimiter_score(text: &str, delimiter: u8) -> usize {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut counts: Vec<usize> = Vec::new();
+    for record in reader.records().take(200).flatten() {
+        let fields = record.iter().filter(|f| !f.trim().is_empty()).count();
+        if fields > 1 {
+            counts.push(record.len());
+        }
+    }
+    counts
+        .iter()
+        .map(|&n| counts.iter().filter(|&&m| m == n).count())
+        .max()
+        .unwrap_or(0)
+}
+
+fn decode(bytes: &[u8]) -> Result<String, SheetError> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return std::str::from_utf8(rest)
+            .map(str::to_owned)
+            .map_err(|e| invalid_utf8(rest, e.valid_up_to()));
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return decode_utf16(rest, u16::from_le_bytes);
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return decode_utf16(rest, u16::from_be_bytes);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) if !text.contains('\0') => Ok(text.to_owned()),
+        Ok(_) => Err(SheetError::new(
+            None,
+            "the file holds binary data, not text",
+        )),
+        Err(_) if looks_like_cp1251(bytes) => Ok(decode_cp1251(bytes)),
+        Err(e) => Err(invalid_utf8(bytes, e.valid_up_to())),
+    }
+}
+
+fn invalid_utf8(bytes: &[u8], valid_up_to: usize) -> SheetError {
+    let line = bytes[..valid_up_to].iter().filter(|&&b| b == b'\n').count() + 1;
+    SheetError::new(
+        Some(line),
+        "the text is neither UTF-8 nor Windows-1251; save the file as «CSV UTF-8»",
+    )
+}
+
+fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, SheetError> {
+    let pairs = bytes.chunks_exact(2);
+    if !pairs.remainder().is_empty() {
+        return Err(SheetError::new(
+            None,
+            "the UTF-16 text has an odd number of bytes",
+        ));
+    }
+    char::decode_utf16(pairs.map(|pair| unit([pair[0], pair[1]])))
+        .collect::<Result<String, _>>()
+        .map_err(|_| SheetError::new(None, "the UTF-16 text is malformed"))
+}
+
+/// Windows-1251 bytes 0x80..=0xBF; 0xC0..=0xFF are А..я in order. 0x98 is unassigned.
+const CP1251_HIGH: &str =
+    "ЂЃ‚ѓ„…†‡€‰Љ‹ЊЌЋЏђ‘’“”•–—\u{fffd}™љ›њќћџ\u{a0}ЎўЈ¤Ґ¦§Ё©Є«¬\u{ad}®Ї°±Ііґµ¶·ё№є»јЅѕї";
+
+/// Text that is not UTF-8 is taken for Windows-1251 when most of its non-ASCII bytes are
+/// Cyrillic letters and it has no control bytes a text file would not.
+fn looks_like_cp1251(bytes: &[u8]) -> bool {
+    let mut high = 0usize;
+    let mut letters = 0usize;
+    for &b in bytes {
+        match b {
+            0x00..=0x08 | 0x0e..=0x1f | 0x98 => return false,
+            0xc0..=0xff | 0xa8 | 0xb8 => {
+                high += 1;
+                letters += 1;
+            }
+            0x80..=0xbf => high += 1,
+            _ => {}
+        }
+    }
+    high > 0 && letters * 10 >= high * 7
+}
+
+fn decode_cp1251(bytes: &[u8]) -> String {
+    let high: Vec<char> = CP1251_HIGH.chars().collect();
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x00..=0x7f => char::from(b),
+            0x80..=0xbf => high[usize::from(b - 0x80)],
+            _ => char::from_u32(0x0410 + u32::from(b - 0xc0)).unwrap_or('\u{fffd}'),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::plan_form::{read_plan_table, test_seeds, CriteriaSet, PlanTable};
+    use super::*;
+
+    const SEEDS: [&str; 2] = ["000", "001"];
+
+    fn plan(rows: &[Vec<String>]) -> PlanTable {
+        read_plan_table(rows, CriteriaSet::Pre2018).expect("the seed reads as a plan")
+    }
+
+    fn to_csv(rows: &[Vec<String>], delimiter: u8) -> Vec<u8> {
+        let mut writer = csv::WriterBuilder::new()
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_writer(Vec::new());
+        for row in rows {
+            writer.write_record(row).unwrap();
+        }
+        writer.into_inner().unwrap()
+    }
+
+    fn to_xlsx(sheets: &[&[Vec<String>]]) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        for rows in sheets {
+            let sheet = book.add_worksheet();
+            for (r, row) in rows.iter().enumerate() {
+                for (c, cell) in row.iter().enumerate() {
+                    if !cell.is_empty() {
+                        sheet.write_string(r as u32, c as u16, cell).unwrap();
+                    }
+                }
+            }
+        }
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn seeds_read_the_same_from_csv_tsv_and_xlsx() {
+        for seed in SEEDS {
+            let rows = test_seeds::rows(seed);
+            let expected = plan(&rows);
+            for delimiter in [b',', b';', b'\t'] {
+                let read = rows_from_csv(&to_csv(&rows, delimiter)).unwrap();
+                assert_eq!(plan(&read), expected, "seed {seed}, delimiter {delimiter}");
+            }
+            let raw = test_seeds::text(seed);
+            assert_eq!(plan(&rows_from_csv(raw.as_bytes()).unwrap()), expected);
+            let with_bom = [b"\xEF\xBB\xBF".as_slice(), raw.as_bytes()].concat();
+            assert_eq!(plan(&rows_from_file(&with_bom).unwrap()), expected);
+
+            let xlsx = to_xlsx(&[&rows]);
+            assert_eq!(
+                plan(&rows_from_xlsx(&xlsx).unwrap()),
+                expected,
+                "seed {seed}"
+            );
+            assert_eq!(plan(&rows_from_file(&xlsx).unwrap()), expected);
+        }
+    }
+
+    #[test]
+    fn rows_keep_sheet_numbering() {
+        let rows = rows_from_csv(b"\n\na;b;;\n\nc;;\n\n\n").unwrap();
+        assert_eq!(
+            rows,
+            [vec![], vec![], vec!["a", "b"], vec![], vec!["c"]]
+                .map(|row| row.into_iter().map(str::to_owned).collect::<Vec<_>>())
+        );
+        let xlsx = {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            book.add_worksheet().write_string(2, 1, "B3").unwrap();
+            book.save_to_buffer().unwrap()
+        };
+        assert_eq!(
+            rows_from_xlsx(&xlsx).unwrap(),
+            [vec![], vec![], vec!["".to_owned(), "B3".to_owned()]]
+        );
+    }
+
+    #[test]
+    fn encodings() {
+        // "№ п/п;Наименование «ё»\r\n" as Windows-1251 (checked against Python's codec).
+        let cp1251: &[u8] = &[
+            185, 32, 239, 47, 239, 59, 205, 224, 232, 236, 229, 237, 238, 226, 224, 237, 232, 229,
+            32, 171, 184, 187, 13, 10,
+        ];
+        assert_eq!(
+            rows_from_csv(cp1251).unwrap(),
+            [vec!["№ п/п".to_owned(), "Наименование «ё»".to_owned()]]
+        );
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("№\tСрок\n".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(
+            rows_from_csv(&utf16).unwrap(),
+            [vec!["№".to_owned(), "Срок".to_owned()]]
+        );
+        let garbage = rows_from_csv(b"ok\nok\n\x81\x82\x83\x84 binary \x01").unwrap_err();
+        assert_eq!(garbage.row, Some(3));
+        assert!(rows_from_csv(b"a,b\0c").is_err());
+    }
+
+    #[test]
+    fn empty_and_foreign_files_are_errors() {
+        for empty in [&b""[..], b"\xEF\xBB\xBF", b" ; ;\n\t\n"] {
+            let error = rows_from_csv(empty).unwrap_err();
+            assert_eq!(error.to_string(), "the file has no data");
+        }
+        let xlsx = to_xlsx(&[&[], &[]]);
+        assert!(rows_from_xlsx(&xlsx)
+            .unwrap_err()
+            .message
+            .contains("no sheet"));
+
+        assert!(rows_from_xlsx(b"garbage, not a workbook").is_err());
+        assert!(rows_from_xlsx(b"PK\x03\x04 but then garbage").is_err());
+        let mut truncated = to_xlsx(&[&test_seeds::rows("000")]);
+        truncated.truncate(truncated.len() / 2);
+        assert!(rows_from_xlsx(&truncated).is_err());
+        let xls = rows_from_file(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 old").unwrap_err();
+        assert!(xls.message.contains(".xls"));
+        assert!(rows_from_csv(&to_xlsx(&[&[vec!["a".to_owned()]]]))
+            .unwrap_err()
+            .message
+            .contains("XLSX"));
+
+        let wide = vec![String::from("x"); MAX_COLUMNS + 1].join(",");
+        let error = rows_from_csv(format!("a\n{wide}\n").as_bytes()).unwrap_err();
+        assert_eq!(error.row, Some(2));
+        assert!(error.to_string().starts_with("row 2: "));
+    }
+
+    #[test]
+    fn first_sheet_with_data_numbers_dates_and_merges() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet();
+        let sheet = book.add_worksheet();
+        let date = rust_xlsxwriter::Format::new().set_num_format("dd.mm.yyyy");
+        let merged = rust_xlsxwriter::Format::new();
+        sheet.write_number(0, 0, 1.0).unwrap();
+        sheet.write_number(0, 1, 2.5).unwrap();
+        sheet.write_number(0, 2, 0.1 + 0.2).unwrap();
+        let deadline = rust_xlsxwriter::ExcelDateTime::from_ymd(2018, 12, 31).unwrap();
+        sheet
+            .write_datetime_with_format(0, 3, &deadline, &date)
+            .unwrap();
+        sheet.write_boolean(0, 4, true).unwrap();
+        sheet
+            .merge_range(1, 0, 3, 0, "Обновить стенды", &merged)
+            .unwrap();
+        sheet.write_string(3, 1, "Петров П.П.").unwrap();
+        let rows = rows_from_xlsx(&book.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(rows[0], ["1", "2.5", "0.3", "31.12.2018", "true"]);
+        assert_eq!(rows[1], ["Обновить стенды"]);
+        assert_eq!(rows[2], ["Обновить стенды"]);
+        assert_eq!(rows[3], ["Обновить стенды", "Петров П.П."]);
+    }
+
+    #[test]
+    fn merged_plan_rows_read_as_one_measure() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let plain = rust_xlsxwriter::Format::new();
+        let header = [
+            "№ п/п",
+            "Наименование мероприятия",
+            "Срок реализации",
+            "Ответственный исполнитель",
+        ];
+        for (c, heading) in header.iter().enumerate() {
+            sheet.write_string(0, c as u16, *heading).unwrap();
+        }
+        sheet
+            .merge_range(1, 0, 1, 3, "Открытость и доступность информации", &plain)
+            .unwrap();
+        sheet.merge_range(2, 0, 3, 0, "1", &plain).unwrap();
+        sheet
+            .merge_range(2, 1, 3, 1, "Обновить стенды", &plain)
+            .unwrap();
+        sheet.merge_range(2, 2, 3, 2, "постоянно", &plain).unwrap();
+        sheet.write_string(2, 3, "Иванов И.И., директор").unwrap();
+        sheet
+            .write_string(3, 3, "Петрова А.А., заместитель директора")
+            .unwrap();
+        let rows = rows_from_xlsx(&book.save_to_buffer().unwrap()).unwrap();
+        let plan = read_plan_table(&rows, CriteriaSet::Mintrud2018).unwrap();
+        assert!(plan.warnings.is_empty(), "{:#?}", plan.warnings);
+        let measures = &plan.sections[0].measures;
+        assert_eq!(measures.len(), 1);
+        assert_eq!(measures[0].title, "Обновить стенды");
+        assert_eq!(measures[0].deadline, "постоянно");
+        assert_eq!(measures[0].executors.len(), 2);
+    }
+}
