@@ -45,7 +45,11 @@ get() {
     shift 2
     STATUS=$(curl -s -D "$TMP/$name.head" -o "$TMP/$name.json" -w '%{http_code}' "$@" "$BASE$path")
 }
-json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$TMP/$1.json"; }
+json() { # json NAME EXPR: EXPR (Python, over the document d) of $TMP/NAME.json; empty if it fails
+    python3 -c "import json, sys
+try: d = json.load(open(sys.argv[1])); print($2)
+except Exception: pass" "$TMP/$1.json"
+}
 check_page() { # check_page NAME PATH: 200 with a full page of the whole rating
     get "$1" "$2"
     local items organizations
@@ -73,9 +77,11 @@ bench() {
     BASE=http://127.0.0.1:$PORT
     get regions "/api/v1/regions?limit=500"
     local region cycle rating tag later
-    region=$(json regions "[r['id'] for r in d['items'] if r['code'] == '$REGION'][0]") || die "no region $REGION"
+    region=$(json regions "[r['id'] for r in d['items'] if r['code'] == '$REGION'][0]")
+    [[ -n $region ]] || die "no region $REGION in GET /api/v1/regions"
     get cycles "/api/v1/cycles?year=$YEAR&region_id=$region"
-    cycle=$(json cycles "d['items'][0]['id']") || die "no $YEAR cycle visible anonymously in region $REGION"
+    cycle=$(json cycles "d['items'][0]['id']")
+    [[ -n $cycle ]] || die "no $YEAR cycle of region $REGION visible anonymously"
     rating=/api/v1/cycles/$cycle/ratings
     check_page first "$rating"
     tag=$(sed -n 's/^etag: *\(.*\)\r$/\1/Ip' "$TMP/first.head")
@@ -108,7 +114,22 @@ mkdir -p "$BENCH_DIR/results"
 RESULT=$BENCH_DIR/results/ratings-$(date -u +%Y%m%dT%H%M%SZ).txt
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -z $(git status --porcelain -- src migrations Cargo.toml Cargo.lock 2>/dev/null) ]] || COMMIT="$COMMIT+dirty"
-MISSED=0 FAILURES=0
+MISSED=0 FAILURES=0 ROWS=()
+for key in "${TARGETS[@]}"; do
+    IFS='|' read -r label rps p99 bad errors ccpu scpu dcpu ocpu <<<"$(value "$key" 1-9)"
+    FAILURES=$((FAILURES + bad + errors))
+    r=$(ratio "$rps" "$(value health 2)") target=- result=
+    case $key in
+    *_304) target=$NOT_MODIFIED_TARGET ;;
+    *_first | *_later) target=$RATING_TARGET ;;
+    esac
+    if [[ $target != - ]]; then
+        result=$(verdict "$r" "$target")
+        [[ $result == PASS ]] || MISSED=$((MISSED + 1))
+    fi
+    ROWS+=("$(printf '%-32s %9.0f %8s %7s %7s %-12s %7s %6s %8s %8s %6s %7s' "$label" "$rps" "$p99" "$r" "$target" \
+        "$result" "$bad" "$errors" "$ccpu" "$scpu" "$dcpu" "$ocpu")")
+done
 {
     echo "nok-api ratings benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "commit $COMMIT; $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1))"
@@ -118,21 +139,7 @@ MISSED=0 FAILURES=0
     echo
     printf '%-32s %9s %8s %7s %7s %-12s %7s %6s %8s %8s %6s %7s\n' target "req/s" "p99 ms" ratio target verdict \
         "bad st." errors "client%" "server%" "db%" "other%"
-    for key in "${TARGETS[@]}"; do
-        IFS='|' read -r label rps p99 bad errors ccpu scpu dcpu ocpu <<<"$(value "$key" 1-9)"
-        FAILURES=$((FAILURES + bad + errors))
-        r=$(ratio "$rps" "$(value health 2)") target=- result=
-        case $key in
-        *_304) target=$NOT_MODIFIED_TARGET ;;
-        *_first | *_later) target=$RATING_TARGET ;;
-        esac
-        if [[ $target != - ]]; then
-            result=$(verdict "$r" "$target")
-            [[ $result == PASS ]] || MISSED=$((MISSED + 1))
-        fi
-        printf '%-32s %9.0f %8s %7s %7s %-12s %7s %6s %8s %8s %6s %7s\n' "$label" "$rps" "$p99" "$r" "$target" \
-            "$result" "$bad" "$errors" "$ccpu" "$scpu" "$dcpu" "$ocpu"
-    done
+    printf '%s\n' "${ROWS[@]}"
     echo
     echo "ratio = req/s / req/s of GET /health. bad st. = answers other than 200 (304 with If-None-Match),"
     echo "counted per response by bench/wrk-status.lua; errors = socket errors. CPU in % of one core over the run"

@@ -43,6 +43,8 @@ impl Cell {
 pub struct Sheet {
     /// At most 31 characters, as XLSX requires.
     pub name: String,
+    /// Lines above the heading row (an approval block, a title), one cell each.
+    pub preamble: Vec<String>,
     pub headings: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
 }
@@ -125,7 +127,9 @@ impl FileFormat {
 fn csv(sheets: &[Sheet], sheet_heading: &str) -> Vec<u8> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
-        let mut writer = csv::Writer::from_writer(&mut out);
+        let mut writer = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(&mut out);
         let several = sheets.len() > 1;
         let headings = sheets
             .first()
@@ -137,6 +141,12 @@ fn csv(sheets: &[Sheet], sheet_heading: &str) -> Vec<u8> {
         }
         first.extend(headings);
         // Writing to a Vec cannot fail.
+        // A preamble (of a single sheet) goes above the headings, a line per row, as in the form.
+        if let [sheet] = sheets {
+            for line in &sheet.preamble {
+                let _ = writer.write_record([line]);
+            }
+        }
         let _ = writer.write_record(&first);
         for sheet in sheets {
             for row in &sheet.rows {
@@ -159,14 +169,18 @@ fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
     for sheet in sheets {
         let worksheet = workbook.add_worksheet();
         worksheet.set_name(&sheet.name)?;
+        let top = u32::try_from(sheet.preamble.len()).unwrap_or(u32::MAX);
+        for (r, line) in sheet.preamble.iter().enumerate() {
+            worksheet.write_string(u32::try_from(r).unwrap_or(u32::MAX), 0, line)?;
+        }
         for (col, text) in sheet.headings.iter().enumerate() {
             let col = u16::try_from(col).unwrap_or(u16::MAX);
-            worksheet.write_string_with_format(0, col, text, &heading)?;
+            worksheet.write_string_with_format(top, col, text, &heading)?;
             worksheet.set_column_width(col, if col == 1 { 60 } else { 16 })?;
         }
-        worksheet.set_freeze_panes(1, 0)?;
+        worksheet.set_freeze_panes(top + 1, 0)?;
         for (r, row) in sheet.rows.iter().enumerate() {
-            let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+            let r = top.saturating_add(u32::try_from(r + 1).unwrap_or(u32::MAX));
             for (col, cell) in row.iter().enumerate() {
                 let col = u16::try_from(col).unwrap_or(u16::MAX);
                 match cell {
@@ -196,6 +210,7 @@ mod tests {
     fn sheet(name: &str) -> Sheet {
         Sheet {
             name: name.into(),
+            preamble: Vec::new(),
             headings: vec![
                 "Место в рейтинге".into(),
                 "Организация".into(),

@@ -46,7 +46,13 @@ impl IfMatch {
         let dated = format!("\"{version}-");
         match &self.0 {
             None => Err(ApiError::PreconditionRequired),
-            Some(tags) if tags.iter().any(|t| t == "*" || *t == exact || t.starts_with(&dated)) => Ok(()),
+            Some(tags)
+                if tags
+                    .iter()
+                    .any(|t| t == "*" || *t == exact || t.starts_with(&dated)) =>
+            {
+                Ok(())
+            }
             Some(_) => Err(ApiError::PreconditionFailed),
         }
     }

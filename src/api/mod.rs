@@ -5,15 +5,18 @@ pub mod auth;
 pub mod cache;
 pub mod conditional;
 pub mod cycles;
+pub mod download;
 pub mod evaluations;
 pub mod extract;
 pub mod health;
 pub mod methodologies;
 pub mod organizations;
+pub mod plan_forms;
 pub mod plans;
 pub mod proposals;
 pub mod ratings;
 pub mod regions;
+pub mod reports;
 pub mod request_id;
 pub mod summary;
 pub mod users;
@@ -37,7 +40,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(ratings::configure)
         .configure(proposals::configure)
         .configure(summary::configure)
-        .configure(plans::configure);
+        .configure(plans::configure)
+        .configure(plan_forms::configure)
+        .configure(reports::configure);
 }
 
 /// Stored moments are UTC; the API shows them with their offset.

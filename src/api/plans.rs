@@ -14,7 +14,9 @@ use super::{nullable, parse_filter, patch_required, timestamp, ListFilterErrors}
 use crate::auth::policy::{self, Rule, Target};
 use crate::auth::{Caller, Principal};
 use crate::db::audit::{self, Actor, Change};
-use crate::db::plans::{self as store, MeasureRow, MeasureValues, PlanFilter, PlanRow, PlanValues, SectionRow};
+use crate::db::plans::{
+    self as store, MeasureRow, MeasureValues, PlanFilter, PlanRow, PlanValues, SectionRow,
+};
 use crate::db::{organizations, regions, Db, DbConnection};
 use crate::domain::cycle as cycle_rules;
 use crate::domain::deadline::{self, Deadline};
@@ -125,8 +127,9 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str, id: i64) -
 
 pub fn measure_of(row: &MeasureRow, as_of: NaiveDate, plan_year: i32) -> ApiResult<Measure> {
     let deadline: Deadline = parse_json(&row.deadline_json, "deadline", row.id)?;
-    let status = MeasureStatus::parse(&row.status)
-        .ok_or_else(|| ApiError::internal(format!("measure {} has status {}", row.id, row.status)))?;
+    let status = MeasureStatus::parse(&row.status).ok_or_else(|| {
+        ApiError::internal(format!("measure {} has status {}", row.id, row.status))
+    })?;
     Ok(Measure {
         id: row.id,
         plan_id: row.plan_id,
@@ -151,7 +154,11 @@ pub fn measure_of(row: &MeasureRow, as_of: NaiveDate, plan_year: i32) -> ApiResu
 }
 
 /// Completion of a plan's measures on `as_of`.
-pub fn completion_of(rows: &[MeasureRow], as_of: NaiveDate, plan_year: i32) -> ApiResult<Completion> {
+pub fn completion_of(
+    rows: &[MeasureRow],
+    as_of: NaiveDate,
+    plan_year: i32,
+) -> ApiResult<Completion> {
     let mut completion = Completion::default();
     for row in rows {
         let measure = measure_of(row, as_of, plan_year)?;
@@ -240,7 +247,12 @@ pub fn check(caller: &Caller, rule: &Rule, target: &Target) -> ApiResult<()> {
 }
 
 /// Loads the plan and checks `rule` for `caller` against it.
-pub fn authorized(conn: &mut DbConnection, id: i64, caller: &Caller, rule: &Rule) -> ApiResult<PlanRow> {
+pub fn authorized(
+    conn: &mut DbConnection,
+    id: i64,
+    caller: &Caller,
+    rule: &Rule,
+) -> ApiResult<PlanRow> {
     let row = store::find(conn, id)?;
     check(caller, rule, &target(&row)?)?;
     Ok(row)
@@ -271,8 +283,10 @@ pub struct AsOfQuery {
 }
 
 pub fn parse_as_of(errors: &mut ListFilterErrors, value: Option<String>) -> NaiveDate {
-    parse_filter(errors, "as_of", value, |v| NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok())
-        .unwrap_or_else(today)
+    parse_filter(errors, "as_of", value, |v| {
+        NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok()
+    })
+    .unwrap_or_else(today)
 }
 
 fn as_of(query: AsOfQuery) -> ApiResult<NaiveDate> {
@@ -378,7 +392,9 @@ fn check_link(
     if let Some(evaluation_id) = evaluation_id {
         let found = crate::db::evaluations::by_id(conn, evaluation_id)?;
         match found {
-            Some(e) if plan.organization_id.is_none() || Some(e.organization_id) == plan.organization_id => {}
+            Some(e)
+                if plan.organization_id.is_none()
+                    || Some(e.organization_id) == plan.organization_id => {}
             _ => errors.push(FieldError::new(
                 format!("{prefix}evaluation_id"),
                 "not_found",
@@ -387,7 +403,8 @@ fn check_link(
         }
     }
     if let Some(code) = indicator {
-        let known = methodology::find(&plan.methodology_id).is_some_and(|m| m.indicator(code).is_some());
+        let known =
+            methodology::find(&plan.methodology_id).is_some_and(|m| m.indicator(code).is_some());
         if !known {
             errors.push(FieldError::new(
                 format!("{prefix}indicator"),
@@ -445,11 +462,19 @@ pub struct NewPlan {
 }
 
 /// Resolves and checks the plan's scope: the organization's region, or the region given.
-fn scope_of(conn: &mut DbConnection, region_id: Option<i64>, organization_id: Option<i64>) -> ApiResult<i64> {
+fn scope_of(
+    conn: &mut DbConnection,
+    region_id: Option<i64>,
+    organization_id: Option<i64>,
+) -> ApiResult<i64> {
     match organization_id {
         Some(org) => {
             let row = organizations::find(conn, org).map_err(|_| {
-                ApiError::validation("organization_id", "not_found", format!("organization {org} does not exist"))
+                ApiError::validation(
+                    "organization_id",
+                    "not_found",
+                    format!("organization {org} does not exist"),
+                )
             })?;
             if region_id.is_some_and(|r| r != row.region_id) {
                 return Err(ApiError::validation(
@@ -462,10 +487,18 @@ fn scope_of(conn: &mut DbConnection, region_id: Option<i64>, organization_id: Op
         }
         None => {
             let region = region_id.ok_or_else(|| {
-                ApiError::validation("region_id", "required", "a plan names its organization or, for a region-wide plan, its region")
+                ApiError::validation(
+                    "region_id",
+                    "required",
+                    "a plan names its organization or, for a region-wide plan, its region",
+                )
             })?;
             if !regions::exists(conn, region)? {
-                return Err(ApiError::validation("region_id", "not_found", format!("region {region} does not exist")));
+                return Err(ApiError::validation(
+                    "region_id",
+                    "not_found",
+                    format!("region {region} does not exist"),
+                ));
             }
             Ok(region)
         }
@@ -484,7 +517,11 @@ fn check_header(
         errors.push(FieldError::new(
             "year",
             "range",
-            format!("must be from {} to {}", cycle_rules::FIRST_YEAR, cycle_rules::LAST_YEAR),
+            format!(
+                "must be from {} to {}",
+                cycle_rules::FIRST_YEAR,
+                cycle_rules::LAST_YEAR
+            ),
         ));
     }
     text::check(title, "title", TextRule::required(2000), errors);
@@ -524,13 +561,25 @@ pub fn write_sections(
             .clone()
             .or_else(|| criterion.map(|c| c.section_title.to_owned()))
             .unwrap_or_default();
-        text::check(&mut heading, &format!("{prefix}heading"), TextRule::required(2000), &mut errors);
+        text::check(
+            &mut heading,
+            &format!("{prefix}heading"),
+            TextRule::required(2000),
+            &mut errors,
+        );
         let mut measures = Vec::new();
         for (j, m) in section.measures.into_iter().enumerate() {
             let at = format!("{prefix}measures[{j}].");
             let mut text = m.text();
             errors.extend(rules::check_measure(&mut text, &at));
-            check_link(conn, plan, m.evaluation_id, m.indicator.as_deref(), &at, &mut errors)?;
+            check_link(
+                conn,
+                plan,
+                m.evaluation_id,
+                m.indicator.as_deref(),
+                &at,
+                &mut errors,
+            )?;
             measures.push((text, (m.evaluation_id, m.indicator)));
         }
         checked.push((criterion.map(|c| c.code), heading, measures));
@@ -541,7 +590,14 @@ pub fn write_sections(
     for (i, (criterion, heading, measures)) in checked.into_iter().enumerate() {
         let section = store::insert_section(conn, plan.id, i as i32 + 1, criterion, &heading)?;
         for (j, (text, link)) in measures.into_iter().enumerate() {
-            let values = measure_values(plan.id, section.id, j as i32 + 1, text, link, MeasureStatus::Planned)?;
+            let values = measure_values(
+                plan.id,
+                section.id,
+                j as i32 + 1,
+                text,
+                link,
+                MeasureStatus::Planned,
+            )?;
             store::insert_measure(conn, &values)?;
         }
     }
@@ -561,11 +617,22 @@ pub fn create_plan(
         None => Target::region(region_id),
     };
     let principal = policy::authorize(caller, &policy::PLAN_CREATE, &target)?;
-    let methodology = methodology_of(new.methodology_id.as_deref().unwrap_or(methodology::DEFAULT_ID))?;
+    let methodology = methodology_of(
+        new.methodology_id
+            .as_deref()
+            .unwrap_or(methodology::DEFAULT_ID),
+    )?;
     let mut errors = Vec::new();
-    check_header(new.year, &mut new.title, &mut new.basis, new.approval.as_mut(), &mut errors);
+    check_header(
+        new.year,
+        &mut new.title,
+        &mut new.basis,
+        new.approval.as_mut(),
+        &mut errors,
+    );
     if let Some(cycle_id) = new.cycle_id {
-        let assessed = crate::db::cycles::find(conn, cycle_id).is_ok_and(|c| c.region_id == region_id)
+        let assessed = crate::db::cycles::find(conn, cycle_id)
+            .is_ok_and(|c| c.region_id == region_id)
             && (new.organization_id.is_none()
                 || crate::db::cycles::assesses(conn, cycle_id, new.organization_id)?);
         if !assessed {
@@ -658,15 +725,25 @@ pub struct PlanPage {
     ),
 )]
 #[get("/plans")]
-async fn list(caller: Caller, db: web::Data<Db>, query: web::Query<PlanListQuery>) -> ApiResult<HttpResponse> {
+async fn list(
+    caller: Caller,
+    db: web::Data<Db>,
+    query: web::Query<PlanListQuery>,
+) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
     let mut errors = ListFilterErrors::default();
     let (after_id, limit) = errors.paging(query.limit.as_deref(), query.cursor.as_deref());
     let filter = PlanFilter {
-        region_id: parse_filter(&mut errors, "region_id", query.region_id, |v| v.parse().ok()),
-        organization_id: parse_filter(&mut errors, "organization_id", query.organization_id, |v| v.parse().ok()),
+        region_id: parse_filter(&mut errors, "region_id", query.region_id, |v| {
+            v.parse().ok()
+        }),
+        organization_id: parse_filter(&mut errors, "organization_id", query.organization_id, |v| {
+            v.parse().ok()
+        }),
         year: parse_filter(&mut errors, "year", query.year, |v| v.parse().ok()),
-        status: parse_filter(&mut errors, "status", query.status, |v| PlanStatus::parse(&v)),
+        status: parse_filter(&mut errors, "status", query.status, |v| {
+            PlanStatus::parse(&v)
+        }),
     };
     let as_of = parse_as_of(&mut errors, query.as_of);
     errors.into_result()?;
@@ -680,7 +757,11 @@ async fn list(caller: Caller, db: web::Data<Db>, query: web::Query<PlanListQuery
             let items = rows
                 .iter()
                 .map(|r| {
-                    let own: Vec<MeasureRow> = measures.iter().filter(|m| m.plan_id == r.id).cloned().collect();
+                    let own: Vec<MeasureRow> = measures
+                        .iter()
+                        .filter(|m| m.plan_id == r.id)
+                        .cloned()
+                        .collect();
                     Ok(PlanSummary {
                         id: r.id,
                         region_id: r.region_id,
@@ -713,12 +794,21 @@ async fn list(caller: Caller, db: web::Data<Db>, query: web::Query<PlanListQuery
     ),
 )]
 #[post("/plans")]
-async fn create(caller: Caller, request_id: RequestId, db: web::Data<Db>, body: ApiJson<NewPlan>) -> ApiResult<HttpResponse> {
+async fn create(
+    caller: Caller,
+    request_id: RequestId,
+    db: web::Data<Db>,
+    body: ApiJson<NewPlan>,
+) -> ApiResult<HttpResponse> {
     let new = body.0;
     let (row, plan) = db
         .transaction(move |conn| create_plan(conn, &caller, &request_id.0, new))
         .await?;
-    Ok(conditional::created(format!("/api/v1/plans/{}", row.id), row.version, &plan))
+    Ok(conditional::created(
+        format!("/api/v1/plans/{}", row.id),
+        row.version,
+        &plan,
+    ))
 }
 
 #[utoipa::path(
@@ -822,7 +912,13 @@ async fn update(
                 values.due_date = due;
             }
             let mut approval = patch.approval.unwrap_or(before.approval.clone());
-            check_header(values.year, &mut values.title, &mut values.basis, approval.as_mut(), &mut errors);
+            check_header(
+                values.year,
+                &mut values.title,
+                &mut values.basis,
+                approval.as_mut(),
+                &mut errors,
+            );
             if !errors.is_empty() {
                 return Err(ApiError::Validation(errors));
             }
@@ -844,7 +940,10 @@ async fn update(
         })
         .await?;
     let day = plan.as_of;
-    Ok(conditional::updated_with(conditional::dated_etag(version, day), &plan))
+    Ok(conditional::updated_with(
+        conditional::dated_etag(version, day),
+        &plan,
+    ))
 }
 
 /// Moves the plan to `to` if the machine allows it (409 naming the status otherwise).
@@ -892,38 +991,76 @@ async fn step(
         })
         .await?;
     let (version, plan) = plan;
-    Ok(conditional::updated_with(conditional::dated_etag(version, plan.as_of), &plan))
+    Ok(conditional::updated_with(
+        conditional::dated_etag(version, plan.as_of),
+        &plan,
+    ))
 }
 
 macro_rules! plan_step {
     ($name:ident, $path:literal, $operation:literal, $rule:expr, $to:expr, $what:literal) => {
         #[utoipa::path(
-            operation_id = $operation,
-            tag = "plans",
-            params(("id" = i64, Path, description = "Plan id")),
-            responses(
-                (status = 200, description = $what, body = Plan),
-                (status = 404, response = NotFound),
-                (status = 409, response = Conflict),
-            ),
-        )]
+                    operation_id = $operation,
+                    tag = "plans",
+                    params(("id" = i64, Path, description = "Plan id")),
+                    responses(
+                        (status = 200, description = $what, body = Plan),
+                        (status = 404, response = NotFound),
+                        (status = 409, response = Conflict),
+                    ),
+                )]
         #[post($path)]
-        async fn $name(caller: Caller, request_id: RequestId, db: web::Data<Db>, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+        async fn $name(
+            caller: Caller,
+            request_id: RequestId,
+            db: web::Data<Db>,
+            id: web::Path<i64>,
+        ) -> ApiResult<HttpResponse> {
             step(&db, caller, request_id, id.into_inner(), &$rule, $to).await
         }
     };
 }
 
-plan_step!(submit, "/plans/{id}/submit", "submit_plan", policy::PLAN_SUBMIT, PlanStatus::Submitted,
-    "`draft → submitted`: handed to the authority (a plan needs measures)");
-plan_step!(send_back, "/plans/{id}/return", "return_plan", policy::PLAN_RETURN, PlanStatus::Draft,
-    "`submitted → draft`: returned for rework");
-plan_step!(approve, "/plans/{id}/approve", "approve_plan", policy::PLAN_APPROVE, PlanStatus::Approved,
-    "`submitted → approved`: needs the «УТВЕРЖДАЮ» block; measures are now carried out");
-plan_step!(publish, "/plans/{id}/publish", "publish_plan", policy::PLAN_PUBLISH, PlanStatus::Published,
-    "`approved → published`: visible to anonymous readers");
-plan_step!(close, "/plans/{id}/close", "close_plan", policy::PLAN_CLOSE, PlanStatus::Closed,
-    "`published → closed`: the plan's period is over; it stays public");
+plan_step!(
+    submit,
+    "/plans/{id}/submit",
+    "submit_plan",
+    policy::PLAN_SUBMIT,
+    PlanStatus::Submitted,
+    "`draft → submitted`: handed to the authority (a plan needs measures)"
+);
+plan_step!(
+    send_back,
+    "/plans/{id}/return",
+    "return_plan",
+    policy::PLAN_RETURN,
+    PlanStatus::Draft,
+    "`submitted → draft`: returned for rework"
+);
+plan_step!(
+    approve,
+    "/plans/{id}/approve",
+    "approve_plan",
+    policy::PLAN_APPROVE,
+    PlanStatus::Approved,
+    "`submitted → approved`: needs the «УТВЕРЖДАЮ» block; measures are now carried out"
+);
+plan_step!(
+    publish,
+    "/plans/{id}/publish",
+    "publish_plan",
+    policy::PLAN_PUBLISH,
+    PlanStatus::Published,
+    "`approved → published`: visible to anonymous readers"
+);
+plan_step!(
+    close,
+    "/plans/{id}/close",
+    "close_plan",
+    policy::PLAN_CLOSE,
+    PlanStatus::Closed,
+    "`published → closed`: the plan's period is over; it stays public"
+);
 
 /// A new measure, at the end of a section.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -938,7 +1075,11 @@ fn section_of(sections: &[SectionRow], id: i64, field: &str) -> ApiResult<()> {
     if sections.iter().any(|s| s.id == id) {
         Ok(())
     } else {
-        Err(ApiError::validation(field, "not_found", format!("the plan has no section {id}")))
+        Err(ApiError::validation(
+            field,
+            "not_found",
+            format!("the plan has no section {id}"),
+        ))
     }
 }
 
@@ -971,10 +1112,21 @@ async fn create_measure(
         .transaction(move |conn| {
             store::lock(conn, plan_id)?;
             let plan = authorized(conn, plan_id, &caller, &policy::MEASURE_CREATE)?;
-            section_of(&store::sections(conn, plan_id)?, new.section_id, "section_id")?;
+            section_of(
+                &store::sections(conn, plan_id)?,
+                new.section_id,
+                "section_id",
+            )?;
             let mut text = new.measure.text();
             let mut errors = rules::check_measure(&mut text, "");
-            check_link(conn, &plan, new.measure.evaluation_id, new.measure.indicator.as_deref(), "", &mut errors)?;
+            check_link(
+                conn,
+                &plan,
+                new.measure.evaluation_id,
+                new.measure.indicator.as_deref(),
+                "",
+                &mut errors,
+            )?;
             if !errors.is_empty() {
                 return Err(ApiError::Validation(errors));
             }
@@ -984,7 +1136,14 @@ async fn create_measure(
             }
             let position = store::next_position(conn, new.section_id)?;
             let link = (new.measure.evaluation_id, new.measure.indicator);
-            let values = measure_values(plan_id, new.section_id, position, text, link, MeasureStatus::Planned)?;
+            let values = measure_values(
+                plan_id,
+                new.section_id,
+                position,
+                text,
+                link,
+                MeasureStatus::Planned,
+            )?;
             let row = store::insert_measure(conn, &values)?;
             store::touch(conn, plan_id)?;
             let measure = measure_of(&row, today(), plan.year)?;
@@ -996,7 +1155,11 @@ async fn create_measure(
             Ok((row, measure))
         })
         .await?;
-    Ok(conditional::created(format!("/api/v1/plans/{plan_id}/measures/{}", row.id), row.version, &measure))
+    Ok(conditional::created(
+        format!("/api/v1/plans/{plan_id}/measures/{}", row.id),
+        row.version,
+        &measure,
+    ))
 }
 
 #[utoipa::path(
@@ -1132,7 +1295,12 @@ async fn update_measure(
             }
             patch_required(&mut text.title, patch.title, "title", &mut errors);
             patch_required(&mut text.deadline, patch.deadline, "deadline", &mut errors);
-            patch_required(&mut text.executors, patch.executors, "executors", &mut errors);
+            patch_required(
+                &mut text.executors,
+                patch.executors,
+                "executors",
+                &mut errors,
+            );
             let mut status = before.status;
             patch_required(&mut status, patch.status, "status", &mut errors);
             errors.extend(rules::check_measure(&mut text, ""));
@@ -1141,16 +1309,29 @@ async fn update_measure(
             }
             let plan_status = plan.status()?;
             let link = (current.evaluation_id, current.indicator.clone());
-            let values = measure_values(plan_id, current.section_id, current.position, text, link, status)?;
+            let values = measure_values(
+                plan_id,
+                current.section_id,
+                current.position,
+                text,
+                link,
+                status,
+            )?;
             let content_changed = MeasureValues {
                 status: current.status.clone(),
                 ..values.clone()
             } != current.values();
             if content_changed && !plan_status.editable() {
-                return Err(conflict_in(plan_status, "a measure's content changes only while the plan is a draft"));
+                return Err(conflict_in(
+                    plan_status,
+                    "a measure's content changes only while the plan is a draft",
+                ));
             }
             if status != before.status && !plan_status.in_force() {
-                return Err(conflict_in(plan_status, "a measure's status moves once the plan is approved and until it is closed"));
+                return Err(conflict_in(
+                    plan_status,
+                    "a measure's status moves once the plan is approved and until it is closed",
+                ));
             }
             if values == current.values() {
                 return Ok((current, before));
@@ -1198,7 +1379,10 @@ async fn delete_measure(
         if_match.require(&etag(current.version))?;
         let status = plan.status()?;
         if !status.editable() {
-            return Err(conflict_in(status, "measures are removed only from a draft"));
+            return Err(conflict_in(
+                status,
+                "measures are removed only from a draft",
+            ));
         }
         let before = measure_of(&current, today(), plan.year)?;
         store::delete_measure(conn, &current)?;
@@ -1206,7 +1390,13 @@ async fn delete_measure(
         audit::record(
             conn,
             &Actor::of(caller.principal(), &request_id.0),
-            Change::of("measure.delete", "measure", id, Some(&before), None::<&Measure>)?,
+            Change::of(
+                "measure.delete",
+                "measure",
+                id,
+                Some(&before),
+                None::<&Measure>,
+            )?,
         )?;
         Ok(())
     })

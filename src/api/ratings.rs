@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::conditional::{is_not_modified, IfMatch};
 use super::cycles;
+use super::download::{file, negotiate, workbook_error};
 use super::extract::ApiJson;
 use super::request_id::RequestId;
 use super::{parse_filter, timestamp, ListFilterErrors};
@@ -32,7 +33,7 @@ use crate::domain::methodology::{self, Methodology};
 use crate::domain::organization::ServiceForm;
 use crate::domain::rating::{self, Placed, RatingCriterion, Snapshot};
 use crate::error::{ApiError, ApiResult};
-use crate::export::{Cell, FileFormat, Sheet};
+use crate::export::{Cell, Sheet};
 use crate::openapi::{
     BadRequest, Conflict, NotAcceptable, NotFound, PayloadTooLarge, PreconditionFailed,
     UnsupportedMediaType, ValidationFailed,
@@ -641,23 +642,6 @@ pub struct ExportQuery {
     pub criterion: Option<String>,
 }
 
-/// The format `?format=` names, else the one `Accept` asks for; 406 if neither is offered.
-fn negotiate(req: &HttpRequest, format: Option<String>) -> ApiResult<FileFormat> {
-    let mut errors = ListFilterErrors::default();
-    let chosen = parse_filter(&mut errors, "format", format, |v| FileFormat::parse(&v));
-    errors.into_result()?;
-    if let Some(format) = chosen {
-        return Ok(format);
-    }
-    let accept = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok());
-    FileFormat::from_accept(accept).ok_or(ApiError::NotAcceptable {
-        offered: vec![FileFormat::CSV_MEDIA_TYPE, FileFormat::XLSX_MEDIA_TYPE],
-    })
-}
-
 /// The snapshot a source names: an approval's (cached) or the current results.
 fn snapshot_of(
     conn: &mut DbConnection,
@@ -673,17 +657,6 @@ fn snapshot_of(
         }
         Source::Current => (None, Arc::new(store::current(conn, cycle, indicators)?)),
     })
-}
-
-fn file(format: FileFormat, name: String, bytes: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(format.media_type())
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}.{}\"", format.extension()),
-        ))
-        .insert_header((header::VARY, "Accept"))
-        .body(bytes)
 }
 
 /// Sheets of the rating export: the region as a whole, then each form of service.
@@ -758,15 +731,12 @@ fn rating_sheets(
                 .collect();
             Sheet {
                 name: (*name).into(),
+                preamble: Vec::new(),
                 headings: headings.clone(),
                 rows,
             }
         })
         .collect())
-}
-
-fn export_error(e: rust_xlsxwriter::XlsxError) -> ApiError {
-    ApiError::internal(format!("writing the workbook failed: {e}"))
 }
 
 #[utoipa::path(
@@ -808,7 +778,7 @@ async fn export_ratings(
             let sheets = rating_sheets(conn, &cache, &snapshot, &criterion)?;
             format
                 .render(&sheets, "Форма социального обслуживания")
-                .map_err(export_error)
+                .map_err(workbook_error)
         })
         .await?;
     Ok(file(format, format!("rating-cycle-{cycle_id}"), bytes))
@@ -874,6 +844,7 @@ fn results_sheet(snapshot: &Snapshot) -> ApiResult<Sheet> {
         .collect();
     Ok(Sheet {
         name: "Результаты".into(),
+        preamble: Vec::new(),
         headings,
         rows,
     })
@@ -923,7 +894,7 @@ async fn export_results(
             let (_, snapshot) = snapshot_of(conn, &cache, &cycle, source, true)?;
             format
                 .render(&[results_sheet(&snapshot)?], "Лист")
-                .map_err(export_error)
+                .map_err(workbook_error)
         })
         .await?;
     Ok(file(format, format!("results-cycle-{cycle_id}"), bytes))

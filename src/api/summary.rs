@@ -10,15 +10,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::cycles::UnassessedOrganization;
+use super::plans::completion_of;
 use super::ratings::RatingCache;
 use super::{parse_filter, ListFilterErrors};
 use crate::auth::policy::{self, Target};
 use crate::auth::Caller;
 use crate::db::cycles::{self as cycle_store, Counted};
+use crate::db::plans as plan_store;
 use crate::db::schema::organizations;
 use crate::db::{regions, Db, DbConnection};
 use crate::domain::cycle as cycle_rules;
 use crate::domain::methodology::{self, Settings};
+use crate::domain::plan::Completion;
 use crate::domain::rating::{self, Band, Snapshot};
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::{BadRequest, NotFound};
@@ -34,6 +37,9 @@ pub struct SummaryQuery {
     /// The year; defaults to the current one.
     #[param(value_type = Option<i32>, example = 2018)]
     pub year: Option<String>,
+    /// The day plan figures (overdue measures) are computed for; default today.
+    #[param(value_type = Option<chrono::NaiveDate>, example = "2018-12-31")]
+    pub as_of: Option<String>,
 }
 
 /// The mean of a criterion over the region's approved results.
@@ -94,6 +100,66 @@ pub struct RegionSummary {
     pub results: SummaryResults,
     /// Active organizations not assessed in the three years.
     pub not_assessed_in_three_years: Vec<UnassessedOrganization>,
+    pub plans: PlanFigures,
+}
+
+/// Improvement plans of the year and how far their measures have come, on `as_of`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanFigures {
+    pub as_of: chrono::NaiveDate,
+    pub plans: u64,
+    /// Over every plan of the region and year (region-wide ones included).
+    pub completion: Completion,
+    /// Per organization with a plan, by id.
+    pub organizations: Vec<OrganizationPlans>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationPlans {
+    pub organization_id: i64,
+    pub plans: u64,
+    pub completion: Completion,
+}
+
+/// Plan figures of the region's plans of `year`: all for its readers, public ones for others.
+fn plan_figures(
+    conn: &mut DbConnection,
+    region_id: i64,
+    year: i32,
+    public_only: bool,
+    as_of: chrono::NaiveDate,
+) -> ApiResult<PlanFigures> {
+    let plans = plan_store::of_region_year(conn, region_id, year, public_only)?;
+    let ids: Vec<i64> = plans.iter().map(|p| p.id).collect();
+    let measures = plan_store::measures_of_plans(conn, &ids)?;
+    let mut total = Completion::default();
+    let mut by_organization: BTreeMap<i64, OrganizationPlans> = BTreeMap::new();
+    for plan in &plans {
+        let own: Vec<_> = measures
+            .iter()
+            .filter(|m| m.plan_id == plan.id)
+            .cloned()
+            .collect();
+        let completion = completion_of(&own, as_of, plan.year)?;
+        total.merge(&completion);
+        if let Some(organization_id) = plan.organization_id {
+            let entry = by_organization
+                .entry(organization_id)
+                .or_insert(OrganizationPlans {
+                    organization_id,
+                    plans: 0,
+                    completion: Completion::default(),
+                });
+            entry.plans += 1;
+            entry.completion.merge(&completion);
+        }
+    }
+    Ok(PlanFigures {
+        as_of,
+        plans: plans.len() as u64,
+        completion: total,
+        organizations: by_organization.into_values().collect(),
+    })
 }
 
 fn percent(part: u64, whole: u64) -> Option<Decimal> {
@@ -193,7 +259,9 @@ async fn summary(
 ) -> ApiResult<HttpResponse> {
     let region_id = id.into_inner();
     let mut errors = ListFilterErrors::default();
-    let year = parse_filter(&mut errors, "year", query.into_inner().year, |v| {
+    let query = query.into_inner();
+    let as_of = super::plans::parse_as_of(&mut errors, query.as_of);
+    let year = parse_filter(&mut errors, "year", query.year, |v| {
         v.parse::<i32>()
             .ok()
             .filter(|y| (cycle_rules::FIRST_YEAR..=cycle_rules::LAST_YEAR).contains(y))
@@ -258,6 +326,7 @@ async fn summary(
                 assessed_in_three_years_percent: percent(in_three, active),
                 results: results(&snapshots),
                 not_assessed_in_three_years: overdue,
+                plans: plan_figures(conn, region_id, year, !insider, as_of)?,
             })
         })
         .await?;

@@ -335,22 +335,58 @@ const PLAN_READERS: &[Grant] = &[
 ];
 /// Who drafts a plan: the organization its own, the authority any of its region (and the
 /// region-wide ones).
-const PLAN_WRITERS: &[Grant] = &[all(Admin), own_region(Authority), own_organization(Organization)];
+const PLAN_WRITERS: &[Grant] = &[
+    all(Admin),
+    own_region(Authority),
+    own_organization(Organization),
+];
 /// Who approves, publishes and closes plans and accepts reports.
 const PLAN_APPROVERS: &[Grant] = &[all(Admin), own_region(Authority)];
 
 pub const PLAN_LIST: Rule = rule("GET", "/api/v1/plans", Access::PublishedOr(PLAN_READERS));
 pub const PLAN_CREATE: Rule = rule("POST", "/api/v1/plans", Access::Roles(PLAN_WRITERS));
 pub const PLAN_IMPORT: Rule = rule("POST", "/api/v1/plans/import", Access::Roles(PLAN_WRITERS));
-pub const PLAN_READ: Rule = hidden("GET", "/api/v1/plans/{id}", Access::PublishedOr(PLAN_READERS));
+pub const PLAN_READ: Rule = hidden(
+    "GET",
+    "/api/v1/plans/{id}",
+    Access::PublishedOr(PLAN_READERS),
+);
 pub const PLAN_UPDATE: Rule = hidden("PATCH", "/api/v1/plans/{id}", Access::Roles(PLAN_WRITERS));
-pub const PLAN_SUBMIT: Rule = hidden("POST", "/api/v1/plans/{id}/submit", Access::Roles(PLAN_WRITERS));
-pub const PLAN_RETURN: Rule = hidden("POST", "/api/v1/plans/{id}/return", Access::Roles(PLAN_APPROVERS));
-pub const PLAN_APPROVE: Rule = hidden("POST", "/api/v1/plans/{id}/approve", Access::Roles(PLAN_APPROVERS));
-pub const PLAN_PUBLISH: Rule = hidden("POST", "/api/v1/plans/{id}/publish", Access::Roles(PLAN_APPROVERS));
-pub const PLAN_CLOSE: Rule = hidden("POST", "/api/v1/plans/{id}/close", Access::Roles(PLAN_APPROVERS));
-pub const PLAN_EXPORT: Rule = hidden("GET", "/api/v1/plans/{id}/export", Access::PublishedOr(PLAN_READERS));
-pub const MEASURE_CREATE: Rule = hidden("POST", "/api/v1/plans/{id}/measures", Access::Roles(PLAN_WRITERS));
+pub const PLAN_SUBMIT: Rule = hidden(
+    "POST",
+    "/api/v1/plans/{id}/submit",
+    Access::Roles(PLAN_WRITERS),
+);
+pub const PLAN_RETURN: Rule = hidden(
+    "POST",
+    "/api/v1/plans/{id}/return",
+    Access::Roles(PLAN_APPROVERS),
+);
+pub const PLAN_APPROVE: Rule = hidden(
+    "POST",
+    "/api/v1/plans/{id}/approve",
+    Access::Roles(PLAN_APPROVERS),
+);
+pub const PLAN_PUBLISH: Rule = hidden(
+    "POST",
+    "/api/v1/plans/{id}/publish",
+    Access::Roles(PLAN_APPROVERS),
+);
+pub const PLAN_CLOSE: Rule = hidden(
+    "POST",
+    "/api/v1/plans/{id}/close",
+    Access::Roles(PLAN_APPROVERS),
+);
+pub const PLAN_EXPORT: Rule = hidden(
+    "GET",
+    "/api/v1/plans/{id}/export",
+    Access::PublishedOr(PLAN_READERS),
+);
+pub const MEASURE_CREATE: Rule = hidden(
+    "POST",
+    "/api/v1/plans/{id}/measures",
+    Access::Roles(PLAN_WRITERS),
+);
 pub const MEASURE_READ: Rule = hidden(
     "GET",
     "/api/v1/plans/{id}/measures/{measure_id}",
@@ -372,8 +408,16 @@ pub const PLAN_DRAFT: Rule = hidden(
     "/api/v1/evaluations/{id}/plan-draft",
     Access::Roles(PLAN_WRITERS),
 );
-pub const REPORT_LIST: Rule = hidden("GET", "/api/v1/plans/{id}/reports", Access::PublishedOr(PLAN_READERS));
-pub const REPORT_CREATE: Rule = hidden("POST", "/api/v1/plans/{id}/reports", Access::Roles(PLAN_WRITERS));
+pub const REPORT_LIST: Rule = hidden(
+    "GET",
+    "/api/v1/plans/{id}/reports",
+    Access::PublishedOr(PLAN_READERS),
+);
+pub const REPORT_CREATE: Rule = hidden(
+    "POST",
+    "/api/v1/plans/{id}/reports",
+    Access::Roles(PLAN_WRITERS),
+);
 pub const REPORT_READ: Rule = hidden(
     "GET",
     "/api/v1/plans/{id}/reports/{report_id}",

@@ -10,6 +10,7 @@ pub mod organizations;
 pub mod plans;
 pub mod proposals;
 pub mod regions;
+pub mod reports;
 pub mod schema;
 pub mod survey;
 pub mod users;

@@ -53,7 +53,10 @@ pub struct PlanValues {
 impl PlanRow {
     pub fn status(&self) -> ApiResult<PlanStatus> {
         PlanStatus::parse(&self.status).ok_or_else(|| {
-            ApiError::internal(format!("plan {} has unknown status {:?}", self.id, self.status))
+            ApiError::internal(format!(
+                "plan {} has unknown status {:?}",
+                self.id, self.status
+            ))
         })
     }
 
@@ -197,7 +200,11 @@ pub fn update(
 ) -> ApiResult<PlanRow> {
     let changed = diesel::update(plans::table)
         .filter(plans::id.eq(id).and(plans::version.eq(version)))
-        .set((values, plans::version.eq(version + 1), plans::updated_at.eq(now())))
+        .set((
+            values,
+            plans::version.eq(version + 1),
+            plans::updated_at.eq(now()),
+        ))
         .execute(conn)?;
     if changed == 0 {
         return Err(ApiError::PreconditionFailed);
@@ -209,7 +216,10 @@ pub fn update(
 /// so that the plan's ETag does too.
 pub fn touch(conn: &mut DbConnection, id: i64) -> ApiResult<()> {
     diesel::update(plans::table.find(id))
-        .set((plans::version.eq(plans::version + 1), plans::updated_at.eq(now())))
+        .set((
+            plans::version.eq(plans::version + 1),
+            plans::updated_at.eq(now()),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -264,9 +274,9 @@ pub fn list(
             Some(Scope::OwnRegion) => {
                 query.filter(published.or(plans::region_id.eq(region_id.unwrap_or(-1))))
             }
-            Some(Scope::OwnOrganization) => query.filter(
-                published.or(plans::organization_id.eq(organization_id.unwrap_or(-1))),
-            ),
+            Some(Scope::OwnOrganization) => {
+                query.filter(published.or(plans::organization_id.eq(organization_id.unwrap_or(-1))))
+            }
             Some(Scope::All) | Some(Scope::AssignedCycle) | None => query.filter(published),
         };
     }
@@ -365,7 +375,10 @@ pub fn update_measure(
         ))
         .returning(measures::all_columns)
         .get_results::<MeasureRow>(conn)?;
-    changed.into_iter().next().ok_or(ApiError::PreconditionFailed)
+    changed
+        .into_iter()
+        .next()
+        .ok_or(ApiError::PreconditionFailed)
 }
 
 pub fn delete_measure(conn: &mut DbConnection, current: &MeasureRow) -> ApiResult<()> {

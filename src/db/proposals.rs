@@ -126,3 +126,18 @@ pub fn delete(conn: &mut DbConnection, current: &ProposalRow) -> ApiResult<()> {
     }
     Ok(())
 }
+
+/// The cycle's proposals addressed to `organization_id` or to every organization.
+pub fn addressed_to(
+    conn: &mut DbConnection,
+    cycle_id: i64,
+    organization_id: i64,
+) -> ApiResult<Vec<ProposalRow>> {
+    list(
+        conn,
+        cycle_id,
+        Some(organization_id),
+        0,
+        i64::from(i32::MAX),
+    )
+}

@@ -142,7 +142,12 @@ impl MeasureStatus {
 }
 
 /// A measure not done (nor cancelled) whose deadline passed before `today`.
-pub fn overdue(status: MeasureStatus, deadline: &Deadline, today: NaiveDate, plan_year: i32) -> bool {
+pub fn overdue(
+    status: MeasureStatus,
+    deadline: &Deadline,
+    today: NaiveDate,
+    plan_year: i32,
+) -> bool {
     status.open() && deadline.is_overdue(today, Some(plan_year))
 }
 
@@ -221,8 +226,18 @@ pub struct MeasureText {
 pub fn check_measure(m: &mut MeasureText, prefix: &str) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let field = |name: &str| format!("{prefix}{name}");
-    text::check(&mut m.title, &field("title"), TextRule::required(MAX_TEXT), &mut errors);
-    text::check(&mut m.deadline, &field("deadline"), TextRule::required(MAX_SHORT), &mut errors);
+    text::check(
+        &mut m.title,
+        &field("title"),
+        TextRule::required(MAX_TEXT),
+        &mut errors,
+    );
+    text::check(
+        &mut m.deadline,
+        &field("deadline"),
+        TextRule::required(MAX_SHORT),
+        &mut errors,
+    );
     for (value, name, max) in [
         (&mut m.number, "number", 50),
         (&mut m.shortcoming, "shortcoming", MAX_TEXT),
@@ -247,11 +262,26 @@ pub fn check_measure(m: &mut MeasureText, prefix: &str) -> Vec<FieldError> {
                 full_name,
                 position,
             } => {
-                text::check(full_name, &at("full_name"), TextRule::required(300), &mut errors);
-                text::check_optional(position, &at("position"), TextRule::required(MAX_SHORT), &mut errors);
+                text::check(
+                    full_name,
+                    &at("full_name"),
+                    TextRule::required(300),
+                    &mut errors,
+                );
+                text::check_optional(
+                    position,
+                    &at("position"),
+                    TextRule::required(MAX_SHORT),
+                    &mut errors,
+                );
             }
             Executor::Institution { name } => {
-                text::check(name, &at("name"), TextRule::required(MAX_SHORT), &mut errors);
+                text::check(
+                    name,
+                    &at("name"),
+                    TextRule::required(MAX_SHORT),
+                    &mut errors,
+                );
             }
         }
     }
@@ -260,8 +290,18 @@ pub fn check_measure(m: &mut MeasureText, prefix: &str) -> Vec<FieldError> {
 
 /// Checks (and trims) the approval block of a plan.
 pub fn check_approval(block: &mut ApprovalBlock, errors: &mut Vec<FieldError>) {
-    text::check(&mut block.position, "approval.position", TextRule::required(MAX_SHORT), errors);
-    text::check(&mut block.full_name, "approval.full_name", TextRule::required(300), errors);
+    text::check(
+        &mut block.position,
+        "approval.position",
+        TextRule::required(MAX_SHORT),
+        errors,
+    );
+    text::check(
+        &mut block.full_name,
+        "approval.full_name",
+        TextRule::required(300),
+        errors,
+    );
     text::check_optional(
         &mut block.document_number,
         "approval.document_number",
@@ -301,6 +341,25 @@ impl PeriodKind {
             Self::HalfYear => 2,
             Self::Quarter => 4,
         }
+    }
+
+    /// The number must be a period of the year: 1 for a year, 1–2, 1–4.
+    pub fn valid_number(self, number: i32) -> bool {
+        (1..=self.per_year()).contains(&number)
+    }
+
+    /// The last day of the period; `None` for a number out of range.
+    pub fn end(self, year: i32, number: i32) -> Option<NaiveDate> {
+        if !self.valid_number(number) {
+            return None;
+        }
+        let month = u32::try_from(number * 12 / self.per_year()).ok()?;
+        let next = if month == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+        } else {
+            NaiveDate::from_ymd_opt(year, month + 1, 1)?
+        };
+        next.pred_opt()
     }
 
     /// «за 2024 год», «за 1 полугодие 2024 года», «за 3 квартал 2024 года».
@@ -356,11 +415,25 @@ pub struct Figure {
 pub fn check_entry(figures: &mut [Figure], evidence: &mut [String]) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if figures.len() > 100 {
-        errors.push(FieldError::new("figures", "too_many", "at most 100 figures"));
+        errors.push(FieldError::new(
+            "figures",
+            "too_many",
+            "at most 100 figures",
+        ));
     }
     for (i, figure) in figures.iter_mut().enumerate() {
-        text::check(&mut figure.name, &format!("figures[{i}].name"), TextRule::required(500), &mut errors);
-        text::check_optional(&mut figure.unit, &format!("figures[{i}].unit"), TextRule::required(50), &mut errors);
+        text::check(
+            &mut figure.name,
+            &format!("figures[{i}].name"),
+            TextRule::required(500),
+            &mut errors,
+        );
+        text::check_optional(
+            &mut figure.unit,
+            &format!("figures[{i}].unit"),
+            TextRule::required(50),
+            &mut errors,
+        );
     }
     if evidence.len() > 50 {
         errors.push(FieldError::new("evidence", "too_many", "at most 50 links"));
@@ -391,7 +464,10 @@ mod tests {
         for window in PlanStatus::ALL.windows(2) {
             assert!(plan_transition(window[0], window[1]).is_some());
         }
-        assert_eq!(plan_transition(Submitted, Draft).unwrap().role, Role::Authority);
+        assert_eq!(
+            plan_transition(Submitted, Draft).unwrap().role,
+            Role::Authority
+        );
         assert!(plan_transition(Approved, Draft).is_none());
         assert!(plan_transition(Draft, Approved).is_none());
         assert!(Draft.editable() && !Submitted.editable());
@@ -402,14 +478,49 @@ mod tests {
     fn overdue_is_derived_from_the_deadline_the_status_and_the_day() {
         let by_end_of_2017 = deadline::parse("до 31.12.2017");
         let always = deadline::parse("постоянно");
-        assert!(!overdue(MeasureStatus::Planned, &by_end_of_2017, day(2017, 12, 31), 2017));
-        assert!(overdue(MeasureStatus::InProgress, &by_end_of_2017, day(2018, 1, 1), 2017));
-        assert!(!overdue(MeasureStatus::Done, &by_end_of_2017, day(2018, 1, 1), 2017));
-        assert!(!overdue(MeasureStatus::Cancelled, &by_end_of_2017, day(2019, 1, 1), 2017));
-        assert!(!overdue(MeasureStatus::Planned, &always, day(2030, 1, 1), 2017));
+        assert!(!overdue(
+            MeasureStatus::Planned,
+            &by_end_of_2017,
+            day(2017, 12, 31),
+            2017
+        ));
+        assert!(overdue(
+            MeasureStatus::InProgress,
+            &by_end_of_2017,
+            day(2018, 1, 1),
+            2017
+        ));
+        assert!(!overdue(
+            MeasureStatus::Done,
+            &by_end_of_2017,
+            day(2018, 1, 1),
+            2017
+        ));
+        assert!(!overdue(
+            MeasureStatus::Cancelled,
+            &by_end_of_2017,
+            day(2019, 1, 1),
+            2017
+        ));
+        assert!(!overdue(
+            MeasureStatus::Planned,
+            &always,
+            day(2030, 1, 1),
+            2017
+        ));
         let fourth_quarter = deadline::parse("IV квартал");
-        assert!(overdue(MeasureStatus::Planned, &fourth_quarter, day(2018, 1, 1), 2017));
-        assert!(!overdue(MeasureStatus::Planned, &fourth_quarter, day(2018, 1, 1), 2018));
+        assert!(overdue(
+            MeasureStatus::Planned,
+            &fourth_quarter,
+            day(2018, 1, 1),
+            2017
+        ));
+        assert!(!overdue(
+            MeasureStatus::Planned,
+            &fourth_quarter,
+            day(2018, 1, 1),
+            2018
+        ));
     }
 
     #[test]
@@ -425,7 +536,10 @@ mod tests {
         let mut total = Completion::default();
         total.merge(&c);
         total.merge(&c);
-        assert_eq!((total.measures, total.done, total.percent), (8, 2, Some(dec!(33.33))));
+        assert_eq!(
+            (total.measures, total.done, total.percent),
+            (8, 2, Some(dec!(33.33)))
+        );
     }
 
     #[test]
@@ -462,7 +576,14 @@ mod tests {
     #[test]
     fn periods_have_official_names() {
         assert_eq!(PeriodKind::Year.official_name(2024, 1), "за 2024 год");
-        assert_eq!(PeriodKind::Quarter.official_name(2024, 3), "за 3 квартал 2024 года");
+        assert_eq!(
+            PeriodKind::Quarter.official_name(2024, 3),
+            "за 3 квартал 2024 года"
+        );
         assert_eq!(PeriodKind::HalfYear.per_year(), 2);
+        assert_eq!(PeriodKind::HalfYear.end(2024, 1), Some(day(2024, 6, 30)));
+        assert_eq!(PeriodKind::Quarter.end(2024, 1), Some(day(2024, 3, 31)));
+        assert_eq!(PeriodKind::Year.end(2024, 1), Some(day(2024, 12, 31)));
+        assert_eq!(PeriodKind::Quarter.end(2024, 5), None);
     }
 }

@@ -27,12 +27,29 @@ struct Fixture {
     /// Council proposals of each cycle; the first is read and patched, the others deleted.
     home_proposals: Vec<i64>,
     away_proposals: Vec<i64>,
+    home_plans: Plans,
+    away_plans: Plans,
     tokens: Vec<(Role, String)>,
+}
+
+/// Plans of an organization: a draft with a section and measures (the first is read and
+/// patched, the others deleted), an approved one with a draft report, and the evaluation of
+/// the organization in the fixture's cycle.
+struct Plans {
+    draft: i64,
+    section: i64,
+    measures: Vec<i64>,
+    approved: i64,
+    approved_measure: i64,
+    report: i64,
+    evaluation: i64,
 }
 
 static SERIAL: AtomicU64 = AtomicU64::new(100);
 /// The next proposal to delete (index into a cycle's proposals).
 static DELETED: AtomicU64 = AtomicU64::new(1);
+/// The next measure to delete (index into a draft plan's measures).
+static DELETED_MEASURES: AtomicU64 = AtomicU64::new(1);
 
 fn next() -> u64 {
     SERIAL.fetch_add(1, Ordering::Relaxed)
@@ -95,6 +112,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let away_cycle = cycle(app, away, away_org, away_operator).await;
     let home_proposals = proposals(app, home_cycle).await;
     let away_proposals = proposals(app, away_cycle).await;
+    let home_plans = plans(app, home_org, home_cycle).await;
+    let away_plans = plans(app, away_org, away_cycle).await;
     Fixture {
         home,
         away,
@@ -105,7 +124,70 @@ async fn fixture(app: &TestApp) -> Fixture {
         away_cycle,
         home_proposals,
         away_proposals,
+        home_plans,
+        away_plans,
         tokens,
+    }
+}
+
+async fn created(response: reqwest::Response) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert!(status.is_success(), "{status}: {body}");
+    body
+}
+
+pub fn plan_body(org: i64, measures: usize) -> Value {
+    let measures: Vec<Value> = (0..measures)
+        .map(|n| json!({"title": format!("Мероприятие {n}"), "deadline": "до 31.12.2019"}))
+        .collect();
+    json!({"organization_id": org, "year": 2019, "title": "План мероприятий на 2019 год",
+        "approval": {"position": "Министр", "full_name": "А.В. Филиппов", "date": "2019-03-29", "document_number": null},
+        "sections": [{"criterion": "K1", "measures": measures}]})
+}
+
+async fn plans(app: &TestApp, org: i64, cycle: i64) -> Plans {
+    let draft = created(app.post_json("/api/v1/plans", &plan_body(org, 16)).await).await;
+    let approved = created(app.post_json("/api/v1/plans", &plan_body(org, 1)).await).await;
+    let approved_id = approved["id"].as_i64().unwrap();
+    for step in ["submit", "approve"] {
+        let path = format!("/api/v1/plans/{approved_id}/{step}");
+        created(app.request(Method::POST, &path).send().await.unwrap()).await;
+    }
+    let report = created(
+        app.post_json(
+            &format!("/api/v1/plans/{approved_id}/reports"),
+            &json!({"period": {"kind": "year", "year": 2019}}),
+        )
+        .await,
+    )
+    .await;
+    let evaluation = created(
+        app.request(
+            Method::GET,
+            &format!("/api/v1/cycles/{cycle}/evaluations/{org}"),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let section = &draft["sections"][0];
+    Plans {
+        draft: draft["id"].as_i64().unwrap(),
+        section: section["id"].as_i64().unwrap(),
+        measures: section["measures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_i64().unwrap())
+            .collect(),
+        approved: approved_id,
+        approved_measure: approved["sections"][0]["measures"][0]["id"]
+            .as_i64()
+            .unwrap(),
+        report: report["id"].as_i64().unwrap(),
+        evaluation: evaluation["id"].as_i64().unwrap(),
     }
 }
 
@@ -158,11 +240,25 @@ enum Body {
 /// A request that the rule's route would accept from an allowed caller, on the home or the
 /// away resource: method, path, body, and whether to send `If-Match: *`.
 fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>) {
-    let (region, org, cycle, proposals) = if away {
-        (f.away, f.away_org, f.away_cycle, &f.away_proposals)
+    let (region, org, cycle, proposals, plans) = if away {
+        (
+            f.away,
+            f.away_org,
+            f.away_cycle,
+            &f.away_proposals,
+            &f.away_plans,
+        )
     } else {
-        (f.home, f.home_org, f.home_cycle, &f.home_proposals)
+        (
+            f.home,
+            f.home_org,
+            f.home_cycle,
+            &f.home_proposals,
+            &f.home_plans,
+        )
     };
+    let (plan, measure, approved, report) =
+        (plans.draft, plans.measures[0], plans.approved, plans.report);
     let proposal = proposals[0];
     let n = next();
     let method = Method::from_bytes(rule.method.as_bytes()).unwrap();
@@ -304,6 +400,81 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
         ("GET", "/api/v1/regions/{id}/summary") => {
             (format!("/api/v1/regions/{region}/summary?year=2018"), None)
         }
+        ("GET", "/api/v1/plans") => (rule.path.to_owned(), None),
+        ("POST", "/api/v1/plans") => (rule.path.to_owned(), Some(plan_body(org, 1))),
+        ("POST", "/api/v1/plans/import") => {
+            let path = format!("/api/v1/plans/import?dry_run=true&organization_id={org}&year=2019");
+            let csv = "№ п/п,Наименование мероприятия,Срок реализации\nОткрытость и доступность информации об организации социальной сферы,,\n1,Обновить стенды,до 31.12.2019\n";
+            return (method, path, Some(Body::Csv(csv.into())));
+        }
+        ("GET", "/api/v1/plans/{id}") => (format!("/api/v1/plans/{plan}?as_of=2019-06-01"), None),
+        ("PATCH", "/api/v1/plans/{id}") => (
+            format!("/api/v1/plans/{plan}"),
+            Some(json!({"title": format!("План {n}")})),
+        ),
+        // Steps: 200 where the machine allows it, 409 where it does not.
+        ("POST", "/api/v1/plans/{id}/submit")
+        | ("POST", "/api/v1/plans/{id}/return")
+        | ("POST", "/api/v1/plans/{id}/approve")
+        | ("POST", "/api/v1/plans/{id}/publish")
+        | ("POST", "/api/v1/plans/{id}/close") => {
+            (rule.path.replace("{id}", &plan.to_string()), None)
+        }
+        ("GET", "/api/v1/plans/{id}/export") => {
+            (format!("/api/v1/plans/{plan}/export?format=xlsx"), None)
+        }
+        ("POST", "/api/v1/plans/{id}/measures") => (
+            format!("/api/v1/plans/{plan}/measures"),
+            Some(
+                json!({"section_id": plans.section, "title": format!("Мероприятие {n}"), "deadline": "ежеквартально"}),
+            ),
+        ),
+        ("GET", "/api/v1/plans/{id}/measures/{measure_id}") => {
+            (format!("/api/v1/plans/{plan}/measures/{measure}"), None)
+        }
+        ("PATCH", "/api/v1/plans/{id}/measures/{measure_id}") => (
+            format!("/api/v1/plans/{plan}/measures/{measure}"),
+            Some(json!({"expected_result": format!("Результат {n}")})),
+        ),
+        ("DELETE", "/api/v1/plans/{id}/measures/{measure_id}") => {
+            let next = DELETED_MEASURES.fetch_add(1, Ordering::Relaxed) as usize;
+            (
+                format!("/api/v1/plans/{plan}/measures/{}", plans.measures[next]),
+                None,
+            )
+        }
+        ("POST", "/api/v1/evaluations/{id}/plan-draft") => (
+            format!("/api/v1/evaluations/{}/plan-draft", plans.evaluation),
+            None,
+        ),
+        ("GET", "/api/v1/plans/{id}/reports") => {
+            (format!("/api/v1/plans/{approved}/reports"), None)
+        }
+        ("POST", "/api/v1/plans/{id}/reports") => (
+            format!("/api/v1/plans/{approved}/reports"),
+            Some(json!({"period": {"kind": "quarter", "year": 2019, "number": 1 + n % 4}})),
+        ),
+        ("GET", "/api/v1/plans/{id}/reports/{report_id}") => {
+            (format!("/api/v1/plans/{approved}/reports/{report}"), None)
+        }
+        ("PUT", "/api/v1/plans/{id}/reports/{report_id}/entries/{measure_id}") => {
+            let measure = plans.approved_measure;
+            (
+                format!("/api/v1/plans/{approved}/reports/{report}/entries/{measure}"),
+                Some(json!({"execution_info": format!("Выполнено {n}")})),
+            )
+        }
+        ("POST", "/api/v1/plans/{id}/reports/{report_id}/submit")
+        | ("POST", "/api/v1/plans/{id}/reports/{report_id}/accept") => (
+            rule.path
+                .replace("{id}", &approved.to_string())
+                .replace("{report_id}", &report.to_string()),
+            None,
+        ),
+        ("GET", "/api/v1/plans/{id}/reports/{report_id}/export") => (
+            format!("/api/v1/plans/{approved}/reports/{report}/export?format=csv"),
+            None,
+        ),
         (method, path) => {
             panic!("no sample request for {method} {path}: add one to tests/api/policy.rs")
         }
@@ -314,9 +485,14 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
 /// What the table says a caller gets: `None` for success (2xx, or 409 where the status
 /// machine, not the policy, refuses), or the refusal's status. No sample resource is published.
 fn expected(rule: &Rule, role: Option<Role>, away: bool) -> Option<u16> {
-    // Writes to a cycle first ask whether the caller may see it at all: 404 if not.
+    // Writes to a cycle (or a plan) first ask whether the caller may see it at all: 404 if not.
     if rule.hide_out_of_scope && !matches!(rule.access, Access::PublishedOr(_)) {
-        if let Some(refusal) = expected(&policy::CYCLE_READ, role, away) {
+        let read = if rule.path.starts_with("/api/v1/plans") || rule.path.ends_with("/plan-draft") {
+            &policy::PLAN_READ
+        } else {
+            &policy::CYCLE_READ
+        };
+        if let Some(refusal) = expected(read, role, away) {
             return Some(refusal);
         }
     }
