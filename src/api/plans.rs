@@ -1000,15 +1000,15 @@ async fn step(
 macro_rules! plan_step {
     ($name:ident, $path:literal, $operation:literal, $rule:expr, $to:expr, $what:literal) => {
         #[utoipa::path(
-                    operation_id = $operation,
-                    tag = "plans",
-                    params(("id" = i64, Path, description = "Plan id")),
-                    responses(
-                        (status = 200, description = $what, body = Plan),
-                        (status = 404, response = NotFound),
-                        (status = 409, response = Conflict),
-                    ),
-                )]
+                            operation_id = $operation,
+                            tag = "plans",
+                            params(("id" = i64, Path, description = "Plan id")),
+                            responses(
+                                (status = 200, description = $what, body = Plan),
+                                (status = 404, response = NotFound),
+                                (status = 409, response = Conflict),
+                            ),
+                        )]
         #[post($path)]
         async fn $name(
             caller: Caller,

@@ -9,6 +9,7 @@ mod errors;
 mod helpers;
 mod openapi;
 mod organizations;
+mod plans;
 mod policy;
 mod ratings;
 mod regions;
