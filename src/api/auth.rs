@@ -121,6 +121,7 @@ async fn token(
             resource_id: user_id.to_string(),
             before: None,
             after: Some(json!({"username": principal.username, "role": principal.role})),
+            exposure: None,
         };
         audit::record(conn, &actor, change)
     })

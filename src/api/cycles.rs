@@ -13,6 +13,7 @@ use super::{nullable, parse_filter, patch_required, timestamp, ListFilterErrors}
 use crate::auth::policy::{self, Rule, Target};
 use crate::auth::{Caller, Principal};
 use crate::db::audit::{self, Actor, Change};
+use crate::db::changes::Exposure;
 use crate::db::cycles::{self as store, CycleFilter, CycleRow, CycleValues};
 use crate::db::{regions, Db, DbConnection};
 use crate::domain::cycle::{self as rules, CouncilDecision, CycleStatus, Operator};
@@ -115,6 +116,15 @@ fn shown(
         created_at: timestamp(row.created_at),
         updated_at: timestamp(row.updated_at),
     })
+}
+
+/// Who sees a cycle, for the change feed: its region, and everyone once published.
+pub fn exposure(row: &CycleRow) -> Exposure {
+    Exposure {
+        region_id: Some(row.region_id),
+        organization_id: None,
+        public: row.published_approval_id.is_some(),
+    }
 }
 
 /// What the policy needs to know about `cycle` for `caller`.
@@ -417,7 +427,8 @@ async fn create(
             audit::record(
                 conn,
                 &actor,
-                Change::of("cycle.create", "cycle", row.id, None, Some(&cycle))?,
+                Change::of("cycle.create", "cycle", row.id, None, Some(&cycle))?
+                    .exposed(exposure(&row), exposure(&row)),
             )?;
             Ok((row, cycle))
         })
@@ -559,13 +570,18 @@ async fn update(
                 return Ok((current, before)); // nothing changes: no new version, no event
             }
             let row = store::update(conn, id, current.version, &values)?;
-            if values.settings_json != current.settings_json
-                || values.methodology_id != current.methodology_id
-            {
+            let recomputed = values.settings_json != current.settings_json
+                || values.methodology_id != current.methodology_id;
+            if recomputed {
                 crate::db::evaluations::recompute_cycle(conn, &row)?;
             }
             if organization_ids != before.organization_ids {
+                let evaluations_before = crate::db::evaluations::ids_of(conn, id)?;
                 store::set_organizations(conn, &row, &organization_ids)?;
+                super::evaluations::feed_removed(conn, &current, &evaluations_before)?;
+            }
+            if recomputed || organization_ids != before.organization_ids {
+                super::evaluations::feed_cycle(conn, &current, &row)?;
             }
             if operator_user_ids != before.operator_user_ids {
                 store::set_operators(conn, &row, &operator_user_ids)?;
@@ -575,7 +591,8 @@ async fn update(
             audit::record(
                 conn,
                 &Actor::of(principal, &request_id.0),
-                Change::of("cycle.update", "cycle", id, Some(&before), Some(&after))?,
+                Change::of("cycle.update", "cycle", id, Some(&before), Some(&after))?
+                    .exposed(exposure(&current), exposure(&row)),
             )?;
             Ok((row, after))
         })
@@ -649,8 +666,16 @@ pub async fn step(
             let after = load(conn, &row)?;
             let principal: Option<&Principal> = caller.principal();
             let action = format!("cycle.{}", to.as_str());
-            let change = Change::of(&action, "cycle", id, Some(&before), Some(&after))?;
+            let change = Change::of(&action, "cycle", id, Some(&before), Some(&after))?
+                .exposed(exposure(&current), exposure(&row));
             audit::record(conn, &Actor::of(principal, &request_id.0), change)?;
+            // Publication and reopening change who sees the cycle's evaluations and proposals.
+            if matches!(to, CycleStatus::Published | CycleStatus::Collecting)
+                && status != CycleStatus::Draft
+            {
+                super::evaluations::feed_cycle(conn, &current, &row)?;
+                super::proposals::feed_cycle(conn, &current, &row)?;
+            }
             Ok((row, after))
         })
         .await?;

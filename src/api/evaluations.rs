@@ -17,6 +17,7 @@ use super::{timestamp, ListFilterErrors};
 use crate::auth::policy::{self, Rule};
 use crate::auth::Caller;
 use crate::db::audit::{self, Actor, Change};
+use crate::db::changes::{self, Action, Exposure, FeedChange};
 use crate::db::cycles::{CycleRow, CycleValues};
 use crate::db::evaluations::{self as store, EvaluationRow};
 use crate::db::idempotency::{self, KeyScope};
@@ -62,6 +63,75 @@ pub struct Evaluation {
 
 /// The evaluation as shown: the scores with their traces and shortcomings are recomputed from
 /// the stored inputs (cheap and deterministic), so that only compact results are stored.
+/// Who sees an evaluation: live data, public only while its cycle is published.
+pub fn exposure(cycle: &CycleRow, organization_id: i64) -> ApiResult<Exposure> {
+    Ok(Exposure {
+        region_id: Some(cycle.region_id),
+        organization_id: Some(organization_id),
+        public: cycle.status()? == CycleStatus::Published,
+    })
+}
+
+/// Puts the evaluation as it now stands in the change feed.
+fn feed(
+    conn: &mut DbConnection,
+    cycle: &CycleRow,
+    row: &EvaluationRow,
+    before: Exposure,
+    after: Exposure,
+) -> ApiResult<()> {
+    let payload = serde_json::to_value(view(conn, cycle, row)?).map_err(ApiError::internal)?;
+    changes::record(
+        conn,
+        &FeedChange {
+            resource_type: "evaluation",
+            resource_id: row.id.to_string(),
+            action: Action::Updated,
+            before,
+            after,
+            payload: Some(payload),
+        },
+    )
+}
+
+/// After the cycle changed (a recompute, a publication, a reopening): every evaluation of it
+/// goes to the feed as it now stands, with who could see it before and after.
+pub fn feed_cycle(conn: &mut DbConnection, before: &CycleRow, after: &CycleRow) -> ApiResult<()> {
+    for row in store::list(conn, after.id, None, 0, i64::from(i32::MAX))? {
+        let was = exposure(before, row.organization_id)?;
+        let is = exposure(after, row.organization_id)?;
+        feed(conn, after, &row, was, is)?;
+    }
+    Ok(())
+}
+
+/// Evaluations that a change of the cycle's organizations removed leave the feed.
+pub fn feed_removed(
+    conn: &mut DbConnection,
+    cycle: &CycleRow,
+    before: &[(i64, i64)],
+) -> ApiResult<()> {
+    let now: Vec<i64> = store::ids_of(conn, cycle.id)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    for (id, organization_id) in before.iter().filter(|(id, _)| !now.contains(id)) {
+        let was = exposure(cycle, *organization_id)?;
+        changes::record(
+            conn,
+            &FeedChange {
+                resource_type: "evaluation",
+                resource_id: id.to_string(),
+                action: Action::Deleted,
+                before: was,
+                after: was,
+                payload: None,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 fn view(conn: &mut DbConnection, cycle: &CycleRow, row: &EvaluationRow) -> ApiResult<Evaluation> {
     let inputs = row.inputs()?;
     let uploaded_survey = row.survey()?;
@@ -346,6 +416,8 @@ async fn put_inputs(
                 Some(&Audited::of(&row)?),
             )?;
             audit::record(conn, &Actor::of(caller.principal(), &request_id.0), change)?;
+            let exposure = exposure(&cycle, organization_id)?;
+            feed(conn, &cycle, &row, exposure, exposure)?;
             Ok((row, after))
         })
         .await?;
@@ -556,8 +628,11 @@ async fn upload_survey(
                 after: Some(
                     serde_json::json!({"stored": stored, "total_responses": answer.total_responses}),
                 ),
+                exposure: None,
             };
             audit::record(conn, &Actor::of(caller.principal(), &request_id.0), change)?;
+            let exposure = exposure(&cycle, row.organization_id)?;
+            feed(conn, &cycle, &saved, exposure, exposure)?;
             Ok(Ok((body, hash)))
         })
         .await?;

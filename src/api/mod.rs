@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod changes;
 pub mod conditional;
 pub mod cycles;
 pub mod download;
@@ -42,7 +43,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(summary::configure)
         .configure(plans::configure)
         .configure(plan_forms::configure)
-        .configure(reports::configure);
+        .configure(reports::configure)
+        .configure(changes::configure);
 }
 
 /// Stored moments are UTC; the API shows them with their offset.

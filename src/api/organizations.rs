@@ -13,6 +13,7 @@ use super::{nullable, parse_filter, parse_moment, patch_required, timestamp, Lis
 use crate::auth::policy::{self, Target};
 use crate::auth::Caller;
 use crate::db::audit::{self, Actor, Change};
+use crate::db::changes::Exposure;
 use crate::db::organizations::{self as store, OrganizationFilter, OrganizationRow};
 use crate::db::versions::Collection;
 use crate::db::Db;
@@ -403,7 +404,8 @@ async fn create(
                 row.id,
                 None,
                 Some(&created),
-            )?;
+            )?
+            .exposed(Exposure::public(), Exposure::public());
             audit::record(conn, &actor, change)?;
             Ok((row, created))
         })
@@ -505,7 +507,8 @@ async fn update(
                 id,
                 Some(&shown_before),
                 Some(&after),
-            )?;
+            )?
+            .exposed(Exposure::public(), Exposure::public());
             audit::record(conn, &Actor::of(principal, &request_id.0), change)?;
             Ok((row, after))
         })
@@ -556,7 +559,8 @@ async fn deactivate(
                 id,
                 Some(&before),
                 Some(&after),
-            )?;
+            )?
+            .exposed(Exposure::public(), Exposure::public());
             audit::record(conn, &Actor::of(principal, &request_id.0), change)?;
             Ok((row, after))
         })

@@ -14,6 +14,7 @@ use super::{nullable, parse_filter, patch_required, timestamp, ListFilterErrors}
 use crate::auth::policy::{self, Rule, Target};
 use crate::auth::{Caller, Principal};
 use crate::db::audit::{self, Actor, Change};
+use crate::db::changes::{self, Action, Exposure, FeedChange};
 use crate::db::plans::{
     self as store, MeasureRow, MeasureValues, PlanFilter, PlanRow, PlanValues, SectionRow,
 };
@@ -225,6 +226,33 @@ pub fn load(conn: &mut DbConnection, row: &PlanRow, as_of: NaiveDate) -> ApiResu
         created_at: timestamp(row.created_at),
         updated_at: timestamp(row.updated_at),
     })
+}
+
+/// Who sees a plan, for the change feed: its region and organization, everyone once published.
+pub fn exposure(row: &PlanRow) -> ApiResult<Exposure> {
+    Ok(Exposure {
+        region_id: Some(row.region_id),
+        organization_id: row.organization_id,
+        public: row.status()?.public(),
+    })
+}
+
+/// A measure changed: the plan, which shows its measures, goes to the feed as it now stands.
+fn feed_plan(conn: &mut DbConnection, plan_id: i64) -> ApiResult<()> {
+    let row = store::find(conn, plan_id)?;
+    let plan = load(conn, &row, today())?;
+    let exposure = exposure(&row)?;
+    changes::record(
+        conn,
+        &FeedChange {
+            resource_type: "plan",
+            resource_id: plan_id.to_string(),
+            action: Action::Updated,
+            before: exposure,
+            after: exposure,
+            payload: Some(serde_json::to_value(&plan).map_err(ApiError::internal)?),
+        },
+    )
 }
 
 pub fn target(row: &PlanRow) -> ApiResult<Target> {
@@ -668,7 +696,8 @@ pub fn create_plan(
     audit::record(
         conn,
         &Actor::of(principal, request_id),
-        Change::of("plan.create", "plan", row.id, None, Some(&plan))?,
+        Change::of("plan.create", "plan", row.id, None, Some(&plan))?
+            .exposed(exposure(&row)?, exposure(&row)?),
     )?;
     Ok((row, plan))
 }
@@ -934,7 +963,8 @@ async fn update(
             audit::record(
                 conn,
                 &Actor::of(caller.principal(), &request_id.0),
-                Change::of("plan.update", "plan", id, Some(&before), Some(&after))?,
+                Change::of("plan.update", "plan", id, Some(&before), Some(&after))?
+                    .exposed(exposure(&current)?, exposure(&row)?),
             )?;
             Ok((row.version, after))
         })
@@ -985,8 +1015,11 @@ async fn step(
             audit::record(
                 conn,
                 &Actor::of(principal, &request_id.0),
-                Change::of(&format!("plan.{}", to.as_str()), "plan", id, Some(&before), Some(&after))?,
+                Change::of(&format!("plan.{}", to.as_str()), "plan", id, Some(&before), Some(&after))?
+                .exposed(exposure(&current)?, exposure(&row)?),
             )?;
+            // Publication makes the plan's accepted reports public.
+            super::reports::feed_plan_reports(conn, &current, &row)?;
             Ok((row.version, after))
         })
         .await?;
@@ -1232,6 +1265,7 @@ async fn create_measure(
                 &Actor::of(caller.principal(), &request_id.0),
                 Change::of("measure.create", "measure", row.id, None, Some(&measure))?,
             )?;
+            feed_plan(conn, plan_id)?;
             Ok((row, measure))
         })
         .await?;
@@ -1424,6 +1458,7 @@ async fn update_measure(
                 &Actor::of(caller.principal(), &request_id.0),
                 Change::of("measure.update", "measure", id, Some(&before), Some(&after))?,
             )?;
+            feed_plan(conn, plan_id)?;
             Ok((row, after))
         })
         .await?;
@@ -1478,6 +1513,7 @@ async fn delete_measure(
                 None::<&Measure>,
             )?,
         )?;
+        feed_plan(conn, plan_id)?;
         Ok(())
     })
     .await?;

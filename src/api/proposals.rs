@@ -14,6 +14,7 @@ use super::{nullable, patch_required, timestamp, ListFilterErrors};
 use crate::auth::policy::{self, Rule};
 use crate::auth::{Caller, Role};
 use crate::db::audit::{self, Actor, Change};
+use crate::db::changes::{self, Action, Exposure, FeedChange};
 use crate::db::cycles::{self as cycle_store, CycleRow};
 use crate::db::proposals::{self as store, ProposalRow, ProposalValues};
 use crate::db::{Db, DbConnection};
@@ -94,6 +95,39 @@ pub struct ProposalPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = String, required = false, min_length = 1, max_length = 10000)]
     pub text: Option<Option<String>>,
+}
+
+/// Who sees a proposal, for the change feed: its region and organization, everyone once the
+/// cycle is published.
+fn exposure(cycle: &CycleRow, row: &ProposalRow) -> Exposure {
+    Exposure {
+        region_id: Some(cycle.region_id),
+        organization_id: row.organization_id,
+        public: cycle.published_approval_id.is_some(),
+    }
+}
+
+/// After a publication or reopening of the cycle: its proposals, if who sees them changed.
+pub fn feed_cycle(conn: &mut DbConnection, before: &CycleRow, after: &CycleRow) -> ApiResult<()> {
+    if before.published_approval_id.is_some() == after.published_approval_id.is_some() {
+        return Ok(());
+    }
+    for row in store::list(conn, after.id, None, 0, i64::from(i32::MAX))? {
+        changes::record(
+            conn,
+            &FeedChange {
+                resource_type: "proposal",
+                resource_id: row.id.to_string(),
+                action: Action::Updated,
+                before: exposure(before, &row),
+                after: exposure(after, &row),
+                payload: Some(
+                    serde_json::to_value(shown(&row, after)).map_err(ApiError::internal)?,
+                ),
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Checks the values against the cycle: a criterion of its methodology, an organization it
@@ -230,7 +264,8 @@ async fn create(
             audit::record(
                 conn,
                 &Actor::of(caller.principal(), &request_id.0),
-                Change::of("proposal.create", "proposal", row.id, None, Some(&proposal))?,
+                Change::of("proposal.create", "proposal", row.id, None, Some(&proposal))?
+                    .exposed(exposure(&cycle, &row), exposure(&cycle, &row)),
             )?;
             Ok((row, proposal))
         })
@@ -346,7 +381,8 @@ async fn update(
                     id,
                     Some(&before),
                     Some(&after),
-                )?,
+                )?
+                .exposed(exposure(&cycle, &current), exposure(&cycle, &row)),
             )?;
             Ok((row, after))
         })
@@ -389,7 +425,8 @@ async fn remove(
                 id,
                 Some(&shown(&current, &cycle)),
                 None::<&Proposal>,
-            )?,
+            )?
+            .exposed(exposure(&cycle, &current), exposure(&cycle, &current)),
         )?;
         Ok(())
     })

@@ -1056,7 +1056,8 @@ async fn approve(
                     cycle_id,
                     Some(&before),
                     Some(&after),
-                )?,
+                )?
+                .exposed(cycles::exposure(&current), cycles::exposure(&row)),
             )?;
             Ok(shown(&approval, &row))
         })

@@ -12,6 +12,7 @@ use super::{nullable, patch_required, timestamp, ListFilterErrors};
 use crate::auth::policy::{self, Target};
 use crate::auth::Caller;
 use crate::db::audit::{self, Actor, Change};
+use crate::db::changes::Exposure;
 use crate::db::regions::{self as store, RegionRow};
 use crate::db::Db;
 use crate::domain::paging;
@@ -168,7 +169,8 @@ async fn create(
             audit::record(
                 conn,
                 &actor,
-                Change::of("region.create", "region", row.id, None, Some(&after))?,
+                Change::of("region.create", "region", row.id, None, Some(&after))?
+                    .exposed(Exposure::public(), Exposure::public()),
             )?;
             Ok(row)
         })
@@ -259,7 +261,8 @@ async fn update(
                 id,
                 Some(&Region::from(&current)),
                 Some(&Region::from(&row)),
-            )?;
+            )?
+            .exposed(Exposure::public(), Exposure::public());
             audit::record(conn, &actor, change)?;
             Ok(row)
         })

@@ -16,6 +16,7 @@ use super::request_id::RequestId;
 use crate::auth::policy::{self, Rule};
 use crate::auth::Caller;
 use crate::db::audit::{self, Actor, Change};
+use crate::db::changes::{self, Action, Exposure, FeedChange};
 use crate::db::plans::{self as plan_store, PlanRow};
 use crate::db::reports::{self as store, EntryRow, EntryValues, ReportRow};
 use crate::db::{Db, DbConnection};
@@ -154,6 +155,42 @@ fn load(conn: &mut DbConnection, plan: &PlanRow, row: &ReportRow) -> ApiResult<R
     })
 }
 
+/// Who sees a report, for the change feed: an accepted report of a public plan is public.
+fn exposure(plan: &PlanRow, row: &ReportRow) -> ApiResult<Exposure> {
+    Ok(Exposure {
+        region_id: Some(plan.region_id),
+        organization_id: plan.organization_id,
+        public: plan.status()?.public() && row.status()? == ReportStatus::Accepted,
+    })
+}
+
+/// After the plan's status changed: its reports whose visibility changed go to the feed.
+pub fn feed_plan_reports(
+    conn: &mut DbConnection,
+    before: &PlanRow,
+    after: &PlanRow,
+) -> ApiResult<()> {
+    for row in store::list(conn, after.id, false)? {
+        let (was, is) = (exposure(before, &row)?, exposure(after, &row)?);
+        if was.public == is.public {
+            continue;
+        }
+        let report = load(conn, after, &row)?;
+        changes::record(
+            conn,
+            &FeedChange {
+                resource_type: "report",
+                resource_id: row.id.to_string(),
+                action: Action::Updated,
+                before: was,
+                after: is,
+                payload: Some(serde_json::to_value(&report).map_err(ApiError::internal)?),
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// The plan and the report, if `caller` may act under `rule`. Outsiders see accepted reports
 /// of public plans only.
 fn authorized(
@@ -268,7 +305,8 @@ async fn create(
             audit::record(
                 conn,
                 &Actor::of(caller.principal(), &request_id.0),
-                Change::of("report.create", "report", row.id, None, Some(&report))?,
+                Change::of("report.create", "report", row.id, None, Some(&report))?
+                    .exposed(exposure(&plan, &row)?, exposure(&plan, &row)?),
             )?;
             Ok((row, report))
         })
@@ -407,7 +445,8 @@ async fn put_entry(
             audit::record(
                 conn,
                 &Actor::of(caller.principal(), &request_id.0),
-                Change::of("report.entry", "report", id, Some(&before), Some(&after))?,
+                Change::of("report.entry", "report", id, Some(&before), Some(&after))?
+                    .exposed(exposure(&plan, &current)?, exposure(&plan, &row)?),
             )?;
             Ok((row.version, after))
         })
@@ -449,7 +488,8 @@ async fn step(
                     id,
                     Some(&before),
                     Some(&after),
-                )?,
+                )?
+                .exposed(exposure(&plan, &current)?, exposure(&plan, &row)?),
             )?;
             Ok((row.version, after))
         })

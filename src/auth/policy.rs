@@ -444,6 +444,9 @@ pub const REPORT_EXPORT: Rule = hidden(
     Access::PublishedOr(PLAN_READERS),
 );
 
+/// The change feed: each caller sees what it may read (anonymous callers, public data).
+pub const CHANGE_LIST: Rule = rule("GET", "/api/v1/changes", Access::Anyone);
+
 /// Every route of the API. A test checks that it matches the OpenAPI document exactly.
 pub const RULES: &[Rule] = &[
     HEALTH,
@@ -514,6 +517,7 @@ pub const RULES: &[Rule] = &[
     REPORT_SUBMIT,
     REPORT_ACCEPT,
     REPORT_EXPORT,
+    CHANGE_LIST,
 ];
 
 /// Fields an organization user may change in its own record: contact data, not identity,

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::changes::{self, Action, Exposure, FeedChange};
 use super::schema::audit_events;
 use super::{now, DbConnection};
 use crate::auth::Principal;
@@ -31,13 +32,15 @@ impl Actor {
     }
 }
 
-/// One change to record: `action` is `<resource>.<verb>` (`organization.update`).
+/// One change to record: `action` is `<resource>.<verb>` (`organization.update`). With an
+/// exposure it also goes to the change feed (and the webhooks), as `resource_type`.
 pub struct Change<'a> {
     pub action: &'a str,
     pub resource_type: &'a str,
     pub resource_id: String,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    pub exposure: Option<(Exposure, Exposure)>,
 }
 
 impl<'a> Change<'a> {
@@ -60,11 +63,36 @@ impl<'a> Change<'a> {
             resource_id: id.to_string(),
             before: json(before)?,
             after: json(after)?,
+            exposure: None,
         })
+    }
+
+    /// Puts the change in the feed, with who could see the resource before and after.
+    pub fn exposed(mut self, before: Exposure, after: Exposure) -> Self {
+        self.exposure = Some((before, after));
+        self
     }
 }
 
 pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change) -> ApiResult<()> {
+    if let Some((was, is)) = change.exposure {
+        let action = match (&change.before, &change.after) {
+            (None, _) => Action::Created,
+            (_, None) => Action::Deleted,
+            _ => Action::Updated,
+        };
+        changes::record(
+            conn,
+            &FeedChange {
+                resource_type: change.resource_type,
+                resource_id: change.resource_id.clone(),
+                action,
+                before: was,
+                after: is,
+                payload: change.after.clone(),
+            },
+        )?;
+    }
     let (before, after) = changed_fields(change.before, change.after);
     let text = |v: Option<Value>| v.map(|v| v.to_string());
     diesel::insert_into(audit_events::table)

@@ -56,6 +56,15 @@ impl EvaluationRow {
     }
 }
 
+/// (evaluation id, organization id) of the cycle's evaluations.
+pub fn ids_of(conn: &mut DbConnection, cycle_id: i64) -> ApiResult<Vec<(i64, i64)>> {
+    Ok(evaluations::table
+        .filter(evaluations::cycle_id.eq(cycle_id))
+        .order(evaluations::id)
+        .select((evaluations::id, evaluations::organization_id))
+        .load(conn)?)
+}
+
 pub fn by_id(conn: &mut DbConnection, id: i64) -> ApiResult<Option<EvaluationRow>> {
     Ok(evaluations::table
         .find(id)

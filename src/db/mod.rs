@@ -3,6 +3,7 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod changes;
 pub mod cycles;
 pub mod evaluations;
 pub mod idempotency;
@@ -15,6 +16,7 @@ pub mod schema;
 pub mod survey;
 pub mod users;
 pub mod versions;
+pub mod webhooks;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -167,6 +167,8 @@ diesel::table! {
         status -> Integer,
         response_body -> Text,
         created_at -> Timestamp,
+        content_type -> Nullable<Text>,
+        location -> Nullable<Text>,
     }
 }
 
@@ -263,6 +265,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    changes (id) {
+        id -> BigInt,
+        occurred_at -> Timestamp,
+        resource_type -> Text,
+        resource_id -> Text,
+        action -> Text,
+        region_id -> Nullable<BigInt>,
+        organization_id -> Nullable<BigInt>,
+        public -> Bool,
+        was_public -> Bool,
+        payload_json -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        owner -> Text,
+        owner_role -> Text,
+        owner_region_id -> Nullable<BigInt>,
+        owner_organization_id -> Nullable<BigInt>,
+        url -> Text,
+        event_types -> Text,
+        secret -> Text,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_outbox (id) {
+        id -> BigInt,
+        subscription_id -> BigInt,
+        change_id -> BigInt,
+        event_type -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        outbox_id -> BigInt,
+        subscription_id -> BigInt,
+        attempt -> Integer,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_id));
 diesel::joinable!(evaluations -> cycles (cycle_id));
 diesel::joinable!(evaluations -> organizations (organization_id));
@@ -274,6 +338,9 @@ diesel::joinable!(measures -> plan_sections (section_id));
 diesel::joinable!(reports -> plans (plan_id));
 diesel::joinable!(report_entries -> reports (report_id));
 diesel::joinable!(report_entries -> measures (measure_id));
+diesel::joinable!(webhook_outbox -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_outbox -> changes (change_id));
+diesel::joinable!(webhook_deliveries -> webhook_outbox (outbox_id));
 diesel::joinable!(cycle_organizations -> cycles (cycle_id));
 diesel::joinable!(cycle_organizations -> organizations (organization_id));
 diesel::joinable!(cycle_operators -> cycles (cycle_id));
@@ -291,6 +358,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     measures,
     reports,
     report_entries,
+    changes,
+    webhook_subscriptions,
+    webhook_outbox,
+    webhook_deliveries,
     cycle_organizations,
     cycle_operators,
     evaluations,

@@ -177,6 +177,7 @@ pub fn register(conn: &mut DbConnection, actor: &Actor, user: &NewUser) -> ApiRe
         resource_id: row.id.to_string(),
         before: None,
         after: Some(after),
+        exposure: None,
     };
     audit::record(conn, actor, change)?;
     Ok(row)

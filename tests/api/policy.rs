@@ -400,7 +400,7 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
         ("GET", "/api/v1/regions/{id}/summary") => {
             (format!("/api/v1/regions/{region}/summary?year=2018"), None)
         }
-        ("GET", "/api/v1/plans") => (rule.path.to_owned(), None),
+        ("GET", "/api/v1/plans") | ("GET", "/api/v1/changes") => (rule.path.to_owned(), None),
         ("POST", "/api/v1/plans") => (rule.path.to_owned(), Some(plan_body(org, 1))),
         ("POST", "/api/v1/plans/import") => {
             let path = format!("/api/v1/plans/import?dry_run=true&organization_id={org}&year=2019");

@@ -1,0 +1,215 @@
+//! The change feed: one row per change of a resource that regional systems copy, written in the
+//! transaction of the change, in commit order, with the deliveries of the webhooks that want it.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::Value;
+
+use super::schema::changes;
+use super::{now, webhooks, DbConnection};
+use crate::error::{ApiError, ApiResult};
+
+/// Who may see a resource, as the feed stores it with each change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exposure {
+    pub region_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    /// Visible to everyone (published, or public by nature like the registry).
+    pub public: bool,
+}
+
+impl Exposure {
+    pub fn public() -> Self {
+        Self {
+            public: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// What happened to the resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Created,
+    Updated,
+    Deleted,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Deleted => "deleted",
+        }
+    }
+}
+
+/// One change for the feed: the resource as it became (`None` when deleted) and who may see it
+/// before and after.
+#[derive(Debug, Clone)]
+pub struct FeedChange<'a> {
+    pub resource_type: &'a str,
+    pub resource_id: String,
+    pub action: Action,
+    pub before: Exposure,
+    pub after: Exposure,
+    pub payload: Option<Value>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = changes)]
+pub struct ChangeRow {
+    pub id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub action: String,
+    pub region_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub public: bool,
+    pub was_public: bool,
+    pub payload_json: Option<String>,
+}
+
+/// Serializes writers of the feed until commit (PostgreSQL; SQLite has one writer): ids are
+/// then taken in commit order, and a reader never skips a change that commits later.
+fn take_turn(conn: &mut DbConnection) -> ApiResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7240001)").execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Records the change and the webhook deliveries it causes, in the caller's transaction.
+pub fn record(conn: &mut DbConnection, change: &FeedChange<'_>) -> ApiResult<()> {
+    take_turn(conn)?;
+    // Whoever saw the resource must learn of its deletion; whoever sees it now, of its state.
+    let public = match change.action {
+        Action::Deleted => change.before.public,
+        _ => change.after.public,
+    };
+    let scope = match change.action {
+        Action::Deleted => change.before,
+        _ => change.after,
+    };
+    let payload = change
+        .payload
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let row: ChangeRow = diesel::insert_into(changes::table)
+        .values((
+            changes::occurred_at.eq(now()),
+            changes::resource_type.eq(change.resource_type),
+            changes::resource_id.eq(&change.resource_id),
+            changes::action.eq(change.action.as_str()),
+            changes::region_id.eq(scope.region_id),
+            changes::organization_id.eq(scope.organization_id),
+            changes::public.eq(public),
+            changes::was_public.eq(change.before.public),
+            changes::payload_json.eq(payload),
+        ))
+        .returning(changes::all_columns)
+        .get_result(conn)?;
+    webhooks::enqueue(conn, &row)
+}
+
+/// How far a reader of the feed reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    Everything,
+    Region(i64),
+    Organization(i64),
+    /// Public resources only.
+    Public,
+}
+
+impl Reach {
+    /// Whether a change with this scope is visible in full.
+    pub fn sees(self, row: &ChangeRow) -> bool {
+        row.public
+            || match self {
+                Self::Everything => true,
+                Self::Region(r) => row.region_id == Some(r),
+                Self::Organization(o) => row.organization_id == Some(o),
+                Self::Public => false,
+            }
+    }
+}
+
+/// A change as a reader sees it: in full, or — for a resource hidden from it since — as a
+/// deletion, so that a copy built from the feed loses it too.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct FeedEvent {
+    /// Position in the feed; resume after it.
+    pub id: i64,
+    /// `<resource_type>.<action>`, e.g. `plan.updated`.
+    pub event: String,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub resource_type: String,
+    pub resource_id: String,
+    /// `created`, `updated` or `deleted`.
+    pub action: String,
+    /// The resource as it became, as its GET shows it; `null` for a deletion.
+    #[schema(value_type = Option<Object>)]
+    pub resource: Option<Value>,
+}
+
+pub fn event_for(row: &ChangeRow, reach: Reach) -> ApiResult<Option<FeedEvent>> {
+    let (action, payload) = if reach.sees(row) {
+        (row.action.clone(), row.payload_json.as_deref())
+    } else if row.was_public {
+        (Action::Deleted.as_str().to_owned(), None)
+    } else {
+        return Ok(None);
+    };
+    let resource = payload
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| ApiError::internal(format!("change {}: payload unreadable: {e}", row.id)))?;
+    Ok(Some(FeedEvent {
+        id: row.id,
+        event: format!("{}.{action}", row.resource_type),
+        occurred_at: row.occurred_at.and_utc(),
+        resource_type: row.resource_type.clone(),
+        resource_id: row.resource_id.clone(),
+        action,
+        resource,
+    }))
+}
+
+/// Changes after `after_id` of `types` (all if empty) that `reach` sees in full or saw before
+/// they were hidden from it, `limit + 1` at most, in commit order.
+pub fn list(
+    conn: &mut DbConnection,
+    after_id: i64,
+    types: &[String],
+    reach: Reach,
+    limit: i64,
+) -> ApiResult<Vec<ChangeRow>> {
+    let mut query = changes::table
+        .filter(changes::id.gt(after_id))
+        .select(ChangeRow::as_select())
+        .into_boxed();
+    if !types.is_empty() {
+        query = query.filter(changes::resource_type.eq_any(types.to_vec()));
+    }
+    let shown = changes::public.or(changes::was_public);
+    query = match reach {
+        Reach::Everything => query,
+        Reach::Region(r) => query.filter(shown.or(changes::region_id.eq(r))),
+        Reach::Organization(o) => query.filter(shown.or(changes::organization_id.eq(o))),
+        Reach::Public => query.filter(shown),
+    };
+    Ok(query.order(changes::id).limit(limit + 1).load(conn)?)
+}
+
+/// The last change id: where a reader starting now resumes.
+pub fn head(conn: &mut DbConnection) -> ApiResult<i64> {
+    Ok(changes::table
+        .select(diesel::dsl::max(changes::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
+}

@@ -1,0 +1,331 @@
+//! Webhook subscriptions, the transactional outbox of their deliveries, and the log of attempts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::changes::{event_for, ChangeRow, Reach};
+use super::schema::{webhook_deliveries, webhook_outbox, webhook_subscriptions};
+use super::{now, DbConnection};
+use crate::auth::Role;
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_subscriptions)]
+pub struct SubscriptionRow {
+    pub id: i64,
+    pub owner_id: Option<i64>,
+    pub owner: String,
+    pub owner_role: String,
+    pub owner_region_id: Option<i64>,
+    pub owner_organization_id: Option<i64>,
+    pub url: String,
+    pub event_types: String,
+    pub secret: String,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl SubscriptionRow {
+    pub fn patterns(&self) -> ApiResult<Vec<String>> {
+        serde_json::from_str(&self.event_types).map_err(|e| {
+            ApiError::internal(format!(
+                "subscription {}: event types unreadable: {e}",
+                self.id
+            ))
+        })
+    }
+
+    /// What the owner could read when it subscribed.
+    pub fn reach(&self) -> Reach {
+        match (
+            Role::parse(&self.owner_role),
+            self.owner_region_id,
+            self.owner_organization_id,
+        ) {
+            (Some(Role::Admin | Role::Auditor), _, _) => Reach::Everything,
+            (Some(Role::Organization), _, Some(o)) => Reach::Organization(o),
+            (Some(Role::Authority | Role::Council), Some(r), _) => Reach::Region(r),
+            _ => Reach::Public,
+        }
+    }
+}
+
+/// `plan.updated` matches `plan.updated`, `plan.*` and `*`.
+pub fn matches(patterns: &[String], event: &str) -> bool {
+    patterns.iter().any(|p| {
+        p == "*"
+            || p == event
+            || p.strip_suffix(".*")
+                .is_some_and(|prefix| event.split('.').next() == Some(prefix))
+    })
+}
+
+pub struct NewSubscription<'a> {
+    pub owner_id: Option<i64>,
+    pub owner: &'a str,
+    pub owner_role: &'a str,
+    pub owner_region_id: Option<i64>,
+    pub owner_organization_id: Option<i64>,
+    pub url: &'a str,
+    pub event_types: &'a [String],
+    pub secret: &'a str,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewSubscription<'_>) -> ApiResult<SubscriptionRow> {
+    let at = now();
+    Ok(diesel::insert_into(webhook_subscriptions::table)
+        .values((
+            webhook_subscriptions::owner_id.eq(new.owner_id),
+            webhook_subscriptions::owner.eq(new.owner),
+            webhook_subscriptions::owner_role.eq(new.owner_role),
+            webhook_subscriptions::owner_region_id.eq(new.owner_region_id),
+            webhook_subscriptions::owner_organization_id.eq(new.owner_organization_id),
+            webhook_subscriptions::url.eq(new.url),
+            webhook_subscriptions::event_types
+                .eq(serde_json::to_string(new.event_types).map_err(ApiError::internal)?),
+            webhook_subscriptions::secret.eq(new.secret),
+            webhook_subscriptions::active.eq(true),
+            webhook_subscriptions::version.eq(1),
+            webhook_subscriptions::created_at.eq(at),
+            webhook_subscriptions::updated_at.eq(at),
+        ))
+        .returning(webhook_subscriptions::all_columns)
+        .get_result(conn)?)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<SubscriptionRow> {
+    webhook_subscriptions::table
+        .find(id)
+        .select(SubscriptionRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound(format!("Webhook subscription {id} does not exist")))
+}
+
+/// Subscriptions after `after_id`; only `owner`'s when given.
+pub fn list(
+    conn: &mut DbConnection,
+    owner: Option<&str>,
+    after_id: i64,
+    limit: i64,
+) -> ApiResult<Vec<SubscriptionRow>> {
+    let mut query = webhook_subscriptions::table
+        .filter(webhook_subscriptions::id.gt(after_id))
+        .select(SubscriptionRow::as_select())
+        .into_boxed();
+    if let Some(owner) = owner {
+        query = query.filter(webhook_subscriptions::owner.eq(owner.to_owned()));
+    }
+    Ok(query
+        .order(webhook_subscriptions::id)
+        .limit(limit + 1)
+        .load(conn)?)
+}
+
+/// Deactivates the subscription if it is still at `version`; pending deliveries stop.
+pub fn deactivate(
+    conn: &mut DbConnection,
+    current: &SubscriptionRow,
+) -> ApiResult<SubscriptionRow> {
+    let changed = diesel::update(webhook_subscriptions::table)
+        .filter(webhook_subscriptions::id.eq(current.id))
+        .filter(webhook_subscriptions::version.eq(current.version))
+        .set((
+            webhook_subscriptions::active.eq(false),
+            webhook_subscriptions::version.eq(current.version + 1),
+            webhook_subscriptions::updated_at.eq(now()),
+        ))
+        .returning(webhook_subscriptions::all_columns)
+        .get_results::<SubscriptionRow>(conn)?;
+    changed
+        .into_iter()
+        .next()
+        .ok_or(ApiError::PreconditionFailed)
+}
+
+/// Queues a delivery of `change` to every active subscription that wants it and may see it.
+pub fn enqueue(conn: &mut DbConnection, change: &ChangeRow) -> ApiResult<()> {
+    let subscriptions: Vec<SubscriptionRow> = webhook_subscriptions::table
+        .filter(webhook_subscriptions::active.eq(true))
+        .select(SubscriptionRow::as_select())
+        .load(conn)?;
+    let at = now();
+    for subscription in subscriptions {
+        let Some(event) = event_for(change, subscription.reach())? else {
+            continue;
+        };
+        if !matches(&subscription.patterns()?, &event.event) {
+            continue;
+        }
+        diesel::insert_into(webhook_outbox::table)
+            .values((
+                webhook_outbox::subscription_id.eq(subscription.id),
+                webhook_outbox::change_id.eq(change.id),
+                webhook_outbox::event_type.eq(&event.event),
+                webhook_outbox::body.eq(serde_json::to_string(&event).map_err(ApiError::internal)?),
+                webhook_outbox::status.eq(DeliveryStatus::Pending.as_str()),
+                webhook_outbox::attempts.eq(0),
+                webhook_outbox::next_attempt_at.eq(at),
+                webhook_outbox::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    /// Given up after the last retry.
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// A delivery due now, with where it goes.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub outbox_id: i64,
+    pub subscription_id: i64,
+    pub url: String,
+    pub secret: String,
+    pub body: String,
+    pub attempts: i32,
+}
+
+/// Up to `limit` deliveries due at `at`, of active subscriptions, oldest first. On PostgreSQL
+/// the rows are locked and skipped by other instances until the caller's transaction ends.
+pub fn due(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -> ApiResult<Vec<Due>> {
+    let query = webhook_outbox::table
+        .inner_join(webhook_subscriptions::table)
+        .filter(webhook_outbox::status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(webhook_outbox::next_attempt_at.le(at))
+        .filter(webhook_subscriptions::active.eq(true))
+        .order(webhook_outbox::id)
+        .limit(limit)
+        .select((
+            webhook_outbox::id,
+            webhook_outbox::subscription_id,
+            webhook_subscriptions::url,
+            webhook_subscriptions::secret,
+            webhook_outbox::body,
+            webhook_outbox::attempts,
+        ));
+    let rows: Vec<(i64, i64, String, String, String, i32)> = match conn {
+        DbConnection::Postgres(pg) => query.for_update().skip_locked().load(pg)?,
+        DbConnection::Sqlite(sqlite) => query.load(sqlite)?,
+    };
+    Ok(rows
+        .into_iter()
+        .map(
+            |(outbox_id, subscription_id, url, secret, body, attempts)| Due {
+                outbox_id,
+                subscription_id,
+                url,
+                secret,
+                body,
+                attempts,
+            },
+        )
+        .collect())
+}
+
+/// The outcome of one attempt.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    pub attempted_at: NaiveDateTime,
+}
+
+/// Logs the attempt and moves the delivery on: delivered, retried at `retry_at`, or failed
+/// for good when there is none.
+pub fn settle(
+    conn: &mut DbConnection,
+    due: &Due,
+    attempt: &Attempt,
+    retry_at: Option<NaiveDateTime>,
+) -> ApiResult<()> {
+    let number = due.attempts + 1;
+    diesel::insert_into(webhook_deliveries::table)
+        .values((
+            webhook_deliveries::outbox_id.eq(due.outbox_id),
+            webhook_deliveries::subscription_id.eq(due.subscription_id),
+            webhook_deliveries::attempt.eq(number),
+            webhook_deliveries::attempted_at.eq(attempt.attempted_at),
+            webhook_deliveries::status_code.eq(attempt.status_code.map(i32::from)),
+            webhook_deliveries::error.eq(&attempt.error),
+            webhook_deliveries::duration_ms.eq(attempt.duration_ms),
+        ))
+        .execute(conn)?;
+    let delivered = attempt.error.is_none();
+    let (status, next) = match (delivered, retry_at) {
+        (true, _) => (DeliveryStatus::Delivered, attempt.attempted_at),
+        (false, Some(at)) => (DeliveryStatus::Pending, at),
+        (false, None) => (DeliveryStatus::Failed, attempt.attempted_at),
+    };
+    diesel::update(webhook_outbox::table.find(due.outbox_id))
+        .set((
+            webhook_outbox::status.eq(status.as_str()),
+            webhook_outbox::attempts.eq(number),
+            webhook_outbox::next_attempt_at.eq(next),
+            webhook_outbox::last_error.eq(&attempt.error),
+            webhook_outbox::delivered_at.eq(delivered.then_some(attempt.attempted_at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_deliveries)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub outbox_id: i64,
+    pub subscription_id: i64,
+    pub attempt: i32,
+    pub attempted_at: NaiveDateTime,
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+}
+
+/// Attempts of a subscription's deliveries after `after_id`, with the event type of each.
+pub fn deliveries(
+    conn: &mut DbConnection,
+    subscription_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> ApiResult<Vec<(DeliveryRow, String, String)>> {
+    Ok(webhook_deliveries::table
+        .inner_join(webhook_outbox::table)
+        .filter(webhook_deliveries::subscription_id.eq(subscription_id))
+        .filter(webhook_deliveries::id.gt(after_id))
+        .order(webhook_deliveries::id)
+        .limit(limit + 1)
+        .select((
+            DeliveryRow::as_select(),
+            webhook_outbox::event_type,
+            webhook_outbox::status,
+        ))
+        .load(conn)?)
+}
+
+/// Deliveries waiting to go out: the queue depth.
+pub fn pending(conn: &mut DbConnection) -> ApiResult<i64> {
+    Ok(webhook_outbox::table
+        .filter(webhook_outbox::status.eq(DeliveryStatus::Pending.as_str()))
+        .count()
+        .get_result(conn)?)
+}
