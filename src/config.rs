@@ -42,6 +42,15 @@ pub struct Config {
     pub idp_region_claim: String,
     /// Claim holding the INN of the organization of organization users.
     pub idp_organization_claim: String,
+    /// Deliver webhooks from this instance (every instance may; they share the outbox).
+    pub webhook_delivery: bool,
+    /// How often the outbox is looked at, and the first retry's wait (doubling after).
+    pub webhook_poll_ms: u64,
+    pub webhook_retry_base_ms: u64,
+    pub webhook_max_attempts: i32,
+    pub webhook_timeout_secs: u64,
+    /// How long a stored `Idempotency-Key` answer is replayed.
+    pub idempotency_ttl_secs: u64,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "nok.db";
@@ -73,6 +82,12 @@ impl Default for Config {
             idp_role_map: String::new(),
             idp_region_claim: "region_code".into(),
             idp_organization_claim: "organization_inn".into(),
+            webhook_delivery: true,
+            webhook_poll_ms: 1000,
+            webhook_retry_base_ms: 10_000,
+            webhook_max_attempts: 10,
+            webhook_timeout_secs: 10,
+            idempotency_ttl_secs: 24 * 3600,
         }
     }
 }
@@ -121,6 +136,24 @@ impl Config {
             idp_organization_claim: parse_env(
                 "NOK_IDP_ORGANIZATION_CLAIM",
                 defaults.idp_organization_claim,
+            )?,
+            webhook_delivery: parse_env("NOK_WEBHOOK_DELIVERY", defaults.webhook_delivery)?,
+            webhook_poll_ms: parse_env("NOK_WEBHOOK_POLL_MS", defaults.webhook_poll_ms)?,
+            webhook_retry_base_ms: parse_env(
+                "NOK_WEBHOOK_RETRY_BASE_MS",
+                defaults.webhook_retry_base_ms,
+            )?,
+            webhook_max_attempts: parse_env(
+                "NOK_WEBHOOK_MAX_ATTEMPTS",
+                defaults.webhook_max_attempts,
+            )?,
+            webhook_timeout_secs: parse_env(
+                "NOK_WEBHOOK_TIMEOUT_SECS",
+                defaults.webhook_timeout_secs,
+            )?,
+            idempotency_ttl_secs: parse_env(
+                "NOK_IDEMPOTENCY_TTL_SECS",
+                defaults.idempotency_ttl_secs,
             )?,
         })
     }

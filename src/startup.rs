@@ -17,6 +17,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::TokenSettings;
 use crate::config::Config;
 use crate::db::Db;
+use crate::delivery::DeliverySettings;
 use crate::error::ApiError;
 use crate::openapi::{self, ApiDoc};
 
@@ -96,6 +97,8 @@ async fn swagger_ui_redirect() -> HttpResponse {
 pub struct Application {
     port: u16,
     server: Server,
+    db: Db,
+    delivery: Option<DeliverySettings>,
 }
 
 impl Application {
@@ -122,6 +125,14 @@ impl Application {
         let document = openapi_document();
         let table = web::Data::new(RouteTable::of(&document));
         let document = Arc::new(document);
+        let delivery = config.webhook_delivery.then(|| DeliverySettings {
+            poll: Duration::from_millis(config.webhook_poll_ms.max(10)),
+            retry_base: Duration::from_millis(config.webhook_retry_base_ms),
+            max_attempts: config.webhook_max_attempts.max(1),
+            timeout: Duration::from_secs(config.webhook_timeout_secs.max(1)),
+            ..DeliverySettings::default()
+        });
+        let worker_db = db.clone();
         let db = web::Data::new(db);
         let body_limit = config.body_limit;
         let upload_limit = config.upload_limit;
@@ -158,6 +169,8 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            db: worker_db,
+            delivery,
         })
     }
 
@@ -165,7 +178,17 @@ impl Application {
         self.port
     }
 
+    /// Serves until stopped (SIGTERM/SIGINT stop gracefully), delivering webhooks meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = self
+            .delivery
+            .map(|settings| tokio::spawn(crate::delivery::run(self.db.clone(), settings, stopped)));
+        let result = self.server.await;
+        let _ = stop.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        result
     }
 }

@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{parse_filter, ListFilterErrors};
 use crate::auth::policy::{self, Target};
-use crate::auth::{Caller, Principal, Role};
+use crate::auth::Caller;
 use crate::db::changes::{self as store, event_for, FeedEvent, Reach};
 use crate::db::Db;
 use crate::domain::paging::{self, Cursor};
@@ -27,21 +27,6 @@ pub const TYPES: &[&str] = &[
     "plan",
     "report",
 ];
-
-/// How far `principal` reads the feed: everything, its region, its organization, or what is
-/// public (anonymous callers; operators, whose cycles are read directly).
-pub fn reach(principal: Option<&Principal>) -> Reach {
-    match principal {
-        Some(p) if matches!(p.role, Role::Admin | Role::Auditor) => Reach::Everything,
-        Some(p) if matches!(p.role, Role::Authority | Role::Council) => {
-            p.region_id.map_or(Reach::Public, Reach::Region)
-        }
-        Some(p) if p.role == Role::Organization => {
-            p.organization_id.map_or(Reach::Public, Reach::Organization)
-        }
-        _ => Reach::Public,
-    }
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -101,7 +86,12 @@ async fn list(
     })
     .unwrap_or_default();
     errors.into_result()?;
-    let reach = reach(caller.principal());
+    let principal = caller.principal();
+    let reach = Reach::of(
+        principal.map(|p| p.role),
+        principal.and_then(|p| p.region_id),
+        principal.and_then(|p| p.organization_id),
+    );
     let page = db
         .run(move |conn| {
             let rows = store::list(conn, after, &types, reach, limit)?;

@@ -21,6 +21,7 @@ pub mod reports;
 pub mod request_id;
 pub mod summary;
 pub mod users;
+pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Deserializer};
@@ -44,7 +45,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(plans::configure)
         .configure(plan_forms::configure)
         .configure(reports::configure)
-        .configure(changes::configure);
+        .configure(changes::configure)
+        .configure(webhooks::configure);
 }
 
 /// Stored moments are UTC; the API shows them with their offset.

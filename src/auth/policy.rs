@@ -447,6 +447,36 @@ pub const REPORT_EXPORT: Rule = hidden(
 /// The change feed: each caller sees what it may read (anonymous callers, public data).
 pub const CHANGE_LIST: Rule = rule("GET", "/api/v1/changes", Access::Anyone);
 
+/// Webhook subscriptions: administrators, and authorities for their region (each its own).
+const WEBHOOK_OWNERS: &[Grant] = &[all(Admin), own_region(Authority)];
+/// Each caller lists and registers its own subscriptions, in its own scope.
+const WEBHOOK_SUBSCRIBERS: &[Grant] = &[all(Admin), all(Authority)];
+pub const WEBHOOK_LIST: Rule = rule(
+    "GET",
+    "/api/v1/webhooks",
+    Access::Roles(WEBHOOK_SUBSCRIBERS),
+);
+pub const WEBHOOK_CREATE: Rule = rule(
+    "POST",
+    "/api/v1/webhooks",
+    Access::Roles(WEBHOOK_SUBSCRIBERS),
+);
+pub const WEBHOOK_READ: Rule = rule(
+    "GET",
+    "/api/v1/webhooks/{id}",
+    Access::Roles(WEBHOOK_OWNERS),
+);
+pub const WEBHOOK_DELETE: Rule = rule(
+    "DELETE",
+    "/api/v1/webhooks/{id}",
+    Access::Roles(WEBHOOK_OWNERS),
+);
+pub const WEBHOOK_DELIVERIES: Rule = rule(
+    "GET",
+    "/api/v1/webhooks/{id}/deliveries",
+    Access::Roles(WEBHOOK_OWNERS),
+);
+
 /// Every route of the API. A test checks that it matches the OpenAPI document exactly.
 pub const RULES: &[Rule] = &[
     HEALTH,
@@ -518,6 +548,11 @@ pub const RULES: &[Rule] = &[
     REPORT_ACCEPT,
     REPORT_EXPORT,
     CHANGE_LIST,
+    WEBHOOK_LIST,
+    WEBHOOK_CREATE,
+    WEBHOOK_READ,
+    WEBHOOK_DELETE,
+    WEBHOOK_DELIVERIES,
 ];
 
 /// Fields an organization user may change in its own record: contact data, not identity,

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::schema::changes;
 use super::{now, webhooks, DbConnection};
+use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 
 /// Who may see a resource, as the feed stores it with each change.
@@ -127,6 +128,18 @@ pub enum Reach {
 }
 
 impl Reach {
+    /// How far a caller of `role` with this scope reads the feed: everything (admin, auditor),
+    /// its region (authority, council), its organization, or what is public (anonymous callers;
+    /// operators, whose cycles they read directly).
+    pub fn of(role: Option<Role>, region_id: Option<i64>, organization_id: Option<i64>) -> Self {
+        match (role, region_id, organization_id) {
+            (Some(Role::Admin | Role::Auditor), _, _) => Self::Everything,
+            (Some(Role::Authority | Role::Council), Some(r), _) => Self::Region(r),
+            (Some(Role::Organization), _, Some(o)) => Self::Organization(o),
+            _ => Self::Public,
+        }
+    }
+
     /// Whether a change with this scope is visible in full.
     pub fn sees(self, row: &ChangeRow) -> bool {
         row.public

@@ -204,9 +204,26 @@ pub struct Due {
     pub attempts: i32,
 }
 
+/// Claims up to `limit` deliveries due at `at` for `lease`: they are not due again until the
+/// lease ends, so another instance (or this one after a crash) takes them up only then.
+pub fn claim(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    lease: std::time::Duration,
+    limit: i64,
+) -> ApiResult<Vec<Due>> {
+    let due = due(conn, at, limit)?;
+    let ids: Vec<i64> = due.iter().map(|d| d.outbox_id).collect();
+    let until = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
+    diesel::update(webhook_outbox::table.filter(webhook_outbox::id.eq_any(ids)))
+        .set(webhook_outbox::next_attempt_at.eq(until))
+        .execute(conn)?;
+    Ok(due)
+}
+
 /// Up to `limit` deliveries due at `at`, of active subscriptions, oldest first. On PostgreSQL
 /// the rows are locked and skipped by other instances until the caller's transaction ends.
-pub fn due(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -> ApiResult<Vec<Due>> {
+fn due(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -> ApiResult<Vec<Due>> {
     let query = webhook_outbox::table
         .inner_join(webhook_subscriptions::table)
         .filter(webhook_outbox::status.eq(DeliveryStatus::Pending.as_str()))

@@ -29,6 +29,9 @@ struct Fixture {
     away_proposals: Vec<i64>,
     home_plans: Plans,
     away_plans: Plans,
+    /// A webhook subscription of each region's authority (the home one is the matrix's).
+    home_webhook: i64,
+    away_webhook: i64,
     tokens: Vec<(Role, String)>,
 }
 
@@ -114,6 +117,15 @@ async fn fixture(app: &TestApp) -> Fixture {
     let away_proposals = proposals(app, away_cycle).await;
     let home_plans = plans(app, home_org, home_cycle).await;
     let away_plans = plans(app, away_org, away_cycle).await;
+    let home_authority = tokens
+        .iter()
+        .find(|(r, _)| *r == Role::Authority)
+        .unwrap()
+        .1
+        .clone();
+    let away_authority = app.user_token("matrix-away-authority", Role::Authority, Some(away), None);
+    let home_webhook = webhook(app, &home_authority).await;
+    let away_webhook = webhook(app, &away_authority).await;
     Fixture {
         home,
         away,
@@ -126,8 +138,22 @@ async fn fixture(app: &TestApp) -> Fixture {
         away_proposals,
         home_plans,
         away_plans,
+        home_webhook,
+        away_webhook,
         tokens,
     }
+}
+
+fn webhook_body() -> Value {
+    json!({"url": "http://127.0.0.1:9/nok-events", "event_types": ["plan.*"]})
+}
+
+async fn webhook(app: &TestApp, token: &str) -> i64 {
+    let response = app
+        .as_(Some(token))
+        .post_json("/api/v1/webhooks", &webhook_body())
+        .await;
+    created(response).await["id"].as_i64().unwrap()
 }
 
 async fn created(response: reqwest::Response) -> Value {
@@ -260,6 +286,7 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
     let (plan, measure, approved, report) =
         (plans.draft, plans.measures[0], plans.approved, plans.report);
     let proposal = proposals[0];
+    let webhook = if away { f.away_webhook } else { f.home_webhook };
     let n = next();
     let method = Method::from_bytes(rule.method.as_bytes()).unwrap();
     let (path, body) = match (rule.method, rule.path) {
@@ -400,7 +427,16 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
         ("GET", "/api/v1/regions/{id}/summary") => {
             (format!("/api/v1/regions/{region}/summary?year=2018"), None)
         }
-        ("GET", "/api/v1/plans") | ("GET", "/api/v1/changes") => (rule.path.to_owned(), None),
+        ("GET", "/api/v1/plans") | ("GET", "/api/v1/changes") | ("GET", "/api/v1/webhooks") => {
+            (rule.path.to_owned(), None)
+        }
+        ("POST", "/api/v1/webhooks") => (rule.path.to_owned(), Some(webhook_body())),
+        ("GET", "/api/v1/webhooks/{id}") | ("DELETE", "/api/v1/webhooks/{id}") => {
+            (format!("/api/v1/webhooks/{webhook}"), None)
+        }
+        ("GET", "/api/v1/webhooks/{id}/deliveries") => {
+            (format!("/api/v1/webhooks/{webhook}/deliveries"), None)
+        }
         ("POST", "/api/v1/plans") => (rule.path.to_owned(), Some(plan_body(org, 1))),
         ("POST", "/api/v1/plans/import") => {
             let path = format!("/api/v1/plans/import?dry_run=true&organization_id={org}&year=2019");

@@ -1,0 +1,407 @@
+//! `/api/v1/webhooks`: subscriptions to the change feed, delivered as signed POSTs, and the log
+//! of their deliveries, readable by the subscription's owner.
+
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::changes::TYPES;
+use super::conditional::{self, etag, IfMatch};
+use super::extract::ApiJson;
+use super::request_id::RequestId;
+use super::{timestamp, ListFilterErrors};
+use crate::auth::policy::{self, Rule, Target};
+use crate::auth::{Caller, Principal, Role};
+use crate::db::audit::{self, Actor, Change};
+use crate::db::webhooks::{self as store, NewSubscription, SubscriptionRow};
+use crate::db::{Db, DbConnection};
+use crate::domain::paging;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::openapi::{
+    BadRequest, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
+    UnsupportedMediaType, ValidationFailed,
+};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(read)
+        .service(remove)
+        .service(deliveries);
+}
+
+/// A webhook subscription. Deliveries are POSTs of a change-feed event (JSON) with the headers
+/// `X-Nok-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the
+/// secret>` and `X-Nok-Delivery: <delivery id>`; a 2xx answer acknowledges, anything else is
+/// retried with exponential backoff.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Subscription {
+    pub id: i64,
+    pub url: String,
+    /// `<resource>.<action>` patterns: `plan.updated`, `plan.*`, `*`.
+    pub event_types: Vec<String>,
+    /// Who registered it; deliveries carry what this caller could read then.
+    pub owner: String,
+    pub active: bool,
+    /// The signing secret: shown only in the answer that creates the subscription.
+    pub secret: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn shown(row: &SubscriptionRow, with_secret: bool) -> ApiResult<Subscription> {
+    Ok(Subscription {
+        id: row.id,
+        url: row.url.clone(),
+        event_types: row.patterns()?,
+        owner: row.owner.clone(),
+        active: row.active,
+        secret: with_secret.then(|| row.secret.clone()),
+        created_at: timestamp(row.created_at),
+        updated_at: timestamp(row.updated_at),
+    })
+}
+
+/// The subscription, if `caller` may act under `rule` and owns it (administrators reach all).
+fn authorized(
+    conn: &mut DbConnection,
+    id: i64,
+    caller: &Caller,
+    rule: &Rule,
+) -> ApiResult<SubscriptionRow> {
+    let row = store::find(conn, id)?;
+    let principal = policy::authorize(
+        caller,
+        rule,
+        &Target::region(row.owner_region_id.unwrap_or(-1)),
+    )?;
+    let owns = principal.is_some_and(|p| p.role == Role::Admin || p.username == row.owner);
+    if !owns {
+        return Err(ApiError::NotFound(format!(
+            "Webhook subscription {id} does not exist"
+        )));
+    }
+    Ok(row)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"url": "https://soc71.example.ru/nok/events", "event_types": ["plan.*", "cycle.updated"]}))]
+pub struct NewWebhook {
+    /// Where deliveries go: an http(s) URL.
+    #[schema(max_length = 2000)]
+    pub url: String,
+    /// `<resource>.<action>` patterns (resources: region, organization, cycle, evaluation,
+    /// proposal, plan, report; actions: created, updated, deleted, or `*`), or `*`.
+    pub event_types: Vec<String>,
+    /// The signing secret, 16–200 characters; generated (and shown once) if left out.
+    #[serde(default)]
+    #[schema(min_length = 16, max_length = 200)]
+    pub secret: Option<String>,
+}
+
+fn check(new: &NewWebhook) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let url = new.url.trim();
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.len() > 2000
+        || url.contains(char::is_whitespace)
+    {
+        errors.push(FieldError::new(
+            "url",
+            "format",
+            "must be an http(s) URL of at most 2000 characters",
+        ));
+    }
+    if new.event_types.is_empty() || new.event_types.len() > 50 {
+        errors.push(FieldError::new(
+            "event_types",
+            "length",
+            "must name 1 to 50 patterns",
+        ));
+    }
+    for (i, pattern) in new.event_types.iter().enumerate() {
+        let valid = pattern == "*"
+            || pattern.split_once('.').is_some_and(|(resource, action)| {
+                TYPES.contains(&resource)
+                    && ["created", "updated", "deleted", "*"].contains(&action)
+            });
+        if !valid {
+            errors.push(FieldError::new(
+                format!("event_types[{i}]"),
+                "format",
+                format!("must be `*` or `<resource>.<action>` with a resource of {} and an action created, updated, deleted or *", TYPES.join(", ")),
+            ));
+        }
+    }
+    if let Some(secret) = &new.secret {
+        if !(16..=200).contains(&secret.chars().count()) {
+            errors.push(FieldError::new(
+                "secret",
+                "length",
+                "must be 16 to 200 characters",
+            ));
+        }
+    }
+    errors
+}
+
+#[utoipa::path(
+    operation_id = "create_webhook",
+    tag = "webhooks",
+    request_body = NewWebhook,
+    responses(
+        (status = 201, description = "Registered; the answer shows the signing secret, the only time it is shown", body = Subscription, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, response = BadRequest),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+    ),
+)]
+#[post("/webhooks")]
+async fn create(
+    caller: Caller,
+    request_id: RequestId,
+    db: web::Data<Db>,
+    body: ApiJson<NewWebhook>,
+) -> ApiResult<HttpResponse> {
+    let principal: Principal =
+        policy::authorize(&caller, &policy::WEBHOOK_CREATE, &Target::default())?
+            .cloned()
+            .ok_or_else(|| ApiError::internal("an authorized caller without a principal"))?;
+    let new = body.0;
+    let errors = check(&new);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let secret = new.secret.clone().unwrap_or_else(|| {
+        format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        )
+    });
+    let (row, subscription) = db
+        .transaction(move |conn| {
+            let row = store::insert(
+                conn,
+                &NewSubscription {
+                    owner_id: principal.user_id,
+                    owner: &principal.username,
+                    owner_role: principal.role.as_str(),
+                    owner_region_id: principal.region_id,
+                    owner_organization_id: principal.organization_id,
+                    url: new.url.trim(),
+                    event_types: &new.event_types,
+                    secret: &secret,
+                },
+            )?;
+            let audited = shown(&row, false)?;
+            audit::record(
+                conn,
+                &Actor::of(Some(&principal), &request_id.0),
+                Change::of("webhook.create", "webhook", row.id, None, Some(&audited))?,
+            )?;
+            Ok((row.clone(), shown(&row, true)?))
+        })
+        .await?;
+    Ok(conditional::created(
+        format!("/api/v1/webhooks/{}", row.id),
+        row.version,
+        &subscription,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WebhookListQuery {
+    /// Page size, 1–500.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriptionPage {
+    pub items: Vec<Subscription>,
+    /// Cursor of the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[utoipa::path(
+    operation_id = "list_webhooks",
+    tag = "webhooks",
+    params(WebhookListQuery),
+    responses(
+        (status = 200, description = "The caller's subscriptions (an administrator's: all)", body = SubscriptionPage),
+        (status = 400, response = BadRequest),
+    ),
+)]
+#[get("/webhooks")]
+async fn list(
+    caller: Caller,
+    db: web::Data<Db>,
+    query: web::Query<WebhookListQuery>,
+) -> ApiResult<HttpResponse> {
+    let owner = policy::authorize(&caller, &policy::WEBHOOK_LIST, &Target::default())?
+        .filter(|p| p.role != Role::Admin)
+        .map(|p| p.username.clone());
+    let mut errors = ListFilterErrors::default();
+    let (after, limit) = errors.paging(query.limit.as_deref(), query.cursor.as_deref());
+    errors.into_result()?;
+    let page = db
+        .run(move |conn| {
+            let rows = store::list(conn, owner.as_deref(), after, limit)?;
+            let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.id);
+            let items = rows
+                .iter()
+                .map(|r| shown(r, false))
+                .collect::<ApiResult<_>>()?;
+            Ok(SubscriptionPage { items, next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+#[utoipa::path(
+    operation_id = "get_webhook",
+    tag = "webhooks",
+    params(("id" = i64, Path, description = "Subscription id"),
+           ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
+    responses(
+        (status = 200, description = "The subscription (without its secret)", body = Subscription, headers(("ETag" = String))),
+        (status = 304, description = "The cached copy named by `If-None-Match` is current"),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[get("/webhooks/{id}")]
+async fn read(
+    caller: Caller,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let row = db
+        .run(move |conn| authorized(conn, id, &caller, &policy::WEBHOOK_READ))
+        .await?;
+    Ok(conditional::respond(
+        &req,
+        row.version,
+        &shown(&row, false)?,
+    ))
+}
+
+#[utoipa::path(
+    operation_id = "delete_webhook",
+    tag = "webhooks",
+    params(("id" = i64, Path, description = "Subscription id"),
+           ("If-Match" = String, Header, description = "ETag from the GET this deletion is based on")),
+    responses(
+        (status = 204, description = "Deactivated: nothing more is delivered; the delivery log stays readable"),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+        (status = 428, response = PreconditionRequired),
+    ),
+)]
+#[delete("/webhooks/{id}")]
+async fn remove(
+    caller: Caller,
+    request_id: RequestId,
+    if_match: IfMatch,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    db.transaction(move |conn| {
+        let current = authorized(conn, id, &caller, &policy::WEBHOOK_DELETE)?;
+        if_match.require(&etag(current.version))?;
+        let row = store::deactivate(conn, &current)?;
+        audit::record(
+            conn,
+            &Actor::of(caller.principal(), &request_id.0),
+            Change::of(
+                "webhook.deactivate",
+                "webhook",
+                id,
+                Some(&shown(&current, false)?),
+                Some(&shown(&row, false)?),
+            )?,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// One attempt to deliver an event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Delivery {
+    pub id: i64,
+    /// The delivery (its `X-Nok-Delivery` header); attempts of one delivery share it.
+    pub delivery_id: i64,
+    pub event: String,
+    pub attempt: i32,
+    pub attempted_at: DateTime<Utc>,
+    /// The receiver's status; `null` when it could not be reached.
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    /// Where the delivery stands now: `pending` (to be retried), `delivered` or `failed`.
+    pub delivery_status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryPage {
+    pub items: Vec<Delivery>,
+    /// Cursor of the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[utoipa::path(
+    operation_id = "list_webhook_deliveries",
+    tag = "webhooks",
+    params(("id" = i64, Path, description = "Subscription id"), WebhookListQuery),
+    responses(
+        (status = 200, description = "Every attempt, oldest first", body = DeliveryPage),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[get("/webhooks/{id}/deliveries")]
+async fn deliveries(
+    caller: Caller,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    query: web::Query<WebhookListQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let mut errors = ListFilterErrors::default();
+    let (after, limit) = errors.paging(query.limit.as_deref(), query.cursor.as_deref());
+    errors.into_result()?;
+    let page = db
+        .run(move |conn| {
+            authorized(conn, id, &caller, &policy::WEBHOOK_DELIVERIES)?;
+            let rows = store::deliveries(conn, id, after, limit)?;
+            let (rows, next_cursor) = paging::split_page(rows, limit, |(d, _, _)| d.id);
+            let items = rows
+                .into_iter()
+                .map(|(d, event, status)| Delivery {
+                    id: d.id,
+                    delivery_id: d.outbox_id,
+                    event,
+                    attempt: d.attempt,
+                    attempted_at: timestamp(d.attempted_at),
+                    status_code: d.status_code,
+                    error: d.error,
+                    duration_ms: d.duration_ms,
+                    delivery_status: status,
+                })
+                .collect();
+            Ok(DeliveryPage { items, next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
