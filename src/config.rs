@@ -42,6 +42,14 @@ pub struct Config {
     pub idp_region_claim: String,
     /// Claim holding the INN of the organization of organization users.
     pub idp_organization_claim: String,
+    /// `max-age` of successful reads by anonymous callers: they see published data only, which
+    /// portals and proxies may keep this long.
+    pub public_max_age_secs: u32,
+    /// Origins (`https://portal.example.ru`) whose browser pages may call the API; empty means
+    /// no CORS headers at all.
+    pub cors_origins: Vec<String>,
+    /// Seconds in-flight requests get to finish after SIGTERM before their connections are dropped.
+    pub shutdown_timeout_secs: u64,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "nok.db";
@@ -73,6 +81,9 @@ impl Default for Config {
             idp_role_map: String::new(),
             idp_region_claim: "region_code".into(),
             idp_organization_claim: "organization_inn".into(),
+            public_max_age_secs: 60,
+            cors_origins: Vec::new(),
+            shutdown_timeout_secs: 30,
         }
     }
 }
@@ -86,8 +97,8 @@ fn random_secret() -> String {
 }
 
 impl Config {
-    /// Reads `DATABASE_URL`, `NOK_BIND`, `NOK_BODY_LIMIT`, `NOK_POOL_SIZE`, `NOK_POOL_TIMEOUT_SECS`
-    /// and `NOK_WORKERS`; unset variables keep their defaults, malformed ones are an error.
+    /// Reads the variables of README.md's configuration table; unset variables keep their
+    /// defaults, malformed ones are an error.
     pub fn from_env() -> Result<Self, String> {
         let defaults = Self::default();
         Ok(Self {
@@ -122,6 +133,15 @@ impl Config {
                 "NOK_IDP_ORGANIZATION_CLAIM",
                 defaults.idp_organization_claim,
             )?,
+            public_max_age_secs: parse_env("NOK_PUBLIC_MAX_AGE", defaults.public_max_age_secs)?,
+            cors_origins: match std::env::var("NOK_CORS_ORIGINS") {
+                Ok(value) => parse_origins(&value).map_err(|e| format!("NOK_CORS_ORIGINS: {e}"))?,
+                Err(_) => defaults.cors_origins,
+            },
+            shutdown_timeout_secs: parse_env(
+                "NOK_SHUTDOWN_TIMEOUT_SECS",
+                defaults.shutdown_timeout_secs,
+            )?,
         })
     }
 
@@ -135,6 +155,34 @@ impl Config {
     }
 }
 
+/// Comma-separated exact origins, `scheme://host[:port]` as browsers send them in `Origin`: a
+/// path, a trailing slash or a wildcard would never match, so they are refused at start.
+pub fn parse_origins(value: &str) -> Result<Vec<String>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            match host {
+                Some(host)
+                    if !host.is_empty()
+                        && host
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) =>
+                {
+                    Ok(origin.to_owned())
+                }
+                _ => Err(format!(
+                    "{origin:?} is not an origin like https://portal.example.ru"
+                )),
+            }
+        })
+        .collect()
+}
+
 fn parse_env<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String>
 where
     T::Err: std::fmt::Display,
@@ -145,5 +193,28 @@ where
             .parse()
             .map_err(|e| format!("{name}={value:?} is not valid: {e}")),
         Err(_) => Ok(default),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_origins;
+
+    #[test]
+    fn origins_are_exact_and_comma_separated() {
+        assert_eq!(
+            parse_origins(" https://portal.example.ru, http://localhost:3000 ,").unwrap(),
+            ["https://portal.example.ru", "http://localhost:3000"]
+        );
+        assert!(parse_origins("").unwrap().is_empty());
+        for bad in [
+            "*",
+            "portal.example.ru",
+            "https://",
+            "https://portal.example.ru/",
+            "https://*.example.ru",
+        ] {
+            assert!(parse_origins(bad).is_err(), "{bad} accepted");
+        }
     }
 }

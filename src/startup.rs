@@ -4,15 +4,15 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::{ResourceDef, Server};
+use actix_web::dev::{ResourceDef, Server, ServerHandle};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::request_id;
-use crate::api::{self, extract};
+use crate::api::{self, cors, extract, http_cache, metrics, request_id};
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::TokenSettings;
 use crate::config::Config;
@@ -23,6 +23,7 @@ use crate::openapi::{self, ApiDoc};
 /// Every route of the service, for the server and for the OpenAPI document alike.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.configure(api::health::configure)
+        .configure(api::metrics::configure)
         .service(scope("/api/v1").configure(api::configure));
 }
 
@@ -35,6 +36,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .split_for_parts()
         .1;
     openapi::apply_policy(&mut document);
+    openapi::apply_caching(&mut document);
     document
 }
 
@@ -123,6 +125,9 @@ impl Application {
         let table = web::Data::new(RouteTable::of(&document));
         let document = Arc::new(document);
         let db = web::Data::new(db);
+        let metrics = web::Data::new(crate::metrics::Metrics::default());
+        let public_max_age = http_cache::PublicMaxAge(config.public_max_age_secs);
+        let cors_origins = config.cors_origins.clone();
         let body_limit = config.body_limit;
         let upload_limit = config.upload_limit;
         let mut server = HttpServer::new(move || {
@@ -133,6 +138,8 @@ impl Application {
                 .app_data(throttle.clone())
                 .app_data(page_cache.clone())
                 .app_data(rating_cache.clone())
+                .app_data(metrics.clone())
+                .app_data(public_max_age)
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::BodyLimit(body_limit))
                 .app_data(web::Data::new(crate::api::evaluations::UploadLimit(
@@ -147,9 +154,16 @@ impl Application {
                 )
                 .route("/swagger-ui", web::get().to(swagger_ui_redirect))
                 .default_service(web::to(fallback))
-                .wrap(actix_web::middleware::from_fn(request_id::assign))
+                // The first wrapped runs innermost: caching sees the handlers' answers, the
+                // metrics and the access log see the final ones, all with the request's id.
+                .wrap(from_fn(http_cache::apply))
+                .wrap(cors::middleware(&cors_origins))
+                .wrap(from_fn(cors::refusals_as_problems))
+                .wrap(from_fn(metrics::observe))
+                .wrap(from_fn(request_id::assign))
         })
-        .shutdown_timeout(30)
+        // SIGTERM stops accepting connections and gives in-flight requests this long to finish.
+        .shutdown_timeout(config.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(30))
         .listen(listener)?;
         if config.workers > 0 {
@@ -163,6 +177,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Stops the server, gracefully or not, from outside it.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
