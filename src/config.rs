@@ -155,12 +155,13 @@ impl Config {
     }
 }
 
-/// Comma-separated exact origins, `scheme://host[:port]` as browsers send them in `Origin`: a
-/// path, a trailing slash or a wildcard would never match, so they are refused at start.
+/// Comma-separated exact origins, `scheme://host[:port]` as browsers send them in `Origin`
+/// (lower case): a path, a trailing slash or a wildcard would never match, so they are refused
+/// at start.
 pub fn parse_origins(value: &str) -> Result<Vec<String>, String> {
     value
         .split(',')
-        .map(str::trim)
+        .map(|origin| origin.trim().to_ascii_lowercase())
         .filter(|origin| !origin.is_empty())
         .map(|origin| {
             let host = origin
@@ -173,7 +174,7 @@ pub fn parse_origins(value: &str) -> Result<Vec<String>, String> {
                             .bytes()
                             .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) =>
                 {
-                    Ok(origin.to_owned())
+                    Ok(origin)
                 }
                 _ => Err(format!(
                     "{origin:?} is not an origin like https://portal.example.ru"
@@ -203,7 +204,7 @@ mod tests {
     #[test]
     fn origins_are_exact_and_comma_separated() {
         assert_eq!(
-            parse_origins(" https://portal.example.ru, http://localhost:3000 ,").unwrap(),
+            parse_origins(" https://Portal.example.ru, http://localhost:3000 ,").unwrap(),
             ["https://portal.example.ru", "http://localhost:3000"]
         );
         assert!(parse_origins("").unwrap().is_empty());

@@ -179,7 +179,7 @@ impl Application {
         self.port
     }
 
-    /// Stops the server, gracefully or not, from outside it.
+    /// Stops the server from outside; `stop(true)` is what SIGTERM does.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
