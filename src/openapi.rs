@@ -117,6 +117,7 @@ pub fn apply_policy(openapi: &mut utoipa::openapi::OpenApi) {
         }
     }
 }
+
 /// Writes the caching of `api::http_cache` into the document: every read under `/api/` answers
 /// with an `ETag` and 304 to `If-None-Match` with it, whether its handler or the middleware
 /// computes the tag.

@@ -125,7 +125,7 @@ impl Application {
         let table = web::Data::new(RouteTable::of(&document));
         let document = Arc::new(document);
         let db = web::Data::new(db);
-        let metrics = web::Data::new(crate::metrics::Metrics::default());
+        let registry = web::Data::new(crate::metrics::Metrics::default());
         let public_max_age = http_cache::PublicMaxAge(config.public_max_age_secs);
         let cors_origins = config.cors_origins.clone();
         let body_limit = config.body_limit;
@@ -138,7 +138,7 @@ impl Application {
                 .app_data(throttle.clone())
                 .app_data(page_cache.clone())
                 .app_data(rating_cache.clone())
-                .app_data(metrics.clone())
+                .app_data(registry.clone())
                 .app_data(public_max_age)
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::BodyLimit(body_limit))
