@@ -51,6 +51,14 @@ pub struct Config {
     pub webhook_timeout_secs: u64,
     /// How long a stored `Idempotency-Key` answer is replayed.
     pub idempotency_ttl_secs: u64,
+    /// `max-age` of successful reads by anonymous callers: they see published data only, which
+    /// portals and proxies may keep this long.
+    pub public_max_age_secs: u32,
+    /// Origins (`https://portal.example.ru`) whose browser pages may call the API; empty means
+    /// no CORS headers at all.
+    pub cors_origins: Vec<String>,
+    /// Seconds in-flight requests get to finish after SIGTERM before their connections are dropped.
+    pub shutdown_timeout_secs: u64,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "nok.db";
@@ -88,6 +96,9 @@ impl Default for Config {
             webhook_max_attempts: 10,
             webhook_timeout_secs: 10,
             idempotency_ttl_secs: 24 * 3600,
+            public_max_age_secs: 60,
+            cors_origins: Vec::new(),
+            shutdown_timeout_secs: 30,
         }
     }
 }
@@ -101,8 +112,8 @@ fn random_secret() -> String {
 }
 
 impl Config {
-    /// Reads `DATABASE_URL`, `NOK_BIND`, `NOK_BODY_LIMIT`, `NOK_POOL_SIZE`, `NOK_POOL_TIMEOUT_SECS`
-    /// and `NOK_WORKERS`; unset variables keep their defaults, malformed ones are an error.
+    /// Reads the variables of README.md's configuration table; unset variables keep their
+    /// defaults, malformed ones are an error.
     pub fn from_env() -> Result<Self, String> {
         let defaults = Self::default();
         Ok(Self {
@@ -155,6 +166,15 @@ impl Config {
                 "NOK_IDEMPOTENCY_TTL_SECS",
                 defaults.idempotency_ttl_secs,
             )?,
+            public_max_age_secs: parse_env("NOK_PUBLIC_MAX_AGE", defaults.public_max_age_secs)?,
+            cors_origins: match std::env::var("NOK_CORS_ORIGINS") {
+                Ok(value) => parse_origins(&value).map_err(|e| format!("NOK_CORS_ORIGINS: {e}"))?,
+                Err(_) => defaults.cors_origins,
+            },
+            shutdown_timeout_secs: parse_env(
+                "NOK_SHUTDOWN_TIMEOUT_SECS",
+                defaults.shutdown_timeout_secs,
+            )?,
         })
     }
 
@@ -168,6 +188,35 @@ impl Config {
     }
 }
 
+/// Comma-separated exact origins, `scheme://host[:port]` as browsers send them in `Origin`
+/// (lower case): a path, a trailing slash or a wildcard would never match, so they are refused
+/// at start.
+pub fn parse_origins(value: &str) -> Result<Vec<String>, String> {
+    value
+        .split(',')
+        .map(|origin| origin.trim().to_ascii_lowercase())
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            match host {
+                Some(host)
+                    if !host.is_empty()
+                        && host
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) =>
+                {
+                    Ok(origin)
+                }
+                _ => Err(format!(
+                    "{origin:?} is not an origin like https://portal.example.ru"
+                )),
+            }
+        })
+        .collect()
+}
+
 fn parse_env<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String>
 where
     T::Err: std::fmt::Display,
@@ -178,5 +227,28 @@ where
             .parse()
             .map_err(|e| format!("{name}={value:?} is not valid: {e}")),
         Err(_) => Ok(default),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_origins;
+
+    #[test]
+    fn origins_are_exact_and_comma_separated() {
+        assert_eq!(
+            parse_origins(" https://Portal.example.ru, http://localhost:3000 ,").unwrap(),
+            ["https://portal.example.ru", "http://localhost:3000"]
+        );
+        assert!(parse_origins("").unwrap().is_empty());
+        for bad in [
+            "*",
+            "portal.example.ru",
+            "https://",
+            "https://portal.example.ru/",
+            "https://*.example.ru",
+        ] {
+            assert!(parse_origins(bad).is_err(), "{bad} accepted");
+        }
     }
 }

@@ -10,5 +10,6 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod metrics;
 pub mod openapi;
 pub mod startup;

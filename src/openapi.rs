@@ -4,7 +4,7 @@
 
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{Ref, RefOr};
+use utoipa::openapi::{Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi, ToResponse};
 
 use crate::auth::policy;
@@ -20,8 +20,10 @@ improvement plans with their measures, and reports on their execution.\n\n\
 Authenticate with `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>` \
 (in Swagger UI: Authorize). Each operation lists the roles that may call it. \
 Every error is `application/problem+json` (RFC 9457). Lists are paginated with `limit` and an \
-opaque `cursor`; the next page's cursor is `next_cursor` in the body. Reads of one resource return \
-an `ETag`; writes to an existing resource require `If-Match` with it.",
+opaque `cursor`; the next page's cursor is `next_cursor` in the body. Reads (of one resource and \
+of list pages) return an `ETag`, and `If-None-Match` with it answers 304; writes to an existing \
+resource require `If-Match` with it. Anonymous reads, which show published data only, may be \
+cached (`Cache-Control: public`).",
         license(name = "MIT", identifier = "MIT"),
     ),
     tags(
@@ -40,7 +42,7 @@ an `ETag`; writes to an existing resource require `If-Match` with it.",
         (name = "auth", description = "Bearer tokens: log in, see who you are"),
         (name = "users", description = "Accounts and their roles (administrators only)"),
         (name = "audit", description = "The append-only log of every change"),
-        (name = "service", description = "Liveness and readiness of the service"),
+        (name = "service", description = "Liveness, readiness and metrics of the service"),
     ),
     modifiers(&BearerScheme),
     components(
@@ -117,6 +119,30 @@ pub fn apply_policy(openapi: &mut utoipa::openapi::OpenApi) {
         }
     }
 }
+
+/// Writes the caching of `api::http_cache` into the document: every read under `/api/` answers
+/// with an `ETag` and 304 to `If-None-Match` with it, whether its handler or the middleware
+/// computes the tag.
+pub fn apply_caching(openapi: &mut utoipa::openapi::OpenApi) {
+    let reads = openapi
+        .paths
+        .paths
+        .iter_mut()
+        .filter(|(path, _)| path.starts_with("/api/"))
+        .filter_map(|(_, item)| item.get.as_mut());
+    for operation in reads {
+        let responses = &mut operation.responses.responses;
+        if let Some(RefOr::T(ok)) = responses.get_mut("200") {
+            ok.headers.entry("ETag".into()).or_default();
+        }
+        responses.entry("304".into()).or_insert_with(|| {
+            RefOr::T(Response::new(
+                "The cached copy named by `If-None-Match` is current",
+            ))
+        });
+    }
+}
+
 /// The `Accept` header names no format the route offers (see the route's 200 content types).
 #[derive(ToResponse)]
 #[response(

@@ -4,15 +4,15 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::{ResourceDef, Server};
+use actix_web::dev::{ResourceDef, Server, ServerHandle};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::request_id;
-use crate::api::{self, extract};
+use crate::api::{self, cors, extract, http_cache, metrics, request_id};
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::TokenSettings;
 use crate::config::Config;
@@ -24,6 +24,7 @@ use crate::openapi::{self, ApiDoc};
 /// Every route of the service, for the server and for the OpenAPI document alike.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.configure(api::health::configure)
+        .configure(api::metrics::configure)
         .service(scope("/api/v1").configure(api::configure));
 }
 
@@ -36,6 +37,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .split_for_parts()
         .1;
     openapi::apply_policy(&mut document);
+    openapi::apply_caching(&mut document);
     document
 }
 
@@ -134,6 +136,9 @@ impl Application {
         });
         let worker_db = db.clone();
         let db = web::Data::new(db);
+        let registry = web::Data::new(crate::metrics::Metrics::default());
+        let public_max_age = http_cache::PublicMaxAge(config.public_max_age_secs);
+        let cors_origins = config.cors_origins.clone();
         let body_limit = config.body_limit;
         let upload_limit = config.upload_limit;
         let mut server = HttpServer::new(move || {
@@ -144,6 +149,8 @@ impl Application {
                 .app_data(throttle.clone())
                 .app_data(page_cache.clone())
                 .app_data(rating_cache.clone())
+                .app_data(registry.clone())
+                .app_data(public_max_age)
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::BodyLimit(body_limit))
                 .app_data(web::Data::new(crate::api::evaluations::UploadLimit(
@@ -158,9 +165,16 @@ impl Application {
                 )
                 .route("/swagger-ui", web::get().to(swagger_ui_redirect))
                 .default_service(web::to(fallback))
-                .wrap(actix_web::middleware::from_fn(request_id::assign))
+                // The first wrapped runs innermost: caching sees the handlers' answers, the
+                // metrics and the access log see the final ones, all with the request's id.
+                .wrap(from_fn(http_cache::apply))
+                .wrap(cors::middleware(&cors_origins))
+                .wrap(from_fn(cors::refusals_as_problems))
+                .wrap(from_fn(metrics::observe))
+                .wrap(from_fn(request_id::assign))
         })
-        .shutdown_timeout(30)
+        // SIGTERM stops accepting connections and gives in-flight requests this long to finish.
+        .shutdown_timeout(config.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(30))
         .listen(listener)?;
         if config.workers > 0 {
@@ -178,7 +192,12 @@ impl Application {
         self.port
     }
 
-    /// Serves until stopped (SIGTERM/SIGINT stop gracefully), delivering webhooks meanwhile.
+    /// Stops the server from outside; `stop(true)` is what SIGTERM does.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (SIGTERM stops gracefully), delivering webhooks meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = self

@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::conditional::is_not_modified;
+use super::conditional::{is_not_modified, not_modified};
 use crate::db::versions::{self, Collection};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiResult;
@@ -94,9 +94,7 @@ where
         fingerprint(req.query_string())
     );
     if is_not_modified(req, &tag) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, tag))
-            .finish());
+        return Ok(not_modified(tag));
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, tag))

@@ -85,6 +85,13 @@ pub fn is_not_modified(req: &HttpRequest, current: &str) -> bool {
     })
 }
 
+/// 304: the client's copy, named by `tag`, is current.
+pub fn not_modified(tag: String) -> HttpResponse {
+    HttpResponse::NotModified()
+        .insert_header((header::ETAG, tag))
+        .finish()
+}
+
 /// ETag of a stored resource shown with figures derived for a day (overdue measures): the row
 /// version and the day.
 pub fn dated_etag(version: i64, day: chrono::NaiveDate) -> String {
@@ -100,9 +107,7 @@ pub fn respond_dated<T: Serialize>(
 ) -> HttpResponse {
     let tag = dated_etag(version, day);
     if is_not_modified(req, &tag) {
-        return HttpResponse::NotModified()
-            .insert_header((header::ETAG, tag))
-            .finish();
+        return not_modified(tag);
     }
     HttpResponse::Ok()
         .insert_header((header::ETAG, tag))
@@ -113,13 +118,18 @@ pub fn respond_dated<T: Serialize>(
 pub fn respond<T: Serialize>(req: &HttpRequest, version: i64, body: &T) -> HttpResponse {
     let tag = etag(version);
     if is_not_modified(req, &tag) {
-        return HttpResponse::NotModified()
-            .insert_header((header::ETAG, tag))
-            .finish();
+        return not_modified(tag);
     }
     HttpResponse::Ok()
         .insert_header((header::ETAG, tag))
         .json(body)
+}
+
+/// Strong ETag of a representation without a stored version: a hash of its bytes.
+pub fn hashed_etag(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    format!("\"{}\"", &format!("{digest:x}")[..32])
 }
 
 /// 200 with the body and an ETag computed from its bytes, for representations without a
@@ -128,14 +138,10 @@ pub fn respond_hashed<T: Serialize>(
     req: &HttpRequest,
     body: &T,
 ) -> Result<HttpResponse, crate::error::ApiError> {
-    use sha2::{Digest, Sha256};
     let bytes = serde_json::to_vec(body).map_err(crate::error::ApiError::internal)?;
-    let digest = Sha256::digest(&bytes);
-    let tag = format!("\"{}\"", &format!("{digest:x}")[..32]);
+    let tag = hashed_etag(&bytes);
     if is_not_modified(req, &tag) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, tag))
-            .finish());
+        return Ok(not_modified(tag));
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, tag))

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::conditional::{is_not_modified, IfMatch};
+use super::conditional::{hashed_etag, is_not_modified, not_modified, IfMatch};
 use super::cycles;
 use super::download::{file, negotiate, workbook_error};
 use super::extract::ApiJson;
@@ -518,11 +518,6 @@ fn render(
     serde_json::to_vec(&body).map_err(ApiError::internal)
 }
 
-fn etag_of(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    format!("\"{}\"", &format!("{:x}", Sha256::digest(bytes))[..32])
-}
-
 #[utoipa::path(
     operation_id = "get_rating",
     tag = "ratings",
@@ -604,15 +599,13 @@ async fn read(
                     let body = Bytes::from(render(
                         conn, &cache, &cycle, None, &snapshot, &selection, &page,
                     )?);
-                    Ok((etag_of(&body), body))
+                    Ok((hashed_etag(&body), body))
                 }
             }
         })
         .await?;
     if is_not_modified(&req, &tag) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, tag))
-            .finish());
+        return Ok(not_modified(tag));
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, tag))

@@ -1,5 +1,6 @@
 //! Every request carries an id: the caller's `X-Request-Id` when it is sane, a new UUID
-//! otherwise. It is echoed in the response and recorded with each audit event.
+//! otherwise. It is echoed in the response, recorded with each audit event and written in the
+//! access log (`api::metrics::observe`).
 
 use std::future::{ready, Ready};
 

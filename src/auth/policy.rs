@@ -123,6 +123,8 @@ const ADMIN: &[Grant] = &[all(Admin)];
 
 pub const HEALTH: Rule = rule("GET", "/health", Access::Open);
 pub const READY: Rule = rule("GET", "/ready", Access::Open);
+/// Counts by route and status, no data: scrapers need no token.
+pub const METRICS: Rule = rule("GET", "/metrics", Access::Open);
 
 pub const AUTH_TOKEN: Rule = rule("POST", "/api/v1/auth/token", Access::Open);
 pub const AUTH_ME: Rule = rule("GET", "/api/v1/auth/me", Access::Authenticated);
@@ -481,6 +483,7 @@ pub const WEBHOOK_DELIVERIES: Rule = rule(
 pub const RULES: &[Rule] = &[
     HEALTH,
     READY,
+    METRICS,
     AUTH_TOKEN,
     AUTH_ME,
     REGION_LIST,

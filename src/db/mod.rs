@@ -217,9 +217,33 @@ impl Db {
         .await
     }
 
+    /// How many connections the pool holds and how many of them wait idle, for the metrics.
+    pub fn pool_usage(&self) -> PoolUsage {
+        let state = self.pool.state();
+        PoolUsage {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max_size: self.pool.max_size(),
+        }
+    }
+
     /// Blocking access for the CLI (migrate, demo data), outside any HTTP request.
     pub fn blocking(&self) -> ApiResult<r2d2::PooledConnection<ConnectionManager>> {
         Ok(self.pool.get()?)
+    }
+}
+
+/// Connections of the pool: open ones (idle or in use), idle ones, and the most it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub connections: u32,
+    pub idle: u32,
+    pub max_size: u32,
+}
+
+impl PoolUsage {
+    pub fn in_use(&self) -> u32 {
+        self.connections.saturating_sub(self.idle)
     }
 }
 

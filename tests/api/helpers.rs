@@ -68,6 +68,8 @@ pub struct TestApp {
     pub config: Config,
     /// Token of an administrator created with the app; the request helpers send it.
     pub admin: String,
+    /// Stops the server, as SIGTERM would with `stop(true)`.
+    pub server: actix_web::dev::ServerHandle,
     _database: TestDatabase,
 }
 
@@ -116,6 +118,7 @@ fn serve(config: Config, db: Db, database: TestDatabase) -> TestApp {
     let listener = TcpListener::bind(config.bind).expect("bind a free port");
     let app = Application::with_listener(&config, db.clone(), listener).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let server = app.handle();
     tokio::spawn(app.run_until_stopped());
     let mut app = TestApp {
         address,
@@ -126,6 +129,7 @@ fn serve(config: Config, db: Db, database: TestDatabase) -> TestApp {
         db,
         config,
         admin: String::new(),
+        server,
         _database: database,
     };
     if app.config.database_url.starts_with("postgres://nobody") {

@@ -8,6 +8,7 @@ mod demo;
 mod errors;
 mod helpers;
 mod openapi;
+mod operability;
 mod organizations;
 mod plans;
 mod policy;

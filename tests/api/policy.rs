@@ -292,6 +292,7 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
     let (path, body) = match (rule.method, rule.path) {
         ("GET", "/health")
         | ("GET", "/ready")
+        | ("GET", "/metrics")
         | ("GET", "/api/v1/regions")
         | ("GET", "/api/v1/organizations")
         | ("GET", "/api/v1/users")
