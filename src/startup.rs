@@ -135,6 +135,9 @@ impl Application {
             ..DeliverySettings::default()
         });
         let worker_db = db.clone();
+        let key_ttl = web::Data::new(crate::api::idempotency::KeyTtl(Duration::from_secs(
+            config.idempotency_ttl_secs,
+        )));
         let db = web::Data::new(db);
         let registry = web::Data::new(crate::metrics::Metrics::default());
         let public_max_age = http_cache::PublicMaxAge(config.public_max_age_secs);
@@ -148,6 +151,7 @@ impl Application {
                 .app_data(tokens.clone())
                 .app_data(throttle.clone())
                 .app_data(page_cache.clone())
+                .app_data(key_ttl.clone())
                 .app_data(rating_cache.clone())
                 .app_data(registry.clone())
                 .app_data(public_max_age)
@@ -167,6 +171,7 @@ impl Application {
                 .default_service(web::to(fallback))
                 // The first wrapped runs innermost: caching sees the handlers' answers, the
                 // metrics and the access log see the final ones, all with the request's id.
+                .wrap(from_fn(crate::api::idempotency::replay_or_record))
                 .wrap(from_fn(http_cache::apply))
                 .wrap(cors::middleware(&cors_origins))
                 .wrap(from_fn(cors::refusals_as_problems))

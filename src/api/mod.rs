@@ -11,6 +11,7 @@ pub mod download;
 pub mod evaluations;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod http_cache;
 pub mod methodologies;
 pub mod metrics;

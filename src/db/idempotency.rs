@@ -54,3 +54,94 @@ pub fn store(
         .execute(conn)?;
     Ok(())
 }
+
+/// A stored answer with what a replay sends back.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct Recorded {
+    pub id: i64,
+    pub request_hash: String,
+    /// 0 while the first request is still being answered.
+    pub status: i32,
+    pub response_body: String,
+    pub content_type: Option<String>,
+    pub location: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+pub fn recorded(conn: &mut DbConnection, scope: &KeyScope) -> ApiResult<Option<Recorded>> {
+    Ok(idempotency_keys::table
+        .filter(idempotency_keys::key.eq(&scope.key))
+        .filter(idempotency_keys::actor.eq(&scope.actor))
+        .filter(idempotency_keys::route.eq(&scope.route))
+        .select(Recorded::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Claims the key for a first request (status 0 until its answer is stored); `false` if
+/// another request holds it. Answers older than `expired_before` are forgotten first.
+pub fn reserve(
+    conn: &mut DbConnection,
+    scope: &KeyScope,
+    request_hash: &str,
+    expired_before: chrono::NaiveDateTime,
+) -> ApiResult<bool> {
+    diesel::delete(idempotency_keys::table)
+        .filter(idempotency_keys::created_at.lt(expired_before))
+        .execute(conn)?;
+    let inserted = diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::key.eq(&scope.key),
+            idempotency_keys::actor.eq(&scope.actor),
+            idempotency_keys::route.eq(&scope.route),
+            idempotency_keys::request_hash.eq(request_hash),
+            idempotency_keys::status.eq(0),
+            idempotency_keys::response_body.eq(""),
+            idempotency_keys::created_at.eq(now()),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(true),
+        // The unique (key, actor, route) index: another request holds the key.
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Stores the answer of the request that reserved the key.
+pub fn complete(
+    conn: &mut DbConnection,
+    scope: &KeyScope,
+    status: u16,
+    body: &str,
+    content_type: Option<&str>,
+    location: Option<&str>,
+) -> ApiResult<()> {
+    diesel::update(idempotency_keys::table)
+        .filter(idempotency_keys::key.eq(&scope.key))
+        .filter(idempotency_keys::actor.eq(&scope.actor))
+        .filter(idempotency_keys::route.eq(&scope.route))
+        .set((
+            idempotency_keys::status.eq(i32::from(status)),
+            idempotency_keys::response_body.eq(body),
+            idempotency_keys::content_type.eq(content_type),
+            idempotency_keys::location.eq(location),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Frees the key after a failure the client may retry (a 5xx): nothing was stored.
+pub fn release(conn: &mut DbConnection, scope: &KeyScope) -> ApiResult<()> {
+    diesel::delete(idempotency_keys::table)
+        .filter(idempotency_keys::key.eq(&scope.key))
+        .filter(idempotency_keys::actor.eq(&scope.actor))
+        .filter(idempotency_keys::route.eq(&scope.route))
+        .filter(idempotency_keys::status.eq(0))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! `Idempotency-Key` on every POST: the first request with a key is answered and its answer
+//! stored; a retry with the same key and body gets that answer again (`Idempotent-Replayed:
+//! true`) without doing the work twice; the same key with another body is refused (422); while
+//! the first is still being answered, a retry gets 409. Keys belong to one caller and one path,
+//! and are forgotten after `NOK_IDEMPOTENCY_TTL_SECS`.
+//!
+//! The key is claimed before the work and its answer stored after: a crash in between leaves
+//! the key claimed (retries get 409 until it expires) rather than letting the work run twice.
+//! Survey uploads, too large to buffer, store their answer in their own transaction instead.
+
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::{self, BytesMut};
+use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use crate::auth::token::{TokenSettings, Verified};
+use crate::db::idempotency::{self, KeyScope};
+use crate::db::{now, Db};
+use crate::error::{ApiError, FieldError};
+
+pub const HEADER: &str = "idempotency-key";
+
+/// How long stored answers are replayed.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyTtl(pub std::time::Duration);
+
+/// Bodies of POSTs that can be replayed are buffered up to this (plan files are the largest).
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+fn refuse(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
+    req.into_response(error.error_response())
+}
+
+/// Who sends the key: keys of different callers never meet. An invalid token counts as
+/// anonymous here; the route refuses it anyway.
+fn actor(req: &ServiceRequest) -> String {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let settings = req.app_data::<web::Data<TokenSettings>>();
+    match (token, settings) {
+        (Some(token), Some(settings)) => match settings.verify(token) {
+            Ok(Verified::Local { user_id, .. }) => format!("user:{user_id}"),
+            Ok(Verified::External { subject, .. }) => format!("idp:{subject}"),
+            Err(_) => "anonymous".into(),
+        },
+        _ => "anonymous".into(),
+    }
+}
+
+pub async fn replay_or_record(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let key = req.headers().get(HEADER).map(|v| v.to_str().map(str::to_owned));
+    let applies = req.method() == Method::POST && !req.path().ends_with("/survey-responses");
+    let key = match (key, applies) {
+        (Some(key), true) => key,
+        _ => return Ok(next.call(req).await?.map_into_boxed_body()),
+    };
+    let key = match key {
+        Ok(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => key,
+        _ => {
+            let error = ApiError::BadRequest {
+                detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+                errors: vec![FieldError::new("Idempotency-Key", "format", "1 to 255 visible ASCII characters")],
+            };
+            return Ok(refuse(req, error));
+        }
+    };
+    let (Some(db), ttl) = (
+        req.app_data::<web::Data<Db>>().cloned(),
+        req.app_data::<web::Data<KeyTtl>>().map(|t| t.0).unwrap_or(std::time::Duration::from_secs(86_400)),
+    ) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    // The body decides whether a retry is the same request: read it, then hand it on.
+    let mut payload = req.take_payload();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Ok(refuse(req, ApiError::PayloadTooLarge { limit: MAX_BODY }));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let mut hasher = Sha256::new();
+    for part in [req.path().as_bytes(), req.query_string().as_bytes(), content_type.as_bytes(), &body] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    let hash = format!("{:x}", hasher.finalize());
+    let scope = KeyScope {
+        key,
+        actor: actor(&req),
+        route: req.path().to_owned(),
+    };
+    let expired_before = now() - chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(1));
+    let lookup = {
+        let scope = scope.clone();
+        let hash = hash.clone();
+        db.run(move |conn| {
+            if let Some(found) = idempotency::recorded(conn, &scope)? {
+                if found.created_at >= expired_before {
+                    return Ok(Some(found));
+                }
+            }
+            Ok(if idempotency::reserve(conn, &scope, &hash, expired_before)? {
+                None
+            } else {
+                idempotency::recorded(conn, &scope)?
+            })
+        })
+        .await
+    };
+    match lookup {
+        Err(e) => return Ok(refuse(req, e)),
+        Ok(Some(found)) if found.request_hash != hash => {
+            let error = ApiError::Validation(vec![FieldError::new(
+                "Idempotency-Key",
+                "reused",
+                "was used with a different request; use a new key for a new request",
+            )]);
+            return Ok(refuse(req, error));
+        }
+        Ok(Some(found)) if found.status == 0 => {
+            let error = ApiError::Conflict("A request with this Idempotency-Key is still being answered; retry later".into());
+            return Ok(refuse(req, error));
+        }
+        Ok(Some(found)) => {
+            let status = StatusCode::from_u16(u16::try_from(found.status).unwrap_or(500)).unwrap_or(StatusCode::OK);
+            let mut replay = HttpResponse::build(status);
+            replay.insert_header(("Idempotent-Replayed", "true"));
+            if let Some(content_type) = found.content_type {
+                replay.insert_header((header::CONTENT_TYPE, content_type));
+            }
+            if let Some(location) = found.location {
+                replay.insert_header((header::LOCATION, location));
+            }
+            return Ok(req.into_response(replay.body(found.response_body)));
+        }
+        Ok(None) => {}
+    }
+    req.set_payload(actix_web::dev::Payload::from(body));
+    let response = next.call(req).await?;
+    let status = response.status();
+    let header_text = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v: &header::HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (content_type, location) = (header_text(header::CONTENT_TYPE), header_text(header::LOCATION));
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let bytes = body::to_bytes(body).await.unwrap_or_default();
+    let stored = {
+        let scope = scope.clone();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        db.run(move |conn| {
+            if status.is_server_error() {
+                idempotency::release(conn, &scope)
+            } else {
+                idempotency::complete(conn, &scope, status.as_u16(), &text, content_type.as_deref(), location.as_deref())
+            }
+        })
+        .await
+    };
+    if let Err(e) = stored {
+        tracing::error!(error = %e, "an Idempotency-Key answer could not be stored");
+    }
+    Ok(ServiceResponse::new(request, head.set_body(bytes).map_into_boxed_body()))
+}
