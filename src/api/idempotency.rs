@@ -58,25 +58,36 @@ pub async fn replay_or_record(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let key = req.headers().get(HEADER).map(|v| v.to_str().map(str::to_owned));
+    let key = req
+        .headers()
+        .get(HEADER)
+        .map(|v| v.to_str().map(str::to_owned));
     let applies = req.method() == Method::POST && !req.path().ends_with("/survey-responses");
     let key = match (key, applies) {
         (Some(key), true) => key,
         _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
     let key = match key {
-        Ok(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => key,
+        Ok(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
+            key
+        }
         _ => {
             let error = ApiError::BadRequest {
                 detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
-                errors: vec![FieldError::new("Idempotency-Key", "format", "1 to 255 visible ASCII characters")],
+                errors: vec![FieldError::new(
+                    "Idempotency-Key",
+                    "format",
+                    "1 to 255 visible ASCII characters",
+                )],
             };
             return Ok(refuse(req, error));
         }
     };
     let (Some(db), ttl) = (
         req.app_data::<web::Data<Db>>().cloned(),
-        req.app_data::<web::Data<KeyTtl>>().map(|t| t.0).unwrap_or(std::time::Duration::from_secs(86_400)),
+        req.app_data::<web::Data<KeyTtl>>()
+            .map(|t| t.0)
+            .unwrap_or(std::time::Duration::from_secs(86_400)),
     ) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
@@ -98,7 +109,12 @@ pub async fn replay_or_record(
         .unwrap_or_default()
         .to_owned();
     let mut hasher = Sha256::new();
-    for part in [req.path().as_bytes(), req.query_string().as_bytes(), content_type.as_bytes(), &body] {
+    for part in [
+        req.path().as_bytes(),
+        req.query_string().as_bytes(),
+        content_type.as_bytes(),
+        &body,
+    ] {
         hasher.update((part.len() as u64).to_be_bytes());
         hasher.update(part);
     }
@@ -108,7 +124,8 @@ pub async fn replay_or_record(
         actor: actor(&req),
         route: req.path().to_owned(),
     };
-    let expired_before = now() - chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(1));
+    let expired_before =
+        now() - chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(1));
     let lookup = {
         let scope = scope.clone();
         let hash = hash.clone();
@@ -118,11 +135,13 @@ pub async fn replay_or_record(
                     return Ok(Some(found));
                 }
             }
-            Ok(if idempotency::reserve(conn, &scope, &hash, expired_before)? {
-                None
-            } else {
-                idempotency::recorded(conn, &scope)?
-            })
+            Ok(
+                if idempotency::reserve(conn, &scope, &hash, expired_before)? {
+                    None
+                } else {
+                    idempotency::recorded(conn, &scope)?
+                },
+            )
         })
         .await
     };
@@ -137,11 +156,14 @@ pub async fn replay_or_record(
             return Ok(refuse(req, error));
         }
         Ok(Some(found)) if found.status == 0 => {
-            let error = ApiError::Conflict("A request with this Idempotency-Key is still being answered; retry later".into());
+            let error = ApiError::Conflict(
+                "A request with this Idempotency-Key is still being answered; retry later".into(),
+            );
             return Ok(refuse(req, error));
         }
         Ok(Some(found)) => {
-            let status = StatusCode::from_u16(u16::try_from(found.status).unwrap_or(500)).unwrap_or(StatusCode::OK);
+            let status = StatusCode::from_u16(u16::try_from(found.status).unwrap_or(500))
+                .unwrap_or(StatusCode::OK);
             let mut replay = HttpResponse::build(status);
             replay.insert_header(("Idempotent-Replayed", "true"));
             if let Some(content_type) = found.content_type {
@@ -164,7 +186,10 @@ pub async fn replay_or_record(
             .and_then(|v: &header::HeaderValue| v.to_str().ok())
             .map(str::to_owned)
     };
-    let (content_type, location) = (header_text(header::CONTENT_TYPE), header_text(header::LOCATION));
+    let (content_type, location) = (
+        header_text(header::CONTENT_TYPE),
+        header_text(header::LOCATION),
+    );
     let (request, response) = response.into_parts();
     let (head, body) = response.into_parts();
     let bytes = body::to_bytes(body).await.unwrap_or_default();
@@ -175,7 +200,14 @@ pub async fn replay_or_record(
             if status.is_server_error() {
                 idempotency::release(conn, &scope)
             } else {
-                idempotency::complete(conn, &scope, status.as_u16(), &text, content_type.as_deref(), location.as_deref())
+                idempotency::complete(
+                    conn,
+                    &scope,
+                    status.as_u16(),
+                    &text,
+                    content_type.as_deref(),
+                    location.as_deref(),
+                )
             }
         })
         .await
@@ -183,5 +215,8 @@ pub async fn replay_or_record(
     if let Err(e) = stored {
         tracing::error!(error = %e, "an Idempotency-Key answer could not be stored");
     }
-    Ok(ServiceResponse::new(request, head.set_body(bytes).map_into_boxed_body()))
+    Ok(ServiceResponse::new(
+        request,
+        head.set_body(bytes).map_into_boxed_body(),
+    ))
 }

@@ -7,6 +7,7 @@ mod cycles;
 mod demo;
 mod errors;
 mod helpers;
+mod integration;
 mod openapi;
 mod operability;
 mod organizations;
