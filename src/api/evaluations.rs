@@ -72,15 +72,21 @@ pub fn exposure(cycle: &CycleRow, organization_id: i64) -> ApiResult<Exposure> {
     })
 }
 
-/// Puts the evaluation as it now stands in the change feed.
+/// Puts the evaluation in the change feed as the evaluation list shows it: its scores with
+/// their traces are read from the evaluation itself (a recompute of a large cycle would
+/// otherwise write tens of kilobytes per organization to the feed).
 fn feed(
     conn: &mut DbConnection,
-    cycle: &CycleRow,
     row: &EvaluationRow,
     before: Exposure,
     after: Exposure,
 ) -> ApiResult<()> {
-    let payload = serde_json::to_value(view(conn, cycle, row)?).map_err(ApiError::internal)?;
+    let shown = EvaluationSummary {
+        organization_id: row.organization_id,
+        complete: row.complete(),
+        total: row.total.clone(),
+        updated_at: timestamp(row.updated_at),
+    };
     changes::record(
         conn,
         &FeedChange {
@@ -89,7 +95,7 @@ fn feed(
             action: Action::Updated,
             before,
             after,
-            payload: Some(payload),
+            payload: Some(serde_json::to_value(shown).map_err(ApiError::internal)?),
         },
     )
 }
@@ -100,7 +106,7 @@ pub fn feed_cycle(conn: &mut DbConnection, before: &CycleRow, after: &CycleRow) 
     for row in store::list(conn, after.id, None, 0, i64::from(i32::MAX))? {
         let was = exposure(before, row.organization_id)?;
         let is = exposure(after, row.organization_id)?;
-        feed(conn, after, &row, was, is)?;
+        feed(conn, &row, was, is)?;
     }
     Ok(())
 }
@@ -417,7 +423,7 @@ async fn put_inputs(
             )?;
             audit::record(conn, &Actor::of(caller.principal(), &request_id.0), change)?;
             let exposure = exposure(&cycle, organization_id)?;
-            feed(conn, &cycle, &row, exposure, exposure)?;
+            feed(conn, &row, exposure, exposure)?;
             Ok((row, after))
         })
         .await?;
@@ -632,7 +638,7 @@ async fn upload_survey(
             };
             audit::record(conn, &Actor::of(caller.principal(), &request_id.0), change)?;
             let exposure = exposure(&cycle, row.organization_id)?;
-            feed(conn, &cycle, &saved, exposure, exposure)?;
+            feed(conn, &saved, exposure, exposure)?;
             Ok(Ok((body, hash)))
         })
         .await?;

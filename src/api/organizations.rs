@@ -80,7 +80,7 @@ pub struct Organization {
 }
 
 impl Organization {
-    fn of(row: &OrganizationRow) -> ApiResult<Self> {
+    pub fn of(row: &OrganizationRow) -> ApiResult<Self> {
         Ok(Self {
             id: row.id,
             region_id: row.region_id,

@@ -113,7 +113,10 @@ pub fn published_cycle(
         values.latest_approval_id = Some(approval.id);
         values.published_approval_id = Some(approval.id);
         values.published_at = Some(now());
-        cycles::update(conn, row.id, row.version, &values)?;
+        let published = cycles::update(conn, row.id, row.version, &values)?;
+        let shown = crate::api::cycles::load(conn, &published)?;
+        super::created(conn, "cycle", published.id, &shown)?;
+        crate::api::evaluations::feed_cycle(conn, &row, &published)?;
         Ok(Some((row.id, organization_ids.len())))
     })
 }

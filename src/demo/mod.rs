@@ -7,6 +7,7 @@ mod data;
 
 use crate::auth::{password, Role};
 use crate::db::audit::Actor;
+use crate::db::changes::{self, Action, Exposure, FeedChange};
 use crate::db::users::{self, NewUser};
 use crate::db::{organizations, regions, DbConnection};
 use crate::domain::identifiers::{Inn, Ogrn};
@@ -39,7 +40,14 @@ pub fn load(
                 Some(row) => row.id,
                 None => {
                     loaded.regions += 1;
-                    regions::insert(conn, region.code, region.name)?.id
+                    let row = regions::insert(conn, region.code, region.name)?;
+                    created(
+                        conn,
+                        "region",
+                        row.id,
+                        &crate::api::regions::Region::from(&row),
+                    )?;
+                    row.id
                 }
             };
             region_ids.push((region.code, id));
@@ -76,12 +84,34 @@ pub fn load(
         for draft in seeded.chain(generated) {
             let draft = draft?.validate().map_err(ApiError::Validation)?;
             if organizations::find_active_by_inn(conn, &draft.inn)?.is_none() {
-                organizations::insert(conn, &draft)?;
+                let row = organizations::insert(conn, &draft)?;
+                let shown = crate::api::organizations::Organization::of(&row)?;
+                created(conn, "organization", row.id, &shown)?;
                 loaded.organizations += 1;
             }
         }
         Ok(loaded)
     })
+}
+
+/// Demo data goes to the change feed like any other, so that a replay of the feed gives it.
+pub(crate) fn created<T: serde::Serialize>(
+    conn: &mut DbConnection,
+    resource_type: &str,
+    id: i64,
+    shown: &T,
+) -> ApiResult<()> {
+    changes::record(
+        conn,
+        &FeedChange {
+            resource_type,
+            resource_id: id.to_string(),
+            action: Action::Created,
+            before: Exposure::public(),
+            after: Exposure::public(),
+            payload: Some(serde_json::to_value(shown).map_err(ApiError::internal)?),
+        },
+    )
 }
 
 /// A demo account and its password, printed at start in demo mode only.

@@ -78,3 +78,31 @@ async fn demo_cycles_are_published_once_with_ratings_and_changes() {
     assert_eq!(items[0]["place"], 1);
     assert!(items.iter().all(|i| i["previous"]["year"] == 2017));
 }
+
+#[tokio::test]
+async fn demo_data_is_in_the_change_feed() {
+    let app = spawn_app().await;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.blocking().unwrap();
+        nok_api::demo::load(&mut conn, 3, None).unwrap();
+    })
+    .await
+    .unwrap();
+    let page: Value = app
+        .get("/api/v1/changes?types=organization&limit=500")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), nok_api::demo::ORGANIZATIONS.len() + 3);
+    assert!(items.iter().all(|e| e["event"] == "organization.created"));
+    let first = &items[0];
+    let path = format!(
+        "/api/v1/organizations/{}",
+        first["resource_id"].as_str().unwrap()
+    );
+    let shown: Value = app.get(&path).await.json().await.unwrap();
+    assert_eq!(first["resource"], shown);
+}
