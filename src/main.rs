@@ -243,6 +243,10 @@ fn run(cli: Cli) -> Result<(), String> {
             } else if config.jwt_secret_generated {
                 eprintln!("nok-api: NOK_JWT_SECRET is not set; tokens are signed with a random secret and die with the process");
             }
+            if std::env::var("NOK_BENCH_SKIP_RECORDS").is_ok_and(|v| v == "1") {
+                eprintln!("nok-api: NOK_BENCH_SKIP_RECORDS=1: no audit log, change feed or webhooks (benchmarks only)");
+                nok_api::db::audit::skip_records_for_benchmarks(true);
+            }
             let app = Application::build(&config, db)
                 .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
             println!(

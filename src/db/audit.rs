@@ -1,5 +1,7 @@
 //! The append-only audit log: one event per successful write, in the write's own transaction.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -74,7 +76,22 @@ impl<'a> Change<'a> {
     }
 }
 
+/// Benchmarks only (`NOK_BENCH_SKIP_RECORDS=1`): writes skip the audit log, the change feed and
+/// the webhook outbox, so that a benchmark can measure what they cost. Never in production.
+static SKIP_RECORDS: AtomicBool = AtomicBool::new(false);
+
+pub fn skip_records_for_benchmarks(skip: bool) {
+    SKIP_RECORDS.store(skip, Ordering::Relaxed);
+}
+
+pub fn records_skipped() -> bool {
+    SKIP_RECORDS.load(Ordering::Relaxed)
+}
+
 pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change) -> ApiResult<()> {
+    if records_skipped() {
+        return Ok(());
+    }
     if let Some((was, is)) = change.exposure {
         let action = match (&change.before, &change.after) {
             (None, _) => Action::Created,
