@@ -1,7 +1,8 @@
 # Shared by the benchmarks: logging, CPU accounting from /proc, the wait for a quiet machine, and
 # (for list.sh and ratings.sh) tools, build, servers and wrk runs. Source it after setting
 # BENCH_QUIET_WAIT (optional); the functions below use the caller's BENCH_DIR, ROOT, TARGET_DIR,
-# PG_HOST, PG_PORT, THREADS, CONNECTIONS, DURATION_S and WARMUP_S.
+# PG_HOST, PG_PORT, THREADS, CONNECTIONS, DURATION_S and WARMUP_S. (ingest.sh defines its own
+# cleanup and measure, which replace these.)
 
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

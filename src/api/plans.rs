@@ -1030,150 +1030,72 @@ async fn step(
     ))
 }
 
-#[utoipa::path(
-    operation_id = "submit_plan",
-    tag = "plans",
-    params(("id" = i64, Path, description = "Plan id")),
-    responses(
-        (status = 200, description = "`draft → submitted`: handed to the authority (a plan needs measures)", body = Plan, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-    ),
-)]
-#[post("/plans/{id}/submit")]
-async fn submit(
-    caller: Caller,
-    request_id: RequestId,
-    db: web::Data<Db>,
-    id: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let rule = &policy::PLAN_SUBMIT;
-    step(
-        &db,
-        caller,
-        request_id,
-        id.into_inner(),
-        rule,
-        PlanStatus::Submitted,
-    )
-    .await
+// rustfmt does not settle on the indentation of attributes inside macro_rules: skipped.
+#[rustfmt::skip]
+macro_rules! plan_step {
+    ($name:ident, $path:literal, $operation:literal, $rule:ident, $to:ident, $what:literal) => {
+        #[utoipa::path(
+            operation_id = $operation,
+            tag = "plans",
+            params(("id" = i64, Path, description = "Plan id")),
+            responses(
+                (status = 200, description = $what, body = Plan, headers(("ETag" = String))),
+                (status = 404, response = NotFound),
+                (status = 409, response = Conflict),
+            ),
+        )]
+        #[post($path)]
+        async fn $name(
+            caller: Caller,
+            request_id: RequestId,
+            db: web::Data<Db>,
+            id: web::Path<i64>,
+        ) -> ApiResult<HttpResponse> {
+            step(&db, caller, request_id, id.into_inner(), &policy::$rule, PlanStatus::$to).await
+        }
+    };
 }
 
-#[utoipa::path(
-    operation_id = "return_plan",
-    tag = "plans",
-    params(("id" = i64, Path, description = "Plan id")),
-    responses(
-        (status = 200, description = "`submitted → draft`: returned for rework", body = Plan, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-    ),
-)]
-#[post("/plans/{id}/return")]
-async fn send_back(
-    caller: Caller,
-    request_id: RequestId,
-    db: web::Data<Db>,
-    id: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let rule = &policy::PLAN_RETURN;
-    step(
-        &db,
-        caller,
-        request_id,
-        id.into_inner(),
-        rule,
-        PlanStatus::Draft,
-    )
-    .await
-}
-
-#[utoipa::path(
-    operation_id = "approve_plan",
-    tag = "plans",
-    params(("id" = i64, Path, description = "Plan id")),
-    responses(
-        (status = 200, description = "`submitted → approved`: needs the «УТВЕРЖДАЮ» block; measures are now carried out", body = Plan, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-    ),
-)]
-#[post("/plans/{id}/approve")]
-async fn approve(
-    caller: Caller,
-    request_id: RequestId,
-    db: web::Data<Db>,
-    id: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let rule = &policy::PLAN_APPROVE;
-    step(
-        &db,
-        caller,
-        request_id,
-        id.into_inner(),
-        rule,
-        PlanStatus::Approved,
-    )
-    .await
-}
-
-#[utoipa::path(
-    operation_id = "publish_plan",
-    tag = "plans",
-    params(("id" = i64, Path, description = "Plan id")),
-    responses(
-        (status = 200, description = "`approved → published`: visible to anonymous readers", body = Plan, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-    ),
-)]
-#[post("/plans/{id}/publish")]
-async fn publish(
-    caller: Caller,
-    request_id: RequestId,
-    db: web::Data<Db>,
-    id: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let rule = &policy::PLAN_PUBLISH;
-    step(
-        &db,
-        caller,
-        request_id,
-        id.into_inner(),
-        rule,
-        PlanStatus::Published,
-    )
-    .await
-}
-
-#[utoipa::path(
-    operation_id = "close_plan",
-    tag = "plans",
-    params(("id" = i64, Path, description = "Plan id")),
-    responses(
-        (status = 200, description = "`published → closed`: the plan's period is over; it stays public", body = Plan, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-    ),
-)]
-#[post("/plans/{id}/close")]
-async fn close(
-    caller: Caller,
-    request_id: RequestId,
-    db: web::Data<Db>,
-    id: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let rule = &policy::PLAN_CLOSE;
-    step(
-        &db,
-        caller,
-        request_id,
-        id.into_inner(),
-        rule,
-        PlanStatus::Closed,
-    )
-    .await
-}
+plan_step!(
+    submit,
+    "/plans/{id}/submit",
+    "submit_plan",
+    PLAN_SUBMIT,
+    Submitted,
+    "`draft → submitted`: handed to the authority (a plan needs measures)"
+);
+plan_step!(
+    send_back,
+    "/plans/{id}/return",
+    "return_plan",
+    PLAN_RETURN,
+    Draft,
+    "`submitted → draft`: returned for rework"
+);
+plan_step!(
+    approve,
+    "/plans/{id}/approve",
+    "approve_plan",
+    PLAN_APPROVE,
+    Approved,
+    "`submitted → approved`: needs the «УТВЕРЖДАЮ» block; measures are now carried out"
+);
+plan_step!(
+    publish,
+    "/plans/{id}/publish",
+    "publish_plan",
+    PLAN_PUBLISH,
+    Published,
+    "`approved → published`: visible to anonymous readers"
+);
+plan_step!(
+    close,
+    "/plans/{id}/close",
+    "close_plan",
+    PLAN_CLOSE,
+    Closed,
+    "`published → closed`: the plan's period is over; it stays public"
+);
 
 /// A new measure, at the end of a section.
 #[derive(Debug, Deserialize, ToSchema)]
