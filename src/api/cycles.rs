@@ -803,9 +803,13 @@ async fn publish(
     request_id: RequestId,
     if_match: IfMatch,
     db: web::Data<Db>,
+    ratings: web::Data<super::ratings::RatingCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    step(&db, caller, request_id, if_match, id.into_inner(), &PUBLISH).await
+    let id = id.into_inner();
+    let published = step(&db, caller, request_id, if_match, id, &PUBLISH).await;
+    ratings.forget_published(id);
+    published
 }
 
 #[utoipa::path(

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -53,7 +54,14 @@ pub struct RatingCache {
     capacity: usize,
     snapshots: Mutex<HashMap<i64, (ApprovalRow, Arc<Snapshot>)>>,
     pages: Mutex<HashMap<String, Bytes>>,
+    /// Cycle → its published approval, as last read, for anonymous readers: they are answered
+    /// from memory (no database, no blocking thread) for `PUBLISHED_FRESH` after a read. A new
+    /// publication reaches them that much later at most; their answers may be cached for
+    /// `NOK_PUBLIC_MAX_AGE` anyway.
+    published: Mutex<HashMap<i64, (i64, Instant)>>,
 }
+
+const PUBLISHED_FRESH: Duration = Duration::from_secs(1);
 
 impl RatingCache {
     pub fn new(capacity: usize) -> Self {
@@ -61,7 +69,30 @@ impl RatingCache {
             capacity,
             snapshots: Mutex::new(HashMap::new()),
             pages: Mutex::new(HashMap::new()),
+            published: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The cycle's published approval if read less than `PUBLISHED_FRESH` ago.
+    fn published(&self, cycle_id: i64) -> Option<i64> {
+        lock(&self.published)
+            .get(&cycle_id)
+            .filter(|(_, at)| at.elapsed() < PUBLISHED_FRESH)
+            .map(|(approval, _)| *approval)
+    }
+
+    /// This instance published the cycle anew: its anonymous readers see it at once.
+    pub fn forget_published(&self, cycle_id: i64) {
+        lock(&self.published).remove(&cycle_id);
+    }
+
+    fn remember_published(&self, cycle_id: i64, approval_id: i64) {
+        insert_bounded(
+            &self.published,
+            self.capacity,
+            cycle_id,
+            (approval_id, Instant::now()),
+        );
     }
 
     pub fn approval(
@@ -555,6 +586,27 @@ async fn read(
         limit: usize::try_from(limit).unwrap_or(0),
     };
     let cache = cache.into_inner();
+    // Anonymous readers of a published rating: answered from memory when it is all there.
+    let anonymous = caller.principal().is_none()
+        && matches!(
+            selection.requested,
+            None | Some(Requested::Latest | Requested::Published)
+        );
+    if anonymous {
+        if let Some(approval_id) = cache.published(cycle_id) {
+            let key = page_key(approval_id, &selection, &page);
+            let tag = page_tag(&key);
+            if is_not_modified(&req, &tag) {
+                return Ok(not_modified(tag));
+            }
+            if let Some(body) = cache.page(&key) {
+                return Ok(HttpResponse::Ok()
+                    .insert_header((header::ETAG, tag))
+                    .content_type("application/json")
+                    .body(body));
+            }
+        }
+    }
     let (tag, body) = db
         .run(move |conn| {
             let (cycle, source) = resolve(
@@ -566,14 +618,10 @@ async fn read(
             )?;
             match source {
                 Source::Approval(approval_id) => {
-                    // The page is a function of the approval and the selection only.
-                    let key = format!(
-                        "{approval_id}/{}/{}/{}/{}",
-                        selection.form_name(),
-                        selection.criterion,
-                        page.after,
-                        page.limit
-                    );
+                    if anonymous {
+                        cache.remember_published(cycle_id, approval_id);
+                    }
+                    let key = page_key(approval_id, &selection, &page);
                     let body = match cache.page(&key) {
                         Some(body) => body,
                         None => {
@@ -591,8 +639,7 @@ async fn read(
                             body
                         }
                     };
-                    let tag = format!("\"a-{}-{:x}\"", env!("CARGO_PKG_VERSION"), fnv(&key));
-                    Ok((tag, body))
+                    Ok((page_tag(&key), body))
                 }
                 Source::Current => {
                     let snapshot = store::current(conn, &cycle, false)?;
@@ -611,6 +658,21 @@ async fn read(
         .insert_header((header::ETAG, tag))
         .content_type("application/json")
         .body(body))
+}
+
+/// The page is a function of the approval and the selection only.
+fn page_key(approval_id: i64, selection: &Selection, page: &Page) -> String {
+    format!(
+        "{approval_id}/{}/{}/{}/{}",
+        selection.form_name(),
+        selection.criterion,
+        page.after,
+        page.limit
+    )
+}
+
+fn page_tag(key: &str) -> String {
+    format!("\"a-{}-{:x}\"", env!("CARGO_PKG_VERSION"), fnv(key))
 }
 
 /// FNV-1a: a stable, dependency-free fingerprint for ETags.
