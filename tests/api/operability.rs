@@ -462,8 +462,9 @@ async fn a_graceful_stop_finishes_requests_in_flight() {
     );
     stream.write_all(head.as_bytes()).unwrap();
     stream.write_all(first).unwrap();
-    // Let a worker take the connection and start on the request before the stop.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Let a worker take the connection and start on the request before the stop (generously:
+    // the test suite runs its tests side by side on few cores).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
 
     let stopping = tokio::spawn(app.server.stop(true));
     tokio::time::sleep(Duration::from_millis(500)).await;
