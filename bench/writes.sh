@@ -63,22 +63,27 @@ start() {
 }
 
 cat >"$TMP/patch.lua" <<'LUA'
--- PATCH a rotating organization with a new website; counts answers that are not 200.
-local n, first, count = 0, tonumber(os.getenv("FIRST_ID")), tonumber(os.getenv("COUNT"))
+-- PATCH a rotating organization with a website no other request sends (thread id and counter),
+-- so every write changes something; counts answers that are not 200.
+local first, count = tonumber(os.getenv("FIRST_ID")), tonumber(os.getenv("COUNT"))
+local threads, created = {}, 0
+setup = function(t)
+  created = created + 1
+  t:set("tid", created)
+  table.insert(threads, t)
+end
+n, bad = 0, 0
 wrk.method = "PATCH"
 wrk.headers["Content-Type"] = "application/merge-patch+json"
 wrk.headers["If-Match"] = "*"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
 request = function()
   n = n + 1
-  local id = first + (n % count)
+  local id = first + ((n * 2 + tid) % count)
   return wrk.format(nil, "/api/v1/organizations/" .. id, nil,
-    '{"website":"https://o' .. n .. '-' .. math.random(1, 1e9) .. '.example.ru"}')
+    '{"website":"https://t' .. tid .. '-' .. n .. '.example.ru"}')
 end
-bad = 0
 response = function(status) if status ~= 200 then bad = bad + 1 end end
-local threads = {}
-setup = function(t) table.insert(threads, t) end
 done = function(summary, latency)
   local b = 0
   for _, t in ipairs(threads) do b = b + t:get("bad") end
@@ -104,11 +109,12 @@ log "measuring PATCH /api/v1/organizations/{id}, wrk -t2 -c$CONNECTIONS -d$DURAT
 WITH=$(run recorded "$RECORDED_PORT" "$RECORDED_TOKEN")
 WITHOUT=$(run skipped "$SKIPPED_PORT" "$SKIPPED_TOKEN")
 OUTBOX=$(sqlite3 "$TMP/recorded.db" "SELECT count(*) FROM webhook_outbox" 2>/dev/null || echo "?")
+AUDITED=$(sqlite3 "$TMP/recorded.db" "SELECT count(*) FROM audit_events WHERE action = 'organization.update'" 2>/dev/null || echo "?")
 rps() { sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$1"; }
 echo
 echo "nok-api write benchmark (SQLite)  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 printf '  %-44s %s\n' "with audit + feed + outbox:" "$WITH" "without (NOK_BENCH_SKIP_RECORDS=1):" "$WITHOUT"
 awk -v a="$(rps "$WITH")" -v b="$(rps "$WITHOUT")" 'BEGIN {
     printf "  writes/s with / without: %.3f (the records cost %.1f%% of the throughput)\n", a / b, 100 * (1 - a / b) }'
-echo "  outbox rows written by the recorded run: $OUTBOX"
+echo "  rows written by the recorded run: $AUDITED audit events (updates), $OUTBOX outbox deliveries"
 for w in "${WARNINGS[@]}"; do echo "  WARNING: $w"; done

@@ -116,8 +116,48 @@ pub fn apply_policy(openapi: &mut utoipa::openapi::OpenApi) {
                     RefOr::Ref(Ref::from_response_name("Forbidden")),
                 );
             }
+            if method == "POST" && path != "/api/v1/auth/token" {
+                document_idempotency_key(operation);
+            }
         }
     }
+}
+
+/// Every POST takes an `Idempotency-Key` (see `api::idempotency`): the header, the replay
+/// marker, and the answers a key can cause.
+fn document_idempotency_key(operation: &mut Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    let parameters = operation.parameters.get_or_insert_with(Vec::new);
+    if !parameters
+        .iter()
+        .any(|p| p.name.eq_ignore_ascii_case("Idempotency-Key"))
+    {
+        parameters.push(
+            ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "Makes a retry safe: the same key with the same request replays the first answer \
+                     (with `Idempotent-Replayed: true`) instead of doing the work again; with another \
+                     request it is refused (422); while the first is being answered, 409. 1–255 visible \
+                     ASCII characters; keys belong to the caller and the path and expire.",
+                ))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+                .build(),
+        );
+    }
+    let responses = &mut operation.responses.responses;
+    responses
+        .entry("409".into())
+        .or_insert_with(|| RefOr::Ref(Ref::from_response_name("Conflict")));
+    responses
+        .entry("422".into())
+        .or_insert_with(|| RefOr::Ref(Ref::from_response_name("ValidationFailed")));
+    responses
+        .entry("400".into())
+        .or_insert_with(|| RefOr::Ref(Ref::from_response_name("BadRequest")));
 }
 
 /// Writes the caching of `api::http_cache` into the document: every read under `/api/` answers
