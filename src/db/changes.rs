@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::schema::changes;
@@ -157,7 +158,7 @@ impl Reach {
 
 /// A change as a reader sees it: in full, or — for a resource hidden from it since — as a
 /// deletion, so that a copy built from the feed loses it too.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct FeedEvent {
     /// Position in the feed; resume after it.
     pub id: i64,
@@ -168,9 +169,10 @@ pub struct FeedEvent {
     pub resource_id: String,
     /// `created`, `updated` or `deleted`.
     pub action: String,
-    /// The resource as it became, as its GET shows it; `null` for a deletion.
+    /// The resource as it became, as its GET shows it; `null` for a deletion. Kept as the
+    /// stored JSON text: the feed and the webhooks pass it on without parsing it again.
     #[schema(value_type = Option<Object>)]
-    pub resource: Option<Value>,
+    pub resource: Option<Box<RawValue>>,
 }
 
 pub fn event_for(row: &ChangeRow, reach: Reach) -> ApiResult<Option<FeedEvent>> {
@@ -182,7 +184,7 @@ pub fn event_for(row: &ChangeRow, reach: Reach) -> ApiResult<Option<FeedEvent>> 
         return Ok(None);
     };
     let resource = payload
-        .map(serde_json::from_str)
+        .map(|p| RawValue::from_string(p.to_owned()))
         .transpose()
         .map_err(|e| ApiError::internal(format!("change {}: payload unreadable: {e}", row.id)))?;
     Ok(Some(FeedEvent {
