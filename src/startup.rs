@@ -38,6 +38,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .1;
     openapi::apply_policy(&mut document);
     openapi::apply_caching(&mut document);
+    openapi::merge_flattened(&mut document);
     document
 }
 

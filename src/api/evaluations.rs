@@ -271,6 +271,7 @@ fn open_for_inputs(cycle: &CycleRow) -> ApiResult<()> {
 
 #[utoipa::path(
     operation_id = "list_evaluations",
+    summary = "List the evaluations of a cycle",
     tag = "evaluations",
     params(("id" = i64, Path, description = "Cycle id"), EvaluationListQuery),
     responses(
@@ -318,6 +319,7 @@ async fn list(
 
 #[utoipa::path(
     operation_id = "get_evaluation",
+    summary = "Read an organization's evaluation",
     tag = "evaluations",
     params(("id" = i64, Path, description = "Cycle id"),
            ("organization_id" = i64, Path, description = "Organization id"),
@@ -353,6 +355,7 @@ async fn read(
 
 #[utoipa::path(
     operation_id = "put_evaluation_inputs",
+    summary = "Replace the operator's inputs of an evaluation",
     tag = "evaluations",
     params(("id" = i64, Path, description = "Cycle id"),
            ("organization_id" = i64, Path, description = "Organization id"),

@@ -746,6 +746,7 @@ pub struct PlanPage {
 
 #[utoipa::path(
     operation_id = "list_plans",
+    summary = "List improvement plans",
     tag = "plans",
     params(PlanListQuery),
     responses(
@@ -812,6 +813,7 @@ async fn list(
 
 #[utoipa::path(
     operation_id = "create_plan",
+    summary = "Create an improvement plan",
     tag = "plans",
     request_body = NewPlan,
     responses(
@@ -842,6 +844,7 @@ async fn create(
 
 #[utoipa::path(
     operation_id = "get_plan",
+    summary = "Read an improvement plan",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id"), AsOfQuery,
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -897,6 +900,7 @@ fn conflict_in(status: PlanStatus, what: &str) -> ApiError {
 
 #[utoipa::path(
     operation_id = "update_plan",
+    summary = "Change the header of a draft plan",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id"),
            ("If-Match" = String, Header, description = "ETag from the GET this change is based on")),
@@ -1032,6 +1036,7 @@ async fn step(
 
 #[utoipa::path(
     operation_id = "submit_plan",
+    summary = "Submit a plan (draft → submitted)",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id")),
     responses(
@@ -1061,6 +1066,7 @@ async fn submit(
 
 #[utoipa::path(
     operation_id = "return_plan",
+    summary = "Return a plan (submitted → draft)",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id")),
     responses(
@@ -1090,6 +1096,7 @@ async fn send_back(
 
 #[utoipa::path(
     operation_id = "approve_plan",
+    summary = "Approve a plan (submitted → approved)",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id")),
     responses(
@@ -1119,6 +1126,7 @@ async fn approve(
 
 #[utoipa::path(
     operation_id = "publish_plan",
+    summary = "Publish a plan (approved → published)",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id")),
     responses(
@@ -1148,6 +1156,7 @@ async fn publish(
 
 #[utoipa::path(
     operation_id = "close_plan",
+    summary = "Close a plan (published → closed)",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id")),
     responses(
@@ -1198,6 +1207,7 @@ fn section_of(sections: &[SectionRow], id: i64, field: &str) -> ApiResult<()> {
 
 #[utoipa::path(
     operation_id = "create_measure",
+    summary = "Add a measure to a plan",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id")),
     request_body = NewPlanMeasure,
@@ -1278,6 +1288,7 @@ async fn create_measure(
 
 #[utoipa::path(
     operation_id = "get_measure",
+    summary = "Read a measure",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id"), ("measure_id" = i64, Path, description = "Measure id"), AsOfQuery,
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -1349,6 +1360,7 @@ pub struct MeasurePatch {
 
 #[utoipa::path(
     operation_id = "update_measure",
+    summary = "Change a measure",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id"), ("measure_id" = i64, Path, description = "Measure id"),
            ("If-Match" = String, Header, description = "ETag from the GET this change is based on")),
@@ -1467,6 +1479,7 @@ async fn update_measure(
 
 #[utoipa::path(
     operation_id = "delete_measure",
+    summary = "Delete a measure of a draft plan",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id"), ("measure_id" = i64, Path, description = "Measure id"),
            ("If-Match" = String, Header, description = "ETag from the GET this deletion is based on")),

@@ -115,6 +115,7 @@ pub struct UserPage {
 
 #[utoipa::path(
     operation_id = "list_users",
+    summary = "List users",
     tag = "users",
     params(UserListQuery),
     responses(
@@ -147,6 +148,7 @@ async fn list(
 
 #[utoipa::path(
     operation_id = "create_user",
+    summary = "Create a user",
     tag = "users",
     request_body = NewUserRequest,
     responses(
@@ -206,6 +208,7 @@ async fn create(
 
 #[utoipa::path(
     operation_id = "get_user",
+    summary = "Read a user",
     tag = "users",
     params(("id" = i64, Path, description = "User id"),
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -259,6 +262,7 @@ async fn change(
 
 #[utoipa::path(
     operation_id = "deactivate_user",
+    summary = "Deactivate a user",
     tag = "users",
     params(("id" = i64, Path, description = "User id"),
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
@@ -293,6 +297,7 @@ async fn deactivate(
 
 #[utoipa::path(
     operation_id = "set_user_password",
+    summary = "Set a user's password",
     tag = "users",
     params(("id" = i64, Path, description = "User id"),
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
