@@ -71,10 +71,13 @@ impl RouteTable {
         Self(routes)
     }
 
-    fn methods_of(&self, path: &str) -> Option<&[String]> {
+    /// The methods of the first route matching `path`, a route without parameters first (so
+    /// `/plans/import` is not taken for `/plans/{id}`).
+    pub fn methods_of(&self, path: &str) -> Option<&[String]> {
         self.0
             .iter()
-            .find(|(def, _)| def.is_match(path))
+            .find(|(def, _)| def.is_match(path) && !def.is_prefix() && def.pattern() == Some(path))
+            .or_else(|| self.0.iter().find(|(def, _)| def.is_match(path)))
             .map(|(_, methods)| methods.as_slice())
     }
 }
