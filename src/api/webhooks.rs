@@ -382,6 +382,7 @@ async fn deliveries(
     id: web::Path<i64>,
     query: web::Query<WebhookListQuery>,
 ) -> ApiResult<HttpResponse> {
+    policy::authenticate(&caller, &policy::WEBHOOK_DELIVERIES)?;
     let id = id.into_inner();
     let mut errors = ListFilterErrors::default();
     let (after, limit) = errors.paging(query.limit.as_deref(), query.cursor.as_deref());

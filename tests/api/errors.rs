@@ -48,6 +48,17 @@ async fn a_fixed_path_beside_a_templated_one_answers_405_for_a_method_it_lacks()
     assert_problem(response, 404, None).await;
 }
 
+/// Found by schemathesis: without a token, a malformed cursor answered 400 where the route needs
+/// a token first: 401 before anything about the input.
+#[tokio::test]
+async fn anonymous_callers_get_401_before_their_input_is_judged() {
+    let app = spawn_app().await;
+    let response = app
+        .get("/api/v1/webhooks/1/deliveries?cursor=not-a-cursor")
+        .await;
+    assert_problem(response, 401, None).await;
+}
+
 #[tokio::test]
 async fn malformed_json_is_400_and_a_wrong_media_type_415() {
     let app = spawn_app().await;
