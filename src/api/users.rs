@@ -269,6 +269,7 @@ async fn change(
     responses(
         (status = 200, description = "The user, now inactive; their tokens stop working", body = User, headers(("ETag" = String))),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
     ),
 )]
@@ -281,17 +282,16 @@ async fn deactivate(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let principal = policy::authorize(&caller, &policy::USER_DEACTIVATE, &Target::default())?;
+    let id = id.into_inner();
+    // An administrator who deactivates themselves locks their own tokens out at once; with a
+    // single administrator nobody could undo it.
+    if principal.is_some_and(|p| p.user_id == Some(id)) {
+        return Err(ApiError::Conflict(
+            "You cannot deactivate your own account; another administrator can".into(),
+        ));
+    }
     let actor = Actor::of(principal, &request_id.0);
-    let (row, user) = change(
-        &db,
-        actor,
-        if_match,
-        id.into_inner(),
-        "user.deactivate",
-        false,
-        None,
-    )
-    .await?;
+    let (row, user) = change(&db, actor, if_match, id, "user.deactivate", false, None).await?;
     Ok(conditional::updated(row.version, &user))
 }
 
