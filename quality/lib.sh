@@ -101,6 +101,7 @@ make_tmp() {
 # SQLite database and DEMO_PASSWORD for every demo user; sets BASE (http://127.0.0.1:PORT).
 start_demo_server() {
     [[ -n $TMP ]] || make_tmp
+    : >"$TMP/server.out" # before the server opens it, for the first look below
     (
         export DATABASE_URL=$TMP/nok.db NOK_DEMO_PASSWORD=$DEMO_PASSWORD NOK_LOG=${NOK_LOG:-warn}
         for assignment in "$@"; do export "${assignment?}"; done
