@@ -25,7 +25,13 @@ for role in "${ROLES[@]}"; do
     make_tmp
     start_demo_server
     headers=()
-    [[ $role == anonymous ]] || headers=(--header "Authorization: Bearer $(token "$role")")
+    self_id=
+    if [[ $role != anonymous ]]; then
+        bearer=$(token "$role")
+        headers=(--header "Authorization: Bearer $bearer")
+        self_id=$(curl -sf -H "Authorization: Bearer $bearer" "$BASE/api/v1/auth/me" |
+            python3 -c 'import json,sys; print(json.load(sys.stdin).get("user_id") or "")')
+    fi
     dir=$OUT/contract/$role
     mkdir -p "$dir"
     log "schemathesis as $role (max $MAX_EXAMPLES examples per operation, $MAX_TIME s)"
@@ -33,7 +39,7 @@ for role in "${ROLES[@]}"; do
     rc=0
     # A fixed seed makes a run repeatable; --max-time bounds it.
     # From the role's output directory, where schemathesis keeps its .schemathesis cache.
-    (cd "$dir" && PYTHONPATH=$QDIR SCHEMATHESIS_HOOKS=schemathesis_hooks \
+    (cd "$dir" && PYTHONPATH=$QDIR SCHEMATHESIS_HOOKS=schemathesis_hooks NOK_QUALITY_SELF_ID=$self_id \
         "$VENV/bin/schemathesis" --config-file "$QDIR/schemathesis.toml" run "$BASE/api-docs/openapi.json" \
         --checks all "${headers[@]}" \
         --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" --seed "$SEED" \
