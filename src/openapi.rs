@@ -3,6 +3,7 @@
 //! here can drift from the routes.
 
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{AdditionalProperties, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi, ToResponse};
@@ -26,6 +27,7 @@ resource require `If-Match` with it. Anonymous reads, which show published data 
 cached (`Cache-Control: public`).",
         license(name = "MIT", identifier = "MIT"),
     ),
+    servers((url = "/", description = "The instance that serves this document")),
     tags(
         (name = "regions", description = "Subjects of the Russian Federation (субъекты РФ)"),
         (name = "organizations", description = "Organizations of social services (организации социального обслуживания)"),
@@ -180,6 +182,63 @@ pub fn apply_caching(openapi: &mut utoipa::openapi::OpenApi) {
                 "The cached copy named by `If-None-Match` is current",
             ))
         });
+    }
+}
+
+/// `#[serde(flatten)]` of a struct that denies unknown fields comes out of utoipa as `allOf` of
+/// that closed schema (`additionalProperties: false`) and the outer fields, which no body can
+/// satisfy: the closed part forbids the outer fields. Such compositions become one closed object
+/// with the properties and required fields of every part.
+pub fn merge_flattened(openapi: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let closed = |object: &utoipa::openapi::schema::Object| {
+        matches!(
+            object.additional_properties.as_deref(),
+            Some(AdditionalProperties::FreeForm(false))
+        )
+    };
+    let mut merged = Vec::new();
+    for (name, schema) in &components.schemas {
+        let RefOr::T(Schema::AllOf(all_of)) = schema else {
+            continue;
+        };
+        let parts: Option<Vec<_>> = all_of
+            .items
+            .iter()
+            .map(|item| match item {
+                RefOr::T(Schema::Object(object)) => Some(object),
+                RefOr::Ref(reference) => match components.schemas.get(
+                    reference
+                        .ref_location
+                        .trim_start_matches("#/components/schemas/"),
+                ) {
+                    Some(RefOr::T(Schema::Object(object))) => Some(object),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        let Some(parts) = parts else { continue };
+        let Some(first) = parts.iter().find(|part| closed(part)) else {
+            continue;
+        };
+        let mut object = (*first).clone();
+        object.properties.clear();
+        object.required.clear();
+        for part in &parts {
+            object.properties.extend(part.properties.clone());
+            object.required.extend(part.required.iter().cloned());
+        }
+        object.description = all_of.description.clone();
+        object.example = all_of.example.clone();
+        merged.push((name.clone(), object));
+    }
+    for (name, object) in merged {
+        components
+            .schemas
+            .insert(name, RefOr::T(Schema::Object(object)));
     }
 }
 

@@ -38,6 +38,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .1;
     openapi::apply_policy(&mut document);
     openapi::apply_caching(&mut document);
+    openapi::merge_flattened(&mut document);
     document
 }
 
@@ -70,10 +71,13 @@ impl RouteTable {
         Self(routes)
     }
 
-    fn methods_of(&self, path: &str) -> Option<&[String]> {
+    /// The methods of the first route matching `path`, a route without parameters first (so
+    /// `/plans/import` is not taken for `/plans/{id}`).
+    pub fn methods_of(&self, path: &str) -> Option<&[String]> {
         self.0
             .iter()
-            .find(|(def, _)| def.is_match(path))
+            .find(|(def, _)| def.is_match(path) && !def.is_prefix() && def.pattern() == Some(path))
+            .or_else(|| self.0.iter().find(|(def, _)| def.is_match(path)))
             .map(|(_, methods)| methods.as_slice())
     }
 }

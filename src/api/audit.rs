@@ -103,6 +103,7 @@ pub struct AuditEventPage {
 
 #[utoipa::path(
     operation_id = "list_audit_events",
+    summary = "List audit events",
     tag = "audit",
     params(AuditListQuery),
     responses(

@@ -139,6 +139,7 @@ async fn token(
 
 #[utoipa::path(
     operation_id = "get_me",
+    summary = "Who the token belongs to",
     tag = "auth",
     responses(
         (status = 200, description = "The caller", body = Me),

@@ -56,6 +56,7 @@ pub struct ChangePage {
 
 #[utoipa::path(
     operation_id = "list_changes",
+    summary = "The change feed",
     tag = "changes",
     params(ChangesQuery),
     responses(

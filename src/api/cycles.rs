@@ -313,6 +313,7 @@ pub struct CyclePage {
 
 #[utoipa::path(
     operation_id = "list_cycles",
+    summary = "List assessment cycles",
     tag = "cycles",
     params(CycleListQuery),
     responses(
@@ -357,6 +358,7 @@ async fn list(
 
 #[utoipa::path(
     operation_id = "create_cycle",
+    summary = "Create an assessment cycle (draft)",
     tag = "cycles",
     request_body = NewCycle,
     responses(
@@ -442,6 +444,7 @@ async fn create(
 
 #[utoipa::path(
     operation_id = "get_cycle",
+    summary = "Read an assessment cycle",
     tag = "cycles",
     params(("id" = i64, Path, description = "Cycle id"),
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -470,6 +473,7 @@ async fn read(
 
 #[utoipa::path(
     operation_id = "update_cycle",
+    summary = "Change an assessment cycle",
     tag = "cycles",
     params(("id" = i64, Path, description = "Cycle id"),
            ("If-Match" = String, Header, description = "ETag from the GET this change is based on")),
@@ -725,6 +729,7 @@ fn ready_to_collect(
 
 #[utoipa::path(
     operation_id = "start_collecting",
+    summary = "Start collecting (draft → collecting)",
     tag = "cycles",
     params(("id" = i64, Path, description = "Cycle id"),
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
@@ -756,6 +761,7 @@ async fn start_collecting(
 
 #[utoipa::path(
     operation_id = "submit_results",
+    summary = "Submit results (collecting → results_submitted)",
     tag = "cycles",
     params(("id" = i64, Path, description = "Cycle id"),
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
@@ -787,6 +793,7 @@ async fn submit_results(
 
 #[utoipa::path(
     operation_id = "publish_cycle",
+    summary = "Publish the approved ratings (approved → published)",
     tag = "ratings",
     params(("id" = i64, Path, description = "Cycle id"),
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
@@ -814,6 +821,7 @@ async fn publish(
 
 #[utoipa::path(
     operation_id = "reopen_cycle",
+    summary = "Reopen a cycle for corrections (→ collecting)",
     tag = "cycles",
     params(("id" = i64, Path, description = "Cycle id"),
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),

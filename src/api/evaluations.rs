@@ -277,6 +277,7 @@ fn open_for_inputs(cycle: &CycleRow) -> ApiResult<()> {
 
 #[utoipa::path(
     operation_id = "list_evaluations",
+    summary = "List the evaluations of a cycle",
     tag = "evaluations",
     params(("id" = i64, Path, description = "Cycle id"), EvaluationListQuery),
     responses(
@@ -324,6 +325,7 @@ async fn list(
 
 #[utoipa::path(
     operation_id = "get_evaluation",
+    summary = "Read an organization's evaluation",
     tag = "evaluations",
     params(("id" = i64, Path, description = "Cycle id"),
            ("organization_id" = i64, Path, description = "Organization id"),
@@ -359,6 +361,7 @@ async fn read(
 
 #[utoipa::path(
     operation_id = "put_evaluation_inputs",
+    summary = "Replace the operator's inputs of an evaluation",
     tag = "evaluations",
     params(("id" = i64, Path, description = "Cycle id"),
            ("organization_id" = i64, Path, description = "Organization id"),

@@ -116,8 +116,21 @@ pub fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::E
     ApiError::bad_field(field, code, message).into()
 }
 
-/// Path segments that do not parse (`/organizations/abc`) name no resource: 404.
+/// Path segments that do not parse (`/organizations/abc`) name no resource: 404. But a path of
+/// its own (`/plans/import`) asked with a method it does not have reaches the handler of the
+/// templated path (`PATCH /plans/{id}`) and lands here: that is a 405 with `Allow`.
 pub fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    let methods = req
+        .app_data::<actix_web::web::Data<crate::startup::RouteTable>>()
+        .and_then(|table| table.methods_of(req.path()));
+    if let Some(methods) = methods {
+        if !methods.iter().any(|m| m == req.method().as_str()) {
+            return ApiError::MethodNotAllowed {
+                allow: methods.to_vec(),
+            }
+            .into();
+        }
+    }
     ApiError::NotFound(format!("No resource at {}: {error}", req.path())).into()
 }
 

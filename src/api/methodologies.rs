@@ -129,6 +129,7 @@ impl Methodology {
 
 #[utoipa::path(
     operation_id = "list_methodologies",
+    summary = "List methodologies",
     tag = "methodologies",
     responses((status = 200, description = "Every methodology version, the default first", body = Vec<Methodology>)),
 )]
@@ -144,6 +145,7 @@ async fn list(caller: Caller) -> ApiResult<HttpResponse> {
 
 #[utoipa::path(
     operation_id = "get_methodology",
+    summary = "Read a methodology",
     tag = "methodologies",
     params(("id" = String, Path, description = "Methodology id", example = "mintrud-344n-2018"),
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),

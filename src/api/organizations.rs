@@ -305,6 +305,7 @@ pub struct OrganizationPage {
 
 #[utoipa::path(
     operation_id = "list_organizations",
+    summary = "List organizations",
     tag = "organizations",
     params(OrganizationListQuery,
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached page; answers 304 while the organizations are unchanged")),
@@ -367,6 +368,7 @@ async fn list(
 
 #[utoipa::path(
     operation_id = "create_organization",
+    summary = "Create an organization",
     tag = "organizations",
     request_body = NewOrganization,
     responses(
@@ -419,6 +421,7 @@ async fn create(
 
 #[utoipa::path(
     operation_id = "get_organization",
+    summary = "Read an organization",
     tag = "organizations",
     params(("id" = i64, Path, description = "Organization id"),
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -447,6 +450,7 @@ async fn read(
 
 #[utoipa::path(
     operation_id = "update_organization",
+    summary = "Change an organization (JSON merge patch)",
     tag = "organizations",
     params(("id" = i64, Path, description = "Organization id"),
            ("If-Match" = String, Header, description = "ETag from the GET this change is based on")),
@@ -518,6 +522,7 @@ async fn update(
 
 #[utoipa::path(
     operation_id = "deactivate_organization",
+    summary = "Deactivate an organization",
     tag = "organizations",
     params(("id" = i64, Path, description = "Organization id"),
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),

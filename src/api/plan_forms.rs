@@ -48,6 +48,7 @@ pub struct PlanDraftRequest {
 
 #[utoipa::path(
     operation_id = "draft_plan_from_evaluation",
+    summary = "Draft a plan from an evaluation",
     tag = "plans",
     params(("id" = i64, Path, description = "Evaluation id (the `id` of an evaluation)")),
     request_body(content = Option<PlanDraftRequest>, description = "Optional: year, title, deadline of the stubs"),
@@ -374,6 +375,7 @@ fn to_rows(errors: Vec<FieldError>, rows: &[Vec<usize>]) -> Vec<FieldError> {
 
 #[utoipa::path(
     operation_id = "import_plan",
+    summary = "Import a plan from the official form (XLSX or CSV)",
     tag = "plans",
     params(ImportQuery),
     request_body(description = "The plan in its official tabular form: XLSX (first sheet with data) or CSV (UTF-8, UTF-16 or Windows-1251; `,`, `;` or tab). Headings are recognised in their real variants (№ п/п; наименование мероприятия; основание реализации; срок реализации / срок исполнения; ответственные исполнители; результат; показатели, характеризующие результат; источник и способ получения информации); rows of one cell are section headings; page-break fragments are joined. At most 10 MiB.",
@@ -577,6 +579,7 @@ fn text_cell(value: &Option<String>) -> Cell {
 
 #[utoipa::path(
     operation_id = "export_plan",
+    summary = "Export a plan in the official form (XLSX or CSV)",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id"), PlanExportQuery,
            ("Accept" = Option<String>, Header, description = "`text/csv` or `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`; `?format=` takes precedence")),

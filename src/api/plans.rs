@@ -746,6 +746,7 @@ pub struct PlanPage {
 
 #[utoipa::path(
     operation_id = "list_plans",
+    summary = "List improvement plans",
     tag = "plans",
     params(PlanListQuery),
     responses(
@@ -812,6 +813,7 @@ async fn list(
 
 #[utoipa::path(
     operation_id = "create_plan",
+    summary = "Create an improvement plan",
     tag = "plans",
     request_body = NewPlan,
     responses(
@@ -842,6 +844,7 @@ async fn create(
 
 #[utoipa::path(
     operation_id = "get_plan",
+    summary = "Read an improvement plan",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id"), AsOfQuery,
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -897,6 +900,7 @@ fn conflict_in(status: PlanStatus, what: &str) -> ApiError {
 
 #[utoipa::path(
     operation_id = "update_plan",
+    summary = "Change the header of a draft plan",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id"),
            ("If-Match" = String, Header, description = "ETag from the GET this change is based on")),
@@ -1033,9 +1037,10 @@ async fn step(
 // rustfmt does not settle on the indentation of attributes inside macro_rules: skipped.
 #[rustfmt::skip]
 macro_rules! plan_step {
-    ($name:ident, $path:literal, $operation:literal, $rule:ident, $to:ident, $what:literal) => {
+    ($name:ident, $path:literal, $operation:literal, $summary:literal, $rule:ident, $to:ident, $what:literal) => {
         #[utoipa::path(
             operation_id = $operation,
+            summary = $summary,
             tag = "plans",
             params(("id" = i64, Path, description = "Plan id")),
             responses(
@@ -1060,6 +1065,7 @@ plan_step!(
     submit,
     "/plans/{id}/submit",
     "submit_plan",
+    "Submit a plan (draft → submitted)",
     PLAN_SUBMIT,
     Submitted,
     "`draft → submitted`: handed to the authority (a plan needs measures)"
@@ -1068,6 +1074,7 @@ plan_step!(
     send_back,
     "/plans/{id}/return",
     "return_plan",
+    "Return a plan (submitted → draft)",
     PLAN_RETURN,
     Draft,
     "`submitted → draft`: returned for rework"
@@ -1076,6 +1083,7 @@ plan_step!(
     approve,
     "/plans/{id}/approve",
     "approve_plan",
+    "Approve a plan (submitted → approved)",
     PLAN_APPROVE,
     Approved,
     "`submitted → approved`: needs the «УТВЕРЖДАЮ» block; measures are now carried out"
@@ -1084,6 +1092,7 @@ plan_step!(
     publish,
     "/plans/{id}/publish",
     "publish_plan",
+    "Publish a plan (approved → published)",
     PLAN_PUBLISH,
     Published,
     "`approved → published`: visible to anonymous readers"
@@ -1092,6 +1101,7 @@ plan_step!(
     close,
     "/plans/{id}/close",
     "close_plan",
+    "Close a plan (published → closed)",
     PLAN_CLOSE,
     Closed,
     "`published → closed`: the plan's period is over; it stays public"
@@ -1120,6 +1130,7 @@ fn section_of(sections: &[SectionRow], id: i64, field: &str) -> ApiResult<()> {
 
 #[utoipa::path(
     operation_id = "create_measure",
+    summary = "Add a measure to a plan",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id")),
     request_body = NewPlanMeasure,
@@ -1200,6 +1211,7 @@ async fn create_measure(
 
 #[utoipa::path(
     operation_id = "get_measure",
+    summary = "Read a measure",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id"), ("measure_id" = i64, Path, description = "Measure id"), AsOfQuery,
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -1271,6 +1283,7 @@ pub struct MeasurePatch {
 
 #[utoipa::path(
     operation_id = "update_measure",
+    summary = "Change a measure",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id"), ("measure_id" = i64, Path, description = "Measure id"),
            ("If-Match" = String, Header, description = "ETag from the GET this change is based on")),
@@ -1389,6 +1402,7 @@ async fn update_measure(
 
 #[utoipa::path(
     operation_id = "delete_measure",
+    summary = "Delete a measure of a draft plan",
     tag = "plans",
     params(("id" = i64, Path, description = "Plan id"), ("measure_id" = i64, Path, description = "Measure id"),
            ("If-Match" = String, Header, description = "ETag from the GET this deletion is based on")),

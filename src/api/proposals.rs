@@ -189,6 +189,7 @@ pub struct ProposalPage {
 
 #[utoipa::path(
     operation_id = "list_proposals",
+    summary = "List the council's proposals",
     tag = "proposals",
     params(("id" = i64, Path, description = "Cycle id"), ProposalListQuery),
     responses(
@@ -228,6 +229,7 @@ async fn list(
 
 #[utoipa::path(
     operation_id = "create_proposal",
+    summary = "Create a council proposal",
     tag = "proposals",
     params(("id" = i64, Path, description = "Cycle id")),
     request_body = NewProposal,
@@ -279,6 +281,7 @@ async fn create(
 
 #[utoipa::path(
     operation_id = "get_proposal",
+    summary = "Read a council proposal",
     tag = "proposals",
     params(("id" = i64, Path, description = "Cycle id"),
            ("proposal_id" = i64, Path, description = "Proposal id"),
@@ -318,6 +321,7 @@ async fn read(
 
 #[utoipa::path(
     operation_id = "update_proposal",
+    summary = "Change a council proposal",
     tag = "proposals",
     params(("id" = i64, Path, description = "Cycle id"),
            ("proposal_id" = i64, Path, description = "Proposal id"),
@@ -392,6 +396,7 @@ async fn update(
 
 #[utoipa::path(
     operation_id = "delete_proposal",
+    summary = "Delete a council proposal",
     tag = "proposals",
     params(("id" = i64, Path, description = "Cycle id"),
            ("proposal_id" = i64, Path, description = "Proposal id"),

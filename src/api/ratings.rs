@@ -551,6 +551,7 @@ fn render(
 
 #[utoipa::path(
     operation_id = "get_rating",
+    summary = "Read the ratings of a cycle",
     tag = "ratings",
     params(("id" = i64, Path, description = "Cycle id"), RatingQuery,
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -796,6 +797,7 @@ fn rating_sheets(
 
 #[utoipa::path(
     operation_id = "export_ratings",
+    summary = "Export the ratings (XLSX or CSV)",
     tag = "ratings",
     params(("id" = i64, Path, description = "Cycle id"), ExportQuery,
            ("Accept" = Option<String>, Header, description = "`text/csv` or `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`; `?format=` takes precedence")),
@@ -907,6 +909,7 @@ fn results_sheet(snapshot: &Snapshot) -> ApiResult<Sheet> {
 
 #[utoipa::path(
     operation_id = "export_results",
+    summary = "Export the results (XLSX or CSV)",
     tag = "ratings",
     params(("id" = i64, Path, description = "Cycle id"), ExportQuery,
            ("Accept" = Option<String>, Header, description = "`text/csv` or `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`; `?format=` takes precedence")),
@@ -988,6 +991,7 @@ fn shown(row: &ApprovalRow, cycle: &CycleRow) -> Approval {
 
 #[utoipa::path(
     operation_id = "list_approvals",
+    summary = "List the council's approvals of a cycle",
     tag = "ratings",
     params(("id" = i64, Path, description = "Cycle id")),
     responses(
@@ -1020,6 +1024,7 @@ async fn list_approvals(
 
 #[utoipa::path(
     operation_id = "approve_ratings",
+    summary = "Approve results and ratings (results_submitted → approved)",
     tag = "ratings",
     params(("id" = i64, Path, description = "Cycle id"),
            ("If-Match" = Option<String>, Header, description = "If given, the approval applies only to this ETag of the cycle")),

@@ -112,6 +112,7 @@ pub struct RegionPage {
 
 #[utoipa::path(
     operation_id = "list_regions",
+    summary = "List regions",
     tag = "regions",
     params(RegionListQuery),
     responses(
@@ -139,6 +140,7 @@ async fn list(
 
 #[utoipa::path(
     operation_id = "create_region",
+    summary = "Create a region",
     tag = "regions",
     request_body = NewRegion,
     responses(
@@ -184,6 +186,7 @@ async fn create(
 
 #[utoipa::path(
     operation_id = "get_region",
+    summary = "Read a region",
     tag = "regions",
     params(("id" = i64, Path, description = "Region id"),
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -208,6 +211,7 @@ async fn read(
 
 #[utoipa::path(
     operation_id = "update_region",
+    summary = "Change a region",
     tag = "regions",
     params(("id" = i64, Path, description = "Region id"),
            ("If-Match" = String, Header, description = "ETag from the GET this change is based on")),

@@ -210,6 +210,7 @@ fn authorized(
 
 #[utoipa::path(
     operation_id = "list_reports",
+    summary = "List the reports of a plan",
     tag = "reports",
     params(("id" = i64, Path, description = "Plan id")),
     responses(
@@ -244,6 +245,7 @@ pub struct NewReport {
 
 #[utoipa::path(
     operation_id = "create_report",
+    summary = "Create a report on a plan",
     tag = "reports",
     params(("id" = i64, Path, description = "Plan id")),
     request_body = NewReport,
@@ -320,6 +322,7 @@ async fn create(
 
 #[utoipa::path(
     operation_id = "get_report",
+    summary = "Read a report",
     tag = "reports",
     params(("id" = i64, Path, description = "Plan id"), ("report_id" = i64, Path, description = "Report id"),
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -373,6 +376,7 @@ pub struct EntryBody {
 
 #[utoipa::path(
     operation_id = "put_report_entry",
+    summary = "Replace a report's entry for a measure",
     tag = "reports",
     params(("id" = i64, Path, description = "Plan id"), ("report_id" = i64, Path, description = "Report id"),
            ("measure_id" = i64, Path, description = "Measure id"),
@@ -499,6 +503,7 @@ async fn step(
 
 #[utoipa::path(
     operation_id = "submit_report",
+    summary = "Submit a report",
     tag = "reports",
     params(("id" = i64, Path, description = "Plan id"), ("report_id" = i64, Path, description = "Report id")),
     responses(
@@ -521,6 +526,7 @@ async fn submit(
 
 #[utoipa::path(
     operation_id = "accept_report",
+    summary = "Accept a report",
     tag = "reports",
     params(("id" = i64, Path, description = "Plan id"), ("report_id" = i64, Path, description = "Report id")),
     responses(
@@ -565,6 +571,7 @@ pub const REPORT_HEADINGS: [&str; 9] = [
 
 #[utoipa::path(
     operation_id = "export_report",
+    summary = "Export a report (XLSX or CSV)",
     tag = "reports",
     params(("id" = i64, Path, description = "Plan id"), ("report_id" = i64, Path, description = "Report id"), ReportExportQuery,
            ("Accept" = Option<String>, Header, description = "`text/csv` or `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`; `?format=` takes precedence")),

@@ -241,6 +241,7 @@ fn active_count(conn: &mut DbConnection, region_id: i64) -> ApiResult<u64> {
 
 #[utoipa::path(
     operation_id = "get_region_summary",
+    summary = "Regional summary of a year",
     tag = "summary",
     params(("id" = i64, Path, description = "Region id"), SummaryQuery),
     responses(

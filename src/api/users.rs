@@ -115,6 +115,7 @@ pub struct UserPage {
 
 #[utoipa::path(
     operation_id = "list_users",
+    summary = "List users",
     tag = "users",
     params(UserListQuery),
     responses(
@@ -147,6 +148,7 @@ async fn list(
 
 #[utoipa::path(
     operation_id = "create_user",
+    summary = "Create a user",
     tag = "users",
     request_body = NewUserRequest,
     responses(
@@ -206,6 +208,7 @@ async fn create(
 
 #[utoipa::path(
     operation_id = "get_user",
+    summary = "Read a user",
     tag = "users",
     params(("id" = i64, Path, description = "User id"),
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -259,12 +262,14 @@ async fn change(
 
 #[utoipa::path(
     operation_id = "deactivate_user",
+    summary = "Deactivate a user",
     tag = "users",
     params(("id" = i64, Path, description = "User id"),
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
     responses(
         (status = 200, description = "The user, now inactive; their tokens stop working", body = User, headers(("ETag" = String))),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
     ),
 )]
@@ -277,22 +282,22 @@ async fn deactivate(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let principal = policy::authorize(&caller, &policy::USER_DEACTIVATE, &Target::default())?;
+    let id = id.into_inner();
+    // An administrator who deactivates themselves locks their own tokens out at once; with a
+    // single administrator nobody could undo it.
+    if principal.is_some_and(|p| p.user_id == Some(id)) {
+        return Err(ApiError::Conflict(
+            "You cannot deactivate your own account; another administrator can".into(),
+        ));
+    }
     let actor = Actor::of(principal, &request_id.0);
-    let (row, user) = change(
-        &db,
-        actor,
-        if_match,
-        id.into_inner(),
-        "user.deactivate",
-        false,
-        None,
-    )
-    .await?;
+    let (row, user) = change(&db, actor, if_match, id, "user.deactivate", false, None).await?;
     Ok(conditional::updated(row.version, &user))
 }
 
 #[utoipa::path(
     operation_id = "set_user_password",
+    summary = "Set a user's password",
     tag = "users",
     params(("id" = i64, Path, description = "User id"),
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),

@@ -149,6 +149,7 @@ fn check(new: &NewWebhook) -> Vec<FieldError> {
 
 #[utoipa::path(
     operation_id = "create_webhook",
+    summary = "Create a webhook subscription",
     tag = "webhooks",
     request_body = NewWebhook,
     responses(
@@ -233,6 +234,7 @@ pub struct SubscriptionPage {
 
 #[utoipa::path(
     operation_id = "list_webhooks",
+    summary = "List webhook subscriptions",
     tag = "webhooks",
     params(WebhookListQuery),
     responses(
@@ -268,6 +270,7 @@ async fn list(
 
 #[utoipa::path(
     operation_id = "get_webhook",
+    summary = "Read a webhook subscription",
     tag = "webhooks",
     params(("id" = i64, Path, description = "Subscription id"),
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
@@ -297,6 +300,7 @@ async fn read(
 
 #[utoipa::path(
     operation_id = "delete_webhook",
+    summary = "Delete a webhook subscription",
     tag = "webhooks",
     params(("id" = i64, Path, description = "Subscription id"),
            ("If-Match" = String, Header, description = "ETag from the GET this deletion is based on")),
@@ -362,6 +366,7 @@ pub struct DeliveryPage {
 
 #[utoipa::path(
     operation_id = "list_webhook_deliveries",
+    summary = "List the deliveries of a webhook subscription",
     tag = "webhooks",
     params(("id" = i64, Path, description = "Subscription id"), WebhookListQuery),
     responses(
@@ -377,6 +382,7 @@ async fn deliveries(
     id: web::Path<i64>,
     query: web::Query<WebhookListQuery>,
 ) -> ApiResult<HttpResponse> {
+    policy::authenticate(&caller, &policy::WEBHOOK_DELIVERIES)?;
     let id = id.into_inner();
     let mut errors = ListFilterErrors::default();
     let (after, limit) = errors.paging(query.limit.as_deref(), query.cursor.as_deref());

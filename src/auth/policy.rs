@@ -629,6 +629,25 @@ fn reaches(principal: &Principal, scope: Scope, target: &Target) -> bool {
     }
 }
 
+/// The part of [`authorize`] that needs no target: 401 without a token where the rule needs one,
+/// 403 for a role the rule never grants. Handlers that validate their input before they load the
+/// target call it first, so that a caller who may not call the route at all learns nothing more.
+pub fn authenticate(caller: &Caller, rule: &Rule) -> ApiResult<()> {
+    match caller.principal() {
+        None if !rule.allows_anonymous() => Err(ApiError::Unauthorized(
+            "This operation needs a bearer token: POST /api/v1/auth/token".into(),
+        )),
+        Some(principal) if rule.grant(principal.role).is_none() => {
+            Err(ApiError::forbidden(format!(
+                "The role {} may not do this; allowed: {}",
+                principal.role.as_str(),
+                rule.describe()
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// May `caller` act under `rule` on `target`? 401 without a token where one is needed, 403 for
 /// a role the rule does not grant or a scope that does not reach, 404 instead where the rule hides
 /// resources out of scope.

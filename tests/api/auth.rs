@@ -66,13 +66,16 @@ async fn wrong_credentials_get_one_indistinguishable_answer() {
         .await
         .unwrap();
     let admin_id = response.json::<Value>().await.unwrap()["items"][0]["id"].clone();
-    app.request(
-        Method::POST,
-        &format!("/api/v1/users/{admin_id}/deactivate"),
-    )
-    .send()
-    .await
-    .unwrap();
+    // Deactivated by another administrator (nobody may deactivate their own account).
+    let other = app.user_token("another-admin", Role::Admin, None, None);
+    app.as_(Some(&other))
+        .request(
+            Method::POST,
+            &format!("/api/v1/users/{admin_id}/deactivate"),
+        )
+        .send()
+        .await
+        .unwrap();
     let deactivated =
         without_id(assert_problem(login(&app, "admin", PASSWORD).await, 401, None).await);
     assert_eq!(deactivated, wrong);
@@ -277,6 +280,31 @@ async fn a_deactivated_users_tokens_stop_working_at_once() {
         None,
     )
     .await;
+}
+
+/// Found by schemathesis: an administrator who deactivated their own account locked out every
+/// further request of theirs, and with a single administrator nobody could undo it.
+#[tokio::test]
+async fn an_administrator_cannot_deactivate_their_own_account() {
+    let app = spawn_app().await;
+    let me: Value = app
+        .request(Method::GET, "/api/v1/auth/me")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "admin");
+    let path = format!("/api/v1/users/{}/deactivate", me["user_id"]);
+    let response = app.request(Method::POST, &path).send().await.unwrap();
+    assert_problem(response, 409, None).await;
+    let still = app
+        .request(Method::GET, "/api/v1/auth/me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.status(), StatusCode::OK);
 }
 
 #[tokio::test]

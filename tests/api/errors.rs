@@ -26,6 +26,39 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
     assert_problem(response, 405, None).await;
 }
 
+/// Found by schemathesis: `PATCH /plans/import` reached the handler of `PATCH /plans/{id}` and
+/// answered 404 (`import` is no id) where the path exists and only lacks the method.
+#[tokio::test]
+async fn a_fixed_path_beside_a_templated_one_answers_405_for_a_method_it_lacks() {
+    let app = spawn_app().await;
+    for method in [Method::PATCH, Method::GET, Method::DELETE] {
+        let response = app
+            .request(method.clone(), "/api/v1/plans/import")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["allow"], "POST", "{method}");
+        assert_problem(response, 405, None).await;
+    }
+    let response = app
+        .request(Method::GET, "/api/v1/plans/abc")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 404, None).await;
+}
+
+/// Found by schemathesis: without a token, a malformed cursor answered 400 where the route needs
+/// a token first: 401 before anything about the input.
+#[tokio::test]
+async fn anonymous_callers_get_401_before_their_input_is_judged() {
+    let app = spawn_app().await;
+    let response = app
+        .get("/api/v1/webhooks/1/deliveries?cursor=not-a-cursor")
+        .await;
+    assert_problem(response, 401, None).await;
+}
+
 #[tokio::test]
 async fn malformed_json_is_400_and_a_wrong_media_type_415() {
     let app = spawn_app().await;

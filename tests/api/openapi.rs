@@ -48,6 +48,10 @@ fn every_operation_documents_its_errors() {
                 "{method} {path}: operationId {id:?} is not unique"
             );
             assert!(operation["tags"].is_array(), "{method} {path} has no tag");
+            assert!(
+                operation["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{method} {path} has no summary"
+            );
             let writes = ["post", "patch", "put"].contains(&method.as_str());
             let takes_body = operation.get("requestBody").is_some();
             if writes && takes_body {
@@ -69,4 +73,39 @@ fn every_operation_documents_its_errors() {
         }
     }
     assert!(operations >= 11, "only {operations} operations documented");
+}
+
+/// A composition that includes a closed schema (`additionalProperties: false`) beside other
+/// properties accepts no body at all (schemathesis found NewPlanMeasure so).
+#[test]
+fn no_composition_includes_a_closed_schema() {
+    let document: Value = serde_json::to_value(nok_api::startup::openapi_document()).unwrap();
+    let schemas = document["components"]["schemas"].as_object().unwrap();
+    let closed = |schema: &Value| {
+        let schema = match schema["$ref"].as_str() {
+            Some(r) => &schemas[r.trim_start_matches("#/components/schemas/")],
+            None => schema,
+        };
+        schema["additionalProperties"] == Value::Bool(false)
+    };
+    for (name, schema) in schemas {
+        if let Some(parts) = schema["allOf"].as_array() {
+            assert!(
+                parts.len() < 2 || !parts.iter().any(closed),
+                "{name}: allOf includes a closed schema, so no body matches it"
+            );
+        }
+    }
+    let measure = &schemas["NewPlanMeasure"];
+    assert_eq!(measure["additionalProperties"], Value::Bool(false));
+    for field in ["section_id", "title", "deadline"] {
+        assert!(measure["properties"][field].is_object(), "{field}");
+        assert!(
+            measure["required"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from(field)),
+            "{field}"
+        );
+    }
 }

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Contract fuzzing: schemathesis (pinned, in build/venv-schemathesis) runs every operation of the
+# served OpenAPI document with all checks, once per role (the demo users admin, authority,
+# operator, council, organization, auditor, and anonymous), each against a release server on a
+# fresh SQLite database with demo data. Zero failures passes.
+#
+# CONTRACT_MAX_EXAMPLES (default 25) bounds the test cases per operation and phase;
+# CONTRACT_MAX_TIME (default 75 s) the time per role; CONTRACT_ROLES the roles to run.
+# Output: build/quality/contract/<role>/ (JUnit XML, NDJSON events) and contract-summary.txt.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-25}
+MAX_TIME=${CONTRACT_MAX_TIME:-75}
+read -r -a ROLES <<<"${CONTRACT_ROLES:-${DEMO_ROLES[*]} anonymous}"
+SEED=${CONTRACT_SEED:-20261101}
+
+venv schemathesis schemathesis==4.32.5
+release_binary
+rm -rf "$OUT/contract"
+mkdir -p "$OUT/contract"
+summary=()
+failed=0
+for role in "${ROLES[@]}"; do
+    make_tmp
+    start_demo_server
+    headers=()
+    self_id=
+    if [[ $role != anonymous ]]; then
+        bearer=$(token "$role")
+        headers=(--header "Authorization: Bearer $bearer")
+        self_id=$(curl -sf -H "Authorization: Bearer $bearer" "$BASE/api/v1/auth/me" |
+            python3 -c 'import json,sys; print(json.load(sys.stdin).get("user_id") or "")')
+    fi
+    dir=$OUT/contract/$role
+    mkdir -p "$dir"
+    log "schemathesis as $role (max $MAX_EXAMPLES examples per operation, $MAX_TIME s)"
+    t0=$SECONDS
+    rc=0
+    # A fixed seed makes a run repeatable; --max-time bounds it.
+    # From the role's output directory, where schemathesis keeps its .schemathesis cache.
+    (cd "$dir" && PYTHONPATH=$QDIR SCHEMATHESIS_HOOKS=schemathesis_hooks NOK_QUALITY_SELF_ID=$self_id \
+        "$VENV/bin/schemathesis" --config-file "$QDIR/schemathesis.toml" run "$BASE/api-docs/openapi.json" \
+        --checks all "${headers[@]}" \
+        --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" --seed "$SEED" \
+        --workers 2 --request-timeout 10 --no-color \
+        --suppress-health-check all \
+        --report junit,ndjson --report-dir "$dir" \
+        >"$dir/output.txt" 2>&1) || rc=$?
+    took=$((SECONDS - t0))
+    tail -n 25 "$dir/output.txt" | sed "s/^/  [$role] /"
+    line=$(grep -E '^[0-9]+ (operations|passed|failed)|^=+ .*(passed|failed|error).* =+$' "$dir/output.txt" | tail -n 1 || true)
+    if [[ $rc -eq 0 ]]; then
+        summary+=("$(printf 'PASS  %-13s %4ss  %s' "$role" "$took" "$line")")
+    else
+        summary+=("$(printf 'FAIL  %-13s %4ss  %s (exit %s)' "$role" "$took" "$line" "$rc")")
+        failed=1
+    fi
+    cp "$TMP/server.err" "$dir/server.log"
+    stop_server
+done
+
+echo
+printf 'contract: %s\n' "${summary[@]}" | tee "$OUT/contract-summary.txt"
+if [[ $failed -eq 0 ]]; then
+    echo "contract: PASS (schemathesis, all checks, ${#ROLES[@]} roles, max $MAX_EXAMPLES examples per operation)"
+else
+    echo "contract: FAIL (details: build/quality/contract/<role>/output.txt)"
+    exit 1
+fi
