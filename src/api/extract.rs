@@ -49,6 +49,40 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 pub struct BodyLimit(pub usize);
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    match parse_strict(bytes) {
+        // JSON Schema counts 1.0 as an integer, and some clients write integers so.
+        Err(ApiError::Validation(errors))
+            if errors.iter().any(|e| e.message.contains("floating point")) =>
+        {
+            match integral(bytes).map(serde_json::from_value::<T>) {
+                Some(Ok(value)) => Ok(value),
+                _ => Err(ApiError::Validation(errors)),
+            }
+        }
+        other => other,
+    }
+}
+
+/// The body with every number that has no fraction (`1.0`) written as an integer.
+fn integral(bytes: &[u8]) -> Option<serde_json::Value> {
+    fn walk(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+                if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15) {
+                    *n = serde_json::Number::from(f as i64);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            serde_json::Value::Object(fields) => fields.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::from_slice(bytes).ok()?;
+    walk(&mut value);
+    Some(value)
+}
+
+fn parse_strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -191,5 +225,16 @@ mod tests {
             fields(r#"{"inner": {"name": "a"}, "list": []}"#),
             (422, f("count", "required"))
         );
+        assert_eq!(
+            fields(r#"{"count": 1.5, "inner": {"name": "a"}, "list": []}"#),
+            (422, f("count", "type"))
+        );
+    }
+
+    #[test]
+    fn integers_written_with_a_zero_fraction_are_integers() {
+        let outer: Outer =
+            parse_json(br#"{"count": 2.0, "inner": {"name": "a"}, "list": [1.0, 3]}"#).unwrap();
+        assert_eq!((outer.count, outer.list), (2, vec![1, 3]));
     }
 }
