@@ -1239,8 +1239,8 @@ async fn read_measure(
             Ok((row.version, measure_of(&row, as_of, plan.year)?))
         })
         .await?;
-    // The version names the stored measure; derived fields follow `as_of`, part of the URL.
-    Ok(conditional::respond(&req, version, &measure))
+    // Derived fields follow the day: the ETag names the version and the day.
+    Ok(conditional::respond_dated(&req, version, as_of, &measure))
 }
 
 /// A JSON merge patch of a measure. Its content changes while the plan is a draft; its status

@@ -2,12 +2,13 @@
 //! half-year, a quarter) — per measure what was done, when, with figures and evidence — and
 //! their acceptance by the authority.
 
+use actix_web::http::header;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::conditional::{self, etag, IfMatch};
+use super::conditional::{self, IfMatch};
 use super::download::{file, negotiate, workbook_error};
 use super::extract::ApiJson;
 use super::plan_forms::executors_text;
@@ -191,6 +192,11 @@ pub fn feed_plan_reports(
     Ok(())
 }
 
+/// A report's ETag: its own version and its plan's (the entries show the plan's measures).
+fn report_tag(plan: &PlanRow, row: &ReportRow) -> String {
+    format!("\"{}-{}\"", row.version, plan.version)
+}
+
 /// The plan and the report, if `caller` may act under `rule`. Outsiders see accepted reports
 /// of public plans only.
 fn authorized(
@@ -291,7 +297,7 @@ async fn create(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let (row, report) = db
+    let created = db
         .transaction(move |conn| {
             plan_store::lock(conn, plan_id)?;
             let plan = plans::authorized(conn, plan_id, &caller, &policy::REPORT_CREATE)?;
@@ -310,14 +316,17 @@ async fn create(
                 Change::of("report.create", "report", row.id, None, Some(&report))?
                     .exposed(exposure(&plan, &row)?, exposure(&plan, &row)?),
             )?;
-            Ok((row, report))
+            Ok((row.id, report_tag(&plan, &row), report))
         })
         .await?;
-    Ok(conditional::created(
-        format!("/api/v1/plans/{plan_id}/reports/{}", row.id),
-        row.version,
-        &report,
-    ))
+    let (id, tag, report) = created;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/plans/{plan_id}/reports/{id}"),
+        ))
+        .insert_header((header::ETAG, tag))
+        .json(report))
 }
 
 #[utoipa::path(
@@ -340,14 +349,16 @@ async fn read(
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
     let (plan_id, id) = path.into_inner();
-    let report = db
+    let (tag, report) = db
         .run(move |conn| {
             let (plan, row) = authorized(conn, plan_id, id, &caller, &policy::REPORT_READ)?;
-            load(conn, &plan, &row)
+            Ok((report_tag(&plan, &row), load(conn, &plan, &row)?))
         })
         .await?;
-    // The entries show the plan's measures too: the ETag covers the whole body.
-    conditional::respond_hashed(&req, &report)
+    if conditional::is_not_modified(&req, &tag) {
+        return Ok(conditional::not_modified(tag));
+    }
+    Ok(conditional::updated_with(tag, &report))
 }
 
 /// What a report says of a measure; it replaces what it said before.
@@ -425,7 +436,7 @@ async fn put_entry(
         .transaction(move |conn| {
             plan_store::lock(conn, plan_id)?;
             let (plan, current) = authorized(conn, plan_id, id, &caller, &policy::REPORT_ENTRY)?;
-            if_match.require(&etag(current.version))?;
+            if_match.require(&report_tag(&plan, &current))?;
             plan_store::find_measure(conn, plan_id, measure_id)?;
             if current.status()? != ReportStatus::Draft {
                 return Err(ApiError::Conflict(format!(
@@ -452,10 +463,10 @@ async fn put_entry(
                 Change::of("report.entry", "report", id, Some(&before), Some(&after))?
                     .exposed(exposure(&plan, &current)?, exposure(&plan, &row)?),
             )?;
-            Ok((row.version, after))
+            Ok((report_tag(&plan, &row), after))
         })
         .await?;
-    Ok(conditional::updated(version, &report))
+    Ok(conditional::updated_with(version, &report))
 }
 
 /// Moves the report from `from` to `to`.
@@ -495,10 +506,10 @@ async fn step(
                 )?
                 .exposed(exposure(&plan, &current)?, exposure(&plan, &row)?),
             )?;
-            Ok((row.version, after))
+            Ok((report_tag(&plan, &row), after))
         })
         .await?;
-    Ok(conditional::updated(version, &report))
+    Ok(conditional::updated_with(version, &report))
 }
 
 #[utoipa::path(

@@ -115,7 +115,7 @@ pub fn snapshot(conn: &mut DbConnection, approval_id: i64) -> ApiResult<Snapshot
     })
 }
 
-/// Each organization's latest approved result in an earlier cycle of the same region and
+/// Each organization's latest published result in an earlier cycle of the same region and
 /// sector: the reference for changes of score and place.
 fn previous_results(
     conn: &mut DbConnection,
@@ -126,12 +126,14 @@ fn previous_results(
         .filter(cycles::region_id.eq(cycle.region_id))
         .filter(cycles::sector.eq(&cycle.sector))
         .filter(cycles::year.lt(cycle.year))
-        .filter(cycles::latest_approval_id.is_not_null())
+        // Published results only: a rating (public once published itself) must not show
+        // results the council approved but nobody published.
+        .filter(cycles::published_approval_id.is_not_null())
         .select((
             cycle_organizations::organization_id,
             cycles::id,
             cycles::year,
-            cycles::latest_approval_id,
+            cycles::published_approval_id,
         ))
         .load(conn)?;
     let mut previous: HashMap<i64, PreviousRef> = HashMap::new();

@@ -21,7 +21,11 @@ impl Cursor {
     pub fn decode(value: &str) -> Option<Self> {
         let bytes = URL_SAFE_NO_PAD.decode(value).ok()?;
         let text = std::str::from_utf8(&bytes).ok()?;
-        let after_id = text.strip_prefix("v1:")?.parse().ok()?;
+        let after_id = text
+            .strip_prefix("v1:")?
+            .parse()
+            .ok()
+            .filter(|id: &i64| *id >= 0)?;
         Some(Self { after_id })
     }
 }

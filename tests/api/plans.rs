@@ -625,6 +625,12 @@ async fn reports_record_execution_with_figures_and_are_accepted_by_the_authority
     )
     .await;
     let report_path = format!("{reports}/{}", report["id"]);
+    let read = app.as_(Some(&s.organization)).get(&report_path).await;
+    assert_eq!(
+        etag_of(&read),
+        etag,
+        "the GET's ETag is the one writes take"
+    );
     let first = measures(&plan)[0]["id"].as_i64().unwrap();
     let entry_path = format!("{report_path}/entries/{first}");
     // Seed 004: 719 surveyed, 716 of them would recommend, 2694 applications, no complaints.

@@ -245,6 +245,19 @@ async fn ratings_rank_ties_per_form_and_approval_freezes_them_until_published_ag
     assert_eq!(lines(&rest), [(o4, Some(4), "90.42".into())]);
     assert_eq!(rest["next_cursor"], Value::Null);
     assert_eq!(rating(&app, None, cycle, "").await.0, StatusCode::NOT_FOUND);
+    // An assessed organization sees its own evaluation, not the others' results, until published.
+    let organization = app.user_token("o1", Role::Organization, None, Some(o1));
+    assert_eq!(
+        rating(&app, Some(&organization), cycle, "").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let current = rating(&app, Some(&organization), cycle, "?approval=current").await;
+    assert_eq!(current.0, StatusCode::FORBIDDEN);
+    let export = app
+        .as_(Some(&organization))
+        .get(&format!("/api/v1/cycles/{cycle}/results/export?format=csv"))
+        .await;
+    assert_eq!(export.status(), StatusCode::NOT_FOUND);
 
     // Approval needs submitted results, and names what is missing.
     let early = approve(&app, &r, cycle, "3").await;
@@ -400,6 +413,13 @@ async fn ratings_show_changes_against_the_previous_approved_cycle() {
         approve(&app, &r, first, "1").await.status(),
         StatusCode::CREATED
     );
+    let published = post(
+        &app,
+        &r.authority,
+        &format!("/api/v1/cycles/{first}/publish"),
+    )
+    .await;
+    assert_eq!(published.status(), StatusCode::OK);
     // A single organization: first place, nothing to compare with.
     let single = collecting(&app, &r, 2018, &[(o3, 5)]).await;
     submit(&app, &r, single).await;
