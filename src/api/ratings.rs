@@ -206,15 +206,6 @@ impl Basis {
     }
 }
 
-/// Sees the cycle's unpublished results of every organization: the cycle's readers, except an
-/// organization, which sees only its own evaluation until the results are published.
-fn whole_cycle_reader(caller: &Caller, rule: &Rule, target: &policy::Target) -> bool {
-    policy::sees_unpublished(caller, rule, target)
-        && caller
-            .principal()
-            .is_some_and(|p| p.role != crate::auth::Role::Organization)
-}
-
 /// The cycle, checked under `rule` for `caller`, and the results `requested` resolves to for it.
 fn resolve(
     conn: &mut DbConnection,
@@ -226,7 +217,7 @@ fn resolve(
     let row = cycle_store::find(conn, cycle_id)?;
     let target = cycles::target(conn, &row, caller)?;
     cycles::check(caller, rule, &target)?;
-    let insider = whole_cycle_reader(caller, rule, &target);
+    let insider = policy::sees_unpublished(caller, rule, &target);
     let published = || {
         row.published_approval_id
             .map(Source::Approval)
@@ -1020,7 +1011,7 @@ async fn list_approvals(
             let row = cycle_store::find(conn, cycle_id)?;
             let target = cycles::target(conn, &row, &caller)?;
             cycles::check(&caller, &policy::APPROVAL_LIST, &target)?;
-            let insider = whole_cycle_reader(&caller, &policy::APPROVAL_LIST, &target);
+            let insider = policy::sees_unpublished(&caller, &policy::APPROVAL_LIST, &target);
             Ok(store::list(conn, cycle_id)?
                 .iter()
                 .filter(|a| insider || row.published_approval_id == Some(a.id))

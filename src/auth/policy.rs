@@ -253,26 +253,35 @@ pub const REGION_UNASSESSED: Rule = rule(
 );
 
 const COUNCIL: &[Grant] = &[all(Admin), own_region(Council)];
+/// Who sees a cycle's unpublished results of every organization (ratings, exports, approvals):
+/// the cycle's readers but the organizations, which see their own evaluation only.
+const CYCLE_RESULT_READERS: &[Grant] = &[
+    all(Admin),
+    all(Auditor),
+    own_region(Authority),
+    own_region(Council),
+    assigned(Operator),
+];
 
 pub const RATINGS_READ: Rule = hidden(
     "GET",
     "/api/v1/cycles/{id}/ratings",
-    Access::PublishedOr(CYCLE_READERS),
+    Access::PublishedOr(CYCLE_RESULT_READERS),
 );
 pub const RATINGS_EXPORT: Rule = hidden(
     "GET",
     "/api/v1/cycles/{id}/ratings/export",
-    Access::PublishedOr(CYCLE_READERS),
+    Access::PublishedOr(CYCLE_RESULT_READERS),
 );
 pub const RESULTS_EXPORT: Rule = hidden(
     "GET",
     "/api/v1/cycles/{id}/results/export",
-    Access::PublishedOr(CYCLE_READERS),
+    Access::PublishedOr(CYCLE_RESULT_READERS),
 );
 pub const APPROVAL_LIST: Rule = hidden(
     "GET",
     "/api/v1/cycles/{id}/approvals",
-    Access::PublishedOr(CYCLE_READERS),
+    Access::PublishedOr(CYCLE_RESULT_READERS),
 );
 pub const RATINGS_APPROVE: Rule = hidden(
     "POST",

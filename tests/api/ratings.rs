@@ -252,7 +252,7 @@ async fn ratings_rank_ties_per_form_and_approval_freezes_them_until_published_ag
         StatusCode::NOT_FOUND
     );
     let current = rating(&app, Some(&organization), cycle, "?approval=current").await;
-    assert_eq!(current.0, StatusCode::FORBIDDEN);
+    assert_eq!(current.0, StatusCode::NOT_FOUND);
     let export = app
         .as_(Some(&organization))
         .get(&format!("/api/v1/cycles/{cycle}/results/export?format=csv"))
