@@ -27,10 +27,31 @@ impl From<String> for Cell {
     }
 }
 
+/// The most characters an XLSX cell holds; longer text is cut with an ellipsis.
+const XLSX_CELL_CHARS: usize = 32_767;
+
+/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is led by an
+/// apostrophe in CSV, which spreadsheets show as text.
+fn csv_safe(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
+fn xlsx_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= XLSX_CELL_CHARS {
+        return text.into();
+    }
+    let mut cut: String = text.chars().take(XLSX_CELL_CHARS - 1).collect();
+    cut.push('…');
+    cut.into()
+}
+
 impl Cell {
     fn text(&self) -> String {
         match self {
-            Cell::Text(t) => t.clone(),
+            Cell::Text(t) => csv_safe(t),
             Cell::Decimal(d) => d.normalize().to_string(),
             Cell::Integer(i) => i.to_string(),
             Cell::Empty => String::new(),
@@ -185,7 +206,7 @@ fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
                 let col = u16::try_from(col).unwrap_or(u16::MAX);
                 match cell {
                     Cell::Text(t) => {
-                        worksheet.write_string(r, col, t)?;
+                        worksheet.write_string(r, col, xlsx_text(t))?;
                     }
                     Cell::Decimal(d) => {
                         worksheet.write_number(r, col, d.to_f64().unwrap_or(f64::NAN))?;
@@ -237,6 +258,27 @@ mod tests {
         let single =
             String::from_utf8(FileFormat::Csv.render(&[sheet("Все")], "Форма").unwrap()).unwrap();
         assert!(single.starts_with("\u{feff}Место в рейтинге,"));
+    }
+
+    #[test]
+    fn cells_are_safe_in_spreadsheets() {
+        assert_eq!(
+            Cell::Text("=HYPERLINK(\"x\")".into()).text(),
+            "'=HYPERLINK(\"x\")"
+        );
+        assert_eq!(Cell::Text("-1".into()).text(), "'-1");
+        assert_eq!(Cell::Text("ГУТО «Дом»".into()).text(), "ГУТО «Дом»");
+        let long = "я".repeat(40_000);
+        let cut = xlsx_text(&long);
+        assert_eq!(cut.chars().count(), XLSX_CELL_CHARS);
+        assert!(cut.ends_with('…'));
+        let sheet = Sheet {
+            name: "Длинный".into(),
+            preamble: Vec::new(),
+            headings: vec!["Ответственный исполнитель".into()],
+            rows: vec![vec![Cell::Text(long)]],
+        };
+        assert!(FileFormat::Xlsx.render(&[sheet], "Лист").is_ok());
     }
 
     #[test]

@@ -139,6 +139,9 @@ impl Application {
             ..DeliverySettings::default()
         });
         let worker_db = db.clone();
+        let key_secret = web::Data::new(crate::api::idempotency::KeySecret(
+            config.jwt_secret.clone(),
+        ));
         let key_ttl = web::Data::new(crate::api::idempotency::KeyTtl(Duration::from_secs(
             config.idempotency_ttl_secs,
         )));
@@ -156,6 +159,7 @@ impl Application {
                 .app_data(throttle.clone())
                 .app_data(page_cache.clone())
                 .app_data(key_ttl.clone())
+                .app_data(key_secret.clone())
                 .app_data(rating_cache.clone())
                 .app_data(registry.clone())
                 .app_data(public_max_age)

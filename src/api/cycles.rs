@@ -424,6 +424,7 @@ async fn create(
             };
             let row = store::insert(conn, &values)?;
             store::set_organizations(conn, &row, &new.organization_ids)?;
+            super::evaluations::feed_cycle(conn, &row, &row)?;
             store::set_operators(conn, &row, &new.operator_user_ids)?;
             let cycle = load(conn, &row)?;
             audit::record(

@@ -15,7 +15,8 @@ use actix_web::middleware::Next;
 use actix_web::web::{self, BytesMut};
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use futures_util::StreamExt;
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use crate::auth::token::{TokenSettings, Verified};
 use crate::db::idempotency::{self, KeyScope};
@@ -24,9 +25,16 @@ use crate::error::{ApiError, FieldError};
 
 pub const HEADER: &str = "idempotency-key";
 
+/// The key of the request fingerprints (the server's token secret).
+#[derive(Debug, Clone)]
+pub struct KeySecret(pub String);
+
 /// How long stored answers are replayed.
 #[derive(Debug, Clone, Copy)]
 pub struct KeyTtl(pub std::time::Duration);
+
+/// Seconds after which a claimed key without an answer is free again: longer than any request.
+const ABANDONED_AFTER_SECS: i64 = 120;
 
 /// Bodies of POSTs that can be replayed are buffered up to this (plan files are the largest).
 const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -111,17 +119,28 @@ pub async fn replay_or_record(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let mut hasher = Sha256::new();
+    // Keyed with the server's secret: bodies may hold passwords, and a plain hash of them in
+    // the database would be a fast way to guess them.
+    let secret = req
+        .app_data::<web::Data<KeySecret>>()
+        .map(|s| s.0.clone())
+        .unwrap_or_default();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key");
     for part in [
         req.path().as_bytes(),
         req.query_string().as_bytes(),
         content_type.as_bytes(),
         &body,
     ] {
-        hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part);
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part);
     }
-    let hash = format!("{:x}", hasher.finalize());
+    let hash: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let scope = KeyScope {
         key,
         actor: actor(&req),
@@ -134,9 +153,14 @@ pub async fn replay_or_record(
         let hash = hash.clone();
         db.run(move |conn| {
             if let Some(found) = idempotency::recorded(conn, &scope)? {
-                if found.created_at >= expired_before {
+                // A claim whose request never came back (its client gone, its instance dead)
+                // is given up after a while, so that a retry is not refused until it expires.
+                let abandoned = found.status == 0
+                    && found.created_at < now() - chrono::Duration::seconds(ABANDONED_AFTER_SECS);
+                if found.created_at >= expired_before && !abandoned {
                     return Ok(Some(found));
                 }
+                idempotency::forget(conn, &scope)?;
             }
             Ok(
                 if idempotency::reserve(conn, &scope, &hash, expired_before)? {

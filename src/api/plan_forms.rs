@@ -441,12 +441,7 @@ async fn import(
         }
         // No scope named (or no such organization): the plan's checks answer, after any 401.
         None => {
-            policy::authorize(&caller, &policy::PLAN_IMPORT, &Target::default()).or_else(|e| {
-                match e {
-                    ApiError::Unauthorized(_) => Err(e),
-                    _ => Ok(None),
-                }
-            })?;
+            policy::authenticate(&caller, &policy::PLAN_IMPORT)?;
         }
     }
     let bytes = read_upload(&req, payload).await?;

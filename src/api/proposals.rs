@@ -375,6 +375,20 @@ async fn update(
                 return Ok((current, before));
             }
             let row = store::update(conn, &current, &values)?;
+            if row.organization_id != current.organization_id {
+                // Addressed elsewhere now: whoever saw it only as the former addressee loses it.
+                changes::record(
+                    conn,
+                    &FeedChange {
+                        resource_type: "proposal",
+                        resource_id: id.to_string(),
+                        action: Action::Deleted,
+                        before: exposure(&cycle, &current),
+                        after: exposure(&cycle, &current),
+                        payload: None,
+                    },
+                )?;
+            }
             let after = shown(&row, &cycle);
             audit::record(
                 conn,

@@ -36,7 +36,7 @@ use crate::domain::rating::{self, Placed, RatingCriterion, Snapshot};
 use crate::error::{ApiError, ApiResult};
 use crate::export::{Cell, Sheet};
 use crate::openapi::{
-    BadRequest, Conflict, NotAcceptable, NotFound, PayloadTooLarge, PreconditionFailed,
+    BadRequest, Conflict, Forbidden, NotAcceptable, NotFound, PayloadTooLarge, PreconditionFailed,
     UnsupportedMediaType, ValidationFailed,
 };
 
@@ -559,6 +559,7 @@ fn render(
         (status = 200, description = "Organizations ordered by score, highest first, with places, criteria and the change against each organization's previous approved result in the region", body = Rating, headers(("ETag" = String))),
         (status = 304, description = "The cached copy named by `If-None-Match` is current"),
         (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
     ),
 )]
@@ -808,6 +809,7 @@ fn rating_sheets(
                 (String = "text/csv"),
             )),
         (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 406, response = NotAcceptable),
     ),
@@ -920,6 +922,7 @@ fn results_sheet(snapshot: &Snapshot) -> ApiResult<Sheet> {
                 (String = "text/csv"),
             )),
         (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 406, response = NotAcceptable),
     ),

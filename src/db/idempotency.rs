@@ -145,3 +145,13 @@ pub fn release(conn: &mut DbConnection, scope: &KeyScope) -> ApiResult<()> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Forgets the key (an expired or abandoned one), whatever it holds.
+pub fn forget(conn: &mut DbConnection, scope: &KeyScope) -> ApiResult<()> {
+    diesel::delete(idempotency_keys::table)
+        .filter(idempotency_keys::key.eq(&scope.key))
+        .filter(idempotency_keys::actor.eq(&scope.actor))
+        .filter(idempotency_keys::route.eq(&scope.route))
+        .execute(conn)?;
+    Ok(())
+}

@@ -341,6 +341,7 @@ diesel::joinable!(report_entries -> measures (measure_id));
 diesel::joinable!(webhook_outbox -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_outbox -> changes (change_id));
 diesel::joinable!(webhook_deliveries -> webhook_outbox (outbox_id));
+diesel::joinable!(webhook_subscriptions -> users (owner_id));
 diesel::joinable!(cycle_organizations -> cycles (cycle_id));
 diesel::joinable!(cycle_organizations -> organizations (organization_id));
 diesel::joinable!(cycle_operators -> cycles (cycle_id));

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::changes::{event_for, ChangeRow, Reach};
-use super::schema::{webhook_deliveries, webhook_outbox, webhook_subscriptions};
+use super::schema::{users, webhook_deliveries, webhook_outbox, webhook_subscriptions};
 use super::{now, DbConnection};
 use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
@@ -147,8 +147,15 @@ pub fn deactivate(
 
 /// Queues a delivery of `change` to every active subscription that wants it and may see it.
 pub fn enqueue(conn: &mut DbConnection, change: &ChangeRow) -> ApiResult<()> {
+    // An owner deactivated since it subscribed receives nothing more.
     let subscriptions: Vec<SubscriptionRow> = webhook_subscriptions::table
+        .left_join(users::table)
         .filter(webhook_subscriptions::active.eq(true))
+        .filter(
+            users::active
+                .eq(true)
+                .or(webhook_subscriptions::owner_id.is_null()),
+        )
         .select(SubscriptionRow::as_select())
         .load(conn)?;
     let at = now();

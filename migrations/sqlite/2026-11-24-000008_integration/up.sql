@@ -66,3 +66,5 @@ CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription
 -- Stored answers of any POST now: their Location and media type are replayed too.
 ALTER TABLE idempotency_keys ADD COLUMN content_type TEXT;
 ALTER TABLE idempotency_keys ADD COLUMN location TEXT;
+-- Expired keys are deleted by age.
+CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
