@@ -43,7 +43,7 @@ start() {
     shift
     DATABASE_URL=$db "$BIN" demo --organizations "$ORGANIZATIONS" --region 71 >/dev/null
     DATABASE_URL=$db NOK_USER_PASSWORD=$PASSWORD "$BIN" user add --username bench --role admin >/dev/null
-    env "$@" DATABASE_URL="$db" NOK_JWT_SECRET="$SECRET" NOK_WEBHOOK_DELIVERY=false NOK_LOG=warn \
+    env "$@" DATABASE_URL="$db" NOK_JWT_SECRET="$SECRET" NOK_WEBHOOK_DELIVERY=false NOK_WEBHOOK_INTERNAL_TARGETS=true NOK_LOG=warn \
         "$BIN" serve --bind 127.0.0.1:0 >"$TMP/$name.out" 2>"$TMP/$name.err" &
     PIDS+=($!)
     PORT=

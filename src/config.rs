@@ -44,6 +44,10 @@ pub struct Config {
     pub idp_organization_claim: String,
     /// Deliver webhooks from this instance (every instance may; they share the outbox).
     pub webhook_delivery: bool,
+    /// Accept webhook URLs on loopback, private and link-local addresses (`localhost`,
+    /// `10.0.0.0/8`, `169.254.169.254`, …); off by default, so that a subscription cannot make
+    /// the service probe its own network.
+    pub webhook_internal_targets: bool,
     /// How often the outbox is looked at, and the first retry's wait (doubling after).
     pub webhook_poll_ms: u64,
     pub webhook_retry_base_ms: u64,
@@ -91,6 +95,7 @@ impl Default for Config {
             idp_region_claim: "region_code".into(),
             idp_organization_claim: "organization_inn".into(),
             webhook_delivery: true,
+            webhook_internal_targets: false,
             webhook_poll_ms: 1000,
             webhook_retry_base_ms: 10_000,
             webhook_max_attempts: 10,
@@ -149,6 +154,10 @@ impl Config {
                 defaults.idp_organization_claim,
             )?,
             webhook_delivery: parse_env("NOK_WEBHOOK_DELIVERY", defaults.webhook_delivery)?,
+            webhook_internal_targets: parse_env(
+                "NOK_WEBHOOK_INTERNAL_TARGETS",
+                defaults.webhook_internal_targets,
+            )?,
             webhook_poll_ms: parse_env("NOK_WEBHOOK_POLL_MS", defaults.webhook_poll_ms)?,
             webhook_retry_base_ms: parse_env(
                 "NOK_WEBHOOK_RETRY_BASE_MS",

@@ -139,6 +139,9 @@ impl Application {
             ..DeliverySettings::default()
         });
         let worker_db = db.clone();
+        let internal_targets = web::Data::new(crate::api::webhooks::InternalTargets(
+            config.webhook_internal_targets,
+        ));
         let key_secret = web::Data::new(crate::api::idempotency::KeySecret(
             config.jwt_secret.clone(),
         ));
@@ -160,6 +163,7 @@ impl Application {
                 .app_data(page_cache.clone())
                 .app_data(key_ttl.clone())
                 .app_data(key_secret.clone())
+                .app_data(internal_targets.clone())
                 .app_data(rating_cache.clone())
                 .app_data(registry.clone())
                 .app_data(public_max_age)

@@ -101,9 +101,57 @@ pub struct NewWebhook {
     pub secret: Option<String>,
 }
 
-fn check(new: &NewWebhook) -> Vec<FieldError> {
+/// Whether internal addresses may receive webhooks (`NOK_WEBHOOK_INTERNAL_TARGETS`).
+#[derive(Debug, Clone, Copy)]
+pub struct InternalTargets(pub bool);
+
+/// The host of an http(s) URL names this machine or a private network: loopback, private,
+/// link-local (cloud metadata), unspecified or unique-local addresses, or `localhost`.
+pub fn internal_host(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    }
+    .to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => {
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+        }
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
+                || ip
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_loopback() || v4.is_private() || v4.is_link_local())
+        }
+        Err(_) => false,
+    }
+}
+
+fn check(new: &NewWebhook, internal_allowed: bool) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let url = new.url.trim();
+    if !internal_allowed && internal_host(url) {
+        errors.push(FieldError::new(
+            "url",
+            "internal_address",
+            "must not name this machine or a private network (NOK_WEBHOOK_INTERNAL_TARGETS allows it)",
+        ));
+    }
     if !(url.starts_with("https://") || url.starts_with("http://"))
         || url.len() > 2000
         || url.contains(char::is_whitespace)
@@ -165,6 +213,7 @@ async fn create(
     caller: Caller,
     request_id: RequestId,
     db: web::Data<Db>,
+    internal: Option<web::Data<InternalTargets>>,
     body: ApiJson<NewWebhook>,
 ) -> ApiResult<HttpResponse> {
     let principal: Principal =
@@ -172,7 +221,7 @@ async fn create(
             .cloned()
             .ok_or_else(|| ApiError::internal("an authorized caller without a principal"))?;
     let new = body.0;
-    let errors = check(&new);
+    let errors = check(&new, internal.is_some_and(|i| i.0));
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -410,4 +459,32 @@ async fn deliveries(
         })
         .await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::internal_host;
+
+    #[test]
+    fn internal_addresses_are_recognised() {
+        for url in [
+            "http://127.0.0.1:9/events",
+            "http://localhost:8080/",
+            "https://10.1.2.3/hook",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]:80/",
+            "http://[fd00::1]/",
+            "http://user@192.168.0.1/",
+            "http://0.0.0.0/",
+        ] {
+            assert!(internal_host(url), "{url}");
+        }
+        for url in [
+            "https://soc71.example.ru/nok",
+            "https://93.184.216.34/x",
+            "https://[2001:db8::1]/",
+        ] {
+            assert!(!internal_host(url), "{url}");
+        }
+    }
 }

@@ -78,6 +78,8 @@ pub fn test_config() -> Config {
         bind: "127.0.0.1:0".parse().unwrap(),
         workers: 2,
         pool_size: 8,
+        // Webhook tests receive on 127.0.0.1.
+        webhook_internal_targets: true,
         ..Config::for_tests()
     }
 }

@@ -670,3 +670,31 @@ async fn webhook_subscriptions_are_checked_and_owned() {
         .unwrap();
     assert_eq!(read["active"], false);
 }
+
+#[tokio::test]
+async fn webhooks_may_not_target_internal_addresses_unless_allowed() {
+    let app = spawn_app_with(nok_api::config::Config {
+        webhook_internal_targets: false,
+        ..test_config()
+    })
+    .await;
+    for url in [
+        "http://127.0.0.1:9/events",
+        "http://169.254.169.254/latest/meta-data",
+        "http://localhost/x",
+        "http://[::1]/",
+    ] {
+        let body = json!({"url": url, "event_types": ["*"]});
+        assert_problem(
+            app.post_json("/api/v1/webhooks", &body).await,
+            422,
+            Some("url"),
+        )
+        .await;
+    }
+    let body = json!({"url": "https://soc71.example.ru/nok", "event_types": ["*"]});
+    assert_eq!(
+        app.post_json("/api/v1/webhooks", &body).await.status(),
+        StatusCode::CREATED
+    );
+}
