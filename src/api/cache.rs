@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::conditional::{is_not_modified, not_modified};
+use super::conditional::{fingerprint, is_not_modified, not_modified};
 use crate::db::versions::{self, Collection};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiResult;
@@ -100,11 +100,4 @@ where
         .insert_header((header::ETAG, tag))
         .content_type("application/json")
         .body(body))
-}
-
-/// FNV-1a: a stable, dependency-free fingerprint of the query for the ETag.
-fn fingerprint(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

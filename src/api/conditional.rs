@@ -170,3 +170,10 @@ pub fn updated<T: Serialize>(version: i64, body: &T) -> HttpResponse {
         .insert_header((header::ETAG, etag(version)))
         .json(body)
 }
+
+/// FNV-1a: a stable, dependency-free fingerprint of a text (a query, a page key) for ETags.
+pub fn fingerprint(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

@@ -72,43 +72,52 @@ pub fn exposure(cycle: &CycleRow, organization_id: i64) -> ApiResult<Exposure> {
     })
 }
 
-/// Puts the evaluation in the change feed as the evaluation list shows it: its scores with
+/// The evaluation's change for the feed, as the evaluation list shows it: its scores with
 /// their traces are read from the evaluation itself (a recompute of a large cycle would
 /// otherwise write tens of kilobytes per organization to the feed).
-fn feed(
-    conn: &mut DbConnection,
+fn feed_change(
     row: &EvaluationRow,
     before: Exposure,
     after: Exposure,
-) -> ApiResult<()> {
+) -> ApiResult<FeedChange<'static>> {
     let shown = EvaluationSummary {
         organization_id: row.organization_id,
         complete: row.complete(),
         total: row.total.clone(),
         updated_at: timestamp(row.updated_at),
     };
-    changes::record(
-        conn,
-        &FeedChange {
-            resource_type: "evaluation",
-            resource_id: row.id.to_string(),
-            action: Action::Updated,
-            before,
-            after,
-            payload: Some(serde_json::to_value(shown).map_err(ApiError::internal)?),
-        },
-    )
+    Ok(FeedChange {
+        resource_type: "evaluation",
+        resource_id: row.id.to_string(),
+        action: Action::Updated,
+        before,
+        after,
+        payload: Some(serde_json::to_value(shown).map_err(ApiError::internal)?),
+    })
+}
+
+fn feed(
+    conn: &mut DbConnection,
+    row: &EvaluationRow,
+    before: Exposure,
+    after: Exposure,
+) -> ApiResult<()> {
+    changes::record(conn, &feed_change(row, before, after)?)
 }
 
 /// After the cycle changed (a recompute, a publication, a reopening): every evaluation of it
 /// goes to the feed as it now stands, with who could see it before and after.
 pub fn feed_cycle(conn: &mut DbConnection, before: &CycleRow, after: &CycleRow) -> ApiResult<()> {
-    for row in store::list(conn, after.id, None, 0, i64::from(i32::MAX))? {
-        let was = exposure(before, row.organization_id)?;
-        let is = exposure(after, row.organization_id)?;
-        feed(conn, &row, was, is)?;
-    }
-    Ok(())
+    let rows = store::list(conn, after.id, None, 0, i64::from(i32::MAX))?;
+    let fed = rows
+        .iter()
+        .map(|row| {
+            let was = exposure(before, row.organization_id)?;
+            let is = exposure(after, row.organization_id)?;
+            feed_change(row, was, is)
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    changes::record_all(conn, &fed)
 }
 
 /// Evaluations that a change of the cycle's organizations removed leave the feed.
@@ -121,21 +130,22 @@ pub fn feed_removed(
         .into_iter()
         .map(|(id, _)| id)
         .collect();
-    for (id, organization_id) in before.iter().filter(|(id, _)| !now.contains(id)) {
-        let was = exposure(cycle, *organization_id)?;
-        changes::record(
-            conn,
-            &FeedChange {
+    let removed = before
+        .iter()
+        .filter(|(id, _)| !now.contains(id))
+        .map(|(id, organization_id)| {
+            let was = exposure(cycle, *organization_id)?;
+            Ok(FeedChange {
                 resource_type: "evaluation",
                 resource_id: id.to_string(),
                 action: Action::Deleted,
                 before: was,
                 after: was,
                 payload: None,
-            },
-        )?;
-    }
-    Ok(())
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    changes::record_all(conn, &removed)
 }
 
 fn view(conn: &mut DbConnection, cycle: &CycleRow, row: &EvaluationRow) -> ApiResult<Evaluation> {

@@ -112,22 +112,20 @@ pub fn feed_cycle(conn: &mut DbConnection, before: &CycleRow, after: &CycleRow) 
     if before.published_approval_id.is_some() == after.published_approval_id.is_some() {
         return Ok(());
     }
-    for row in store::list(conn, after.id, None, 0, i64::from(i32::MAX))? {
-        changes::record(
-            conn,
-            &FeedChange {
+    let fed = store::list(conn, after.id, None, 0, i64::from(i32::MAX))?
+        .iter()
+        .map(|row| {
+            Ok(FeedChange {
                 resource_type: "proposal",
                 resource_id: row.id.to_string(),
                 action: Action::Updated,
-                before: exposure(before, &row),
-                after: exposure(after, &row),
-                payload: Some(
-                    serde_json::to_value(shown(&row, after)).map_err(ApiError::internal)?,
-                ),
-            },
-        )?;
-    }
-    Ok(())
+                before: exposure(before, row),
+                after: exposure(after, row),
+                payload: Some(serde_json::to_value(shown(row, after)).map_err(ApiError::internal)?),
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    changes::record_all(conn, &fed)
 }
 
 /// Checks the values against the cycle: a criterion of its methodology, an organization it

@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::conditional::{hashed_etag, is_not_modified, not_modified, IfMatch};
+use super::conditional::{fingerprint, hashed_etag, is_not_modified, not_modified, IfMatch};
 use super::cycles;
 use super::download::{file, negotiate, workbook_error};
 use super::extract::ApiJson;
@@ -674,14 +674,7 @@ fn page_key(approval_id: i64, selection: &Selection, page: &Page) -> String {
 }
 
 fn page_tag(key: &str) -> String {
-    format!("\"a-{}-{:x}\"", env!("CARGO_PKG_VERSION"), fnv(key))
-}
-
-/// FNV-1a: a stable, dependency-free fingerprint for ETags.
-fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
+    format!("\"a-{}-{:x}\"", env!("CARGO_PKG_VERSION"), fingerprint(key))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

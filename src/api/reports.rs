@@ -171,25 +171,23 @@ pub fn feed_plan_reports(
     before: &PlanRow,
     after: &PlanRow,
 ) -> ApiResult<()> {
+    let mut fed = Vec::new();
     for row in store::list(conn, after.id, false)? {
         let (was, is) = (exposure(before, &row)?, exposure(after, &row)?);
         if was.public == is.public {
             continue;
         }
         let report = load(conn, after, &row)?;
-        changes::record(
-            conn,
-            &FeedChange {
-                resource_type: "report",
-                resource_id: row.id.to_string(),
-                action: Action::Updated,
-                before: was,
-                after: is,
-                payload: Some(serde_json::to_value(&report).map_err(ApiError::internal)?),
-            },
-        )?;
+        fed.push(FeedChange {
+            resource_type: "report",
+            resource_id: row.id.to_string(),
+            action: Action::Updated,
+            before: was,
+            after: is,
+            payload: Some(serde_json::to_value(&report).map_err(ApiError::internal)?),
+        });
     }
-    Ok(())
+    changes::record_all(conn, &fed)
 }
 
 /// A report's ETag: its own version and its plan's (the entries show the plan's measures).

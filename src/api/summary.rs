@@ -162,14 +162,6 @@ fn plan_figures(
     })
 }
 
-fn percent(part: u64, whole: u64) -> Option<Decimal> {
-    (whole > 0).then(|| {
-        (Decimal::from(part) * Decimal::ONE_HUNDRED / Decimal::from(whole))
-            .round_dp(2)
-            .normalize()
-    })
-}
-
 /// The figures of the snapshots' results. Means are of unrounded values, rounded at the end
 /// by the first cycle's settings (the default ones if there is none).
 fn results(snapshots: &[(i64, i32, std::sync::Arc<Snapshot>)]) -> SummaryResults {
@@ -322,9 +314,9 @@ async fn summary(
                 basis: if insider { "approved" } else { "published" }.into(),
                 organizations_active: active,
                 assessed_in_year: in_year,
-                assessed_in_year_percent: percent(in_year, active),
+                assessed_in_year_percent: rating::percent(in_year, active),
                 assessed_in_three_years: in_three,
-                assessed_in_three_years_percent: percent(in_three, active),
+                assessed_in_three_years_percent: rating::percent(in_three, active),
                 results: results(&snapshots),
                 not_assessed_in_three_years: overdue,
                 plans: plan_figures(conn, region_id, year, !insider, as_of)?,

@@ -85,10 +85,28 @@ fn take_turn(conn: &mut DbConnection) -> ApiResult<()> {
 
 /// Records the change and the webhook deliveries it causes, in the caller's transaction.
 pub fn record(conn: &mut DbConnection, change: &FeedChange<'_>) -> ApiResult<()> {
-    if super::audit::records_skipped() {
+    record_all(conn, std::slice::from_ref(change))
+}
+
+/// [`record`] for many changes of one write (a publication touches every evaluation of the
+/// cycle): the subscriptions are read once.
+pub fn record_all(conn: &mut DbConnection, changes: &[FeedChange<'_>]) -> ApiResult<()> {
+    if super::audit::records_skipped() || changes.is_empty() {
         return Ok(());
     }
     take_turn(conn)?;
+    let subscriptions = webhooks::receiving(conn)?;
+    for change in changes {
+        insert(conn, &subscriptions, change)?;
+    }
+    Ok(())
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    subscriptions: &[webhooks::SubscriptionRow],
+    change: &FeedChange<'_>,
+) -> ApiResult<()> {
     // Whoever saw the resource must learn of its deletion; whoever sees it now, of its state.
     let public = match change.action {
         Action::Deleted => change.before.public,
@@ -118,7 +136,7 @@ pub fn record(conn: &mut DbConnection, change: &FeedChange<'_>) -> ApiResult<()>
         ))
         .returning(changes::all_columns)
         .get_result(conn)?;
-    webhooks::enqueue(conn, &row)
+    webhooks::enqueue(conn, subscriptions, &row)
 }
 
 /// How far a reader of the feed reaches.

@@ -146,9 +146,10 @@ pub fn deactivate(
 }
 
 /// Queues a delivery of `change` to every active subscription that wants it and may see it.
-pub fn enqueue(conn: &mut DbConnection, change: &ChangeRow) -> ApiResult<()> {
-    // An owner deactivated since it subscribed receives nothing more.
-    let subscriptions: Vec<SubscriptionRow> = webhook_subscriptions::table
+/// The subscriptions that receive changes: active ones of owners still active (an owner
+/// deactivated since it subscribed receives nothing more).
+pub fn receiving(conn: &mut DbConnection) -> ApiResult<Vec<SubscriptionRow>> {
+    Ok(webhook_subscriptions::table
         .left_join(users::table)
         .filter(webhook_subscriptions::active.eq(true))
         .filter(
@@ -157,7 +158,14 @@ pub fn enqueue(conn: &mut DbConnection, change: &ChangeRow) -> ApiResult<()> {
                 .or(webhook_subscriptions::owner_id.is_null()),
         )
         .select(SubscriptionRow::as_select())
-        .load(conn)?;
+        .load(conn)?)
+}
+
+pub fn enqueue(
+    conn: &mut DbConnection,
+    subscriptions: &[SubscriptionRow],
+    change: &ChangeRow,
+) -> ApiResult<()> {
     let at = now();
     for subscription in subscriptions {
         let Some(event) = event_for(change, subscription.reach())? else {

@@ -169,28 +169,19 @@ impl Completion {
         self.done += u64::from(status == MeasureStatus::Done);
         self.cancelled += u64::from(status == MeasureStatus::Cancelled);
         self.overdue += u64::from(overdue);
-        let counted = self.measures - self.cancelled;
-        self.percent = (counted > 0).then(|| {
-            (Decimal::from(self.done) * Decimal::ONE_HUNDRED / Decimal::from(counted))
-                .round_dp(2)
-                .normalize()
-        });
+        self.percent = self.done_percent();
     }
 
     pub fn merge(&mut self, other: &Completion) {
-        let done = self.done + other.done;
-        let counted = self.measures + other.measures - self.cancelled - other.cancelled;
-        *self = Completion {
-            measures: self.measures + other.measures,
-            done,
-            cancelled: self.cancelled + other.cancelled,
-            overdue: self.overdue + other.overdue,
-            percent: (counted > 0).then(|| {
-                (Decimal::from(done) * Decimal::ONE_HUNDRED / Decimal::from(counted))
-                    .round_dp(2)
-                    .normalize()
-            }),
-        };
+        self.measures += other.measures;
+        self.done += other.done;
+        self.cancelled += other.cancelled;
+        self.overdue += other.overdue;
+        self.percent = self.done_percent();
+    }
+
+    fn done_percent(&self) -> Option<Decimal> {
+        super::rating::percent(self.done, self.measures - self.cancelled)
     }
 }
 

@@ -149,6 +149,15 @@ pub fn places(lines: &[Placed<'_>]) -> HashMap<i64, (Option<u32>, Option<Decimal
         .collect()
 }
 
+/// `part` as a percentage of `whole`, two decimals; `None` of nothing.
+pub fn percent(part: u64, whole: u64) -> Option<Decimal> {
+    (whole > 0).then(|| {
+        (Decimal::from(part) * Decimal::ONE_HUNDRED / Decimal::from(whole))
+            .round_dp(2)
+            .normalize()
+    })
+}
+
 /// The region's figure over `scores` (score, respondents) by `rule`, rounded as the settings
 /// say; `None` without scores (or, weighted, without respondents).
 pub fn region_total(
