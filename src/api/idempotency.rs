@@ -18,7 +18,7 @@ use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::auth::token::{TokenSettings, Verified};
+use crate::auth::Caller;
 use crate::db::idempotency::{self, KeyScope};
 use crate::db::{now, Db};
 use crate::error::{ApiError, FieldError};
@@ -36,29 +36,31 @@ pub struct KeyTtl(pub std::time::Duration);
 /// Seconds after which a claimed key without an answer is free again: longer than any request.
 const ABANDONED_AFTER_SECS: i64 = 120;
 
-/// Bodies of POSTs that can be replayed are buffered up to this (plan files are the largest).
-const MAX_BODY: usize = 16 * 1024 * 1024;
-
 fn refuse(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
     req.into_response(error.error_response())
 }
 
-/// Who sends the key: keys of different callers never meet. An invalid token counts as
-/// anonymous here; the route refuses it anyway.
-fn actor(req: &ServiceRequest) -> String {
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let settings = req.app_data::<web::Data<TokenSettings>>();
-    match (token, settings) {
-        (Some(token), Some(settings)) => match settings.verify(token) {
-            Ok(Verified::Local { user_id, .. }) => format!("user:{user_id}"),
-            Ok(Verified::External { subject, .. }) => format!("idp:{subject}"),
-            Err(_) => "anonymous".into(),
-        },
-        _ => "anonymous".into(),
+/// Who sends the key, as the route will know them: keys of different callers never meet. `None`
+/// when the request is no one caller's: without a token (anonymous callers are many), or with
+/// one the route refuses (malformed, expired, revoked, of a deactivated user), which must not
+/// have a stored answer replayed to it either.
+async fn actor(req: &mut ServiceRequest) -> Option<String> {
+    let caller = req.extract::<Caller>().await.ok()?;
+    let principal = caller.principal()?;
+    Some(match principal.user_id {
+        Some(id) => format!("user:{id}"),
+        None => format!("idp:{}", principal.username),
+    })
+}
+
+/// The largest body the route takes: a plan file, or the JSON body limit. A request is buffered
+/// (to fingerprint it) only up to that, so a key does not raise the limit.
+fn body_limit(req: &ServiceRequest) -> usize {
+    if req.path() == "/api/v1/plans/import" {
+        super::plan_forms::IMPORT_LIMIT
+    } else {
+        req.app_data::<super::extract::BodyLimit>()
+            .map_or(crate::config::DEFAULT_BODY_LIMIT, |l| l.0)
     }
 }
 
@@ -94,6 +96,18 @@ pub async fn replay_or_record(
             return Ok(refuse(req, error));
         }
     };
+    let Some(actor) = actor(&mut req).await else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let limit = body_limit(&req);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Ok(refuse(req, ApiError::PayloadTooLarge { limit }));
+    }
     let (Some(db), ttl) = (
         req.app_data::<web::Data<Db>>().cloned(),
         req.app_data::<web::Data<KeyTtl>>()
@@ -107,8 +121,8 @@ pub async fn replay_or_record(
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk?;
-        if body.len() + chunk.len() > MAX_BODY {
-            return Ok(refuse(req, ApiError::PayloadTooLarge { limit: MAX_BODY }));
+        if body.len() + chunk.len() > limit {
+            return Ok(refuse(req, ApiError::PayloadTooLarge { limit }));
         }
         body.extend_from_slice(&chunk);
     }
@@ -143,7 +157,7 @@ pub async fn replay_or_record(
         .collect();
     let scope = KeyScope {
         key,
-        actor: actor(&req),
+        actor,
         route: req.path().to_owned(),
     };
     let expired_before =

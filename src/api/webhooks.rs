@@ -106,53 +106,78 @@ pub struct NewWebhook {
 pub struct InternalTargets(pub bool);
 
 /// The host of an http(s) URL names this machine or a private network: loopback, private,
-/// link-local (cloud metadata), unspecified or unique-local addresses, or `localhost`.
+/// shared (carrier-grade NAT), link-local (cloud metadata), unspecified or unique-local
+/// addresses, or `localhost`. The URL is read as the delivering client reads it (WHATWG URL
+/// parsing), so that other spellings of an address are the address they spell: `2130706433`,
+/// `0x7f.1`, `0177.0.0.1`, `127.1`, `127.0.0.1.`, percent-encoded or full-width digits, `\` for
+/// `/` before an `@`. A URL that does not parse has no host to call and counts as internal.
 pub fn internal_host(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
-    }
-    .to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local") {
+    reqwest::Url::parse(url.trim()).map_or(true, |url| internal_url(&url))
+}
+
+fn internal_url(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return true;
+    };
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    if host.is_empty()
+        || host == "localhost"
+        || host.ends_with(".localhost")
+        || host.ends_with(".local")
+    {
         return true;
     }
     match host.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(ip)) => {
-            ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-        }
+        Ok(std::net::IpAddr::V4(ip)) => internal_v4(ip),
         Ok(std::net::IpAddr::V6(ip)) => {
+            let s = ip.segments();
             ip.is_loopback()
                 || ip.is_unspecified()
-                || (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80
-                || ip
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| v4.is_loopback() || v4.is_private() || v4.is_link_local())
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                // IPv4-mapped and -compatible addresses, and NAT64's well-known prefix.
+                || ip.to_ipv4().is_some_and(internal_v4)
+                || (s[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+                    && internal_v4(std::net::Ipv4Addr::new(
+                        (s[6] >> 8) as u8,
+                        s[6] as u8,
+                        (s[7] >> 8) as u8,
+                        s[7] as u8,
+                    )))
         }
         Err(_) => false,
     }
 }
 
+fn internal_v4(ip: std::net::Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || a == 0
+        || (a == 100 && (b & 0xc0) == 64)
+}
+
 fn check(new: &NewWebhook, internal_allowed: bool) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let url = new.url.trim();
-    if !internal_allowed && internal_host(url) {
+    let parsed = reqwest::Url::parse(url).ok();
+    if !internal_allowed && parsed.as_ref().is_some_and(internal_url) {
         errors.push(FieldError::new(
             "url",
             "internal_address",
             "must not name this machine or a private network (NOK_WEBHOOK_INTERNAL_TARGETS allows it)",
         ));
     }
-    if !(url.starts_with("https://") || url.starts_with("http://"))
+    if parsed.is_none()
+        || !(url.starts_with("https://") || url.starts_with("http://"))
         || url.len() > 2000
         || url.contains(char::is_whitespace)
     {
@@ -476,6 +501,25 @@ mod tests {
             "http://[fd00::1]/",
             "http://user@192.168.0.1/",
             "http://0.0.0.0/",
+            // Other spellings of those addresses, as the HTTP client reads them.
+            "http://2130706433/",
+            "http://0x7f000001/",
+            "http://0x7f.0.0.1/",
+            "http://0177.0.0.1/",
+            "http://127.1/",
+            "http://0/",
+            "http://127.0.0.1./",
+            "http://localhost./",
+            "http://2852039166/latest/meta-data/",
+            "http://0251.0376.0251.0376/",
+            "http://%31%32%37.0.0.1/",
+            "http://127.0.0.1\\@example.com/",
+            "http://\u{2460}\u{2461}\u{2466}.0.0.1/",
+            "http://[::ffff:169.254.169.254]/",
+            "http://[::127.0.0.1]/",
+            "http://[64:ff9b::10.0.0.1]/",
+            "http://100.100.100.200/latest/meta-data/",
+            "not a url",
         ] {
             assert!(internal_host(url), "{url}");
         }

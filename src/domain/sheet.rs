@@ -13,6 +13,13 @@ const MAX_ROWS: usize = 20_000;
 const MAX_COLUMNS: usize = 100;
 const MAX_MERGES: usize = 10_000;
 
+/// An XLSX is a zip archive: a file far under the upload limit can inflate to gigabytes (a zip
+/// bomb), and the XML inside can make the reader reserve memory for as many shared strings as it
+/// claims. Each archive is checked against these bounds before it is read.
+const MAX_INFLATED: u64 = 64 * 1024 * 1024;
+const MAX_ENTRIES: usize = 10_000;
+const MAX_SHARED_STRINGS: u64 = (MAX_ROWS * MAX_COLUMNS) as u64;
+
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
@@ -125,6 +132,7 @@ pub fn rows_from_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     if !bytes.starts_with(ZIP_MAGIC) {
         return Err(SheetError::new(None, "this is not an XLSX file"));
     }
+    check_archive(bytes)?;
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
     let names: Vec<String> = book
         .sheets_metadata()
@@ -193,6 +201,118 @@ fn read_worksheet(
         }
     }
     Ok(rows)
+}
+
+/// Inflates every entry of the archive (without keeping it) to hold it to [`MAX_INFLATED`] in
+/// all, whatever sizes its headers declare, and looks in each for a `uniqueCount` attribute
+/// beyond [`MAX_SHARED_STRINGS`]: the XLSX reader reserves room for that many strings up front.
+fn check_archive(bytes: &[u8]) -> Result<(), SheetError> {
+    use std::io::Read;
+    let unreadable =
+        |e: zip::result::ZipError| SheetError::new(None, format!("cannot read the XLSX file: {e}"));
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(SheetError::new(
+            None,
+            format!("the XLSX file has more than {MAX_ENTRIES} parts; this is not a plan"),
+        ));
+    }
+    let mut left = MAX_INFLATED;
+    let mut buffer = vec![0u8; 64 * 1024];
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).map_err(unreadable)?;
+        let mut counts = UniqueCountScan::default();
+        loop {
+            let read = entry
+                .read(&mut buffer)
+                .map_err(|e| SheetError::new(None, format!("cannot read the XLSX file: {e}")))?;
+            if read == 0 {
+                break;
+            }
+            left = left.checked_sub(read as u64).ok_or_else(|| {
+                SheetError::new(
+                    None,
+                    format!(
+                        "the XLSX file inflates to more than {} MiB; this is not a plan",
+                        MAX_INFLATED >> 20
+                    ),
+                )
+            })?;
+            if counts.feed(&buffer[..read]) > MAX_SHARED_STRINGS {
+                return Err(SheetError::new(
+                    None,
+                    format!(
+                        "the XLSX file claims more than {MAX_SHARED_STRINGS} shared strings; \
+                         this is not a plan"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Finds `uniqueCount = "digits"` (either quote, any blanks) in text fed in pieces, and keeps the
+/// largest number found (saturating; a value of more than 20 digits counts as `u64::MAX`).
+#[derive(Debug, Default)]
+struct UniqueCountScan {
+    /// 0..=10: that many bytes of the name matched; 11: `=` expected; 12: a quote expected;
+    /// 13: in the value.
+    state: usize,
+    quote: u8,
+    digits: u32,
+    value: u64,
+    largest: u64,
+}
+
+impl UniqueCountScan {
+    const NAME: &'static [u8] = b"uniqueCount";
+    /// The longest proper prefix of the name that is a suffix of its first i + 1 bytes.
+    const FALLBACK: [usize; 11] = [0, 0, 0, 0, 1, 0, 0, 0, 1, 2, 0];
+
+    fn feed(&mut self, bytes: &[u8]) -> u64 {
+        for &byte in bytes {
+            match self.state {
+                11 | 12 if byte.is_ascii_whitespace() => {}
+                11 if byte == b'=' => self.state = 12,
+                12 if byte == b'"' || byte == b'\'' => {
+                    (self.state, self.quote, self.digits, self.value) = (13, byte, 0, 0);
+                }
+                13 if byte.is_ascii_digit() => {
+                    self.digits += 1;
+                    self.value = if self.digits > 20 {
+                        u64::MAX
+                    } else {
+                        self.value
+                            .saturating_mul(10)
+                            .saturating_add(u64::from(byte - b'0'))
+                    };
+                }
+                // A sign or blanks around the digits: the number is what the digits say.
+                13 if byte != self.quote && (byte == b'+' || byte.is_ascii_whitespace()) => {}
+                13 => {
+                    self.largest = self.largest.max(self.value);
+                    self.state = self.next(0, byte);
+                }
+                11 | 12 => self.state = self.next(0, byte),
+                matched => self.state = self.next(matched, byte),
+            }
+        }
+        self.largest
+            .max(if self.state == 13 { self.value } else { 0 })
+    }
+
+    /// The state after `byte` with `matched` bytes of the name matched (Knuth–Morris–Pratt).
+    fn next(&self, mut matched: usize, byte: u8) -> usize {
+        while matched > 0 && byte != Self::NAME[matched] {
+            matched = Self::FALLBACK[matched - 1];
+        }
+        if byte == Self::NAME[matched] {
+            matched + 1
+        } else {
+            0
+        }
+    }
 }
 
 fn xlsx_error(error: XlsxError) -> SheetError {
@@ -391,6 +511,54 @@ fn decode_cp1251(bytes: &[u8]) -> String {
 mod tests {
     use super::super::plan_form::{read_plan_table, test_seeds, CriteriaSet, PlanTable};
     use super::*;
+
+    fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        for (name, bytes) in parts {
+            zip.start_file(*name, options).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn unique_counts_are_found_in_pieces_and_spellings() {
+        let text = br#"<sst uniquniqueCount="7" count="3" uniqueCount = '12' uniqueCount="+99"/>"#;
+        for size in [1, 2, 3, 5, 7, 64] {
+            let mut scan = UniqueCountScan::default();
+            let largest = text.chunks(size).map(|c| scan.feed(c)).max().unwrap();
+            assert_eq!(largest, 99, "pieces of {size}");
+        }
+        let mut scan = UniqueCountScan::default();
+        assert_eq!(
+            scan.feed(b"uniqueCount=\"123456789012345678901234\""),
+            u64::MAX
+        );
+        assert_eq!(
+            UniqueCountScan::default().feed(b"count=\"5\" unique=\"9\""),
+            0
+        );
+    }
+
+    #[test]
+    fn archives_that_inflate_or_claim_too_much_are_refused() {
+        let big = vec![b'A'; (MAX_INFLATED + 1) as usize];
+        let error = rows_from_xlsx(&zip_of(&[("xl/sharedStrings.xml", &big)])).unwrap_err();
+        assert!(error.message.contains("inflates"), "{error}");
+        let sst = br#"<?xml version="1.0"?><sst count="1" uniqueCount="1000000000000"><si><t>a</t></si></sst>"#;
+        let error = rows_from_xlsx(&zip_of(&[("xl/sharedStrings.xml", sst)])).unwrap_err();
+        assert!(error.message.contains("shared strings"), "{error}");
+        let fine =
+            br#"<?xml version="1.0"?><sst count="1" uniqueCount="1"><si><t>a</t></si></sst>"#;
+        assert_eq!(
+            check_archive(&zip_of(&[("xl/sharedStrings.xml", fine)])),
+            Ok(())
+        );
+    }
 
     const SEEDS: [&str; 2] = ["000", "001"];
 

@@ -15,4 +15,5 @@ mod plans;
 mod policy;
 mod ratings;
 mod regions;
+mod security;
 mod service;
