@@ -85,21 +85,46 @@ impl ConnectionManager {
     }
 }
 
+/// A connection of the pool, and whether it was lost (PostgreSQL restarted, the backend
+/// killed): a lost connection fails every later query, so the pool drops it instead of handing
+/// it to the next request. Derefs to the connection.
+pub struct Pooled {
+    conn: DbConnection,
+    lost: bool,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = diesel::ConnectionError;
 
-    fn connect(&self) -> Result<DbConnection, Self::Error> {
-        ConnectionManager::connect(self)
+    fn connect(&self) -> Result<Pooled, Self::Error> {
+        ConnectionManager::connect(self).map(|conn| Pooled { conn, lost: false })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), Self::Error> {
         conn.batch_execute("SELECT 1")
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// Called as a connection goes back: lost, left inside a transaction, or with a transaction
+    /// manager broken by a failed rollback, it is closed rather than reused.
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        conn.lost || std::thread::panicking() || conn.conn.is_broken()
     }
 }
 
@@ -161,7 +186,23 @@ impl Db {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get()?;
-            work(&mut conn)
+            let result = work(&mut conn);
+            if matches!(
+                result,
+                Err(ApiError::Unavailable(_) | ApiError::Internal(_))
+            ) && conn.batch_execute("SELECT 1").is_err()
+            {
+                // The connection itself failed (the database restarted or went away), whatever
+                // error that surfaced as: 503 for this request, a new connection for the next.
+                if let Err(error) = &result {
+                    tracing::warn!(error = ?error, "database connection lost");
+                }
+                conn.lost = true;
+                return Err(ApiError::Unavailable(
+                    "The database connection was lost".into(),
+                ));
+            }
+            result
         })
         .await
         .map_err(ApiError::internal)?
