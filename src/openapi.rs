@@ -121,7 +121,32 @@ pub fn apply_policy(openapi: &mut utoipa::openapi::OpenApi) {
             if method == "POST" && path != "/api/v1/auth/token" {
                 document_idempotency_key(operation);
             }
+            document_if_match(operation);
         }
+    }
+}
+
+/// `If-Match`, wherever an operation takes it, in the form the service accepts.
+fn document_if_match(operation: &mut Operation) {
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let mut takes_it = false;
+    let parameters = operation.parameters.iter_mut().flatten();
+    // A header is a string or absent, never `null`.
+    for parameter in parameters.filter(|p| p.name == "If-Match") {
+        takes_it = true;
+        parameter.schema = Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(crate::api::conditional::IF_MATCH_PATTERN))
+                .into(),
+        );
+    }
+    if takes_it {
+        operation
+            .responses
+            .responses
+            .entry("400".into())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name("BadRequest")));
     }
 }
 
@@ -146,7 +171,13 @@ fn document_idempotency_key(operation: &mut Operation) {
                      request it is refused (422); while the first is being answered, 409. 1–255 visible \
                      ASCII characters; keys belong to the caller and the path and expire.",
                 ))
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(255))
+                        .pattern(Some(crate::api::idempotency::KEY_PATTERN)),
+                ))
                 .build(),
         );
     }

@@ -184,6 +184,7 @@ impl Application {
                 // The first wrapped runs innermost: caching sees the handlers' answers, the
                 // metrics and the access log see the final ones, all with the request's id.
                 .wrap(from_fn(crate::api::idempotency::replay_or_record))
+                .wrap(from_fn(crate::auth::gate::authenticate))
                 .wrap(from_fn(http_cache::apply))
                 .wrap(cors::middleware(&cors_origins))
                 .wrap(from_fn(cors::refusals_as_problems))

@@ -78,6 +78,7 @@ pub struct AuditListQuery {
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub cursor: Option<String>,
     /// Username of the actor.
     pub actor: Option<String>,

@@ -33,10 +33,14 @@ pub const TYPES: &[&str] = &[
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// `next_cursor` of the previous answer; without it the feed starts at the beginning.
+    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub since: Option<String>,
     /// Comma-separated resource types: region, organization, cycle, evaluation, proposal, plan,
     /// report. All without it.
-    #[param(example = "organization,plan")]
+    #[param(
+        pattern = "^(region|organization|cycle|evaluation|proposal|plan|report)(,(region|organization|cycle|evaluation|proposal|plan|report))*$",
+        example = "organization,plan"
+    )]
     pub types: Option<String>,
     /// Page size, 1–500.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
@@ -75,11 +79,7 @@ async fn list(
     let mut errors = ListFilterErrors::default();
     let (after, limit) = errors.paging(query.limit.as_deref(), query.since.as_deref());
     let types: Vec<String> = parse_filter(&mut errors, "types", query.types, |v| {
-        let types: Vec<String> = v
-            .split(',')
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty())
-            .collect();
+        let types: Vec<String> = v.split(',').map(str::to_owned).collect();
         types
             .iter()
             .all(|t| TYPES.contains(&t.as_str()))

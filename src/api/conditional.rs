@@ -25,6 +25,44 @@ fn tags(headers: &HeaderMap, name: header::HeaderName) -> Option<Vec<String>> {
     (!values.is_empty()).then_some(values)
 }
 
+/// `If-Match` as RFC 9110 §13.1.1 writes it: `*` or a list of entity tags, each quoted,
+/// optionally weak. The OpenAPI document states it; anything else, an empty value included, is
+/// a 400 naming the header.
+pub const IF_MATCH_PATTERN: &str =
+    r#"^[ \t]*(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)[ \t]*$"#;
+
+/// Does `value` (not empty) match [`IF_MATCH_PATTERN`]?
+fn well_formed_if_match(value: &str) -> bool {
+    let value = value.trim_matches([' ', '\t']);
+    if value == "*" {
+        return true;
+    }
+    let mut rest = value;
+    loop {
+        rest = rest.strip_prefix("W/").unwrap_or(rest);
+        let Some(quoted) = rest.strip_prefix('"') else {
+            return false;
+        };
+        let Some(end) = quoted.find('"') else {
+            return false;
+        };
+        if !quoted[..end]
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x7e).contains(&b))
+        {
+            return false;
+        }
+        rest = quoted[end + 1..].trim_start_matches([' ', '\t']);
+        if rest.is_empty() {
+            return true;
+        }
+        match rest.strip_prefix(',') {
+            Some(next) => rest = next.trim_start_matches([' ', '\t']),
+            None => return false,
+        }
+    }
+}
+
 /// The `If-Match` header of a write, taken before the work moves to the database thread.
 #[derive(Debug, Clone, Default)]
 pub struct IfMatch(Option<Vec<String>>);
@@ -73,7 +111,20 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(Self(tags(req.headers(), header::IF_MATCH))))
+        // Present means well-formed: an empty value is not taken for no header.
+        let malformed = req
+            .headers()
+            .get_all(header::IF_MATCH)
+            .any(|v| v.to_str().map_or(true, |v| !well_formed_if_match(v)));
+        ready(if malformed {
+            Err(ApiError::bad_field(
+                "If-Match",
+                "format",
+                "must be `*` or entity tags as an ETag header gives them (\"3\", W/\"3\")",
+            ))
+        } else {
+            Ok(Self(tags(req.headers(), header::IF_MATCH)))
+        })
     }
 }
 
@@ -176,4 +227,35 @@ pub fn fingerprint(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::well_formed_if_match;
+
+    #[test]
+    fn if_match_takes_exactly_entity_tag_lists() {
+        for good in [
+            "*",
+            "\"3\"",
+            " W/\"3\" ",
+            "\"3\",W/\"4-2018-01-01\"",
+            "\"\"",
+            "\"a\" ,\t\"b\"",
+        ] {
+            assert!(well_formed_if_match(good), "{good}");
+        }
+        for bad in [
+            "3",
+            "\"3",
+            "\"3\" \"4\"",
+            "\"3\",",
+            "**",
+            "W/3",
+            "\"a b\"",
+            ",\"3\"",
+        ] {
+            assert!(!well_formed_if_match(bad), "{bad}");
+        }
+    }
 }

@@ -295,6 +295,7 @@ pub struct CycleListQuery {
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub cursor: Option<String>,
     #[param(value_type = Option<i64>)]
     pub region_id: Option<String>,
@@ -858,7 +859,7 @@ pub struct UnassessedOrganization {
 #[into_params(parameter_in = Query)]
 pub struct UnassessedQuery {
     /// The year to look back from (that year and the two before); defaults to the current year.
-    #[param(value_type = Option<i32>, example = 2018)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2018)]
     pub year: Option<String>,
 }
 

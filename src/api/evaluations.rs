@@ -219,6 +219,7 @@ pub struct EvaluationListQuery {
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub cursor: Option<String>,
 }
 
@@ -495,20 +496,14 @@ fn upload_format(req: &HttpRequest) -> ApiResult<Format> {
     }
 }
 
-/// The caller-chosen `Idempotency-Key`: 1–200 visible ASCII characters.
+/// The caller-chosen `Idempotency-Key` (the same form as on every other POST).
 fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     let Some(value) = req.headers().get("idempotency-key") else {
         return Ok(None);
     };
     match value.to_str() {
-        Ok(key) if (1..=200).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
-            Ok(Some(key.to_owned()))
-        }
-        _ => Err(ApiError::bad_field(
-            "Idempotency-Key",
-            "format",
-            "must be 1–200 visible ASCII characters",
-        )),
+        Ok(key) if super::idempotency::well_formed(key) => Ok(Some(key.to_owned())),
+        _ => Err(super::idempotency::malformed_key()),
     }
 }
 
@@ -530,7 +525,7 @@ fn replay(status: i32, body: String) -> HttpResponse {
     tag = "evaluations",
     params(("id" = i64, Path, description = "Cycle id"),
            ("organization_id" = i64, Path, description = "Organization id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the stored answer")),
+           ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe: the same key and body replay the stored answer; 1–255 visible ASCII characters")),
     request_body(
         description = "CSV (UTF-8, header row of question codes; cells yes/no/да/нет/1/0/true/false or empty) or NDJSON (one object a line keyed by question code)",
         content(

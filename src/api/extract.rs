@@ -43,12 +43,53 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
+/// A JSON body that may be left out: no body (or `null`) is `None`; anything else must be a
+/// valid body, as for [`ApiJson`] (a body in error is refused, never taken for no body).
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let empty = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() == b"0")
+            || (req
+                .headers()
+                .get(actix_web::http::header::CONTENT_TYPE)
+                .is_none()
+                && req
+                    .headers()
+                    .get(actix_web::http::header::TRANSFER_ENCODING)
+                    .is_none()
+                && req
+                    .headers()
+                    .get(actix_web::http::header::CONTENT_LENGTH)
+                    .is_none());
+        if empty {
+            return Box::pin(async { Ok(OptionalJson(None)) });
+        }
+        let body = ApiJson::<Option<T>>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|json| OptionalJson(json.0)) })
+    }
+}
+
 /// The configured body limit, for the 413 message; the limit itself is enforced by
 /// `web::PayloadConfig`.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Every JSON body of this API is an object; serde would also read a struct from an array.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "body",
+            "type",
+            "must be a JSON object",
+        )]));
+    }
     match parse_strict(bytes) {
         // JSON Schema counts 1.0 as an integer, and some clients write integers so.
         Err(ApiError::Validation(errors))

@@ -36,6 +36,25 @@ pub struct KeyTtl(pub std::time::Duration);
 /// Seconds after which a claimed key without an answer is free again: longer than any request.
 const ABANDONED_AFTER_SECS: i64 = 120;
 
+/// What the OpenAPI document states for the header: 1–255 visible ASCII characters.
+pub const KEY_PATTERN: &str = "^[!-~]{1,255}$";
+
+/// A key of [`KEY_PATTERN`].
+pub fn well_formed(key: &str) -> bool {
+    (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+pub fn malformed_key() -> ApiError {
+    ApiError::BadRequest {
+        detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+        errors: vec![FieldError::new(
+            "Idempotency-Key",
+            "format",
+            "1 to 255 visible ASCII characters",
+        )],
+    }
+}
+
 fn refuse(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
     req.into_response(error.error_response())
 }
@@ -80,21 +99,9 @@ pub async fn replay_or_record(
         (Some(key), true) => key,
         _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
-    let key = match key {
-        Ok(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
-            key
-        }
-        _ => {
-            let error = ApiError::BadRequest {
-                detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
-                errors: vec![FieldError::new(
-                    "Idempotency-Key",
-                    "format",
-                    "1 to 255 visible ASCII characters",
-                )],
-            };
-            return Ok(refuse(req, error));
-        }
+    let key = match key.ok().filter(|key| well_formed(key)) {
+        Some(key) => key,
+        None => return Ok(refuse(req, malformed_key())),
     };
     let Some(actor) = actor(&mut req).await else {
         return Ok(next.call(req).await?.map_into_boxed_body());

@@ -277,6 +277,7 @@ pub struct OrganizationListQuery {
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub cursor: Option<String>,
     /// Only organizations of this region.
     #[param(value_type = Option<i64>)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::download::{file, negotiate, workbook_error};
-use super::extract::ApiJson;
+use super::extract::OptionalJson;
 use super::plans::{self, create_plan, NewMeasure, NewPlan, NewSection, Plan};
 use super::request_id::RequestId;
 use super::{parse_filter, ListFilterErrors};
@@ -38,6 +38,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct PlanDraftRequest {
     /// Defaults to the year after the assessment.
     #[serde(default)]
+    #[schema(minimum = 2013, maximum = 2100)]
     pub year: Option<i32>,
     #[serde(default)]
     pub title: Option<String>,
@@ -68,10 +69,10 @@ async fn draft_from_evaluation(
     request_id: RequestId,
     db: web::Data<Db>,
     id: web::Path<i64>,
-    body: Option<ApiJson<PlanDraftRequest>>,
+    body: OptionalJson<PlanDraftRequest>,
 ) -> ApiResult<HttpResponse> {
     let evaluation_id = id.into_inner();
-    let request = body.map(|b| b.0).unwrap_or_default();
+    let request = body.0.unwrap_or_default();
     let (row, plan) = db
         .transaction(move |conn| {
             let evaluation = evaluations::by_id(conn, evaluation_id)?.ok_or_else(|| {
@@ -198,11 +199,11 @@ pub struct ImportQuery {
     #[param(value_type = Option<i64>)]
     pub region_id: Option<String>,
     /// The plan's year; defaults to the year of the approval date in the file.
-    #[param(value_type = Option<i32>, example = 2017)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2017)]
     pub year: Option<String>,
     /// Whose criteria the section headings name: `pre-2018-five-criteria` (plans before 2018)
     /// or `mintrud-344n-2018` (the default).
-    #[param(value_type = Option<String>, example = "pre-2018-five-criteria")]
+    #[param(value_type = Option<String>, pattern = "^(pre-2018-five-criteria|mintrud-344n-2018)$", example = "pre-2018-five-criteria")]
     pub methodology_id: Option<String>,
     #[param(value_type = Option<i64>)]
     pub cycle_id: Option<String>,
@@ -511,7 +512,7 @@ async fn import(
 #[into_params(parameter_in = Query)]
 pub struct PlanExportQuery {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
-    #[param(value_type = Option<String>, example = "xlsx")]
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
     pub format: Option<String>,
 }
 
@@ -576,8 +577,7 @@ fn text_cell(value: &Option<String>) -> Cell {
     operation_id = "export_plan",
     summary = "Export a plan in the official form (XLSX or CSV)",
     tag = "plans",
-    params(("id" = i64, Path, description = "Plan id"), PlanExportQuery,
-           ("Accept" = Option<String>, Header, description = "`text/csv` or `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`; `?format=` takes precedence")),
+    params(("id" = i64, Path, description = "Plan id"), PlanExportQuery),
     responses(
         (status = 200, description = "The plan in the official form (ПП РФ № 457 columns, in Russian): the «УТВЕРЖДАЮ» block and title above, a heading row per section, a row per measure; the implementation columns from the latest report",
             content(

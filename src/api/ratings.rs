@@ -161,7 +161,14 @@ impl Requested {
             "latest" => Some(Self::Latest),
             "published" => Some(Self::Published),
             "current" => Some(Self::Current),
-            n => n.parse().ok().filter(|n| *n >= 1).map(Self::Number),
+            // Exactly the document's pattern: 1–9 digits, no sign, no leading zero.
+            n if (1..=9).contains(&n.len())
+                && !n.starts_with('0')
+                && n.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                n.parse().ok().map(Self::Number)
+            }
+            _ => None,
         }
     }
 }
@@ -267,20 +274,21 @@ fn parse_form(value: String) -> Option<Option<ServiceForm>> {
 pub struct RatingQuery {
     /// `all` (the region as a whole, the default) or one form of service: `stationary`,
     /// `semi_stationary`, `home_based`. Ratings are approved separately per form.
-    #[param(value_type = Option<String>, example = "stationary")]
+    #[param(value_type = Option<String>, pattern = "^(all|stationary|semi_stationary|home_based)$", example = "stationary")]
     pub service_form: Option<String>,
     /// `total` (the default) or a criterion code of the cycle's methodology (`K1` … `K5`).
-    #[param(value_type = Option<String>, example = "total")]
+    #[param(value_type = Option<String>, pattern = "^(total|K[1-5])$", example = "total")]
     pub criterion: Option<String>,
     /// `latest` (the default: the latest approval; for callers who see only published data,
     /// the published one; before any approval, the current results), `published`, `current`
     /// (results as they stand, for the cycle's own readers) or an approval number.
-    #[param(value_type = Option<String>, example = "latest")]
+    #[param(value_type = Option<String>, pattern = "^(latest|published|current|[1-9][0-9]{0,8})$", example = "latest")]
     pub approval: Option<String>,
     /// Page size, 1–500.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub cursor: Option<String>,
 }
 
@@ -682,14 +690,27 @@ fn page_tag(key: &str) -> String {
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
-    #[param(value_type = Option<String>, example = "xlsx")]
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
     pub format: Option<String>,
     /// As for the rating: `latest` (default), `published`, `current` or an approval number.
-    #[param(value_type = Option<String>, example = "latest")]
+    #[param(value_type = Option<String>, pattern = "^(latest|published|current|[1-9][0-9]{0,8})$", example = "latest")]
     pub approval: Option<String>,
-    /// Ratings only: `total` (default) or a criterion code to order by.
-    #[param(value_type = Option<String>, example = "total")]
+    /// `total` (default) or a criterion code to order by.
+    #[param(value_type = Option<String>, pattern = "^(total|K[1-5])$", example = "total")]
     pub criterion: Option<String>,
+}
+
+/// Query of the results export: the same as the ratings export's, without an order.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ResultsExportQuery {
+    /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
+    pub format: Option<String>,
+    /// As for the rating: `latest` (default), `published`, `current` or an approval number.
+    #[param(value_type = Option<String>, pattern = "^(latest|published|current|[1-9][0-9]{0,8})$", example = "latest")]
+    pub approval: Option<String>,
 }
 
 /// The snapshot a source names: an approval's (cached) or the current results.
@@ -793,8 +814,7 @@ fn rating_sheets(
     operation_id = "export_ratings",
     summary = "Export the ratings (XLSX or CSV)",
     tag = "ratings",
-    params(("id" = i64, Path, description = "Cycle id"), ExportQuery,
-           ("Accept" = Option<String>, Header, description = "`text/csv` or `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`; `?format=` takes precedence")),
+    params(("id" = i64, Path, description = "Cycle id"), ExportQuery),
     responses(
         (status = 200, description = "The ratings with official Russian headings (место в рейтинге, организация, баллы по критериям, итоговый балл): in XLSX one sheet for all organizations and one per form of service; in CSV (UTF-8 with BOM) one table whose first column names the form",
             content(
@@ -906,8 +926,7 @@ fn results_sheet(snapshot: &Snapshot) -> ApiResult<Sheet> {
     operation_id = "export_results",
     summary = "Export the results (XLSX or CSV)",
     tag = "ratings",
-    params(("id" = i64, Path, description = "Cycle id"), ExportQuery,
-           ("Accept" = Option<String>, Header, description = "`text/csv` or `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`; `?format=` takes precedence")),
+    params(("id" = i64, Path, description = "Cycle id"), ResultsExportQuery),
     responses(
         (status = 200, description = "Each organization's results with official Russian headings: organization, INN, forms of service, the points of every indicator and criterion, the total",
             content(
@@ -927,19 +946,12 @@ async fn export_results(
     db: web::Data<Db>,
     cache: web::Data<RatingCache>,
     id: web::Path<i64>,
-    query: web::Query<ExportQuery>,
+    query: web::Query<ResultsExportQuery>,
 ) -> ApiResult<HttpResponse> {
     let cycle_id = id.into_inner();
     let query = query.into_inner();
     let format = negotiate(&req, query.format)?;
     let requested = parse_requested(query.approval)?;
-    if query.criterion.is_some() {
-        return Err(ApiError::bad_field(
-            "criterion",
-            "not_allowed",
-            "results are not ordered by a criterion",
-        ));
-    }
     let cache = cache.into_inner();
     let bytes = db
         .run(move |conn| {

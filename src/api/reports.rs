@@ -561,7 +561,7 @@ async fn accept(
 #[into_params(parameter_in = Query)]
 pub struct ReportExportQuery {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
-    #[param(value_type = Option<String>, example = "xlsx")]
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
     pub format: Option<String>,
 }
 
@@ -582,8 +582,7 @@ pub const REPORT_HEADINGS: [&str; 9] = [
     operation_id = "export_report",
     summary = "Export a report (XLSX or CSV)",
     tag = "reports",
-    params(("id" = i64, Path, description = "Plan id"), ("report_id" = i64, Path, description = "Report id"), ReportExportQuery,
-           ("Accept" = Option<String>, Header, description = "`text/csv` or `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`; `?format=` takes precedence")),
+    params(("id" = i64, Path, description = "Plan id"), ("report_id" = i64, Path, description = "Report id"), ReportExportQuery),
     responses(
         (status = 200, description = "The report in the official form, in Russian: title, section rows, a row per measure with what was done, when, and the figures",
             content(

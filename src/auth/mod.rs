@@ -2,6 +2,7 @@
 //! `Caller` extractor, login throttling, and the one policy table.
 
 pub mod extractor;
+pub mod gate;
 pub mod password;
 pub mod policy;
 pub mod throttle;

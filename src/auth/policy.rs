@@ -646,7 +646,11 @@ pub fn authenticate(caller: &Caller, rule: &Rule) -> ApiResult<()> {
         None if !rule.allows_anonymous() => Err(ApiError::Unauthorized(
             "This operation needs a bearer token: POST /api/v1/auth/token".into(),
         )),
-        Some(principal) if rule.grant(principal.role).is_none() => {
+        // Under `PublishedOr` a role without a grant still reads what is published.
+        Some(principal)
+            if rule.grant(principal.role).is_none()
+                && !matches!(rule.access, Access::PublishedOr(_)) =>
+        {
             Err(ApiError::forbidden(format!(
                 "The role {} may not do this; allowed: {}",
                 principal.role.as_str(),

@@ -218,7 +218,7 @@ impl Db {
         let serialize = self.backend == Backend::Sqlite;
         self.run(move |conn| {
             let _turn = serialize.then(|| writer.lock().unwrap_or_else(|e| e.into_inner()));
-            conn.transaction(work)
+            write_transaction(conn, work)
         })
         .await
     }
@@ -243,7 +243,7 @@ impl Db {
         let serialize = self.backend == Backend::Sqlite;
         self.run(move |conn| {
             let _turn = serialize.then(|| writer.lock().unwrap_or_else(|e| e.into_inner()));
-            let outcome = conn.transaction::<(), Outcome<T>, _>(|conn| {
+            let outcome = write_transaction::<(), Outcome<T>, _>(conn, |conn| {
                 Err(match work(conn) {
                     Ok(value) => Outcome::Done(value),
                     Err(e) => Outcome::Failed(e),
@@ -271,6 +271,36 @@ impl Db {
     /// Blocking access for the CLI (migrate, demo data), outside any HTTP request.
     pub fn blocking(&self) -> ApiResult<r2d2::PooledConnection<ConnectionManager>> {
         Ok(self.pool.get()?)
+    }
+}
+
+/// A transaction that holds the write lock from its first statement. On SQLite a deferred
+/// transaction reads a snapshot and fails with SQLITE_BUSY, without waiting, when it later
+/// writes after another connection committed (an idempotency claim, a webhook delivery);
+/// `BEGIN IMMEDIATE` waits for the lock up front (busy_timeout) instead. PostgreSQL takes row
+/// locks as it goes, so its transactions stay as they are.
+fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(_) => return conn.transaction(work),
+    }
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }
 

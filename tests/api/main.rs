@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod contract;
 mod cycles;
 mod demo;
 mod errors;

@@ -887,11 +887,12 @@ async fn a_draft_plan_from_an_evaluation_holds_a_stub_per_shortcoming_with_the_c
     assert_eq!(created.status(), StatusCode::CREATED);
 
     let draft_path = format!("/api/v1/evaluations/{}/plan-draft", evaluation["id"]);
+    // Operators never draft plans: 403 before the evaluation is looked up (nothing leaks).
     assert_problem(
         app.as_(Some(&w.operator))
             .post_json(&draft_path, &json!({}))
             .await,
-        404,
+        403,
         None,
     )
     .await;

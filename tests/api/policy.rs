@@ -522,6 +522,17 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
 /// What the table says a caller gets: `None` for success (2xx, or 409 where the status
 /// machine, not the policy, refuses), or the refusal's status. No sample resource is published.
 fn expected(rule: &Rule, role: Option<Role>, away: bool) -> Option<u16> {
+    // The gate (auth::gate), before anything is looked up: a token where the rule needs one, and
+    // a role the rule grants at all (under `PublishedOr` every role reads what is published).
+    match role {
+        None if !rule.allows_anonymous() => return Some(401),
+        Some(role)
+            if rule.grant(role).is_none() && !matches!(rule.access, Access::PublishedOr(_)) =>
+        {
+            return Some(403)
+        }
+        _ => {}
+    }
     // Writes to a cycle (or a plan) first ask whether the caller may see it at all: 404 if not.
     if rule.hide_out_of_scope && !matches!(rule.access, Access::PublishedOr(_)) {
         let read = if rule.path.starts_with("/api/v1/plans") || rule.path.ends_with("/plan-draft") {

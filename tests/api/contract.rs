@@ -1,0 +1,182 @@
+//! What the contract runs (quality/contract.sh, schemathesis) found, held here on both backends:
+//! the document's parameter forms are exactly what the service accepts, a route that needs a
+//! token says so before anything else, and concurrent writes never meet a locked database.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app};
+use nok_api::auth::Role;
+
+#[tokio::test]
+async fn a_route_that_needs_a_token_answers_401_before_looking_at_anything_else() {
+    let app = spawn_app().await;
+    let anonymous = app.as_(None);
+    // A write on a plan that does not exist: 401, not the 404 that would answer a reader.
+    let response = anonymous
+        .request(Method::PATCH, "/api/v1/plans/987654")
+        .header("If-Match", "*")
+        .header("Content-Type", "application/merge-patch+json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 401, None).await;
+    // A malformed Idempotency-Key and an upload to nothing: still 401 first.
+    let response = anonymous
+        .request(
+            Method::POST,
+            "/api/v1/cycles/5/evaluations/7/survey-responses",
+        )
+        .header("Idempotency-Key", "bad key")
+        .header("Content-Type", "text/csv")
+        .body("used_stands\nyes\n")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 401, None).await;
+    // A bad token is 401 wherever a token is looked at, even before the path is read.
+    let response = app
+        .as_(Some("not.a.token"))
+        .get("/api/v1/cycles/not-an-id")
+        .await;
+    assert_problem(response, 401, None).await;
+    // A role the rule never grants: 403 before the resource is looked up.
+    let auditor = app.user_token("auditor-1", Role::Auditor, None, None);
+    let response = app
+        .as_(Some(&auditor))
+        .request(Method::POST, "/api/v1/evaluations/987654/plan-draft")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 403, None).await;
+}
+
+#[tokio::test]
+async fn roles_without_a_grant_still_read_what_is_published() {
+    let app = spawn_app().await;
+    let region = app.region("71", "Тульская область").await;
+    let operator = app.user_token("operator-1", Role::Operator, None, None);
+    for path in [
+        "/api/v1/plans".to_owned(),
+        format!("/api/v1/regions/{region}/summary?year=2018"),
+    ] {
+        let response = app.as_(Some(&operator)).get(&path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn any_cursor_of_the_documented_form_is_a_position_and_nothing_else_is() {
+    let app = spawn_app().await;
+    for code in ["71", "72", "73"] {
+        app.region(code, &format!("Регион {code}")).await;
+    }
+    let first: Value = app
+        .get("/api/v1/regions?limit=2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    assert!(regex_like_cursor(&cursor), "{cursor}");
+    let rest: Value = app
+        .get(&format!("/api/v1/regions?limit=2&cursor={cursor}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    // Beyond every id there can be: an empty last page.
+    let response = app.get("/api/v1/regions?cursor=ffffffffffffffff").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let beyond: Value = response.json().await.unwrap();
+    assert_eq!(beyond["items"], json!([]));
+    assert_eq!(beyond["next_cursor"], Value::Null);
+    for bad in ["", "0x1", "ABC", "12345678901234567", "%20"] {
+        let response = app.get(&format!("/api/v1/regions?cursor={bad}")).await;
+        assert_problem(response, 400, Some("cursor")).await;
+    }
+}
+
+fn regex_like_cursor(cursor: &str) -> bool {
+    (1..=16).contains(&cursor.len())
+        && cursor
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[tokio::test]
+async fn filters_accept_exactly_their_documented_forms() {
+    let app = spawn_app().await;
+    for bad in [
+        "/api/v1/changes?types=plan,%20report",
+        "/api/v1/changes?types=",
+        "/api/v1/changes?types=plan,",
+        "/api/v1/cycles/1/ratings?approval=%2B1",
+        "/api/v1/cycles/1/ratings?approval=01",
+        "/api/v1/cycles/1/ratings/export?format=",
+    ] {
+        let response = app.as_(Some(&app.admin)).get(bad).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let response = app
+        .as_(Some(&app.admin))
+        .get("/api/v1/changes?types=plan,report")
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // The results export has no order to choose: `criterion` is an unknown parameter there.
+    let response = app
+        .as_(Some(&app.admin))
+        .get("/api/v1/cycles/1/results/export?criterion=total")
+        .await;
+    assert_problem(response, 400, Some("criterion")).await;
+}
+
+#[tokio::test]
+async fn an_optional_body_in_error_is_refused_not_ignored() {
+    let app = spawn_app().await;
+    let path = "/api/v1/evaluations/987654/plan-draft";
+    for (body, status, field) in [
+        (r#"{"year": 71761045953}"#, 422, Some("year")),
+        (r#"{"unknown": 1}"#, 422, Some("unknown")),
+        ("[1]", 422, Some("body")),
+    ] {
+        let response = app
+            .request(Method::POST, path)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, status, field).await;
+    }
+    // No body at all, or `null`: the defaults, and so the missing evaluation.
+    let response = app.request(Method::POST, path).send().await.unwrap();
+    assert_problem(response, 404, None).await;
+    let response = app
+        .request(Method::POST, path)
+        .header("Content-Type", "application/json")
+        .body("null")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 404, None).await;
+}
+
+#[tokio::test]
+async fn concurrent_writes_with_idempotency_keys_all_succeed() {
+    let app = spawn_app().await;
+    let requests = (0..24).map(|n| {
+        app.request(Method::POST, "/api/v1/regions")
+            .header("Idempotency-Key", format!("region-{n}"))
+            .json(&json!({"code": format!("{}", 10 + n), "name": format!("Регион {n}")}))
+            .send()
+    });
+    for response in futures_util::future::join_all(requests).await {
+        let response = response.unwrap();
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+}
