@@ -140,6 +140,14 @@ pub async fn replay_or_record(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    // The precondition is part of what was asked: a retry sends the same one, and the same key
+    // with another (or a malformed one) is another request, never answered by the first one's
+    // stored answer.
+    let if_match: Vec<u8> = req
+        .headers()
+        .get_all(header::IF_MATCH)
+        .flat_map(|v| v.as_bytes().iter().copied().chain([b'\n']))
+        .collect();
     // Keyed with the server's secret: bodies may hold passwords, and a plain hash of them in
     // the database would be a fast way to guess them.
     let secret = req
@@ -151,6 +159,7 @@ pub async fn replay_or_record(
         req.path().as_bytes(),
         req.query_string().as_bytes(),
         content_type.as_bytes(),
+        &if_match,
         &body,
     ] {
         mac.update(&(part.len() as u64).to_be_bytes());

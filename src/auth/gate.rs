@@ -28,13 +28,14 @@ static ROUTES: LazyLock<Vec<(actix_web::dev::ResourceDef, &'static Rule)>> = Laz
 /// templated one (`/plans/{id}`), whatever the method: a method it lacks is the router's 405.
 pub fn rule_of(method: &str, path: &str) -> Option<&'static Rule> {
     let method_matches = |rule: &Rule| rule.method.eq_ignore_ascii_case(method);
-    let fixed: Vec<&'static Rule> = ROUTES
+    let mut fixed = ROUTES
         .iter()
         .filter(|(_, rule)| rule.path == path)
-        .map(|(_, rule)| *rule)
-        .collect();
-    if !fixed.is_empty() {
-        return fixed.into_iter().find(|rule| method_matches(rule));
+        .peekable();
+    if fixed.peek().is_some() {
+        return fixed
+            .map(|(_, rule)| *rule)
+            .find(|rule| method_matches(rule));
     }
     ROUTES
         .iter()

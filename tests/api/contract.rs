@@ -180,3 +180,34 @@ async fn concurrent_writes_with_idempotency_keys_all_succeed() {
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
 }
+
+#[tokio::test]
+async fn a_stored_answer_replays_only_for_the_same_precondition() {
+    let app = spawn_app().await;
+    let region = app.region("71", "Тульская область").await;
+    let organization = app
+        .organization(&crate::helpers::organization_body(region, 1))
+        .await;
+    let path = format!("/api/v1/organizations/{}/deactivate", organization["id"]);
+    let send = |if_match: &'static str| {
+        app.request(Method::POST, &path)
+            .header("Idempotency-Key", "deactivate-1")
+            .header("If-Match", if_match)
+            .send()
+    };
+    let first = send("*").await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let again = send("*").await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    // Another precondition under the same key is another request: refused, never replayed.
+    assert_problem(send("\"12345\"").await.unwrap(), 422, None).await;
+    // A malformed one is refused as such when there is no answer to mistake it for.
+    let response = app
+        .request(Method::POST, &path)
+        .header("If-Match", "")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 400, Some("If-Match")).await;
+}
