@@ -122,6 +122,7 @@ make_tmp() {
 # start_server NAME URL: starts `nok-api serve` on a free port; sets PORT and PID.
 start_server() {
     local name=$1 url=$2 out=$TMP/$1.out err=$TMP/$1.err
+    : >"$out" # exists before the first look at it below, whenever the server gets to open it
     (
         export DATABASE_URL=$url
         exec "$BIN" serve --bind 127.0.0.1:0
