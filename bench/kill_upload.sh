@@ -138,9 +138,13 @@ run_backend() { # run_backend BACKEND URL
         esac
         [[ $BACKEND != postgres ]] || INSERTED_BEFORE=$(sql "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'survey_responses'")
         "${DRIVER[@]}" evaluation "$BASE" "$state" "$i" >"$TMP/before-$i.json"
-        "${DRIVER[@]}" killupload "$BASE" "$state" "$CSV" "$i" "$PID" "$phase" "$at" "$post_s" >"$TMP/kill-$i.out" 2>"$TMP/kill-$i.err" ||
-            die "iteration $i: the upload driver failed: $(tail -n 3 "$TMP/kill-$i.err")"
-        { wait "$PID"; } 2>/dev/null || true
+        local driver=0
+        { # (bash's "Killed" notice of the server goes nowhere)
+            "${DRIVER[@]}" killupload "$BASE" "$state" "$CSV" "$i" "$PID" "$phase" "$at" "$post_s" \
+                >"$TMP/kill-$i.out" 2>"$TMP/kill-$i.err" || driver=$?
+            wait "$PID" || true
+        } 2>/dev/null
+        [[ $driver -eq 0 ]] || die "iteration $i: the upload driver failed: $(tail -n 3 "$TMP/kill-$i.err")"
         local left=
         [[ $BACKEND != sqlite ]] || left=$(residue)
         serve
