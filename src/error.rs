@@ -277,6 +277,14 @@ impl From<diesel::result::Error> for ApiError {
                 tracing::warn!(message = info.message(), "database connection lost");
                 Self::Unavailable("The database connection was lost".into())
             }
+            // SQLite's write lock still held by another writer after the busy timeout: the
+            // request can be retried as it is.
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if info.message().contains("database is locked") =>
+            {
+                tracing::warn!(message = info.message(), "database busy");
+                Self::Unavailable("The database is busy; retry shortly".into())
+            }
             other => Self::Internal(other.to_string()),
         }
     }

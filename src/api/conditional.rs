@@ -31,35 +31,33 @@ fn tags(headers: &HeaderMap, name: header::HeaderName) -> Option<Vec<String>> {
 pub const IF_MATCH_PATTERN: &str =
     r#"^[ \t]*(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)[ \t]*$"#;
 
-/// Does `value` (not empty) match [`IF_MATCH_PATTERN`]?
-fn well_formed_if_match(value: &str) -> bool {
+/// The entity tags of an `If-Match` value (`*` included as such), or `None` when it does not
+/// match [`IF_MATCH_PATTERN`].
+fn parse_if_match(value: &str) -> Option<Vec<String>> {
     let value = value.trim_matches([' ', '\t']);
     if value == "*" {
-        return true;
+        return Some(vec!["*".into()]);
     }
+    let mut tags = Vec::new();
     let mut rest = value;
     loop {
+        let start = rest;
         rest = rest.strip_prefix("W/").unwrap_or(rest);
-        let Some(quoted) = rest.strip_prefix('"') else {
-            return false;
-        };
-        let Some(end) = quoted.find('"') else {
-            return false;
-        };
+        let quoted = rest.strip_prefix('"')?;
+        let end = quoted.find('"')?;
         if !quoted[..end]
             .bytes()
             .all(|b| b == 0x21 || (0x23..=0x7e).contains(&b))
         {
-            return false;
+            return None;
         }
+        let tag_len = start.len() - quoted.len() + end + 1;
+        tags.push(start[..tag_len].to_owned());
         rest = quoted[end + 1..].trim_start_matches([' ', '\t']);
         if rest.is_empty() {
-            return true;
+            return Some(tags);
         }
-        match rest.strip_prefix(',') {
-            Some(next) => rest = next.trim_start_matches([' ', '\t']),
-            None => return false,
-        }
+        rest = rest.strip_prefix(',')?.trim_start_matches([' ', '\t']);
     }
 }
 
@@ -112,19 +110,20 @@ impl FromRequest for IfMatch {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         // Present means well-formed: an empty value is not taken for no header.
-        let malformed = req
-            .headers()
-            .get_all(header::IF_MATCH)
-            .any(|v| v.to_str().map_or(true, |v| !well_formed_if_match(v)));
-        ready(if malformed {
-            Err(ApiError::bad_field(
-                "If-Match",
-                "format",
-                "must be `*` or entity tags as an ETag header gives them (\"3\", W/\"3\")",
-            ))
-        } else {
-            Ok(Self(tags(req.headers(), header::IF_MATCH)))
-        })
+        let mut tags: Option<Vec<String>> = None;
+        for value in req.headers().get_all(header::IF_MATCH) {
+            match value.to_str().ok().and_then(parse_if_match) {
+                Some(more) => tags.get_or_insert_with(Vec::new).extend(more),
+                None => {
+                    return ready(Err(ApiError::bad_field(
+                        "If-Match",
+                        "format",
+                        "must be `*` or entity tags as an ETag header gives them (\"3\", W/\"3\")",
+                    )))
+                }
+            }
+        }
+        ready(Ok(Self(tags)))
     }
 }
 
@@ -231,21 +230,24 @@ pub fn fingerprint(text: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::well_formed_if_match;
+    use super::parse_if_match;
 
     #[test]
     fn if_match_takes_exactly_entity_tag_lists() {
-        for good in [
-            "*",
-            "\"3\"",
-            " W/\"3\" ",
-            "\"3\",W/\"4-2018-01-01\"",
-            "\"\"",
-            "\"a\" ,\t\"b\"",
-        ] {
-            assert!(well_formed_if_match(good), "{good}");
-        }
+        let tags = |v: &str| parse_if_match(v).unwrap_or_else(|| panic!("{v}"));
+        assert_eq!(tags("*"), ["*"]);
+        assert_eq!(tags("\"3\""), ["\"3\""]);
+        assert_eq!(tags(" W/\"3\" "), ["W/\"3\""]);
+        assert_eq!(
+            tags("\"3\",W/\"4-2018-01-01\""),
+            ["\"3\"", "W/\"4-2018-01-01\""]
+        );
+        assert_eq!(tags("\"\""), ["\"\""]);
+        // A comma inside the quotes belongs to the tag.
+        assert_eq!(tags("\"a,b\" ,\t\"c\""), ["\"a,b\"", "\"c\""]);
         for bad in [
+            "",
+            " ",
             "3",
             "\"3",
             "\"3\" \"4\"",
@@ -255,7 +257,7 @@ mod tests {
             "\"a b\"",
             ",\"3\"",
         ] {
-            assert!(!well_formed_if_match(bad), "{bad}");
+            assert_eq!(parse_if_match(bad), None, "{bad}");
         }
     }
 }

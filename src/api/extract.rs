@@ -19,26 +19,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = matches!(
-            req.mime_type(),
-            Ok(Some(mime)) if mime.type_() == "application"
-                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
-        );
-        let body = web::Bytes::from_request(req, payload);
-        let limit = req
-            .app_data::<BodyLimit>()
-            .map_or(crate::config::DEFAULT_BODY_LIMIT, |l| l.0);
+        let (is_json, body) = read_body(req, payload);
         Box::pin(async move {
+            // Refused before a byte is read.
             if !is_json {
-                return Err(ApiError::UnsupportedMediaType {
-                    expected: "application/json",
-                });
+                return Err(not_json());
             }
-            let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
-                _ => ApiError::bad_request(format!("The request body could not be read: {e}")),
-            })?;
-            parse_json(&bytes).map(ApiJson)
+            parse_json(&body.await?).map(ApiJson)
         })
     }
 }
@@ -52,28 +39,47 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let empty = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() == b"0")
-            || (req
-                .headers()
-                .get(actix_web::http::header::CONTENT_TYPE)
-                .is_none()
-                && req
-                    .headers()
-                    .get(actix_web::http::header::TRANSFER_ENCODING)
-                    .is_none()
-                && req
-                    .headers()
-                    .get(actix_web::http::header::CONTENT_LENGTH)
-                    .is_none());
-        if empty {
-            return Box::pin(async { Ok(OptionalJson(None)) });
-        }
-        let body = ApiJson::<Option<T>>::from_request(req, payload);
-        Box::pin(async move { body.await.map(|json| OptionalJson(json.0)) })
+        let (is_json, body) = read_body(req, payload);
+        Box::pin(async move {
+            // Whether there is a body is known once it is read (a chunked one may be empty).
+            let bytes = body.await?;
+            match (bytes.is_empty(), is_json) {
+                (true, _) => Ok(OptionalJson(None)),
+                (false, false) => Err(not_json()),
+                (false, true) => parse_json::<Option<T>>(&bytes).map(OptionalJson),
+            }
+        })
     }
+}
+
+fn not_json() -> ApiError {
+    ApiError::UnsupportedMediaType {
+        expected: "application/json",
+    }
+}
+
+/// Whether the body is declared JSON (`application/json` or any `+json` type), and the body
+/// itself, read within the configured limit.
+fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> (bool, impl Future<Output = Result<web::Bytes, ApiError>>) {
+    let is_json = matches!(
+        req.mime_type(),
+        Ok(Some(mime)) if mime.type_() == "application"
+            && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+    );
+    let body = web::Bytes::from_request(req, payload);
+    let limit = req
+        .app_data::<BodyLimit>()
+        .map_or(crate::config::DEFAULT_BODY_LIMIT, |l| l.0);
+    let read = async move {
+        body.await.map_err(|e| match e.as_error::<PayloadError>() {
+            Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
+            _ => ApiError::bad_request(format!("The request body could not be read: {e}")),
+        })
+    };
+    (is_json, read)
 }
 
 /// The configured body limit, for the 413 message; the limit itself is enforced by

@@ -1,6 +1,7 @@
 //! `Idempotency-Key` on every POST: the first request with a key is answered and its answer
-//! stored; a retry with the same key and body gets that answer again (`Idempotent-Replayed:
-//! true`) without doing the work twice; the same key with another body is refused (422); while
+//! stored; a retry with the same key and request (path, query, media type, body and `If-Match`)
+//! gets that answer again (`Idempotent-Replayed: true`) without doing the work twice; the same
+//! key with another request is refused (422); while
 //! the first is still being answered, a retry gets 409. Keys belong to one caller and one path,
 //! and are forgotten after `NOK_IDEMPOTENCY_TTL_SECS`.
 //!
@@ -155,13 +156,16 @@ pub async fn replay_or_record(
         .map(|s| s.0.clone())
         .unwrap_or_default();
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key");
-    for part in [
+    // Without If-Match the fingerprint is the one keys stored before it counted have.
+    let parts: [&[u8]; 5] = [
         req.path().as_bytes(),
         req.query_string().as_bytes(),
         content_type.as_bytes(),
-        &if_match,
         &body,
-    ] {
+        &if_match,
+    ];
+    let present = if if_match.is_empty() { 4 } else { 5 };
+    for part in &parts[..present] {
         mac.update(&(part.len() as u64).to_be_bytes());
         mac.update(part);
     }

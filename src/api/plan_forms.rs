@@ -416,7 +416,12 @@ async fn import(
         v.parse().ok()
     });
     let cycle_id = parse_filter(&mut errors, "cycle_id", query.cycle_id, |v| v.parse().ok());
-    let year = parse_filter(&mut errors, "year", query.year, |v| v.parse::<i32>().ok());
+    let year = parse_filter(&mut errors, "year", query.year, |v| {
+        use crate::domain::cycle::{FIRST_YEAR, LAST_YEAR};
+        v.parse::<i32>()
+            .ok()
+            .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
+    });
     let methodology = parse_filter(&mut errors, "methodology_id", query.methodology_id, |v| {
         methodology::find(&v)
     })

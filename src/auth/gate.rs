@@ -6,38 +6,46 @@
 //! The caller it resolves is kept in the request's extensions, so the handler's [`Caller`]
 //! extractor does not verify the token (and read the user) a second time.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, ResponseError};
 
 use super::policy::{self, Access, Rule};
 use super::Caller;
 
-/// The policy's rules with their paths compiled, in the order [`rule_of`] tries them.
-static ROUTES: LazyLock<Vec<(actix_web::dev::ResourceDef, &'static Rule)>> = LazyLock::new(|| {
-    policy::RULES
-        .iter()
-        .map(|rule| (actix_web::dev::ResourceDef::new(rule.path), rule))
-        .collect()
+/// The policy's rules, indexed the way [`rule_of`] looks them up: paths without parameters by
+/// their text, templated ones compiled, per method.
+struct Routes {
+    fixed: HashMap<&'static str, Vec<&'static Rule>>,
+    templated: Vec<(ResourceDef, &'static Rule)>,
+}
+
+static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
+    let mut fixed: HashMap<&'static str, Vec<&'static Rule>> = HashMap::new();
+    let mut templated = Vec::new();
+    for rule in policy::RULES {
+        if rule.path.contains('{') {
+            templated.push((ResourceDef::new(rule.path), rule));
+        } else {
+            fixed.entry(rule.path).or_default().push(rule);
+        }
+    }
+    Routes { fixed, templated }
 });
 
 /// The rule of a request. A path without parameters (`/plans/import`) is never taken for a
 /// templated one (`/plans/{id}`), whatever the method: a method it lacks is the router's 405.
 pub fn rule_of(method: &str, path: &str) -> Option<&'static Rule> {
     let method_matches = |rule: &Rule| rule.method.eq_ignore_ascii_case(method);
-    let mut fixed = ROUTES
-        .iter()
-        .filter(|(_, rule)| rule.path == path)
-        .peekable();
-    if fixed.peek().is_some() {
-        return fixed
-            .map(|(_, rule)| *rule)
-            .find(|rule| method_matches(rule));
+    if let Some(rules) = ROUTES.fixed.get(path) {
+        return rules.iter().copied().find(|rule| method_matches(rule));
     }
     ROUTES
+        .templated
         .iter()
         .find(|(def, rule)| method_matches(rule) && def.is_match(path))
         .map(|(_, rule)| *rule)
@@ -47,7 +55,8 @@ pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let rule = rule_of(req.method().as_str(), req.path());
+    // The path as the router matches it (percent-decoded), so no spelling of a route passes by.
+    let rule = rule_of(req.method().as_str(), req.match_info().as_str());
     let Some(rule) = rule.filter(|rule| rule.access != Access::Open) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };

@@ -672,22 +672,14 @@ pub fn authorize<'c>(
     if let Access::PublishedOr(_) = rule.access {
         return authorize_published_or(caller, rule, target);
     }
+    authenticate(caller, rule)?;
     let Some(principal) = caller.principal() else {
-        return if rule.allows_anonymous() {
-            Ok(None)
-        } else {
-            Err(ApiError::Unauthorized(
-                "This operation needs a bearer token: POST /api/v1/auth/token".into(),
-            ))
-        };
+        return Ok(None);
     };
-    let Some(scope) = rule.grant(principal.role) else {
-        return Err(ApiError::forbidden(format!(
-            "The role {} may not do this; allowed: {}",
-            principal.role.as_str(),
-            rule.describe()
-        )));
-    };
+    // `authenticate` has refused a role the rule does not grant.
+    let scope = rule
+        .grant(principal.role)
+        .ok_or_else(|| ApiError::internal("a role without a grant passed authenticate"))?;
     if reaches(principal, scope, target) {
         Ok(Some(principal))
     } else if rule.hide_out_of_scope {
