@@ -23,30 +23,12 @@ export NOK_DEMO_PASSWORD=$PASSWORD NOK_LOG=${NOK_LOG:-warn}
 
 [[ $REQUESTS =~ ^[0-9]+$ && $REQUESTS -ge 2 ]] || die "BENCH_RACE_REQUESTS must be >= 2"
 [[ $ROUNDS =~ ^[0-9]+$ && $ROUNDS -ge 1 ]] || die "BENCH_RACE_ROUNDS must be >= 1"
-for tool in curl python3 $([[ $BACKENDS != *postgres* ]] || echo psql pg_isready); do
-    command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+need_tools curl python3
+[[ $BACKENDS != *postgres* ]] || need_tools psql pg_isready
 [[ $BACKENDS != *postgres* ]] || start_postgres
-if [[ -n ${NOK_API_BIN:-} ]]; then
-    BIN=$NOK_API_BIN
-    [[ -x $BIN ]] || die "NOK_API_BIN=$BIN is not executable"
-else
-    build_release
-fi
+server_binary
 make_tmp
-PG_CREATED=0
-drop_pg() {
-    [[ $PG_CREATED == 1 ]] || return 0
-    psql -q -X "postgres://postgres@$PG_HOST:$PG_PORT/postgres" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >&2 || true
-}
-finish() { # the servers and the temp dir (lib.sh's cleanup, which exits with this status), the database
-    local rc=$?
-    set +e
-    drop_pg
-    (exit "$rc")
-    cleanup
-}
-trap finish EXIT
+drop_database_on_exit 0
 
 login() { # login BASE: the admin's token
     curl -sf -H 'content-type: application/json' -d "{\"username\":\"admin\",\"password\":\"$PASSWORD\"}" \
@@ -93,24 +75,9 @@ race() { # race BACKEND URL
     [[ $errors -eq 0 ]] || { log "$backend: $errors ERROR lines in the server log"; FAILED=$((FAILED + 1)); }
 }
 
-for backend in $BACKENDS; do
-    case $backend in
-    sqlite) race sqlite "$TMP/nok.db" ;;
-    postgres)
-        log "PostgreSQL: creating database $PG_DB"
-        psql -q -X -v ON_ERROR_STOP=1 "postgres://postgres@$PG_HOST:$PG_PORT/postgres" -c "CREATE DATABASE $PG_DB" >&2
-        PG_CREATED=1
-        race postgres "postgres://postgres@$PG_HOST:$PG_PORT/$PG_DB"
-        ;;
-    *) die "BENCH_BACKENDS: unknown backend '$backend' (sqlite, postgres)" ;;
-    esac
-done
+for_each_backend race
 
-mkdir -p "$BENCH_DIR/results"
-RESULT=$BENCH_DIR/results/etag_race-$(date -u +%Y%m%dT%H%M%SZ).txt
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -z $(git status --porcelain -- src migrations Cargo.toml Cargo.lock 2>/dev/null) ]] || COMMIT="$COMMIT+dirty"
-[[ -z ${NOK_API_BIN:-} ]] || COMMIT="$COMMIT, binary NOK_API_BIN=$NOK_API_BIN"
+result_file etag_race
 {
     echo "nok-api If-Match race  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "commit $COMMIT; $(nproc) cores; $REQUESTS concurrent PATCHes with the same If-Match per round"

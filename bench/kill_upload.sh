@@ -31,29 +31,12 @@ export NOK_TOKEN_TTL_SECS=86400 NOK_UPLOAD_LIMIT=1073741824 NOK_LOG=${NOK_LOG:-w
 
 [[ $ITERATIONS =~ ^[0-9]+$ && $ITERATIONS -ge 1 ]] || die "BENCH_ITERATIONS must be >= 1"
 [[ $ROWS =~ ^[0-9]+$ && $ROWS -ge 1 ]] || die "BENCH_ROWS must be >= 1"
-for tool in curl awk python3 sqlite3 $([[ $BACKENDS != *postgres* ]] || echo psql pg_isready); do
-    command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+need_tools curl awk python3 sqlite3
+[[ $BACKENDS != *postgres* ]] || need_tools psql pg_isready
 [[ $BACKENDS != *postgres* ]] || start_postgres
-if [[ -n ${NOK_API_BIN:-} ]]; then
-    BIN=$NOK_API_BIN
-    [[ -x $BIN ]] || die "NOK_API_BIN=$BIN is not executable"
-else
-    build_release
-fi
+server_binary
 make_tmp
-PG_CREATED=0
-finish() { # lib.sh's cleanup (servers, temp dir; exits with this status), then the database
-    local rc=$?
-    set +e
-    if [[ $PG_CREATED == 1 ]]; then
-        for pid in "${SERVER_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-        psql -q -X "postgres://postgres@$PG_HOST:$PG_PORT/postgres" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >&2
-    fi
-    (exit "$rc")
-    cleanup
-}
-trap finish EXIT
+drop_database_on_exit KILL
 
 DRIVER=(python3 "$BENCH_DIR/faults.py")
 sql() { # sql QUERY: one value from the current backend's database
@@ -198,24 +181,9 @@ run_backend() { # run_backend BACKEND URL
     { wait "$PID"; } 2>/dev/null || true
 }
 
-for backend in $BACKENDS; do
-    case $backend in
-    sqlite) run_backend sqlite "$TMP/nok.db" ;;
-    postgres)
-        log "PostgreSQL: creating database $PG_DB"
-        psql -q -X -v ON_ERROR_STOP=1 "postgres://postgres@$PG_HOST:$PG_PORT/postgres" -c "CREATE DATABASE $PG_DB" >&2
-        PG_CREATED=1
-        run_backend postgres "postgres://postgres@$PG_HOST:$PG_PORT/$PG_DB"
-        ;;
-    *) die "BENCH_BACKENDS: unknown backend '$backend' (sqlite, postgres)" ;;
-    esac
-done
+for_each_backend run_backend
 
-mkdir -p "$BENCH_DIR/results"
-RESULT=$BENCH_DIR/results/kill_upload-$(date -u +%Y%m%dT%H%M%SZ).txt
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -z $(git status --porcelain -- src migrations Cargo.toml Cargo.lock 2>/dev/null) ]] || COMMIT="$COMMIT+dirty"
-[[ -z ${NOK_API_BIN:-} ]] || COMMIT="$COMMIT, binary NOK_API_BIN=$NOK_API_BIN"
+result_file kill_upload
 {
     echo "nok-api kill -9 during survey uploads  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "commit $COMMIT; $(nproc) cores; $ROWS rows per upload ($(($(stat -c %s "$CSV") / 1000000)) MB CSV); seed $SEED (BENCH_SEED to repeat)"

@@ -1,8 +1,9 @@
 # Shared by the benchmarks: logging, CPU accounting from /proc, the wait for a quiet machine, and
-# (for list.sh and ratings.sh) tools, build, servers and wrk runs. Source it after setting
+# (for list.sh and ratings.sh) tools, build, servers and wrk runs; for the fault scripts also the
+# binary, a fresh PostgreSQL database, the backend loop and the result file. Source it after setting
 # BENCH_QUIET_WAIT (optional); the functions below use the caller's BENCH_DIR, ROOT, TARGET_DIR,
-# PG_HOST, PG_PORT, THREADS, CONNECTIONS, DURATION_S and WARMUP_S. (ingest.sh defines its own
-# cleanup and measure, which replace these.)
+# PG_HOST, PG_PORT, PG_DB, BACKENDS, THREADS, CONNECTIONS, DURATION_S and WARMUP_S. (ingest.sh
+# defines its own cleanup and measure, which replace these.)
 
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -83,6 +84,22 @@ build_release() { # sets BIN
     [[ -x $BIN ]] || die "no binary at $BIN"
 }
 
+need_tools() { # need_tools TOOL...: dies naming the first one missing
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || die "$tool is not installed"
+    done
+}
+
+server_binary() { # sets BIN: NOK_API_BIN if given (another build, or no cargo here), else build_release
+    if [[ -n ${NOK_API_BIN:-} ]]; then
+        BIN=$NOK_API_BIN
+        [[ -x $BIN ]] || die "NOK_API_BIN=$BIN is not executable"
+    else
+        build_release
+    fi
+}
+
 cleanup() {
     local rc=$?
     local pid
@@ -117,6 +134,48 @@ make_tmp() {
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+}
+
+# A fresh database PG_DB on the shared cluster, so a run never sees another's data; dropped on
+# exit. drop_database_on_exit SIGNAL (after make_tmp, whose EXIT trap it replaces): SIGNAL goes to
+# the servers before the drop, so they are not still writing to it (0: none, kill -0 sends nothing).
+PG_CREATED=0
+DROP_SIGNAL=0
+drop_database_on_exit() {
+    DROP_SIGNAL=$1
+    trap finish_dropping_database EXIT
+}
+finish_dropping_database() { # the database, then lib.sh's cleanup (servers, temp dir), which exits with this status
+    local rc=$?
+    set +e
+    if [[ $PG_CREATED == 1 ]]; then
+        local pid
+        for pid in "${SERVER_PIDS[@]}"; do kill "-$DROP_SIGNAL" "$pid" 2>/dev/null; done
+        psql -q -X "postgres://postgres@$PG_HOST:$PG_PORT/postgres" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >&2
+    fi
+    (exit "$rc")
+    cleanup
+}
+fresh_postgres_database() { # creates PG_DB (once per run: it is dropped only on exit)
+    log "PostgreSQL: creating database $PG_DB"
+    psql -q -X -v ON_ERROR_STOP=1 "postgres://postgres@$PG_HOST:$PG_PORT/postgres" -c "CREATE DATABASE $PG_DB" >&2
+    PG_CREATED=1
+}
+
+# for_each_backend FUNC: FUNC BACKEND DATABASE_URL for each of BACKENDS, in order; SQLite in the
+# temp dir, PostgreSQL in a fresh PG_DB.
+for_each_backend() {
+    local backend
+    for backend in $BACKENDS; do
+        case $backend in
+        sqlite) "$1" sqlite "$TMP/nok.db" ;;
+        postgres)
+            fresh_postgres_database
+            "$1" postgres "postgres://postgres@$PG_HOST:$PG_PORT/$PG_DB"
+            ;;
+        *) die "BENCH_BACKENDS: unknown backend '$backend' (sqlite, postgres)" ;;
+        esac
+    done
 }
 
 # start_server NAME URL: starts `nok-api serve` on a free port; sets PORT and PID.
@@ -243,3 +302,14 @@ value() { # value KEY FIELD(1-based)
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t ? "PASS" : "BELOW TARGET") }'; }
+
+# result_file NAME: sets RESULT (results/NAME-<UTC time>.txt) and COMMIT for the summary's header;
+# +dirty when the code differs from the commit, and the binary when it was not built from the tree.
+result_file() {
+    mkdir -p "$BENCH_DIR/results"
+    # shellcheck disable=SC2034 # the caller's summary is written to it
+    RESULT=$BENCH_DIR/results/$1-$(date -u +%Y%m%dT%H%M%SZ).txt
+    COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+    [[ -z $(git status --porcelain -- src migrations Cargo.toml Cargo.lock 2>/dev/null) ]] || COMMIT="$COMMIT+dirty"
+    [[ -z ${NOK_API_BIN:-} ]] || COMMIT="$COMMIT, binary NOK_API_BIN=$NOK_API_BIN"
+}

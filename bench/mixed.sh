@@ -33,30 +33,13 @@ HEALTH_S=$(seconds_of "$HEALTH_DURATION")
 WARMUP_S=$(seconds_of "$WARMUP")
 [[ $THREADS -ge 1 && $CONNECTIONS -ge $THREADS ]] || die "need BENCH_CONNECTIONS >= BENCH_THREADS >= 1"
 [[ $WRITE_SET -ge 1 && $WRITE_SET -lt $ORGANIZATIONS ]] || die "need 1 <= BENCH_WRITE_SET < BENCH_ORGANIZATIONS"
-for tool in curl awk python3 sqlite3 $([[ $BACKENDS != *postgres* ]] || echo psql pg_isready); do
-    command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+need_tools curl awk python3 sqlite3
+[[ $BACKENDS != *postgres* ]] || need_tools psql pg_isready
 apt_install wrk
 [[ $BACKENDS != *postgres* ]] || start_postgres
-if [[ -n ${NOK_API_BIN:-} ]]; then
-    BIN=$NOK_API_BIN
-    [[ -x $BIN ]] || die "NOK_API_BIN=$BIN is not executable"
-else
-    build_release
-fi
+server_binary
 make_tmp
-PG_CREATED=0
-finish() { # lib.sh's cleanup (servers, temp dir; exits with this status), then the database
-    local rc=$?
-    set +e
-    if [[ $PG_CREATED == 1 ]]; then
-        for pid in "${SERVER_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-        psql -q -X "postgres://postgres@$PG_HOST:$PG_PORT/postgres" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >&2
-    fi
-    (exit "$rc")
-    cleanup
-}
-trap finish EXIT
+drop_database_on_exit TERM
 
 sql() { # sql QUERY: one value from the current backend's database
     case $BACKEND in
@@ -73,14 +56,10 @@ check() { # check LABEL CONDITION-RESULT(0/1) DETAIL
     CHECKS+=("$(printf '%-10s %-58s %-5s %s' "$BACKEND" "$1" "$verdict" "$3")")
 }
 
-bench() { # bench BACKEND LABEL URL
-    BACKEND=$1 DB_URL=$3
-    local label=$2
-    if [[ $BACKEND == postgres ]]; then
-        log "PostgreSQL: creating database $PG_DB"
-        psql -q -X -v ON_ERROR_STOP=1 "postgres://postgres@$PG_HOST:$PG_PORT/postgres" -c "CREATE DATABASE $PG_DB" >&2
-        PG_CREATED=1
-    fi
+bench() { # bench BACKEND URL
+    BACKEND=$1 DB_URL=$2
+    local label=SQLite
+    [[ $BACKEND != postgres ]] || label=PostgreSQL
     log "$label: demo data, $ORGANIZATIONS organizations in region $REGION, published $YEAR cycle"
     DATABASE_URL=$DB_URL "$BIN" demo --organizations "$ORGANIZATIONS" --region "$REGION" --published-cycle "$YEAR" >&2
     DATABASE_URL=$DB_URL NOK_USER_PASSWORD=$PASSWORD "$BIN" user add --username bench --role admin >/dev/null
@@ -148,22 +127,12 @@ bench() { # bench BACKEND LABEL URL
     kill -0 "$spid" 2>/dev/null || die "the $BACKEND server exited"
 }
 
-for backend in $BACKENDS; do
-    case $backend in
-    sqlite) bench sqlite SQLite "$TMP/nok.db" ;;
-    postgres) bench postgres PostgreSQL "postgres://postgres@$PG_HOST:$PG_PORT/$PG_DB" ;;
-    *) die "BENCH_BACKENDS: unknown backend '$backend' (sqlite, postgres)" ;;
-    esac
-done
+for_each_backend bench
 
 # ---------------------------------------------------------------------------------------------
 # Summary
 # ---------------------------------------------------------------------------------------------
-mkdir -p "$BENCH_DIR/results"
-RESULT=$BENCH_DIR/results/mixed-$(date -u +%Y%m%dT%H%M%SZ).txt
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -z $(git status --porcelain -- src migrations Cargo.toml Cargo.lock 2>/dev/null) ]] || COMMIT="$COMMIT+dirty"
-[[ -z ${NOK_API_BIN:-} ]] || COMMIT="$COMMIT, binary NOK_API_BIN=$NOK_API_BIN"
+result_file mixed
 {
     echo "nok-api mixed read/write load  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "commit $COMMIT; $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1))"

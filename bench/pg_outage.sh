@@ -37,16 +37,9 @@ done
 [[ $(id -u) -eq 0 ]] || die "run as root: the private cluster is run as the postgres OS user (runuser)"
 PG_BIN=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n1)
 [[ -x $PG_BIN/initdb && -x $PG_BIN/pg_ctl ]] || die "no initdb/pg_ctl under /usr/lib/postgresql/*/bin"
-for tool in curl awk python3 psql runuser; do
-    command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+need_tools curl awk python3 psql runuser
 apt_install wrk
-if [[ -n ${NOK_API_BIN:-} ]]; then
-    BIN=$NOK_API_BIN
-    [[ -x $BIN ]] || die "NOK_API_BIN=$BIN is not executable"
-else
-    build_release
-fi
+server_binary
 make_tmp
 
 # ---------------------------------------------------------------------------------------------
@@ -168,11 +161,7 @@ check "after: every answer 2xx within ${RECOVERY_TARGET} s of PostgreSQL back" \
     "last non-2xx ${RECOVERY} s after (probe: ${P_RECOVERY} s), first 2xx ${FIRST_OK} s after; ${PHASE[8]} 2xx, ${PHASE[9]} 503, ${PHASE[10]} other"
 check "after: /ready 200 at the end" "$(ok test "$READY_END" == 200)" "$READY_END"
 
-mkdir -p "$BENCH_DIR/results"
-RESULT=$BENCH_DIR/results/pg_outage-$(date -u +%Y%m%dT%H%M%SZ).txt
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -z $(git status --porcelain -- src migrations Cargo.toml Cargo.lock 2>/dev/null) ]] || COMMIT="$COMMIT+dirty"
-[[ -z ${NOK_API_BIN:-} ]] || COMMIT="$COMMIT, binary NOK_API_BIN=$NOK_API_BIN"
+result_file pg_outage
 span() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 {
     echo "nok-api PostgreSQL outage under load  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
