@@ -43,7 +43,9 @@ for role in "${ROLES[@]}"; do
     rc=0
     # A fixed seed makes a run repeatable; --max-time bounds it.
     # From the role's output directory, where schemathesis keeps its .schemathesis cache.
+    : >"$dir/dropped.tsv"
     (cd "$dir" && PYTHONPATH=$QDIR SCHEMATHESIS_HOOKS=schemathesis_hooks NOK_QUALITY_SELF_ID=$self_id \
+        NOK_QUALITY_DROPPED="$dir/dropped.tsv" \
         "$VENV/bin/schemathesis" --config-file "$QDIR/schemathesis.toml" run "$BASE/api-docs/openapi.json" \
         --checks all "${headers[@]}" \
         --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" --seed "$SEED" \
@@ -53,6 +55,10 @@ for role in "${ROLES[@]}"; do
         >"$dir/output.txt" 2>&1) || rc=$?
     took=$((SECONDS - t0))
     tail -n 25 "$dir/output.txt" | sed "s/^/  [$role] /"
+    # What the hooks excused (quality/schemathesis_hooks.py), by reason: never silently.
+    if [[ -s $dir/dropped.tsv ]]; then
+        cut -f1 "$dir/dropped.tsv" | sort | uniq -c | sed "s/^/  [$role] dropped by filter_failure: /"
+    fi
     line=$(grep -E '^[0-9]+ (operations|passed|failed)|^=+ .*(passed|failed|error).* =+$' "$dir/output.txt" | tail -n 1 || true)
     if [[ $rc -eq 0 ]]; then
         summary+=("$(printf 'PASS  %-13s %4ss  %s' "$role" "$took" "$line")")
