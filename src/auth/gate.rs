@@ -18,18 +18,19 @@ use super::policy::{self, Access, Rule};
 use super::Caller;
 
 /// The policy's rules, indexed the way [`rule_of`] looks them up: paths without parameters by
-/// their text, templated ones compiled, per method.
+/// their text, templated ones compiled and by method (a request tries only its method's).
 struct Routes {
     fixed: HashMap<&'static str, Vec<&'static Rule>>,
-    templated: Vec<(ResourceDef, &'static Rule)>,
+    templated: HashMap<&'static str, Vec<(ResourceDef, &'static Rule)>>,
 }
 
 static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
     let mut fixed: HashMap<&'static str, Vec<&'static Rule>> = HashMap::new();
-    let mut templated = Vec::new();
+    let mut templated: HashMap<&'static str, Vec<(ResourceDef, &'static Rule)>> = HashMap::new();
     for rule in policy::RULES {
         if rule.path.contains('{') {
-            templated.push((ResourceDef::new(rule.path), rule));
+            let def = ResourceDef::new(rule.path);
+            templated.entry(rule.method).or_default().push((def, rule));
         } else {
             fixed.entry(rule.path).or_default().push(rule);
         }
@@ -37,17 +38,18 @@ static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
     Routes { fixed, templated }
 });
 
-/// The rule of a request. A path without parameters (`/plans/import`) is never taken for a
-/// templated one (`/plans/{id}`), whatever the method: a method it lacks is the router's 405.
+/// The rule of a request (`method` as HTTP writes it, upper case). A path without parameters
+/// (`/plans/import`) is never taken for a templated one (`/plans/{id}`), whatever the method: a
+/// method it lacks is the router's 405.
 pub fn rule_of(method: &str, path: &str) -> Option<&'static Rule> {
-    let method_matches = |rule: &Rule| rule.method.eq_ignore_ascii_case(method);
     if let Some(rules) = ROUTES.fixed.get(path) {
-        return rules.iter().copied().find(|rule| method_matches(rule));
+        return rules.iter().copied().find(|rule| rule.method == method);
     }
     ROUTES
         .templated
+        .get(method)?
         .iter()
-        .find(|(def, rule)| method_matches(rule) && def.is_match(path))
+        .find(|(def, _)| def.is_match(path))
         .map(|(_, rule)| *rule)
 }
 
@@ -60,10 +62,9 @@ pub async fn authenticate(
     let Some(rule) = rule.filter(|rule| rule.access != Access::Open) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let verdict = match Caller::from_request(req.request(), &mut Payload::None).await {
-        Ok(caller) => policy::authenticate(&caller, rule).map(|()| caller),
-        Err(error) => Err(error),
-    };
+    let verdict = Caller::from_request(req.request(), &mut Payload::None)
+        .await
+        .and_then(|caller| policy::authenticate(&caller, rule).map(|()| caller));
     match verdict {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
@@ -88,7 +89,7 @@ mod tests {
             rule_of("PATCH", "/api/v1/plans/7"),
             Some(&policy::PLAN_UPDATE)
         );
-        assert_eq!(rule_of("get", "/api/v1/plans"), Some(&policy::PLAN_LIST));
+        assert_eq!(rule_of("GET", "/api/v1/plans"), Some(&policy::PLAN_LIST));
         assert_eq!(rule_of("GET", "/api/v1/nothing"), None);
     }
 
