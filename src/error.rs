@@ -6,28 +6,9 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use crate::domain::FieldError;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
-
-/// One rejected input: which field, a stable machine code, and a sentence for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-#[schema(example = json!({"field": "inn", "code": "check_digit", "message": "INN check digit is wrong"}))]
-pub struct FieldError {
-    /// JSON path of the offending field (`head.full_name`, `service_forms[1]`) or query parameter.
-    pub field: String,
-    /// Stable machine-readable code: `required`, `too_long`, `format`, `check_digit`, `unknown_field`, ...
-    pub code: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            code: code.to_owned(),
-            message: message.into(),
-        }
-    }
-}
 
 /// RFC 9457 problem details, as every error body of this API.
 #[derive(Debug, Serialize, ToSchema)]

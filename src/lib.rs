@@ -2,6 +2,7 @@
 //! REST/JSON service. See DESIGN.md for the cycle it carries and README.md for its use.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;

@@ -7,12 +7,8 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 use std::future::{ready, Ready};
 
-use crate::error::{ApiError, ApiResult};
-
-/// Strong ETag of a stored resource: its row version, which every write increments.
-pub fn etag(version: i64) -> String {
-    format!("\"{version}\"")
-}
+pub use crate::app::{etag, IfMatch};
+use crate::error::ApiError;
 
 fn tags(headers: &HeaderMap, name: header::HeaderName) -> Option<Vec<String>> {
     let values: Vec<String> = headers
@@ -61,49 +57,6 @@ fn parse_if_match(value: &str) -> Option<Vec<String>> {
     }
 }
 
-/// The `If-Match` header of a write, taken before the work moves to the database thread.
-#[derive(Debug, Clone, Default)]
-pub struct IfMatch(Option<Vec<String>>);
-
-impl IfMatch {
-    /// The header must be present (428) and name the current ETag or `*` (412 otherwise).
-    /// Weak tags never match, as the RFC's strong comparison requires.
-    pub fn require(&self, current: &str) -> ApiResult<()> {
-        match &self.0 {
-            None => Err(ApiError::PreconditionRequired),
-            Some(_) => self.check_if_present(current),
-        }
-    }
-
-    /// For representations with derived parts (an ETag of version and day, see
-    /// [`dated_etag`]): any tag of the current `version` matches, whatever day it was read for.
-    pub fn require_version(&self, version: i64) -> ApiResult<()> {
-        let exact = etag(version);
-        let dated = format!("\"{version}-");
-        match &self.0 {
-            None => Err(ApiError::PreconditionRequired),
-            Some(tags)
-                if tags
-                    .iter()
-                    .any(|t| t == "*" || *t == exact || t.starts_with(&dated)) =>
-            {
-                Ok(())
-            }
-            Some(_) => Err(ApiError::PreconditionFailed),
-        }
-    }
-
-    /// Checks the header only when the client sent one.
-    pub fn check_if_present(&self, current: &str) -> ApiResult<()> {
-        match &self.0 {
-            Some(tags) if !tags.iter().any(|t| t == "*" || t == current) => {
-                Err(ApiError::PreconditionFailed)
-            }
-            _ => Ok(()),
-        }
-    }
-}
-
 impl FromRequest for IfMatch {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
@@ -123,7 +76,7 @@ impl FromRequest for IfMatch {
                 }
             }
         }
-        ready(Ok(Self(tags)))
+        ready(Ok(IfMatch(tags)))
     }
 }
 

@@ -19,6 +19,7 @@ use crate::db::{regions, Db, DbConnection};
 use crate::domain::cycle::{self as rules, CouncilDecision, CycleStatus, Operator};
 use crate::domain::methodology::{self, Settings};
 use crate::domain::paging;
+use crate::domain::status::StatusMachine;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::openapi::{
     BadRequest, Conflict, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
@@ -657,12 +658,8 @@ pub async fn step(
             let current = authorized(conn, id, &caller, rule)?;
             if_match.check_if_present(&etag(current.version))?;
             let status = current.status()?;
-            if rules::transition(status, to).is_none() {
-                return Err(ApiError::Conflict(format!(
-                    "The cycle is {}; it cannot become {} from there",
-                    status.as_str(),
-                    to.as_str()
-                )));
+            if let Some(refusal) = status.refusal(to) {
+                return Err(ApiError::Conflict(refusal));
             }
             let before = load(conn, &current)?;
             let mut values = current.values();

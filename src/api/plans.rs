@@ -25,6 +25,7 @@ use crate::domain::methodology::{self, Methodology};
 use crate::domain::paging;
 use crate::domain::plan::{self as rules, Completion, MeasureStatus, MeasureText, PlanStatus};
 use crate::domain::plan_form::{ApprovalBlock, Executor};
+use crate::domain::status::StatusMachine;
 use crate::domain::text::{self, TextRule};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::openapi::{
@@ -995,12 +996,8 @@ async fn step(
             store::lock(conn, id)?;
             let current = authorized(conn, id, &caller, rule)?;
             let status = current.status()?;
-            if rules::plan_transition(status, to).is_none() {
-                return Err(ApiError::Conflict(format!(
-                    "The plan is {}; it cannot become {} from there",
-                    status.as_str(),
-                    to.as_str()
-                )));
+            if let Some(refusal) = status.refusal(to) {
+                return Err(ApiError::Conflict(refusal));
             }
             let before = load(conn, &current, today())?;
             if to == PlanStatus::Submitted && before.completion.measures == 0 {

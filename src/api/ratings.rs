@@ -33,6 +33,7 @@ use crate::domain::cycle::{self as cycle_rules, CouncilDecision, CycleStatus};
 use crate::domain::methodology::{self, Methodology};
 use crate::domain::organization::ServiceForm;
 use crate::domain::rating::{self, Placed, RatingCriterion, Snapshot};
+use crate::domain::status::StatusMachine;
 use crate::error::{ApiError, ApiResult};
 use crate::export::{Cell, Sheet};
 use crate::openapi::{
@@ -1088,7 +1089,7 @@ async fn approve(
             // Incomplete evaluations first: naming them tells the council what is missing.
             super::evaluations::all_complete(conn, &current, "The results cannot be approved")?;
             let status = current.status()?;
-            if cycle_rules::transition(status, CycleStatus::Approved).is_none() {
+            if !status.can_become(CycleStatus::Approved) {
                 return Err(ApiError::Conflict(format!(
                     "The cycle is {}; only results that are {} can be approved",
                     status.as_str(),

@@ -82,3 +82,20 @@ impl FromRequest for RequestId {
         })))
     }
 }
+
+/// The use cases' [`Context`](crate::app::Context): the caller and this request's id.
+impl FromRequest for crate::app::Context {
+    type Error = ApiError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = crate::auth::Caller::from_request(req, payload);
+        let request_id = RequestId::from_request(req, payload).into_inner();
+        Box::pin(async move {
+            Ok(crate::app::Context {
+                caller: caller.await?,
+                request_id: request_id?.0,
+            })
+        })
+    }
+}

@@ -3,20 +3,8 @@
 //! the route × role test are both generated from [`RULES`].
 
 use super::{Caller, Principal, Role};
+pub use crate::domain::access::{Scope, Visibility};
 use crate::error::{ApiError, ApiResult, FieldError};
-
-/// How far a granted role reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// Any resource.
-    All,
-    /// Resources of the caller's region.
-    OwnRegion,
-    /// The caller's own organization.
-    OwnOrganization,
-    /// Cycles the caller (an operator) is assigned to.
-    AssignedCycle,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Grant {
@@ -711,19 +699,6 @@ pub fn sees_unpublished(caller: &Caller, rule: &Rule, target: &Target) -> bool {
         rule.grant(p.role)
             .is_some_and(|scope| reaches(p, scope, target))
     })
-}
-
-/// What a list under `rule` may show `caller`: everything, or the published resources plus
-/// those its grant reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    Everything,
-    PublishedAnd {
-        scope: Option<Scope>,
-        region_id: Option<i64>,
-        organization_id: Option<i64>,
-        user_id: Option<i64>,
-    },
 }
 
 pub fn visibility(caller: &Caller, rule: &Rule) -> Visibility {

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::changes::{self, Action, Exposure, FeedChange};
 use super::schema::audit_events;
 use super::{now, DbConnection};
-use crate::auth::Principal;
+use crate::domain::access::Principal;
 use crate::domain::audit::changed_fields;
 use crate::error::{ApiError, ApiResult};
 

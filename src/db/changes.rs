@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::schema::changes;
 use super::{now, webhooks, DbConnection};
-use crate::auth::Role;
+use crate::domain::user::Role;
 use crate::error::{ApiError, ApiResult};
 
 /// Who may see a resource, as the feed stores it with each change.

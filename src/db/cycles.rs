@@ -8,9 +8,9 @@ use super::schema::{
     users,
 };
 use super::{now, DbConnection};
-use crate::auth::policy::{Scope, Visibility};
-use crate::auth::Role;
+use crate::domain::access::{Scope, Visibility};
 use crate::domain::cycle::CycleStatus;
+use crate::domain::user::Role;
 use crate::error::{ApiError, ApiResult, FieldError};
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{measures, plan_sections, plans};
 use super::{now, DbConnection};
-use crate::auth::policy::{Scope, Visibility};
+use crate::domain::access::{Scope, Visibility};
 use crate::domain::plan::PlanStatus;
 use crate::error::{ApiError, ApiResult};
 

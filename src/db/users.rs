@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use super::audit::{self, Actor, Change};
 use super::schema::users;
 use super::{now, organizations, regions, DbConnection};
-use crate::auth::{Principal, Role};
+use crate::domain::access::Principal;
+use crate::domain::user::Role;
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Queryable, Selectable)]

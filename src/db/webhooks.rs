@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::changes::{event_for, ChangeRow, Reach};
 use super::schema::{users, webhook_deliveries, webhook_outbox, webhook_subscriptions};
 use super::{now, DbConnection};
-use crate::auth::Role;
+use crate::domain::user::Role;
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Queryable, Selectable)]

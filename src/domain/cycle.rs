@@ -4,9 +4,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::status::StatusMachine;
 use super::text::{self, TextRule};
-use super::user::Role;
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 /// Where a cycle stands: `draft → collecting → results_submitted → approved → published`, and
 /// back to `collecting` when the authority reopens it for corrections.
@@ -64,57 +64,23 @@ impl CycleStatus {
     }
 }
 
-/// A step of the status machine, with the role that takes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Transition {
-    pub from: CycleStatus,
-    pub to: CycleStatus,
-    pub role: Role,
-}
-
-pub const TRANSITIONS: &[Transition] = &[
-    Transition {
-        from: CycleStatus::Draft,
-        to: CycleStatus::Collecting,
-        role: Role::Authority,
-    },
-    Transition {
-        from: CycleStatus::Collecting,
-        to: CycleStatus::ResultsSubmitted,
-        role: Role::Operator,
-    },
-    Transition {
-        from: CycleStatus::ResultsSubmitted,
-        to: CycleStatus::Approved,
-        role: Role::Council,
-    },
-    Transition {
-        from: CycleStatus::Approved,
-        to: CycleStatus::Published,
-        role: Role::Authority,
-    },
+impl StatusMachine for CycleStatus {
+    const SUBJECT: &'static str = "cycle";
     // Reopening: data found wrong after submission goes back to the operator. Approvals already
     // made stay frozen; the corrected results need a new approval.
-    Transition {
-        from: CycleStatus::ResultsSubmitted,
-        to: CycleStatus::Collecting,
-        role: Role::Authority,
-    },
-    Transition {
-        from: CycleStatus::Approved,
-        to: CycleStatus::Collecting,
-        role: Role::Authority,
-    },
-    Transition {
-        from: CycleStatus::Published,
-        to: CycleStatus::Collecting,
-        role: Role::Authority,
-    },
-];
+    const MOVES: &'static [(Self, Self)] = &[
+        (Self::Draft, Self::Collecting),
+        (Self::Collecting, Self::ResultsSubmitted),
+        (Self::ResultsSubmitted, Self::Approved),
+        (Self::Approved, Self::Published),
+        (Self::ResultsSubmitted, Self::Collecting),
+        (Self::Approved, Self::Collecting),
+        (Self::Published, Self::Collecting),
+    ];
 
-/// The transition from `from` to `to`, if the machine has one.
-pub fn transition(from: CycleStatus, to: CycleStatus) -> Option<&'static Transition> {
-    TRANSITIONS.iter().find(|t| t.from == from && t.to == to)
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
 }
 
 /// The organization-oriented sector of a cycle; social services are the one this service carries,
@@ -208,26 +174,21 @@ mod tests {
     fn the_machine_moves_one_step_at_a_time() {
         use CycleStatus::*;
         for window in CycleStatus::ALL.windows(2) {
-            assert!(transition(window[0], window[1]).is_some());
+            assert!(window[0].can_become(window[1]));
         }
-        // Backwards only by reopening, to collecting, by the authority.
+        // Backwards only by reopening, to collecting.
         for (i, from) in CycleStatus::ALL.iter().enumerate() {
             for to in &CycleStatus::ALL[..i] {
-                match transition(*from, *to) {
-                    Some(t) => assert!(*to == Collecting && t.role == Role::Authority),
-                    None => assert!(*to != Collecting || *from == Collecting),
-                }
+                assert_eq!(
+                    from.can_become(*to),
+                    *to == Collecting && *from != Collecting
+                );
             }
         }
-        assert!(transition(Draft, Approved).is_none());
-        assert!(transition(Published, Draft).is_none());
+        assert!(!Draft.can_become(Approved));
         assert_eq!(
-            transition(Collecting, ResultsSubmitted).unwrap().role,
-            Role::Operator
-        );
-        assert_eq!(
-            transition(ResultsSubmitted, Approved).unwrap().role,
-            Role::Council
+            Published.refusal(Draft).unwrap(),
+            "The cycle is published; it cannot become draft from there"
         );
     }
 

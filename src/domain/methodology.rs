@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::survey::Question;
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 /// The methodology a cycle uses unless it names another.
 pub const DEFAULT_ID: &str = "mintrud-344n-2018";

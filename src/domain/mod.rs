@@ -1,8 +1,10 @@
 //! Pure rules of the domain: no actix, no diesel, no I/O. Unit-tested in place.
 
+pub mod access;
 pub mod audit;
 pub mod cycle;
 pub mod deadline;
+pub mod field;
 pub mod identifiers;
 pub mod methodology;
 pub mod organization;
@@ -14,6 +16,9 @@ pub mod rating;
 pub mod region;
 pub mod scoring;
 pub mod sheet;
+pub mod status;
 pub mod survey;
 pub mod text;
 pub mod user;
+
+pub use field::FieldError;

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use super::identifiers::{Inn, Kpp, Ogrn};
 use super::text::{self, TextRule};
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 /// Form of ownership (форма собственности).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

@@ -11,9 +11,9 @@ use utoipa::ToSchema;
 use super::deadline::Deadline;
 use super::methodology::Methodology;
 use super::plan_form::{ApprovalBlock, CriteriaSet, Executor};
+use super::status::StatusMachine;
 use super::text::{self, TextRule};
-use super::user::Role;
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 /// Where a plan stands: `draft → submitted → approved → published → closed`; a submitted plan
 /// can go back to `draft` for rework.
@@ -66,48 +66,19 @@ impl PlanStatus {
     }
 }
 
-/// A step of the plan's status machine and the role that takes it (besides the administrator).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PlanTransition {
-    pub from: PlanStatus,
-    pub to: PlanStatus,
-    /// The organization for its own plan; the authority for a region's plan and for every
-    /// approval step.
-    pub role: Role,
-}
+impl StatusMachine for PlanStatus {
+    const SUBJECT: &'static str = "plan";
+    const MOVES: &'static [(Self, Self)] = &[
+        (Self::Draft, Self::Submitted),
+        (Self::Submitted, Self::Draft),
+        (Self::Submitted, Self::Approved),
+        (Self::Approved, Self::Published),
+        (Self::Published, Self::Closed),
+    ];
 
-pub const PLAN_TRANSITIONS: &[PlanTransition] = &[
-    PlanTransition {
-        from: PlanStatus::Draft,
-        to: PlanStatus::Submitted,
-        role: Role::Organization,
-    },
-    PlanTransition {
-        from: PlanStatus::Submitted,
-        to: PlanStatus::Draft,
-        role: Role::Authority,
-    },
-    PlanTransition {
-        from: PlanStatus::Submitted,
-        to: PlanStatus::Approved,
-        role: Role::Authority,
-    },
-    PlanTransition {
-        from: PlanStatus::Approved,
-        to: PlanStatus::Published,
-        role: Role::Authority,
-    },
-    PlanTransition {
-        from: PlanStatus::Published,
-        to: PlanStatus::Closed,
-        role: Role::Authority,
-    },
-];
-
-pub fn plan_transition(from: PlanStatus, to: PlanStatus) -> Option<&'static PlanTransition> {
-    PLAN_TRANSITIONS
-        .iter()
-        .find(|t| t.from == from && t.to == to)
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
 }
 
 /// How far a measure has come. `overdue` is not a status: it is derived from the deadline.
@@ -389,6 +360,18 @@ impl ReportStatus {
     }
 }
 
+impl StatusMachine for ReportStatus {
+    const SUBJECT: &'static str = "report";
+    const MOVES: &'static [(Self, Self)] = &[
+        (Self::Draft, Self::Submitted),
+        (Self::Submitted, Self::Accepted),
+    ];
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 /// A figure a report gives (seed 004: «опрошено 719», «0 жалоб»).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -453,14 +436,11 @@ mod tests {
     fn plans_move_forward_and_back_only_from_submitted() {
         use PlanStatus::*;
         for window in PlanStatus::ALL.windows(2) {
-            assert!(plan_transition(window[0], window[1]).is_some());
+            assert!(window[0].can_become(window[1]));
         }
-        assert_eq!(
-            plan_transition(Submitted, Draft).unwrap().role,
-            Role::Authority
-        );
-        assert!(plan_transition(Approved, Draft).is_none());
-        assert!(plan_transition(Draft, Approved).is_none());
+        assert!(Submitted.can_become(Draft));
+        assert!(!Approved.can_become(Draft));
+        assert!(!Draft.can_become(Approved));
         assert!(Draft.editable() && !Submitted.editable());
         assert!(Published.public() && Closed.public() && !Approved.public());
     }

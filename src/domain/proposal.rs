@@ -4,7 +4,7 @@
 
 use super::methodology::Methodology;
 use super::text::{self, TextRule};
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 pub const MAX_TEXT: usize = 10_000;
 

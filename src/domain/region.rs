@@ -1,7 +1,7 @@
 //! A subject of the Russian Federation (субъект РФ), identified by its two-digit code.
 
 use super::text::{self, TextRule};
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 pub const NAME_RULE: TextRule = TextRule::required(200);
 

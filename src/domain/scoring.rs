@@ -14,7 +14,7 @@ use super::methodology::{
     RoundingStage, Settings, SurveyDenominator, ZeroDenominatorRule,
 };
 use super::survey::{Question, SurveyAggregates, WaitingTime};
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 // ---------------------------------------------------------------------------------------------
 // Inputs

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 /// A question of the questionnaire, in questionnaire order.
 #[derive(

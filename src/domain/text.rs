@@ -1,7 +1,7 @@
 //! Free-text rules shared by every resource: trimmed, non-empty when required, bounded length,
 //! no control characters; and the case folding that name search uses.
 
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 #[derive(Debug, Clone, Copy)]
 pub struct TextRule {

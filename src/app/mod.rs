@@ -1,0 +1,75 @@
+//! Use cases, one module per resource: what the service does, below HTTP and above storage.
+//!
+//! A use case is a synchronous function that runs inside the one transaction the handler opens
+//! for it (`Db::transaction` for writes, `Db::run` for reads). It takes the connection, the
+//! [`Context`] of the request (who acts) and the request's values; it checks visibility and the
+//! status rules, calls `db/` and `domain/`, records the audit event, the feed change and the
+//! outbox once, and returns the view the handler sends. Handlers only extract, call one use case
+//! and respond; use cases know nothing of HTTP but the `If-Match` tags they are given.
+
+use crate::auth::Caller;
+use crate::db::audit::Actor;
+use crate::error::{ApiError, ApiResult};
+
+/// Who acts in a request: the caller as authenticated, and the request id its audit event
+/// carries.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub caller: Caller,
+    pub request_id: String,
+}
+
+impl Context {
+    /// The actor the audit log records.
+    pub fn actor(&self) -> Actor {
+        Actor::of(self.caller.principal(), &self.request_id)
+    }
+}
+
+/// Strong ETag of a stored resource: its row version, which every write increments.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The `If-Match` header of a write, taken before the work moves to the database thread.
+#[derive(Debug, Clone, Default)]
+pub struct IfMatch(pub Option<Vec<String>>);
+
+impl IfMatch {
+    /// The header must be present (428) and name the current ETag or `*` (412 otherwise).
+    /// Weak tags never match, as the RFC's strong comparison requires.
+    pub fn require(&self, current: &str) -> ApiResult<()> {
+        match &self.0 {
+            None => Err(ApiError::PreconditionRequired),
+            Some(_) => self.check_if_present(current),
+        }
+    }
+
+    /// For representations with derived parts (an ETag of version and day, see
+    /// `api::conditional::dated_etag`): any tag of the current `version` matches, whatever day it was read for.
+    pub fn require_version(&self, version: i64) -> ApiResult<()> {
+        let exact = etag(version);
+        let dated = format!("\"{version}-");
+        match &self.0 {
+            None => Err(ApiError::PreconditionRequired),
+            Some(tags)
+                if tags
+                    .iter()
+                    .any(|t| t == "*" || *t == exact || t.starts_with(&dated)) =>
+            {
+                Ok(())
+            }
+            Some(_) => Err(ApiError::PreconditionFailed),
+        }
+    }
+
+    /// Checks the header only when the client sent one.
+    pub fn check_if_present(&self, current: &str) -> ApiResult<()> {
+        match &self.0 {
+            Some(tags) if !tags.iter().any(|t| t == "*" || t == current) => {
+                Err(ApiError::PreconditionFailed)
+            }
+            _ => Ok(()),
+        }
+    }
+}
