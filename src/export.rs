@@ -310,3 +310,8 @@ mod tests {
         assert_eq!(FileFormat::from_accept(Some("text/csv;q=0")), None);
     }
 }
+
+/// A workbook that could not be written is the service's fault.
+pub fn workbook_error(e: XlsxError) -> crate::error::ApiError {
+    crate::error::ApiError::internal(format!("writing the workbook failed: {e}"))
+}

@@ -125,7 +125,7 @@ impl Application {
         crate::auth::password::prepare();
         let page_cache =
             web::Data::new(crate::api::cache::PageCache::new(config.list_cache_entries));
-        let rating_cache = web::Data::new(crate::api::ratings::RatingCache::new(
+        let rating_cache = web::Data::new(crate::app::ratings::RatingCache::new(
             config.list_cache_entries,
         ));
         let document = openapi_document();

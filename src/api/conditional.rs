@@ -7,7 +7,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 use std::future::{ready, Ready};
 
-pub use crate::app::{etag, IfMatch};
+pub use crate::app::{etag, fingerprint, hashed_etag, IfMatch};
 use crate::error::ApiError;
 
 fn tags(headers: &HeaderMap, name: header::HeaderName) -> Option<Vec<String>> {
@@ -128,13 +128,6 @@ pub fn respond<T: Serialize>(req: &HttpRequest, version: i64, body: &T) -> HttpR
         .json(body)
 }
 
-/// Strong ETag of a representation without a stored version: a hash of its bytes.
-pub fn hashed_etag(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(bytes);
-    format!("\"{}\"", &format!("{digest:x}")[..32])
-}
-
 /// 200 with the body and an ETag computed from its bytes, for representations without a
 /// stored version (static data, list pages); 304 when the client's copy is current.
 pub fn respond_hashed<T: Serialize>(
@@ -172,13 +165,6 @@ pub fn updated<T: Serialize>(version: i64, body: &T) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::ETAG, etag(version)))
         .json(body)
-}
-
-/// FNV-1a: a stable, dependency-free fingerprint of a text (a query, a page key) for ETags.
-pub fn fingerprint(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::{parse_filter, ListFilterErrors};
 use crate::error::{ApiError, ApiResult};
+pub use crate::export::workbook_error;
 use crate::export::FileFormat;
 
 /// The format `?format=` names, else the one `Accept` asks for; 406 if neither is offered.
@@ -34,9 +35,4 @@ pub fn file(format: FileFormat, name: String, bytes: Vec<u8>) -> HttpResponse {
         ))
         .insert_header((header::VARY, "Accept"))
         .body(bytes)
-}
-
-/// Maps a failure of the workbook writer.
-pub fn workbook_error(e: rust_xlsxwriter::XlsxError) -> ApiError {
-    ApiError::internal(format!("writing the workbook failed: {e}"))
 }

@@ -24,11 +24,14 @@ pub mod regions;
 pub mod reports;
 pub mod request_id;
 pub mod summary;
+pub mod upload;
 pub mod users;
 pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::{Deserialize, Deserializer};
+
+pub use crate::app::patch_required;
+pub use crate::views::{nullable, timestamp};
 
 use crate::domain::paging::{self, Cursor};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -53,43 +56,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(webhooks::configure);
 }
 
-/// Stored moments are UTC; the API shows them with their offset.
-pub fn timestamp(at: NaiveDateTime) -> DateTime<Utc> {
-    at.and_utc()
-}
-
 /// An RFC 3339 moment of a query parameter, as stored (UTC).
 pub fn parse_moment(value: String) -> Option<NaiveDateTime> {
     DateTime::parse_from_rfc3339(&value)
         .ok()
         .map(|t| t.with_timezone(&Utc).naive_utc())
-}
-
-/// For merge patches: tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
-/// Applies a merge-patch value to a field that cannot be empty: `null` is refused.
-pub fn patch_required<T>(
-    slot: &mut T,
-    value: Option<Option<T>>,
-    field: &str,
-    errors: &mut Vec<FieldError>,
-) {
-    match value {
-        Some(Some(value)) => *slot = value,
-        Some(None) => errors.push(FieldError::new(
-            field,
-            "required",
-            "cannot be null: leave the field out to keep its value",
-        )),
-        None => {}
-    }
 }
 
 /// Collects every bad query parameter of a list request before answering 400.

@@ -7,9 +7,17 @@
 //! outbox once, and returns the view the handler sends. Handlers only extract, call one use case
 //! and respond; use cases know nothing of HTTP but the `If-Match` tags they are given.
 
+pub mod cycles;
+pub mod evaluations;
+pub mod proposals;
+pub mod ratings;
+pub mod summary;
+
+use crate::auth::policy::Rule;
 use crate::auth::Caller;
 use crate::db::audit::Actor;
-use crate::error::{ApiError, ApiResult};
+use crate::domain::status::StatusMachine;
+use crate::error::{ApiError, ApiResult, FieldError};
 
 /// Who acts in a request: the caller as authenticated, and the request id its audit event
 /// carries.
@@ -29,6 +37,20 @@ impl Context {
 /// Strong ETag of a stored resource: its row version, which every write increments.
 pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
+}
+
+/// Strong ETag of a representation without a stored version: a hash of its bytes.
+pub fn hashed_etag(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    format!("\"{}\"", &format!("{digest:x}")[..32])
+}
+
+/// FNV-1a: a stable, dependency-free fingerprint of a text (a query, a page key) for ETags.
+pub fn fingerprint(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The `If-Match` header of a write, taken before the work moves to the database thread.
@@ -70,6 +92,45 @@ impl IfMatch {
                 Err(ApiError::PreconditionFailed)
             }
             _ => Ok(()),
+        }
+    }
+}
+
+/// Applies a merge-patch value to a field that cannot be empty: `null` is refused.
+pub fn patch_required<T>(
+    slot: &mut T,
+    value: Option<Option<T>>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) {
+    match value {
+        Some(Some(value)) => *slot = value,
+        Some(None) => errors.push(FieldError::new(
+            field,
+            "required",
+            "cannot be null: leave the field out to keep its value",
+        )),
+        None => {}
+    }
+}
+
+/// A step of a status machine as a use case: the rule that may take it, the status it leads
+/// to, the audit action it records, and what it needs or sets besides (`prepare`, its shape the
+/// resource's own).
+#[derive(Clone, Copy)]
+pub struct Step<S: 'static, P> {
+    pub rule: &'static Rule,
+    pub to: S,
+    pub action: &'static str,
+    pub prepare: P,
+}
+
+impl<S: StatusMachine, P> Step<S, P> {
+    /// 409 naming the current status when the machine has no move from `from` to `self.to`.
+    pub fn check_move(&self, from: S) -> ApiResult<()> {
+        match from.refusal(self.to) {
+            Some(refusal) => Err(ApiError::Conflict(refusal)),
+            None => Ok(()),
         }
     }
 }

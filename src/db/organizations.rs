@@ -296,3 +296,13 @@ pub fn find_active_by_inn(conn: &mut DbConnection, inn: &str) -> ApiResult<Optio
         .first::<i64>(conn)
         .optional()?)
 }
+
+/// The region's active organizations.
+pub fn count_active(conn: &mut DbConnection, region_id: i64) -> ApiResult<u64> {
+    let n: i64 = organizations::table
+        .filter(organizations::region_id.eq(region_id))
+        .filter(organizations::active.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}

@@ -114,9 +114,9 @@ pub fn published_cycle(
         values.published_approval_id = Some(approval.id);
         values.published_at = Some(now());
         let published = cycles::update(conn, row.id, row.version, &values)?;
-        let shown = crate::api::cycles::load(conn, &published)?;
+        let shown = crate::app::cycles::load(conn, &published)?;
         super::created(conn, "cycle", published.id, &shown)?;
-        crate::api::evaluations::feed_cycle(conn, &row, &published)?;
+        crate::app::evaluations::feed_cycle(conn, &row, &published)?;
         Ok(Some((row.id, organization_ids.len())))
     })
 }

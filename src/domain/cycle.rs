@@ -156,14 +156,35 @@ pub fn check_fields(
         );
     }
     if let Some(decision) = decision {
-        text::check(
-            &mut decision.number,
-            "council_decision.number",
-            TextRule::required(100),
-            &mut errors,
-        );
+        decision.check_number("council_decision.", &mut errors);
     }
     errors
+}
+
+impl CouncilDecision {
+    /// The decision's number, as the text rules want it; problems are named `{prefix}number`.
+    pub fn check_number(&mut self, prefix: &str, errors: &mut Vec<FieldError>) {
+        text::check(
+            &mut self.number,
+            &format!("{prefix}number"),
+            TextRule::required(100),
+            errors,
+        );
+    }
+
+    /// A decision to approve results: its number, and a date in the years the service knows.
+    pub fn check_approval(&mut self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        self.check_number("", &mut errors);
+        if !(FIRST_YEAR..=LAST_YEAR).contains(&chrono::Datelike::year(&self.date)) {
+            errors.push(FieldError::new(
+                "date",
+                "range",
+                "is not a plausible date of a council decision",
+            ));
+        }
+        errors
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,730 @@
+//! Ratings per form of service and criterion, the council's approvals that freeze them, and
+//! their exports.
+//!
+//! An approval's snapshot never changes, so everything rendered from it is kept: the parsed
+//! snapshot and each page, keyed by the approval's id. Only the cycle row is read per request,
+//! to check who may see what.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::web::Bytes;
+use rust_decimal::Decimal;
+
+use crate::app::{fingerprint, hashed_etag, Context, IfMatch, Step};
+use crate::auth::policy::{self, Rule};
+use crate::auth::Caller;
+use crate::db::approvals::{self as store, ApprovalRow, NewApproval};
+use crate::db::cycles::{self as cycle_store, CycleRow};
+use crate::db::DbConnection;
+use crate::domain::cycle::{CouncilDecision, CycleStatus};
+use crate::domain::methodology::{self, Methodology};
+use crate::domain::organization::ServiceForm;
+use crate::domain::rating::{self, Placed, RatingCriterion, Snapshot};
+use crate::error::{ApiError, ApiResult};
+use crate::export::{workbook_error, Cell, FileFormat, Sheet};
+use crate::views::ratings::{Approval, Basis, CriterionPoints, PreviousResult, Rating, RatingItem};
+
+use super::{cycles, evaluations};
+
+/// Parsed snapshots and rendered pages of approvals. Both are immutable, so an entry is never
+/// stale; the maps are only bounded (cleared when full: hot entries come back at once).
+pub struct RatingCache {
+    capacity: usize,
+    snapshots: Mutex<HashMap<i64, (ApprovalRow, Arc<Snapshot>)>>,
+    pages: Mutex<HashMap<String, Bytes>>,
+    /// Cycle → its published approval, as last read, for anonymous readers: they are answered
+    /// from memory (no database, no blocking thread) for `PUBLISHED_FRESH` after a read. A new
+    /// publication reaches them that much later at most; their answers may be cached for
+    /// `NOK_PUBLIC_MAX_AGE` anyway.
+    published: Mutex<HashMap<i64, (i64, Instant)>>,
+}
+
+const PUBLISHED_FRESH: Duration = Duration::from_secs(1);
+
+impl RatingCache {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            snapshots: Mutex::new(HashMap::new()),
+            pages: Mutex::new(HashMap::new()),
+            published: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The cycle's published approval if read less than `PUBLISHED_FRESH` ago.
+    pub fn published(&self, cycle_id: i64) -> Option<i64> {
+        lock(&self.published)
+            .get(&cycle_id)
+            .filter(|(_, at)| at.elapsed() < PUBLISHED_FRESH)
+            .map(|(approval, _)| *approval)
+    }
+
+    /// This instance published the cycle anew: its anonymous readers see it at once.
+    pub fn forget_published(&self, cycle_id: i64) {
+        lock(&self.published).remove(&cycle_id);
+    }
+
+    fn remember_published(&self, cycle_id: i64, approval_id: i64) {
+        insert_bounded(
+            &self.published,
+            self.capacity,
+            cycle_id,
+            (approval_id, Instant::now()),
+        );
+    }
+
+    pub fn approval(
+        &self,
+        conn: &mut DbConnection,
+        id: i64,
+    ) -> ApiResult<(ApprovalRow, Arc<Snapshot>)> {
+        if let Some(hit) = lock(&self.snapshots).get(&id) {
+            return Ok(hit.clone());
+        }
+        let loaded = (store::find(conn, id)?, Arc::new(store::snapshot(conn, id)?));
+        // Snapshots are large: keep few of them.
+        insert_bounded(
+            &self.snapshots,
+            (self.capacity / 16).max(4),
+            id,
+            loaded.clone(),
+        );
+        Ok(loaded)
+    }
+
+    pub fn page(&self, key: &str) -> Option<Bytes> {
+        lock(&self.pages).get(key).cloned()
+    }
+
+    fn put_page(&self, key: String, page: Bytes) {
+        insert_bounded(&self.pages, self.capacity, key, page);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn insert_bounded<K: std::hash::Hash + Eq, V>(
+    map: &Mutex<HashMap<K, V>>,
+    capacity: usize,
+    key: K,
+    value: V,
+) {
+    if capacity == 0 {
+        return;
+    }
+    let mut map = lock(map);
+    if map.len() >= capacity {
+        map.clear();
+    }
+    map.insert(key, value);
+}
+
+/// Which results a rating shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requested {
+    /// The latest approval; the published one for callers who see only published data; the
+    /// current results while nothing is approved yet.
+    Latest,
+    Published,
+    /// The results as they stand, not yet approved.
+    Current,
+    Number(i32),
+}
+
+impl Requested {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "latest" => Some(Self::Latest),
+            "published" => Some(Self::Published),
+            "current" => Some(Self::Current),
+            // Exactly the document's pattern: 1–9 digits, no sign, no leading zero.
+            n if (1..=9).contains(&n.len())
+                && !n.starts_with('0')
+                && n.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                n.parse().ok().map(Self::Number)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Approval(i64),
+    Current,
+}
+
+/// The cycle, checked under `rule` for `caller`, and the results `requested` resolves to for it.
+fn resolve(
+    conn: &mut DbConnection,
+    cycle_id: i64,
+    caller: &Caller,
+    rule: &Rule,
+    requested: Option<Requested>,
+) -> ApiResult<(CycleRow, Source)> {
+    let row = cycle_store::find(conn, cycle_id)?;
+    let target = cycles::target(conn, &row, caller)?;
+    cycles::check(caller, rule, &target)?;
+    let insider = policy::sees_unpublished(caller, rule, &target);
+    let published = || {
+        row.published_approval_id
+            .map(Source::Approval)
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("Cycle {cycle_id} has no published rating yet"))
+            })
+    };
+    let outsider = || match caller.principal() {
+        None => ApiError::Unauthorized(
+            "Only the published rating is public; unpublished ones need a bearer token".into(),
+        ),
+        Some(_) => ApiError::forbidden("Only the published rating of this cycle is visible to you"),
+    };
+    let source = match requested.unwrap_or(Requested::Latest) {
+        Requested::Latest if insider => row
+            .latest_approval_id
+            .map_or(Source::Current, Source::Approval),
+        Requested::Latest | Requested::Published => published()?,
+        Requested::Current if insider => Source::Current,
+        Requested::Current => return Err(outsider()),
+        Requested::Number(n) => {
+            let approval = store::find_numbered(conn, cycle_id, n)?;
+            if !insider && Some(approval.id) != row.published_approval_id {
+                return Err(outsider());
+            }
+            Source::Approval(approval.id)
+        }
+    };
+    Ok((row, source))
+}
+
+fn methodology_of(id: &str) -> ApiResult<&'static Methodology> {
+    methodology::find(id).ok_or_else(|| ApiError::internal(format!("unknown methodology {id}")))
+}
+
+/// The selection a rating request makes, parsed (the criterion once the methodology is known).
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub form: Option<ServiceForm>,
+    pub criterion: String,
+    pub requested: Option<Requested>,
+}
+
+impl Selection {
+    pub fn criterion(&self, methodology: &Methodology) -> ApiResult<RatingCriterion> {
+        RatingCriterion::parse(&self.criterion, methodology).ok_or_else(|| {
+            let codes: Vec<&str> = methodology.criteria.iter().map(|c| c.code).collect();
+            ApiError::bad_field(
+                "criterion",
+                "format",
+                format!(
+                    "must be `total` or one of {} (methodology {})",
+                    codes.join(", "),
+                    methodology.id
+                ),
+            )
+        })
+    }
+
+    /// The published rating, as anonymous readers get it.
+    pub fn asks_published(&self) -> bool {
+        matches!(
+            self.requested,
+            None | Some(Requested::Latest | Requested::Published)
+        )
+    }
+
+    pub fn form_name(&self) -> &'static str {
+        self.form.map_or("all", ServiceForm::as_str)
+    }
+}
+
+const TOTAL_NAME: &str = "Итоговый балл";
+
+fn criterion_name(methodology: &Methodology, criterion: &RatingCriterion) -> String {
+    match criterion {
+        RatingCriterion::Total => TOTAL_NAME.into(),
+        RatingCriterion::Criterion(i) => methodology.criteria[*i].name.into(),
+    }
+}
+
+/// Earlier snapshots the entries' changes refer to, by approval id.
+fn earlier(
+    conn: &mut DbConnection,
+    cache: &RatingCache,
+    snapshot: &Snapshot,
+) -> ApiResult<HashMap<i64, Arc<Snapshot>>> {
+    let mut found = HashMap::new();
+    for entry in &snapshot.entries {
+        if let Some(previous) = entry.previous {
+            if let std::collections::hash_map::Entry::Vacant(slot) =
+                found.entry(previous.approval_id)
+            {
+                slot.insert(cache.approval(conn, previous.approval_id)?.1);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Places and scores of each earlier snapshot's rating for the same form and criterion.
+type EarlierPlaces = HashMap<i64, HashMap<i64, (Option<u32>, Option<Decimal>)>>;
+
+fn earlier_places(
+    earlier: &HashMap<i64, Arc<Snapshot>>,
+    form: Option<ServiceForm>,
+    code: &str,
+) -> EarlierPlaces {
+    earlier
+        .iter()
+        .filter_map(|(id, snapshot)| {
+            let methodology = methodology::find(&snapshot.methodology_id)?;
+            let criterion = RatingCriterion::parse(code, methodology)?;
+            Some((
+                *id,
+                rating::places(&rating::rank(snapshot, form, &criterion)),
+            ))
+        })
+        .collect()
+}
+
+fn item(line: &Placed<'_>, methodology: &Methodology, previous: &EarlierPlaces) -> RatingItem {
+    let entry = line.entry;
+    let previous = entry.previous.and_then(|p| {
+        let (place, score) = *previous.get(&p.approval_id)?.get(&entry.organization_id)?;
+        Some(PreviousResult {
+            cycle_id: p.cycle_id,
+            year: p.year,
+            place,
+            score,
+            score_change: line
+                .score
+                .zip(score)
+                .map(|(now, then)| (now - then).normalize()),
+            place_change: line
+                .place
+                .zip(place)
+                .map(|(now, then)| i64::from(then) - i64::from(now)),
+        })
+    });
+    RatingItem {
+        place: line.place,
+        organization_id: entry.organization_id,
+        short_name: entry.short_name.clone(),
+        score: line.score,
+        criteria: methodology
+            .criteria
+            .iter()
+            .zip(&entry.results.criteria)
+            .map(|(c, r)| CriterionPoints {
+                code: c.code.into(),
+                score: r.rounded,
+            })
+            .collect(),
+        total: entry.results.total_rounded,
+        previous,
+    }
+}
+
+/// The region's figure over a rating's unrounded scores.
+fn region_score(
+    lines: &[Placed<'_>],
+    criterion: &RatingCriterion,
+    snapshot: &Snapshot,
+) -> Option<Decimal> {
+    let scores: Vec<(Decimal, u64)> = lines
+        .iter()
+        .filter_map(|l| {
+            let exact = match criterion {
+                RatingCriterion::Total => l.entry.results.total,
+                RatingCriterion::Criterion(i) => {
+                    l.entry.results.criteria.get(*i).and_then(|c| c.value)
+                }
+            };
+            exact.map(|e| (e, l.entry.respondents))
+        })
+        .collect();
+    rating::region_total(&scores, snapshot.settings.region_total, &snapshot.settings)
+}
+
+/// A page of a rating: the place to start after and how many.
+pub struct Page {
+    pub after: usize,
+    pub limit: usize,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render(
+    conn: &mut DbConnection,
+    cache: &RatingCache,
+    cycle: &CycleRow,
+    approval: Option<&ApprovalRow>,
+    snapshot: &Snapshot,
+    selection: &Selection,
+    page: &Page,
+) -> ApiResult<Vec<u8>> {
+    let methodology = methodology_of(&snapshot.methodology_id)?;
+    let criterion = selection.criterion(methodology)?;
+    let lines = rating::rank(snapshot, selection.form, &criterion);
+    let earlier = earlier(conn, cache, snapshot)?;
+    let previous = earlier_places(&earlier, selection.form, &criterion.code(methodology));
+    let end = page.after.saturating_add(page.limit).min(lines.len());
+    let items = lines
+        .get(page.after..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|line| item(line, methodology, &previous))
+        .collect();
+    let next_cursor = (end < lines.len()).then(|| {
+        crate::domain::paging::Cursor {
+            after_id: end as i64,
+        }
+        .encode()
+    });
+    let body = Rating {
+        cycle_id: cycle.id,
+        region_id: cycle.region_id,
+        year: cycle.year,
+        service_form: selection.form_name().into(),
+        criterion: criterion.code(methodology),
+        criterion_name: criterion_name(methodology, &criterion),
+        basis: Basis::of(approval),
+        organizations: lines.len() as u64,
+        region_score: region_score(&lines, &criterion, snapshot),
+        items,
+        next_cursor,
+    };
+    serde_json::to_vec(&body).map_err(ApiError::internal)
+}
+
+/// The page is a function of the approval and the selection only.
+pub fn page_key(approval_id: i64, selection: &Selection, page: &Page) -> String {
+    format!(
+        "{approval_id}/{}/{}/{}/{}",
+        selection.form_name(),
+        selection.criterion,
+        page.after,
+        page.limit
+    )
+}
+
+pub fn page_tag(key: &str) -> String {
+    format!("\"a-{}-{:x}\"", env!("CARGO_PKG_VERSION"), fingerprint(key))
+}
+
+/// The snapshot a source names: an approval's (cached) or the current results.
+fn snapshot_of(
+    conn: &mut DbConnection,
+    cache: &RatingCache,
+    cycle: &CycleRow,
+    source: Source,
+    indicators: bool,
+) -> ApiResult<(Option<ApprovalRow>, Arc<Snapshot>)> {
+    Ok(match source {
+        Source::Approval(id) => {
+            let (approval, snapshot) = cache.approval(conn, id)?;
+            (Some(approval), snapshot)
+        }
+        Source::Current => (None, Arc::new(store::current(conn, cycle, indicators)?)),
+    })
+}
+
+/// Sheets of the rating export: the region as a whole, then each form of service.
+const RATING_SHEETS: [(Option<ServiceForm>, &str); 4] = [
+    (None, "Все формы обслуживания"),
+    (Some(ServiceForm::Stationary), "Стационарная форма"),
+    (Some(ServiceForm::SemiStationary), "Полустационарная форма"),
+    (Some(ServiceForm::HomeBased), "Форма на дому"),
+];
+
+fn criterion_heading(code: &str, name: &str) -> String {
+    format!("{code}. {name}, баллы")
+}
+
+fn rating_sheets(
+    conn: &mut DbConnection,
+    cache: &RatingCache,
+    snapshot: &Snapshot,
+    criterion_code: &str,
+) -> ApiResult<Vec<Sheet>> {
+    let methodology = methodology_of(&snapshot.methodology_id)?;
+    let criterion = RatingCriterion::parse(criterion_code, methodology).ok_or_else(|| {
+        ApiError::bad_field(
+            "criterion",
+            "format",
+            format!("must be `total` or a criterion code of {}", methodology.id),
+        )
+    })?;
+    let earlier = earlier(conn, cache, snapshot)?;
+    let mut headings = vec![
+        "Место в рейтинге".to_owned(),
+        "Организация".into(),
+        "ИНН".into(),
+    ];
+    headings.extend(
+        methodology
+            .criteria
+            .iter()
+            .map(|c| criterion_heading(c.code, c.name)),
+    );
+    headings.extend([
+        TOTAL_NAME.to_owned(),
+        "Изменение балла по сравнению с предыдущей оценкой".into(),
+        "Изменение места в рейтинге".into(),
+    ]);
+    Ok(RATING_SHEETS
+        .iter()
+        .map(|(form, name)| {
+            let previous = earlier_places(&earlier, *form, &criterion.code(methodology));
+            let rows = rating::rank(snapshot, *form, &criterion)
+                .iter()
+                .map(|line| {
+                    let item = item(line, methodology, &previous);
+                    let mut row = vec![
+                        item.place.map_or(Cell::Empty, |p| Cell::Integer(p.into())),
+                        Cell::Text(line.entry.full_name.clone()),
+                        Cell::Text(line.entry.inn.clone()),
+                    ];
+                    row.extend(item.criteria.iter().map(|c| Cell::from(c.score)));
+                    row.push(Cell::from(item.total));
+                    row.push(Cell::from(
+                        item.previous.as_ref().and_then(|p| p.score_change),
+                    ));
+                    row.push(
+                        item.previous
+                            .as_ref()
+                            .and_then(|p| p.place_change)
+                            .map_or(Cell::Empty, Cell::Integer),
+                    );
+                    row
+                })
+                .collect();
+            Sheet {
+                name: (*name).into(),
+                preamble: Vec::new(),
+                headings: headings.clone(),
+                rows,
+            }
+        })
+        .collect())
+}
+
+/// Anonymous readers of a published rating, answered from memory: the page's ETag, and the
+/// page if it is kept, when this instance read the cycle's publication a moment ago.
+pub fn remembered_page(
+    cache: &RatingCache,
+    cycle_id: i64,
+    selection: &Selection,
+    page: &Page,
+) -> Option<(String, Option<Bytes>)> {
+    let approval_id = cache.published(cycle_id)?;
+    let key = page_key(approval_id, selection, page);
+    Some((page_tag(&key), cache.page(&key)))
+}
+
+/// A page of the rating `selection` asks for, as JSON, and its ETag.
+pub fn read(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    cache: &RatingCache,
+    cycle_id: i64,
+    selection: &Selection,
+    page: &Page,
+) -> ApiResult<(String, Bytes)> {
+    let (cycle, source) = resolve(
+        conn,
+        cycle_id,
+        caller,
+        &policy::RATINGS_READ,
+        selection.requested,
+    )?;
+    match source {
+        Source::Approval(approval_id) => {
+            if caller.principal().is_none() && selection.asks_published() {
+                cache.remember_published(cycle_id, approval_id);
+            }
+            let key = page_key(approval_id, selection, page);
+            let body = match cache.page(&key) {
+                Some(body) => body,
+                None => {
+                    let (approval, snapshot) = cache.approval(conn, approval_id)?;
+                    let body = Bytes::from(render(
+                        conn,
+                        cache,
+                        &cycle,
+                        Some(&approval),
+                        &snapshot,
+                        selection,
+                        page,
+                    )?);
+                    cache.put_page(key.clone(), body.clone());
+                    body
+                }
+            };
+            Ok((page_tag(&key), body))
+        }
+        Source::Current => {
+            let snapshot = store::current(conn, &cycle, false)?;
+            let body = Bytes::from(render(
+                conn, cache, &cycle, None, &snapshot, selection, page,
+            )?);
+            Ok((hashed_etag(&body), body))
+        }
+    }
+}
+
+/// The ratings ordered by `criterion`, one sheet for all and one per form of service, as a file.
+pub fn export_ratings(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    cache: &RatingCache,
+    (cycle_id, requested): (i64, Option<Requested>),
+    criterion: &str,
+    format: FileFormat,
+) -> ApiResult<Vec<u8>> {
+    let (cycle, source) = resolve(conn, cycle_id, caller, &policy::RATINGS_EXPORT, requested)?;
+    let (_, snapshot) = snapshot_of(conn, cache, &cycle, source, false)?;
+    let sheets = rating_sheets(conn, cache, &snapshot, criterion)?;
+    format
+        .render(&sheets, "Форма социального обслуживания")
+        .map_err(workbook_error)
+}
+
+/// Each organization's results with every indicator, as a file.
+pub fn export_results(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    cache: &RatingCache,
+    (cycle_id, requested): (i64, Option<Requested>),
+    format: FileFormat,
+) -> ApiResult<Vec<u8>> {
+    let (cycle, source) = resolve(conn, cycle_id, caller, &policy::RESULTS_EXPORT, requested)?;
+    let (_, snapshot) = snapshot_of(conn, cache, &cycle, source, true)?;
+    format
+        .render(&[results_sheet(&snapshot)?], "Лист")
+        .map_err(workbook_error)
+}
+
+fn results_sheet(snapshot: &Snapshot) -> ApiResult<Sheet> {
+    let methodology = methodology_of(&snapshot.methodology_id)?;
+    let mut headings = vec![
+        "Организация".to_owned(),
+        "ИНН".into(),
+        "Формы социального обслуживания".into(),
+    ];
+    let indicators: Vec<&str> = methodology
+        .criteria
+        .iter()
+        .flat_map(|c| c.indicators.iter())
+        .map(|i| {
+            headings.push(format!("{}. {}, баллы", i.code, i.name));
+            i.code
+        })
+        .collect();
+    headings.extend(
+        methodology
+            .criteria
+            .iter()
+            .map(|c| criterion_heading(c.code, c.name)),
+    );
+    headings.push(TOTAL_NAME.into());
+    let rows = snapshot
+        .entries
+        .iter()
+        .map(|entry| {
+            let forms: Vec<&str> = entry
+                .service_forms
+                .iter()
+                .map(|f| f.official_name())
+                .collect();
+            let mut row = vec![
+                Cell::Text(entry.full_name.clone()),
+                Cell::Text(entry.inn.clone()),
+                Cell::Text(forms.join(", ")),
+            ];
+            row.extend(indicators.iter().map(|code| {
+                Cell::from(
+                    entry
+                        .indicators
+                        .iter()
+                        .find(|(c, _)| c == code)
+                        .and_then(|(_, v)| *v),
+                )
+            }));
+            row.extend(entry.results.criteria.iter().map(|c| Cell::from(c.rounded)));
+            row.push(Cell::from(entry.results.total_rounded));
+            row
+        })
+        .collect();
+    Ok(Sheet {
+        name: "Результаты".into(),
+        preamble: Vec::new(),
+        headings,
+        rows,
+    })
+}
+
+/// The cycle's approvals, oldest first; callers who see only published data get the
+/// published one.
+pub fn list_approvals(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    cycle_id: i64,
+) -> ApiResult<Vec<Approval>> {
+    let row = cycle_store::find(conn, cycle_id)?;
+    let target = cycles::target(conn, &row, caller)?;
+    cycles::check(caller, &policy::APPROVAL_LIST, &target)?;
+    let insider = policy::sees_unpublished(caller, &policy::APPROVAL_LIST, &target);
+    Ok(store::list(conn, cycle_id)?
+        .iter()
+        .filter(|a| insider || row.published_approval_id == Some(a.id))
+        .map(|a| Approval::of(a, &row))
+        .collect())
+}
+
+/// The council approves the cycle's results and ratings: `results_submitted → approved`, the
+/// results frozen as a numbered snapshot.
+pub fn approve(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    cycle_id: i64,
+    if_match: &IfMatch,
+    mut decision: CouncilDecision,
+) -> ApiResult<Approval> {
+    let errors = decision.check_approval();
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let approved_by = ctx.caller.principal().map(|p| p.username.clone());
+    let step = Step {
+        rule: &policy::RATINGS_APPROVE,
+        to: CycleStatus::Approved,
+        action: "cycle.approve",
+        prepare: |conn: &mut DbConnection, current: &CycleRow, _: &_, values: &mut _| {
+            // Incomplete evaluations named: that tells the council what is missing.
+            evaluations::all_complete(conn, current, "The results cannot be approved")?;
+            let snapshot = store::current(conn, current, true)?;
+            let approval = store::insert(
+                conn,
+                &NewApproval {
+                    cycle_id,
+                    decision_number: &decision.number,
+                    decision_date: decision.date,
+                    approved_by: approved_by.as_deref(),
+                    snapshot: &snapshot,
+                },
+            )?;
+            let values: &mut crate::db::cycles::CycleValues = values;
+            values.council_decision_number = Some(decision.number.clone());
+            values.council_decision_date = Some(decision.date);
+            values.latest_approval_id = Some(approval.id);
+            Ok(approval)
+        },
+    };
+    let (row, _, approval) = cycles::step(conn, ctx, cycle_id, if_match, step)?;
+    Ok(Approval::of(&approval, &row))
+}

@@ -1,0 +1,190 @@
+//! The regional summary of a year: how much of the region's network was assessed, mean
+//! scores, their distribution, who is overdue, and how far the improvement plans have come.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::app::ratings::RatingCache;
+use crate::auth::policy::{self, Target};
+use crate::auth::Caller;
+use crate::db::cycles::{self as cycle_store, Counted};
+use crate::db::plans as plan_store;
+use crate::db::{organizations, regions, DbConnection};
+use crate::domain::methodology::{self, Settings};
+use crate::domain::plan::Completion;
+use crate::domain::rating::{self, Snapshot};
+use crate::error::ApiResult;
+use crate::views::cycles::UnassessedOrganization;
+use crate::views::summary::{
+    CriterionMean, OrganizationPlans, PlanFigures, RegionSummary, SummaryCycle, SummaryResults,
+};
+
+use crate::api::plans::completion_of;
+
+/// Plan figures of the region's plans of `year`: all for its readers, public ones for others.
+fn plan_figures(
+    conn: &mut DbConnection,
+    region_id: i64,
+    year: i32,
+    public_only: bool,
+    as_of: NaiveDate,
+) -> ApiResult<PlanFigures> {
+    let plans = plan_store::of_region_year(conn, region_id, year, public_only)?;
+    let ids: Vec<i64> = plans.iter().map(|p| p.id).collect();
+    let measures = plan_store::measures_of_plans(conn, &ids)?;
+    let mut total = Completion::default();
+    let mut by_organization: BTreeMap<i64, OrganizationPlans> = BTreeMap::new();
+    for plan in &plans {
+        let own: Vec<_> = measures
+            .iter()
+            .filter(|m| m.plan_id == plan.id)
+            .cloned()
+            .collect();
+        let completion = completion_of(&own, as_of, plan.year)?;
+        total.merge(&completion);
+        if let Some(organization_id) = plan.organization_id {
+            let entry = by_organization
+                .entry(organization_id)
+                .or_insert(OrganizationPlans {
+                    organization_id,
+                    plans: 0,
+                    completion: Completion::default(),
+                });
+            entry.plans += 1;
+            entry.completion.merge(&completion);
+        }
+    }
+    Ok(PlanFigures {
+        as_of,
+        plans: plans.len() as u64,
+        completion: total,
+        organizations: by_organization.into_values().collect(),
+    })
+}
+
+/// The figures of the snapshots' results. Means are of unrounded values, rounded at the end
+/// by the first cycle's settings (the default ones if there is none).
+fn results(snapshots: &[(i64, i32, std::sync::Arc<Snapshot>)]) -> SummaryResults {
+    let settings = snapshots
+        .first()
+        .map_or(Settings::DEFAULT, |(_, _, s)| s.settings);
+    let entries: Vec<&rating::SnapshotEntry> = snapshots
+        .iter()
+        .flat_map(|(_, _, s)| s.entries.iter())
+        .collect();
+    let mean = |values: Vec<Decimal>| {
+        let scores: Vec<(Decimal, u64)> = values.into_iter().map(|v| (v, 1)).collect();
+        rating::region_total(&scores, methodology::RegionTotal::MeanOfTotals, &settings)
+    };
+    let mut by_code: BTreeMap<String, (String, Vec<Decimal>)> = BTreeMap::new();
+    for (_, _, snapshot) in snapshots {
+        let Some(m) = methodology::find(&snapshot.methodology_id) else {
+            continue;
+        };
+        for entry in &snapshot.entries {
+            for (criterion, result) in m.criteria.iter().zip(&entry.results.criteria) {
+                let slot = by_code
+                    .entry(criterion.code.into())
+                    .or_insert_with(|| (criterion.name.into(), Vec::new()));
+                slot.1.extend(result.value);
+            }
+        }
+    }
+    let totals: Vec<(Decimal, u64)> = entries
+        .iter()
+        .filter_map(|e| e.results.total.map(|t| (t, e.respondents)))
+        .collect();
+    let rounded: Vec<Decimal> = entries
+        .iter()
+        .filter_map(|e| e.results.total_rounded)
+        .collect();
+    SummaryResults {
+        organizations: entries.len() as u64,
+        cycles: snapshots
+            .iter()
+            .map(|(cycle_id, number, _)| SummaryCycle {
+                cycle_id: *cycle_id,
+                approval_number: *number,
+            })
+            .collect(),
+        criteria: by_code
+            .into_iter()
+            .map(|(code, (name, values))| CriterionMean {
+                code,
+                name,
+                mean: mean(values),
+            })
+            .collect(),
+        total_mean: mean(totals.iter().map(|(t, _)| *t).collect()),
+        region_total: rating::region_total(&totals, settings.region_total, &settings),
+        distribution: rating::distribution(&rounded),
+    }
+}
+
+/// The summary of the region's `year`, plan figures on `as_of`: published figures for
+/// everyone, approved unpublished ones too for the region's readers.
+pub fn summary(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    cache: &RatingCache,
+    (region_id, year): (i64, i32),
+    as_of: NaiveDate,
+) -> ApiResult<RegionSummary> {
+    let region = Target::region(region_id);
+    policy::authorize(
+        caller,
+        &policy::REGION_SUMMARY,
+        &Target {
+            published: true,
+            ..region
+        },
+    )?;
+    let insider = policy::sees_unpublished(caller, &policy::REGION_SUMMARY, &region);
+    regions::find(conn, region_id)?;
+    let active = organizations::count_active(conn, region_id)?;
+    let counted = if insider {
+        Counted::Started
+    } else {
+        Counted::Published
+    };
+    let in_year = cycle_store::assessed_in(conn, region_id, year..=year, counted)?.len() as u64;
+    let in_three =
+        cycle_store::assessed_in(conn, region_id, year - 2..=year, counted)?.len() as u64;
+    let mut snapshots = Vec::new();
+    for cycle in cycle_store::of_region_year(conn, region_id, year)? {
+        let approval = if insider {
+            cycle.latest_approval_id
+        } else {
+            cycle.published_approval_id
+        };
+        if let Some(approval) = approval {
+            let (row, snapshot) = cache.approval(conn, approval)?;
+            snapshots.push((cycle.id, row.number, snapshot));
+        }
+    }
+    let overdue = cycle_store::unassessed(conn, region_id, year, counted)?
+        .into_iter()
+        .map(
+            |(organization_id, short_name, last_assessed)| UnassessedOrganization {
+                organization_id,
+                short_name,
+                last_assessed,
+            },
+        )
+        .collect();
+    Ok(RegionSummary {
+        region_id,
+        year,
+        basis: if insider { "approved" } else { "published" }.into(),
+        organizations_active: active,
+        assessed_in_year: in_year,
+        assessed_in_year_percent: rating::percent(in_year, active),
+        assessed_in_three_years: in_three,
+        assessed_in_three_years_percent: rating::percent(in_three, active),
+        results: results(&snapshots),
+        not_assessed_in_three_years: overdue,
+        plans: plan_figures(conn, region_id, year, !insider, as_of)?,
+    })
+}

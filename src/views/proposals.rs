@@ -1,0 +1,76 @@
+//! Council proposals as the API shows and takes them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{nullable, timestamp};
+use crate::db::proposals::ProposalRow;
+use crate::domain::methodology;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"id": 1, "cycle_id": 1, "organization_id": 5, "criterion": "K1",
+    "criterion_name": "Открытость и доступность информации об организации социальной сферы",
+    "text": "Привести информацию на официальном сайте в соответствие с приказом Минтруда России № 886н",
+    "created_at": "2026-11-24T10:00:00Z", "updated_at": "2026-11-24T10:00:00Z"}))]
+pub struct Proposal {
+    pub id: i64,
+    pub cycle_id: i64,
+    /// The organization it is addressed to; `null`: every organization of the cycle.
+    pub organization_id: Option<i64>,
+    /// Criterion code of the cycle's methodology (`K1` … `K5`).
+    pub criterion: String,
+    /// Official wording of the criterion.
+    pub criterion_name: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Proposal {
+    /// The proposal of `row`, with its criterion's official name from `methodology_id`.
+    pub fn of(row: &ProposalRow, methodology_id: &str) -> Proposal {
+        let criterion_name = methodology::find(methodology_id)
+            .and_then(|m| m.criteria.iter().find(|c| c.code == row.criterion))
+            .map_or_else(String::new, |c| c.name.to_owned());
+        Proposal {
+            id: row.id,
+            cycle_id: row.cycle_id,
+            organization_id: row.organization_id,
+            criterion: row.criterion.clone(),
+            criterion_name,
+            text: row.text.clone(),
+            created_at: timestamp(row.created_at),
+            updated_at: timestamp(row.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"organization_id": 5, "criterion": "K1",
+    "text": "Привести информацию на официальном сайте в соответствие с приказом Минтруда России № 886н"}))]
+pub struct NewProposal {
+    /// An organization the cycle assesses; leave out (or `null`) for all of them.
+    #[serde(default)]
+    pub organization_id: Option<i64>,
+    pub criterion: String,
+    #[schema(min_length = 1, max_length = 10000)]
+    pub text: String,
+}
+
+/// A JSON merge patch of a proposal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"text": "Обеспечить наличие на сайте раздела «Часто задаваемые вопросы»"}))]
+pub struct ProposalPatch {
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, required = false)]
+    pub organization_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = String, required = false)]
+    pub criterion: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 10000)]
+    pub text: Option<Option<String>>,
+}
