@@ -68,7 +68,6 @@ pub struct ProposalPage {
     ),
 )]
 #[get("/cycles/{id}/proposals")]
-
 async fn list(
     caller: Caller,
     db: web::Data<Db>,
@@ -99,7 +98,6 @@ async fn list(
     ),
 )]
 #[post("/cycles/{id}/proposals")]
-
 async fn create(
     ctx: Context,
     db: web::Data<Db>,
@@ -131,7 +129,6 @@ async fn create(
     ),
 )]
 #[get("/cycles/{id}/proposals/{proposal_id}")]
-
 async fn read(
     caller: Caller,
     req: HttpRequest,
@@ -165,7 +162,6 @@ async fn read(
     ),
 )]
 #[patch("/cycles/{id}/proposals/{proposal_id}")]
-
 async fn update(
     ctx: Context,
     if_match: IfMatch,
@@ -195,7 +191,6 @@ async fn update(
     ),
 )]
 #[delete("/cycles/{id}/proposals/{proposal_id}")]
-
 async fn remove(
     ctx: Context,
     if_match: IfMatch,

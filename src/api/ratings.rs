@@ -11,7 +11,7 @@ use super::conditional::{is_not_modified, not_modified, IfMatch};
 use super::download::{file, negotiate};
 use super::extract::ApiJson;
 use super::{parse_filter, ListFilterErrors};
-use crate::app::ratings::{self as use_case, Page, RatingCache, Requested, Selection};
+use crate::app::ratings::{self as use_case, Export, Page, RatingCache, Requested, Selection};
 use crate::app::Context;
 use crate::auth::Caller;
 use crate::db::Db;
@@ -108,7 +108,6 @@ fn json_tagged(tag: String, body: Bytes) -> HttpResponse {
     ),
 )]
 #[get("/cycles/{id}/ratings")]
-
 async fn read(
     caller: Caller,
     req: HttpRequest,
@@ -168,11 +167,32 @@ pub struct ResultsExportQuery {
     pub approval: Option<String>,
 }
 
-fn parse_requested(approval: Option<String>) -> ApiResult<Option<Requested>> {
+/// Answers an export request: the format negotiated, the approval asked for, the file.
+async fn export(
+    (req, caller, db, cache): (HttpRequest, Caller, web::Data<Db>, web::Data<RatingCache>),
+    cycle_id: i64,
+    (format, approval): (Option<String>, Option<String>),
+    export: Export,
+    name: &str,
+) -> ApiResult<HttpResponse> {
+    let format = negotiate(&req, format)?;
     let mut errors = ListFilterErrors::default();
     let requested = parse_filter(&mut errors, "approval", approval, |v| Requested::parse(&v));
     errors.into_result()?;
-    Ok(requested)
+    let cache = cache.into_inner();
+    let bytes = db
+        .run(move |conn| {
+            use_case::export(
+                conn,
+                &caller,
+                &cache,
+                (cycle_id, requested),
+                &export,
+                format,
+            )
+        })
+        .await?;
+    Ok(file(format, format!("{name}-cycle-{cycle_id}"), bytes))
 }
 
 #[utoipa::path(
@@ -193,7 +213,6 @@ fn parse_requested(approval: Option<String>) -> ApiResult<Option<Requested>> {
     ),
 )]
 #[get("/cycles/{id}/ratings/export")]
-
 async fn export_ratings(
     caller: Caller,
     req: HttpRequest,
@@ -202,16 +221,18 @@ async fn export_ratings(
     id: web::Path<i64>,
     query: web::Query<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let cycle_id = id.into_inner();
     let query = query.into_inner();
-    let format = negotiate(&req, query.format)?;
-    let asked = (cycle_id, parse_requested(query.approval)?);
     let criterion = query.criterion.unwrap_or_else(|| "total".into());
-    let cache = cache.into_inner();
-    let bytes = db
-        .run(move |conn| use_case::export_ratings(conn, &caller, &cache, asked, &criterion, format))
-        .await?;
-    Ok(file(format, format!("rating-cycle-{cycle_id}"), bytes))
+    let asked = (query.format, query.approval);
+    let kind = Export::Ratings { criterion };
+    export(
+        (req, caller, db, cache),
+        id.into_inner(),
+        asked,
+        kind,
+        "rating",
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -232,7 +253,6 @@ async fn export_ratings(
     ),
 )]
 #[get("/cycles/{id}/results/export")]
-
 async fn export_results(
     caller: Caller,
     req: HttpRequest,
@@ -241,15 +261,17 @@ async fn export_results(
     id: web::Path<i64>,
     query: web::Query<ResultsExportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let cycle_id = id.into_inner();
     let query = query.into_inner();
-    let format = negotiate(&req, query.format)?;
-    let asked = (cycle_id, parse_requested(query.approval)?);
-    let cache = cache.into_inner();
-    let bytes = db
-        .run(move |conn| use_case::export_results(conn, &caller, &cache, asked, format))
-        .await?;
-    Ok(file(format, format!("results-cycle-{cycle_id}"), bytes))
+    let asked = (query.format, query.approval);
+    let kind = Export::Results;
+    export(
+        (req, caller, db, cache),
+        id.into_inner(),
+        asked,
+        kind,
+        "results",
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -263,7 +285,6 @@ async fn export_results(
     ),
 )]
 #[get("/cycles/{id}/approvals")]
-
 async fn list_approvals(
     caller: Caller,
     db: web::Data<Db>,
@@ -296,7 +317,6 @@ async fn list_approvals(
     ),
 )]
 #[post("/cycles/{id}/ratings/approve")]
-
 async fn approve(
     ctx: Context,
     if_match: IfMatch,

@@ -61,7 +61,6 @@ impl SummaryQuery {
     ),
 )]
 #[get("/regions/{id}/summary")]
-
 async fn summary(
     caller: Caller,
     db: web::Data<Db>,

@@ -577,36 +577,39 @@ pub fn read(
     }
 }
 
-/// The ratings ordered by `criterion`, one sheet for all and one per form of service, as a file.
-pub fn export_ratings(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    cache: &RatingCache,
-    (cycle_id, requested): (i64, Option<Requested>),
-    criterion: &str,
-    format: FileFormat,
-) -> ApiResult<Vec<u8>> {
-    let (cycle, source) = resolve(conn, cycle_id, caller, &policy::RATINGS_EXPORT, requested)?;
-    let (_, snapshot) = snapshot_of(conn, cache, &cycle, source, false)?;
-    let sheets = rating_sheets(conn, cache, &snapshot, criterion)?;
-    format
-        .render(&sheets, "Форма социального обслуживания")
-        .map_err(workbook_error)
+/// What an export holds.
+pub enum Export {
+    /// The ratings ordered by a criterion (`total` or its code), one sheet for all
+    /// organizations and one per form of service.
+    Ratings { criterion: String },
+    /// Each organization's results with every indicator.
+    Results,
 }
 
-/// Each organization's results with every indicator, as a file.
-pub fn export_results(
+/// The export of the results `requested` resolves to, as a file in `format`.
+pub fn export(
     conn: &mut DbConnection,
     caller: &Caller,
     cache: &RatingCache,
     (cycle_id, requested): (i64, Option<Requested>),
+    export: &Export,
     format: FileFormat,
 ) -> ApiResult<Vec<u8>> {
-    let (cycle, source) = resolve(conn, cycle_id, caller, &policy::RESULTS_EXPORT, requested)?;
-    let (_, snapshot) = snapshot_of(conn, cache, &cycle, source, true)?;
-    format
-        .render(&[results_sheet(&snapshot)?], "Лист")
-        .map_err(workbook_error)
+    let rule = match export {
+        Export::Ratings { .. } => &policy::RATINGS_EXPORT,
+        Export::Results => &policy::RESULTS_EXPORT,
+    };
+    let (cycle, source) = resolve(conn, cycle_id, caller, rule, requested)?;
+    let indicators = matches!(export, Export::Results);
+    let (_, snapshot) = snapshot_of(conn, cache, &cycle, source, indicators)?;
+    let rendered = match export {
+        Export::Ratings { criterion } => {
+            let sheets = rating_sheets(conn, cache, &snapshot, criterion)?;
+            format.render(&sheets, "Форма социального обслуживания")
+        }
+        Export::Results => format.render(&[results_sheet(&snapshot)?], "Лист"),
+    };
+    rendered.map_err(workbook_error)
 }
 
 fn results_sheet(snapshot: &Snapshot) -> ApiResult<Sheet> {
