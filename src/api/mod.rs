@@ -28,10 +28,10 @@ pub mod users;
 pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::{Deserialize, Deserializer};
-
+use crate::app::Listing;
 use crate::domain::paging::{self, Cursor};
 use crate::error::{ApiError, ApiResult, FieldError};
+pub use crate::views::{nullable, patch_required};
 
 /// Mounts every `/api/v1` resource.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -65,33 +65,6 @@ pub fn parse_moment(value: String) -> Option<NaiveDateTime> {
         .map(|t| t.with_timezone(&Utc).naive_utc())
 }
 
-/// For merge patches: tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
-/// Applies a merge-patch value to a field that cannot be empty: `null` is refused.
-pub fn patch_required<T>(
-    slot: &mut T,
-    value: Option<Option<T>>,
-    field: &str,
-    errors: &mut Vec<FieldError>,
-) {
-    match value {
-        Some(Some(value)) => *slot = value,
-        Some(None) => errors.push(FieldError::new(
-            field,
-            "required",
-            "cannot be null: leave the field out to keep its value",
-        )),
-        None => {}
-    }
-}
-
 /// Collects every bad query parameter of a list request before answering 400.
 #[derive(Debug, Default)]
 pub struct ListFilterErrors(Vec<FieldError>);
@@ -116,6 +89,15 @@ impl ListFilterErrors {
             }
         };
         (after_id, limit)
+    }
+
+    /// The page asked for, or every bad parameter.
+    pub fn into_listing<F>(self, filter: F, (after_id, limit): (i64, i64)) -> ApiResult<Listing<F>> {
+        self.into_result().map(|()| Listing {
+            filter,
+            after_id,
+            limit,
+        })
     }
 
     pub fn into_result(self) -> ApiResult<()> {

@@ -7,6 +7,15 @@
 //! outbox once, and returns the view the handler sends. Handlers only extract, call one use case
 //! and respond; use cases know nothing of HTTP but the `If-Match` tags they are given.
 
+pub mod audit;
+pub mod auth;
+pub mod changes;
+pub mod methodologies;
+pub mod organizations;
+pub mod regions;
+pub mod users;
+pub mod webhooks;
+
 use crate::auth::Caller;
 use crate::db::audit::Actor;
 use crate::error::{ApiError, ApiResult};
@@ -24,6 +33,18 @@ impl Context {
     pub fn actor(&self) -> Actor {
         Actor::of(self.caller.principal(), &self.request_id)
     }
+}
+
+/// The largest plan file an import takes: plans have tens of rows, a file above this is not a
+/// plan. The idempotency middleware buffers no more of such a request either.
+pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
+
+/// One page of a list as asked: the parsed filter, the id to start after and the page size.
+#[derive(Debug, Clone)]
+pub struct Listing<F> {
+    pub filter: F,
+    pub after_id: i64,
+    pub limit: i64,
 }
 
 /// Strong ETag of a stored resource: its row version, which every write increments.
