@@ -70,9 +70,7 @@ async fn token(
         .map_err(ApiError::internal)?;
     let settings = settings.into_inner();
     let issued = db
-        .transaction(move |conn| {
-            app::auth::log_in(conn, &request_id.0, user, verified, &settings)
-        })
+        .transaction(move |conn| app::auth::log_in(conn, &request_id.0, user, verified, &settings))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

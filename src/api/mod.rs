@@ -27,11 +27,11 @@ pub mod summary;
 pub mod users;
 pub mod webhooks;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
 use crate::app::Listing;
 use crate::domain::paging::{self, Cursor};
 use crate::error::{ApiError, ApiResult, FieldError};
 pub use crate::views::{nullable, patch_required};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 /// Mounts every `/api/v1` resource.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -92,7 +92,11 @@ impl ListFilterErrors {
     }
 
     /// The page asked for, or every bad parameter.
-    pub fn into_listing<F>(self, filter: F, (after_id, limit): (i64, i64)) -> ApiResult<Listing<F>> {
+    pub fn into_listing<F>(
+        self,
+        filter: F,
+        (after_id, limit): (i64, i64),
+    ) -> ApiResult<Listing<F>> {
         self.into_result().map(|()| Listing {
             filter,
             after_id,

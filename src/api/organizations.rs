@@ -72,7 +72,12 @@ impl OrganizationListQuery {
             q: parse_filter(&mut errors, "q", self.q, |v| {
                 (v.chars().count() <= 200).then(|| search_term(&v))
             }),
-            updated_since: parse_filter(&mut errors, "updated_since", self.updated_since, parse_moment),
+            updated_since: parse_filter(
+                &mut errors,
+                "updated_since",
+                self.updated_since,
+                parse_moment,
+            ),
         };
         errors.into_listing(filter, page)
     }
@@ -99,12 +104,22 @@ async fn list(
     query: web::Query<OrganizationListQuery>,
 ) -> ApiResult<HttpResponse> {
     let listing = app::organizations::may_list(&caller, query.into_inner().listing())?;
-    let key = format!("{:?}|{}|{}", listing.filter, listing.after_id, listing.limit);
+    let key = format!(
+        "{:?}|{}|{}",
+        listing.filter, listing.after_id, listing.limit
+    );
     let cache = cache.into_inner();
-    cache::list(&req, &db, cache, Collection::Organizations, key, move |conn| {
-        let page = app::organizations::list(conn, &listing)?;
-        serde_json::to_vec(&page).map_err(ApiError::internal)
-    })
+    cache::list(
+        &req,
+        &db,
+        cache,
+        Collection::Organizations,
+        key,
+        move |conn| {
+            let page = app::organizations::list(conn, &listing)?;
+            serde_json::to_vec(&page).map_err(ApiError::internal)
+        },
+    )
     .await
 }
 

@@ -8,8 +8,8 @@ use utoipa::IntoParams;
 use super::conditional::{self, IfMatch};
 use super::extract::ApiJson;
 use super::ListFilterErrors;
-use crate::app::{self, Context, Listing};
 pub use crate::app::webhooks::InternalTargets;
+use crate::app::{self, Context, Listing};
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiResult;
@@ -177,4 +177,3 @@ async fn deliveries(
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
-

@@ -113,7 +113,14 @@ pub fn update(
     }
     let row = store::update(conn, id, current.version, &draft)?;
     let after = Organization::of(&row)?;
-    recorded(conn, ctx, "organization.update", id, Some(&shown_before), &after)?;
+    recorded(
+        conn,
+        ctx,
+        "organization.update",
+        id,
+        Some(&shown_before),
+        &after,
+    )?;
     Ok((row.version, after))
 }
 
@@ -134,6 +141,13 @@ pub fn deactivate(
     draft.active = false;
     let row = store::update(conn, id, current.version, &draft)?;
     let after = Organization::of(&row)?;
-    recorded(conn, ctx, "organization.deactivate", id, Some(&before), &after)?;
+    recorded(
+        conn,
+        ctx,
+        "organization.deactivate",
+        id,
+        Some(&before),
+        &after,
+    )?;
     Ok((row.version, after))
 }

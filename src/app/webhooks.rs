@@ -10,9 +10,7 @@ use crate::db::webhooks::{self as store, NewSubscription, SubscriptionRow};
 use crate::db::DbConnection;
 use crate::domain::paging;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::views::webhooks::{
-    Delivery, DeliveryPage, NewWebhook, Subscription, SubscriptionPage,
-};
+use crate::views::webhooks::{Delivery, DeliveryPage, NewWebhook, Subscription, SubscriptionPage};
 
 /// Whether internal addresses may receive webhooks (`NOK_WEBHOOK_INTERNAL_TARGETS`).
 #[derive(Debug, Clone, Copy)]
@@ -222,7 +220,12 @@ pub fn read(conn: &mut DbConnection, caller: &Caller, id: i64) -> ApiResult<(i64
 }
 
 /// Deactivates the subscription: nothing more is delivered; the delivery log stays readable.
-pub fn remove(conn: &mut DbConnection, ctx: &Context, id: i64, if_match: &IfMatch) -> ApiResult<()> {
+pub fn remove(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    id: i64,
+    if_match: &IfMatch,
+) -> ApiResult<()> {
     let current = authorized(conn, id, &ctx.caller, &policy::WEBHOOK_DELETE)?;
     if_match.require(&etag(current.version))?;
     let row = store::deactivate(conn, &current)?;

@@ -832,9 +832,14 @@ mod tests {
     #[test]
     fn the_feed_reaches_as_far_as_the_plan_and_cycle_readers() {
         for role in Role::ALL {
-            let feed = FEED_READERS.iter().find(|g| g.role == role).map(|g| g.scope);
+            let feed = FEED_READERS
+                .iter()
+                .find(|g| g.role == role)
+                .map(|g| g.scope);
             assert_eq!(feed, PLAN_LIST.grant(role), "{role:?} and plans");
-            let cycles = CYCLE_LIST.grant(role).filter(|s| *s != Scope::AssignedCycle);
+            let cycles = CYCLE_LIST
+                .grant(role)
+                .filter(|s| *s != Scope::AssignedCycle);
             assert_eq!(feed, cycles, "{role:?} and cycles");
         }
     }
