@@ -1,32 +1,21 @@
 //! `/api/v1/changes`: the change feed regional systems keep their copies in sync with.
 
 use actix_web::{get, web, HttpResponse};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{parse_filter, ListFilterErrors};
-use crate::auth::policy::{self, Target};
+use crate::app::changes::TYPES;
+use crate::app::{self, Listing};
 use crate::auth::Caller;
-use crate::db::changes::{self as store, event_for, FeedEvent, Reach};
 use crate::db::Db;
-use crate::domain::paging::{self, Cursor};
 use crate::error::ApiResult;
 use crate::openapi::BadRequest;
+use crate::views::changes::ChangePage;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list);
 }
-
-/// The resource types the feed carries.
-pub const TYPES: &[&str] = &[
-    "region",
-    "organization",
-    "cycle",
-    "evaluation",
-    "proposal",
-    "plan",
-    "report",
-];
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -47,15 +36,21 @@ pub struct ChangesQuery {
     pub limit: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChangePage {
-    /// Changes in commit order. Apply them in order: `created`/`updated` carry the resource as
-    /// its GET shows it; `deleted` removes it (also when it is no longer visible to the caller).
-    pub items: Vec<FeedEvent>,
-    /// Where to resume: pass it as `since` next time (also when `items` is empty).
-    pub next_cursor: String,
-    /// More changes are waiting now.
-    pub has_more: bool,
+impl ChangesQuery {
+    /// The types asked for (all when empty), after `since`.
+    fn listing(self) -> ApiResult<Listing<Vec<String>>> {
+        let mut errors = ListFilterErrors::default();
+        let page = errors.paging(self.limit.as_deref(), self.since.as_deref());
+        let types: Vec<String> = parse_filter(&mut errors, "types", self.types, |v| {
+            let types: Vec<String> = v.split(',').map(str::to_owned).collect();
+            types
+                .iter()
+                .all(|t| TYPES.contains(&t.as_str()))
+                .then_some(types)
+        })
+        .unwrap_or_default();
+        errors.into_listing(types, page)
+    }
 }
 
 #[utoipa::path(
@@ -74,40 +69,9 @@ async fn list(
     db: web::Data<Db>,
     query: web::Query<ChangesQuery>,
 ) -> ApiResult<HttpResponse> {
-    policy::authorize(&caller, &policy::CHANGE_LIST, &Target::default())?;
-    let query = query.into_inner();
-    let mut errors = ListFilterErrors::default();
-    let (after, limit) = errors.paging(query.limit.as_deref(), query.since.as_deref());
-    let types: Vec<String> = parse_filter(&mut errors, "types", query.types, |v| {
-        let types: Vec<String> = v.split(',').map(str::to_owned).collect();
-        types
-            .iter()
-            .all(|t| TYPES.contains(&t.as_str()))
-            .then_some(types)
-    })
-    .unwrap_or_default();
-    errors.into_result()?;
-    let principal = caller.principal();
-    let reach = Reach::of(
-        principal.map(|p| p.role),
-        principal.and_then(|p| p.region_id),
-        principal.and_then(|p| p.organization_id),
-    );
+    let listing = query.into_inner().listing();
     let page = db
-        .run(move |conn| {
-            let rows = store::list(conn, after, &types, reach, limit)?;
-            let (rows, next) = paging::split_page(rows, limit, |r| r.id);
-            let last = rows.last().map_or(after, |r| r.id);
-            let items = rows
-                .iter()
-                .filter_map(|r| event_for(r, reach).transpose())
-                .collect::<ApiResult<Vec<_>>>()?;
-            Ok(ChangePage {
-                items,
-                next_cursor: Cursor { after_id: last }.encode(),
-                has_more: next.is_some(),
-            })
-        })
+        .run(move |conn| app::changes::list(conn, &caller, listing))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -13,14 +13,14 @@ use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::web::{self, BytesMut};
+use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::auth::Caller;
-use crate::db::idempotency::{self, KeyScope};
+use crate::db::idempotency::{self, KeyScope, Recorded};
 use crate::db::{now, Db};
 use crate::error::{ApiError, FieldError};
 
@@ -77,11 +77,18 @@ async fn actor(req: &mut ServiceRequest) -> Option<String> {
 /// (to fingerprint it) only up to that, so a key does not raise the limit.
 fn body_limit(req: &ServiceRequest) -> usize {
     if req.path() == "/api/v1/plans/import" {
-        super::plan_forms::IMPORT_LIMIT
+        crate::app::IMPORT_LIMIT
     } else {
         req.app_data::<super::extract::BodyLimit>()
             .map_or(crate::config::DEFAULT_BODY_LIMIT, |l| l.0)
     }
+}
+
+/// Where a request with a key stands.
+struct Keyed {
+    db: web::Data<Db>,
+    scope: KeyScope,
+    ttl: std::time::Duration,
 }
 
 pub async fn replay_or_record(
@@ -100,9 +107,8 @@ pub async fn replay_or_record(
         (Some(key), true) => key,
         _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
-    let key = match key.ok().filter(|key| well_formed(key)) {
-        Some(key) => key,
-        None => return Ok(refuse(req, malformed_key())),
+    let Some(key) = key.ok().filter(|key| well_formed(key)) else {
+        return Ok(refuse(req, malformed_key()));
     };
     let Some(actor) = actor(&mut req).await else {
         return Ok(next.call(req).await?.map_into_boxed_body());
@@ -116,25 +122,66 @@ pub async fn replay_or_record(
     if declared.is_some_and(|n| n > limit as u64) {
         return Ok(refuse(req, ApiError::PayloadTooLarge { limit }));
     }
-    let (Some(db), ttl) = (
-        req.app_data::<web::Data<Db>>().cloned(),
-        req.app_data::<web::Data<KeyTtl>>()
-            .map(|t| t.0)
-            .unwrap_or(std::time::Duration::from_secs(86_400)),
-    ) else {
+    let Some(db) = req.app_data::<web::Data<Db>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    // The body decides whether a retry is the same request: read it, then hand it on.
+    let ttl = req
+        .app_data::<web::Data<KeyTtl>>()
+        .map(|t| t.0)
+        .unwrap_or(std::time::Duration::from_secs(86_400));
+    let route = req.path().to_owned();
+    let keyed = Keyed {
+        db,
+        scope: KeyScope { key, actor, route },
+        ttl,
+    };
+    answer_once(req, next, keyed, limit).await
+}
+
+/// Claims the key for this request, or answers from what the key already holds.
+async fn answer_once(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    keyed: Keyed,
+    limit: usize,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let body = match buffered(&mut req, limit).await? {
+        Ok(body) => body,
+        Err(error) => return Ok(refuse(req, error)),
+    };
+    let hash = fingerprint(&req, &body);
+    match claim(&keyed, &hash).await {
+        Err(e) => Ok(refuse(req, e)),
+        Ok(Some(found)) => Ok(match stored_answer(found, &hash) {
+            Ok(replay) => req.into_response(replay),
+            Err(error) => refuse(req, error),
+        }),
+        Ok(None) => {
+            req.set_payload(actix_web::dev::Payload::from(body));
+            run_and_store(req, next, keyed).await
+        }
+    }
+}
+
+/// The body decides whether a retry is the same request: read it (up to `limit`) to hand it on.
+async fn buffered(
+    req: &mut ServiceRequest,
+    limit: usize,
+) -> Result<Result<Bytes, ApiError>, Error> {
     let mut payload = req.take_payload();
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk?;
         if body.len() + chunk.len() > limit {
-            return Ok(refuse(req, ApiError::PayloadTooLarge { limit }));
+            return Ok(Err(ApiError::PayloadTooLarge { limit }));
         }
         body.extend_from_slice(&chunk);
     }
-    let body = body.freeze();
+    Ok(Ok(body.freeze()))
+}
+
+/// What makes a retry the same request: path, query, media type, body and `If-Match`.
+fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -161,7 +208,7 @@ pub async fn replay_or_record(
         req.path().as_bytes(),
         req.query_string().as_bytes(),
         content_type.as_bytes(),
-        &body,
+        body,
         &if_match,
     ];
     let present = if if_match.is_empty() { 4 } else { 5 };
@@ -169,23 +216,24 @@ pub async fn replay_or_record(
         mac.update(&(part.len() as u64).to_be_bytes());
         mac.update(part);
     }
-    let hash: String = mac
-        .finalize()
+    mac.finalize()
         .into_bytes()
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
-    let scope = KeyScope {
-        key,
-        actor,
-        route: req.path().to_owned(),
-    };
+        .collect()
+}
+
+/// Claims the key for the request of fingerprint `hash`: `None` when claimed now, else what the
+/// key holds (a claim in progress or a stored answer). Expired keys and abandoned claims are
+/// forgotten first.
+async fn claim(keyed: &Keyed, hash: &str) -> Result<Option<Recorded>, ApiError> {
     let expired_before =
-        now() - chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(1));
-    let lookup = {
-        let scope = scope.clone();
-        let hash = hash.clone();
-        db.run(move |conn| {
+        now() - chrono::Duration::from_std(keyed.ttl).unwrap_or(chrono::Duration::days(1));
+    let scope = keyed.scope.clone();
+    let hash = hash.to_owned();
+    keyed
+        .db
+        .run(move |conn| {
             if let Some(found) = idempotency::recorded(conn, &scope)? {
                 // A claim whose request never came back (its client gone, its instance dead)
                 // is given up after a while, so that a retry is not refused until it expires.
@@ -205,39 +253,43 @@ pub async fn replay_or_record(
             )
         })
         .await
-    };
-    match lookup {
-        Err(e) => return Ok(refuse(req, e)),
-        Ok(Some(found)) if found.request_hash != hash => {
-            let error = ApiError::Validation(vec![FieldError::new(
-                "Idempotency-Key",
-                "reused",
-                "was used with a different request; use a new key for a new request",
-            )]);
-            return Ok(refuse(req, error));
-        }
-        Ok(Some(found)) if found.status == 0 => {
-            let error = ApiError::Conflict(
-                "A request with this Idempotency-Key is still being answered; retry later".into(),
-            );
-            return Ok(refuse(req, error));
-        }
-        Ok(Some(found)) => {
-            let status = StatusCode::from_u16(u16::try_from(found.status).unwrap_or(500))
-                .unwrap_or(StatusCode::OK);
-            let mut replay = HttpResponse::build(status);
-            replay.insert_header(("Idempotent-Replayed", "true"));
-            if let Some(content_type) = found.content_type {
-                replay.insert_header((header::CONTENT_TYPE, content_type));
-            }
-            if let Some(location) = found.location {
-                replay.insert_header((header::LOCATION, location));
-            }
-            return Ok(req.into_response(replay.body(found.response_body)));
-        }
-        Ok(None) => {}
+}
+
+/// The answer a key already holds for a request of fingerprint `hash`: the stored answer
+/// replayed, or why there is none to give.
+fn stored_answer(found: Recorded, hash: &str) -> Result<HttpResponse, ApiError> {
+    if found.request_hash != hash {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "Idempotency-Key",
+            "reused",
+            "was used with a different request; use a new key for a new request",
+        )]));
     }
-    req.set_payload(actix_web::dev::Payload::from(body));
+    if found.status == 0 {
+        return Err(ApiError::Conflict(
+            "A request with this Idempotency-Key is still being answered; retry later".into(),
+        ));
+    }
+    let status =
+        StatusCode::from_u16(u16::try_from(found.status).unwrap_or(500)).unwrap_or(StatusCode::OK);
+    let mut replay = HttpResponse::build(status);
+    replay.insert_header(("Idempotent-Replayed", "true"));
+    if let Some(content_type) = found.content_type {
+        replay.insert_header((header::CONTENT_TYPE, content_type));
+    }
+    if let Some(location) = found.location {
+        replay.insert_header((header::LOCATION, location));
+    }
+    Ok(replay.body(found.response_body))
+}
+
+/// Runs the request and stores its answer under the key; a server error frees the key instead,
+/// so that a retry runs again.
+async fn run_and_store(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    keyed: Keyed,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let response = next.call(req).await?;
     let status = response.status();
     let header_text = |name| {
@@ -254,10 +306,11 @@ pub async fn replay_or_record(
     let (request, response) = response.into_parts();
     let (head, body) = response.into_parts();
     let bytes = body::to_bytes(body).await.unwrap_or_default();
-    let stored = {
-        let scope = scope.clone();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        db.run(move |conn| {
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let scope = keyed.scope;
+    let stored = keyed
+        .db
+        .run(move |conn| {
             if status.is_server_error() {
                 idempotency::release(conn, &scope)
             } else {
@@ -271,8 +324,7 @@ pub async fn replay_or_record(
                 )
             }
         })
-        .await
-    };
+        .await;
     if let Err(e) = stored {
         tracing::error!(error = %e, "an Idempotency-Key answer could not be stored");
     }

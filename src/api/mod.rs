@@ -28,13 +28,11 @@ pub mod upload;
 pub mod users;
 pub mod webhooks;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
-
-pub use crate::app::patch_required;
-pub use crate::views::{nullable, timestamp};
-
+use crate::app::Listing;
 use crate::domain::paging::{self, Cursor};
 use crate::error::{ApiError, ApiResult, FieldError};
+pub use crate::views::{nullable, patch_required, timestamp};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 /// Mounts every `/api/v1` resource.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -87,6 +85,19 @@ impl ListFilterErrors {
             }
         };
         (after_id, limit)
+    }
+
+    /// The page asked for, or every bad parameter.
+    pub fn into_listing<F>(
+        self,
+        filter: F,
+        (after_id, limit): (i64, i64),
+    ) -> ApiResult<Listing<F>> {
+        self.into_result().map(|()| Listing {
+            filter,
+            after_id,
+            limit,
+        })
     }
 
     pub fn into_result(self) -> ApiResult<()> {

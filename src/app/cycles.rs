@@ -14,7 +14,8 @@ use crate::domain::paging;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::views::cycles::{Cycle, CyclePatch, NewCycle, UnassessedOrganization};
 
-use super::{etag, evaluations, patch_required, proposals};
+use super::{etag, evaluations, proposals};
+use crate::views::patch_required;
 
 /// A cycle with the lists that belong to it, read in one place so that every answer and every
 /// audit event shows the same thing.

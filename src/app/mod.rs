@@ -7,17 +7,25 @@
 //! outbox once, and returns the view the handler sends. Handlers only extract, call one use case
 //! and respond; use cases know nothing of HTTP but the `If-Match` tags they are given.
 
+pub mod audit;
+pub mod auth;
+pub mod changes;
 pub mod cycles;
 pub mod evaluations;
+pub mod methodologies;
+pub mod organizations;
 pub mod proposals;
 pub mod ratings;
+pub mod regions;
 pub mod summary;
+pub mod users;
+pub mod webhooks;
 
 use crate::auth::policy::Rule;
 use crate::auth::Caller;
 use crate::db::audit::Actor;
 use crate::domain::status::StatusMachine;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult};
 
 /// Who acts in a request: the caller as authenticated, and the request id its audit event
 /// carries.
@@ -32,6 +40,18 @@ impl Context {
     pub fn actor(&self) -> Actor {
         Actor::of(self.caller.principal(), &self.request_id)
     }
+}
+
+/// The largest plan file an import takes: plans have tens of rows, a file above this is not a
+/// plan. The idempotency middleware buffers no more of such a request either.
+pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
+
+/// One page of a list as asked: the parsed filter, the id to start after and the page size.
+#[derive(Debug, Clone)]
+pub struct Listing<F> {
+    pub filter: F,
+    pub after_id: i64,
+    pub limit: i64,
 }
 
 /// Strong ETag of a stored resource: its row version, which every write increments.
@@ -93,24 +113,6 @@ impl IfMatch {
             }
             _ => Ok(()),
         }
-    }
-}
-
-/// Applies a merge-patch value to a field that cannot be empty: `null` is refused.
-pub fn patch_required<T>(
-    slot: &mut T,
-    value: Option<Option<T>>,
-    field: &str,
-    errors: &mut Vec<FieldError>,
-) {
-    match value {
-        Some(Some(value)) => *slot = value,
-        Some(None) => errors.push(FieldError::new(
-            field,
-            "required",
-            "cannot be null: leave the field out to keep its value",
-        )),
-        None => {}
     }
 }
 

@@ -12,7 +12,8 @@ use crate::domain::{methodology, paging, proposal};
 use crate::error::{ApiError, ApiResult};
 use crate::views::proposals::{NewProposal, Proposal, ProposalPatch};
 
-use super::{cycles, etag, patch_required};
+use super::{cycles, etag};
+use crate::views::patch_required;
 
 fn shown(row: &ProposalRow, cycle: &CycleRow) -> Proposal {
     Proposal::of(row, &cycle.methodology_id)

@@ -3,14 +3,8 @@
 //! the route × role test are both generated from [`RULES`].
 
 use super::{Caller, Principal, Role};
-pub use crate::domain::access::{Scope, Visibility};
+pub use crate::domain::access::{Grant, Scope, Visibility, FEED_READERS};
 use crate::error::{ApiError, ApiResult, FieldError};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Grant {
-    pub role: Role,
-    pub scope: Scope,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -443,7 +437,8 @@ pub const REPORT_EXPORT: Rule = hidden(
     Access::PublishedOr(PLAN_READERS),
 );
 
-/// The change feed: each caller sees what it may read (anonymous callers, public data).
+/// The change feed: each caller sees what it may read (anonymous callers, public data), as
+/// [`feed_visibility`] tells.
 pub const CHANGE_LIST: Rule = rule("GET", "/api/v1/changes", Access::Anyone);
 
 /// Webhook subscriptions: administrators, and authorities for their region (each its own).
@@ -703,16 +698,13 @@ pub fn sees_unpublished(caller: &Caller, rule: &Rule, target: &Target) -> bool {
 
 pub fn visibility(caller: &Caller, rule: &Rule) -> Visibility {
     let principal = caller.principal();
-    let scope = principal.and_then(|p| rule.grant(p.role));
-    match (scope, principal) {
-        (Some(Scope::All), _) => Visibility::Everything,
-        (scope, principal) => Visibility::PublishedAnd {
-            scope,
-            region_id: principal.and_then(|p| p.region_id),
-            organization_id: principal.and_then(|p| p.organization_id),
-            user_id: principal.and_then(|p| p.user_id),
-        },
-    }
+    Visibility::granted(principal, principal.and_then(|p| rule.grant(p.role)))
+}
+
+/// What `caller` sees of the change feed ([`CHANGE_LIST`]): public changes, and the unpublished
+/// ones [`FEED_READERS`] reach.
+pub fn feed_visibility(caller: &Caller) -> Visibility {
+    Visibility::under(caller.principal(), FEED_READERS)
 }
 
 /// An organization user changing its own record may touch only the self-service fields.
@@ -834,6 +826,21 @@ mod tests {
                 rule.method,
                 rule.path
             );
+        }
+    }
+
+    #[test]
+    fn the_feed_reaches_as_far_as_the_plan_and_cycle_readers() {
+        for role in Role::ALL {
+            let feed = FEED_READERS
+                .iter()
+                .find(|g| g.role == role)
+                .map(|g| g.scope);
+            assert_eq!(feed, PLAN_LIST.grant(role), "{role:?} and plans");
+            let cycles = CYCLE_LIST
+                .grant(role)
+                .filter(|s| *s != Scope::AssignedCycle);
+            assert_eq!(feed, cycles, "{role:?} and cycles");
         }
     }
 

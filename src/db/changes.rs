@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::schema::changes;
 use super::{now, webhooks, DbConnection};
-use crate::domain::user::Role;
+use crate::domain::access::{Scope, Visibility};
 use crate::error::{ApiError, ApiResult};
 
 /// Who may see a resource, as the feed stores it with each change.
@@ -139,41 +139,6 @@ fn insert(
     webhooks::enqueue(conn, subscriptions, &row)
 }
 
-/// How far a reader of the feed reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reach {
-    Everything,
-    Region(i64),
-    Organization(i64),
-    /// Public resources only.
-    Public,
-}
-
-impl Reach {
-    /// How far a caller of `role` with this scope reads the feed: everything (admin, auditor),
-    /// its region (authority, council), its organization, or what is public (anonymous callers;
-    /// operators, whose cycles they read directly).
-    pub fn of(role: Option<Role>, region_id: Option<i64>, organization_id: Option<i64>) -> Self {
-        match (role, region_id, organization_id) {
-            (Some(Role::Admin | Role::Auditor), _, _) => Self::Everything,
-            (Some(Role::Authority | Role::Council), Some(r), _) => Self::Region(r),
-            (Some(Role::Organization), _, Some(o)) => Self::Organization(o),
-            _ => Self::Public,
-        }
-    }
-
-    /// Whether a change with this scope is visible in full.
-    pub fn sees(self, row: &ChangeRow) -> bool {
-        row.public
-            || match self {
-                Self::Everything => true,
-                Self::Region(r) => row.region_id == Some(r),
-                Self::Organization(o) => row.organization_id == Some(o),
-                Self::Public => false,
-            }
-    }
-}
-
 /// A change as a reader sees it: in full, or — for a resource hidden from it since — as a
 /// deletion, so that a copy built from the feed loses it too.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -193,8 +158,10 @@ pub struct FeedEvent {
     pub resource: Option<Box<RawValue>>,
 }
 
-pub fn event_for(row: &ChangeRow, reach: Reach) -> ApiResult<Option<FeedEvent>> {
-    let (action, payload) = if reach.sees(row) {
+/// The event `row` is for a reader with this visibility, if any.
+pub fn event_for(row: &ChangeRow, visibility: Visibility) -> ApiResult<Option<FeedEvent>> {
+    let sees = row.public || visibility.reaches(row.region_id, row.organization_id);
+    let (action, payload) = if sees {
         (row.action.clone(), row.payload_json.as_deref())
     } else if row.was_public {
         (Action::Deleted.as_str().to_owned(), None)
@@ -216,13 +183,13 @@ pub fn event_for(row: &ChangeRow, reach: Reach) -> ApiResult<Option<FeedEvent>> 
     }))
 }
 
-/// Changes after `after_id` of `types` (all if empty) that `reach` sees in full or saw before
-/// they were hidden from it, `limit + 1` at most, in commit order.
+/// Changes after `after_id` of `types` (all if empty) that a reader with this visibility sees in
+/// full or saw before they were hidden from it, `limit + 1` at most, in commit order.
 pub fn list(
     conn: &mut DbConnection,
     after_id: i64,
     types: &[String],
-    reach: Reach,
+    visibility: Visibility,
     limit: i64,
 ) -> ApiResult<Vec<ChangeRow>> {
     let mut query = changes::table
@@ -233,11 +200,21 @@ pub fn list(
         query = query.filter(changes::resource_type.eq_any(types.to_vec()));
     }
     let shown = changes::public.or(changes::was_public);
-    query = match reach {
-        Reach::Everything => query,
-        Reach::Region(r) => query.filter(shown.or(changes::region_id.eq(r))),
-        Reach::Organization(o) => query.filter(shown.or(changes::organization_id.eq(o))),
-        Reach::Public => query.filter(shown),
+    // As `Visibility::reaches`: -1 matches no row, a scope whose key the reader lacks reaches
+    // nothing.
+    query = match visibility {
+        Visibility::Everything => query,
+        Visibility::PublishedAnd {
+            scope: Some(Scope::OwnRegion),
+            region_id,
+            ..
+        } => query.filter(shown.or(changes::region_id.eq(region_id.unwrap_or(-1)))),
+        Visibility::PublishedAnd {
+            scope: Some(Scope::OwnOrganization),
+            organization_id,
+            ..
+        } => query.filter(shown.or(changes::organization_id.eq(organization_id.unwrap_or(-1)))),
+        Visibility::PublishedAnd { .. } => query.filter(shown),
     };
     Ok(query.order(changes::id).limit(limit + 1).load(conn)?)
 }

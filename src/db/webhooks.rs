@@ -3,9 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::changes::{event_for, ChangeRow, Reach};
+use super::changes::{event_for, ChangeRow};
 use super::schema::{users, webhook_deliveries, webhook_outbox, webhook_subscriptions};
 use super::{now, DbConnection};
+use crate::domain::access::{Principal, Visibility, FEED_READERS};
 use crate::domain::user::Role;
 use crate::error::{ApiError, ApiResult};
 
@@ -37,18 +38,20 @@ impl SubscriptionRow {
         })
     }
 
-    /// What the owner could read when it subscribed.
-    pub fn reach(&self) -> Reach {
-        match (
-            Role::parse(&self.owner_role),
-            self.owner_region_id,
-            self.owner_organization_id,
-        ) {
-            (Some(Role::Admin | Role::Auditor), _, _) => Reach::Everything,
-            (Some(Role::Organization), _, Some(o)) => Reach::Organization(o),
-            (Some(Role::Authority | Role::Council), Some(r), _) => Reach::Region(r),
-            _ => Reach::Public,
-        }
+    /// The owner as it was when it subscribed; `None` for a role this service no longer knows.
+    pub fn owner(&self) -> Option<Principal> {
+        Some(Principal {
+            user_id: self.owner_id,
+            username: self.owner.clone(),
+            role: Role::parse(&self.owner_role)?,
+            region_id: self.owner_region_id,
+            organization_id: self.owner_organization_id,
+        })
+    }
+
+    /// What the owner could read of the feed when it subscribed.
+    pub fn visibility(&self) -> Visibility {
+        Visibility::under(self.owner().as_ref(), FEED_READERS)
     }
 }
 
@@ -168,7 +171,7 @@ pub fn enqueue(
 ) -> ApiResult<()> {
     let at = now();
     for subscription in subscriptions {
-        let Some(event) = event_for(change, subscription.reach())? else {
+        let Some(event) = event_for(change, subscription.visibility())? else {
             continue;
         };
         if !matches(&subscription.patterns()?, &event.event) {

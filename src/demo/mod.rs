@@ -45,7 +45,7 @@ pub fn load(
                         conn,
                         "region",
                         row.id,
-                        &crate::api::regions::Region::from(&row),
+                        &crate::views::regions::Region::from(&row),
                     )?;
                     row.id
                 }
@@ -85,7 +85,7 @@ pub fn load(
             let draft = draft?.validate().map_err(ApiError::Validation)?;
             if organizations::find_active_by_inn(conn, &draft.inn)?.is_none() {
                 let row = organizations::insert(conn, &draft)?;
-                let shown = crate::api::organizations::Organization::of(&row)?;
+                let shown = crate::views::organizations::Organization::of(&row)?;
                 created(conn, "organization", row.id, &shown)?;
                 loaded.organizations += 1;
             }

@@ -1,0 +1,50 @@
+//! The change feed: what changed, in commit order, as far as each reader may see it.
+
+use super::Listing;
+use crate::auth::policy::{self, Target};
+use crate::auth::Caller;
+use crate::db::changes::{self as store, event_for};
+use crate::db::DbConnection;
+use crate::domain::paging::{self, Cursor};
+use crate::error::ApiResult;
+use crate::views::changes::ChangePage;
+
+/// The resource types the feed carries.
+pub const TYPES: &[&str] = &[
+    "region",
+    "organization",
+    "cycle",
+    "evaluation",
+    "proposal",
+    "plan",
+    "report",
+];
+
+/// The changes of the listed types after the cursor. A change the caller no longer sees comes
+/// as a deletion if it saw the resource before, and not at all otherwise. The query's faults
+/// are told only to a caller who may read the feed.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    listing: ApiResult<Listing<Vec<String>>>,
+) -> ApiResult<ChangePage> {
+    policy::authorize(caller, &policy::CHANGE_LIST, &Target::default())?;
+    let Listing {
+        filter: types,
+        after_id,
+        limit,
+    } = listing?;
+    let visibility = policy::feed_visibility(caller);
+    let rows = store::list(conn, after_id, &types, visibility, limit)?;
+    let (rows, next) = paging::split_page(rows, limit, |r| r.id);
+    let last = rows.last().map_or(after_id, |r| r.id);
+    let items = rows
+        .iter()
+        .filter_map(|r| event_for(r, visibility).transpose())
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(ChangePage {
+        items,
+        next_cursor: Cursor { after_id: last }.encode(),
+        has_more: next.is_some(),
+    })
+}

@@ -1,0 +1,306 @@
+//! Webhook subscriptions to the change feed, and the log of their deliveries, readable by the
+//! subscription's owner.
+
+use super::changes::TYPES;
+use super::{etag, Context, IfMatch, Listing};
+use crate::auth::policy::{self, Rule, Target};
+use crate::auth::{Caller, Role};
+use crate::db::audit::{self, Change};
+use crate::db::webhooks::{self as store, NewSubscription, SubscriptionRow};
+use crate::db::DbConnection;
+use crate::domain::paging;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::views::webhooks::{Delivery, DeliveryPage, NewWebhook, Subscription, SubscriptionPage};
+
+/// Whether internal addresses may receive webhooks (`NOK_WEBHOOK_INTERNAL_TARGETS`).
+#[derive(Debug, Clone, Copy)]
+pub struct InternalTargets(pub bool);
+
+/// The host of an http(s) URL names this machine or a private network: loopback, private,
+/// shared (carrier-grade NAT), link-local (cloud metadata), unspecified or unique-local
+/// addresses, or `localhost`. The URL is read as the delivering client reads it (WHATWG URL
+/// parsing), so that other spellings of an address are the address they spell: `2130706433`,
+/// `0x7f.1`, `0177.0.0.1`, `127.1`, `127.0.0.1.`, percent-encoded or full-width digits, `\` for
+/// `/` before an `@`. A URL that does not parse has no host to call and counts as internal.
+pub fn internal_host(url: &str) -> bool {
+    reqwest::Url::parse(url.trim()).map_or(true, |url| internal_url(&url))
+}
+
+fn internal_url(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return true;
+    };
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    if host.is_empty()
+        || host == "localhost"
+        || host.ends_with(".localhost")
+        || host.ends_with(".local")
+    {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => internal_v4(ip),
+        Ok(std::net::IpAddr::V6(ip)) => {
+            let s = ip.segments();
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                // IPv4-mapped and -compatible addresses, and NAT64's well-known prefix.
+                || ip.to_ipv4().is_some_and(internal_v4)
+                || (s[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+                    && internal_v4(std::net::Ipv4Addr::new(
+                        (s[6] >> 8) as u8,
+                        s[6] as u8,
+                        (s[7] >> 8) as u8,
+                        s[7] as u8,
+                    )))
+        }
+        Err(_) => false,
+    }
+}
+
+fn internal_v4(ip: std::net::Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || a == 0
+        || (a == 100 && (b & 0xc0) == 64)
+}
+
+/// Every fault of a new subscription.
+fn check(new: &NewWebhook, internal_allowed: bool) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let url = new.url.trim();
+    let parsed = reqwest::Url::parse(url).ok();
+    if !internal_allowed && parsed.as_ref().is_some_and(internal_url) {
+        errors.push(FieldError::new(
+            "url",
+            "internal_address",
+            "must not name this machine or a private network (NOK_WEBHOOK_INTERNAL_TARGETS allows it)",
+        ));
+    }
+    if parsed.is_none()
+        || !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.len() > 2000
+        || url.contains(char::is_whitespace)
+    {
+        errors.push(FieldError::new(
+            "url",
+            "format",
+            "must be an http(s) URL of at most 2000 characters",
+        ));
+    }
+    if new.event_types.is_empty() || new.event_types.len() > 50 {
+        errors.push(FieldError::new(
+            "event_types",
+            "length",
+            "must name 1 to 50 patterns",
+        ));
+    }
+    for (i, pattern) in new.event_types.iter().enumerate() {
+        let valid = pattern == "*"
+            || pattern.split_once('.').is_some_and(|(resource, action)| {
+                TYPES.contains(&resource)
+                    && ["created", "updated", "deleted", "*"].contains(&action)
+            });
+        if !valid {
+            errors.push(FieldError::new(
+                format!("event_types[{i}]"),
+                "format",
+                format!("must be `*` or `<resource>.<action>` with a resource of {} and an action created, updated, deleted or *", TYPES.join(", ")),
+            ));
+        }
+    }
+    if let Some(secret) = &new.secret {
+        if !(16..=200).contains(&secret.chars().count()) {
+            errors.push(FieldError::new(
+                "secret",
+                "length",
+                "must be 16 to 200 characters",
+            ));
+        }
+    }
+    errors
+}
+
+/// The subscription, if `caller` may act under `rule` and owns it (administrators reach all).
+fn authorized(
+    conn: &mut DbConnection,
+    id: i64,
+    caller: &Caller,
+    rule: &Rule,
+) -> ApiResult<SubscriptionRow> {
+    let row = store::find(conn, id)?;
+    let principal = policy::authorize(
+        caller,
+        rule,
+        &Target::region(row.owner_region_id.unwrap_or(-1)),
+    )?;
+    let owns = principal.is_some_and(|p| p.role == Role::Admin || p.username == row.owner);
+    if !owns {
+        return Err(ApiError::NotFound(format!(
+            "Webhook subscription {id} does not exist"
+        )));
+    }
+    Ok(row)
+}
+
+/// Registers a subscription of the caller: deliveries carry what it can read now. The answer
+/// shows the signing secret, generated if the request has none, the only time it is shown.
+pub fn create(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    internal: InternalTargets,
+    new: NewWebhook,
+) -> ApiResult<(i64, Subscription)> {
+    let principal = policy::authorize(&ctx.caller, &policy::WEBHOOK_CREATE, &Target::default())?
+        .ok_or_else(|| ApiError::internal("an authorized caller without a principal"))?;
+    let errors = check(&new, internal.0);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let secret = new.secret.clone().unwrap_or_else(|| {
+        format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        )
+    });
+    let subscription = NewSubscription {
+        owner_id: principal.user_id,
+        owner: &principal.username,
+        owner_role: principal.role.as_str(),
+        owner_region_id: principal.region_id,
+        owner_organization_id: principal.organization_id,
+        url: new.url.trim(),
+        event_types: &new.event_types,
+        secret: &secret,
+    };
+    let row = store::insert(conn, &subscription)?;
+    let audited = Subscription::of(&row, false)?;
+    let change = Change::of("webhook.create", "webhook", row.id, None, Some(&audited))?;
+    audit::record(conn, &ctx.actor(), change)?;
+    Ok((row.version, Subscription::of(&row, true)?))
+}
+
+/// A page of the caller's subscriptions (an administrator's: all). The query's faults are told
+/// only to a caller who may list.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    listing: ApiResult<Listing<()>>,
+) -> ApiResult<SubscriptionPage> {
+    let owner = policy::authorize(caller, &policy::WEBHOOK_LIST, &Target::default())?
+        .filter(|p| p.role != Role::Admin)
+        .map(|p| p.username.clone());
+    let Listing {
+        after_id, limit, ..
+    } = listing?;
+    let rows = store::list(conn, owner.as_deref(), after_id, limit)?;
+    let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.id);
+    let items = rows
+        .iter()
+        .map(|r| Subscription::of(r, false))
+        .collect::<ApiResult<_>>()?;
+    Ok(SubscriptionPage { items, next_cursor })
+}
+
+pub fn read(conn: &mut DbConnection, caller: &Caller, id: i64) -> ApiResult<(i64, Subscription)> {
+    let row = authorized(conn, id, caller, &policy::WEBHOOK_READ)?;
+    Ok((row.version, Subscription::of(&row, false)?))
+}
+
+/// Deactivates the subscription: nothing more is delivered; the delivery log stays readable.
+pub fn remove(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    id: i64,
+    if_match: &IfMatch,
+) -> ApiResult<()> {
+    let current = authorized(conn, id, &ctx.caller, &policy::WEBHOOK_DELETE)?;
+    if_match.require(&etag(current.version))?;
+    let row = store::deactivate(conn, &current)?;
+    let change = Change::of(
+        "webhook.deactivate",
+        "webhook",
+        id,
+        Some(&Subscription::of(&current, false)?),
+        Some(&Subscription::of(&row, false)?),
+    )?;
+    audit::record(conn, &ctx.actor(), change)
+}
+
+/// Every attempt of the subscription's deliveries, oldest first. A role that may never read
+/// deliveries learns nothing more, not even about its query.
+pub fn deliveries(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: i64,
+    listing: ApiResult<Listing<()>>,
+) -> ApiResult<DeliveryPage> {
+    policy::authenticate(caller, &policy::WEBHOOK_DELIVERIES)?;
+    let Listing {
+        after_id, limit, ..
+    } = listing?;
+    authorized(conn, id, caller, &policy::WEBHOOK_DELIVERIES)?;
+    let rows = store::deliveries(conn, id, after_id, limit)?;
+    let (rows, next_cursor) = paging::split_page(rows, limit, |(d, _, _)| d.id);
+    let items = rows.into_iter().map(Delivery::of).collect();
+    Ok(DeliveryPage { items, next_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::internal_host;
+
+    #[test]
+    fn internal_addresses_are_recognised() {
+        for url in [
+            "http://127.0.0.1:9/events",
+            "http://localhost:8080/",
+            "https://10.1.2.3/hook",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]:80/",
+            "http://[fd00::1]/",
+            "http://user@192.168.0.1/",
+            "http://0.0.0.0/",
+            // Other spellings of those addresses, as the HTTP client reads them.
+            "http://2130706433/",
+            "http://0x7f000001/",
+            "http://0x7f.0.0.1/",
+            "http://0177.0.0.1/",
+            "http://127.1/",
+            "http://0/",
+            "http://127.0.0.1./",
+            "http://localhost./",
+            "http://2852039166/latest/meta-data/",
+            "http://0251.0376.0251.0376/",
+            "http://%31%32%37.0.0.1/",
+            "http://127.0.0.1\\@example.com/",
+            "http://\u{2460}\u{2461}\u{2466}.0.0.1/",
+            "http://[::ffff:169.254.169.254]/",
+            "http://[::127.0.0.1]/",
+            "http://[64:ff9b::10.0.0.1]/",
+            "http://100.100.100.200/latest/meta-data/",
+            "not a url",
+        ] {
+            assert!(internal_host(url), "{url}");
+        }
+        for url in [
+            "https://soc71.example.ru/nok",
+            "https://93.184.216.34/x",
+            "https://[2001:db8::1]/",
+        ] {
+            assert!(!internal_host(url), "{url}");
+        }
+    }
+}

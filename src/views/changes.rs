@@ -1,0 +1,17 @@
+//! Bodies of `/api/v1/changes`.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::changes::FeedEvent;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangePage {
+    /// Changes in commit order. Apply them in order: `created`/`updated` carry the resource as
+    /// its GET shows it; `deleted` removes it (also when it is no longer visible to the caller).
+    pub items: Vec<FeedEvent>,
+    /// Where to resume: pass it as `since` next time (also when `items` is empty).
+    pub next_cursor: String,
+    /// More changes are waiting now.
+    pub has_more: bool,
+}

@@ -1,0 +1,107 @@
+//! Bodies of `/api/v1/webhooks`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::webhooks::{DeliveryRow, SubscriptionRow};
+use crate::error::ApiResult;
+
+/// A webhook subscription. Deliveries are POSTs of a change-feed event (JSON) with the headers
+/// `X-Nok-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the
+/// secret>` and `X-Nok-Delivery: <delivery id>`; a 2xx answer acknowledges, anything else is
+/// retried with exponential backoff.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Subscription {
+    pub id: i64,
+    pub url: String,
+    /// `<resource>.<action>` patterns: `plan.updated`, `plan.*`, `*`.
+    pub event_types: Vec<String>,
+    /// Who registered it; deliveries carry what this caller could read then.
+    pub owner: String,
+    pub active: bool,
+    /// The signing secret: shown only in the answer that creates the subscription.
+    pub secret: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Subscription {
+    /// The subscription as shown; its secret only in the answer that creates it.
+    pub fn of(row: &SubscriptionRow, with_secret: bool) -> ApiResult<Self> {
+        Ok(Self {
+            id: row.id,
+            url: row.url.clone(),
+            event_types: row.patterns()?,
+            owner: row.owner.clone(),
+            active: row.active,
+            secret: with_secret.then(|| row.secret.clone()),
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"url": "https://soc71.example.ru/nok/events", "event_types": ["plan.*", "cycle.updated"]}))]
+pub struct NewWebhook {
+    /// Where deliveries go: an http(s) URL.
+    #[schema(max_length = 2000)]
+    pub url: String,
+    /// `<resource>.<action>` patterns (resources: region, organization, cycle, evaluation,
+    /// proposal, plan, report; actions: created, updated, deleted, or `*`), or `*`.
+    pub event_types: Vec<String>,
+    /// The signing secret, 16–200 characters; generated (and shown once) if left out.
+    #[serde(default)]
+    #[schema(min_length = 16, max_length = 200)]
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriptionPage {
+    pub items: Vec<Subscription>,
+    /// Cursor of the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// One attempt to deliver an event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Delivery {
+    pub id: i64,
+    /// The delivery (its `X-Nok-Delivery` header); attempts of one delivery share it.
+    pub delivery_id: i64,
+    pub event: String,
+    pub attempt: i32,
+    pub attempted_at: DateTime<Utc>,
+    /// The receiver's status; `null` when it could not be reached.
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    /// Where the delivery stands now: `pending` (to be retried), `delivered` or `failed`.
+    pub delivery_status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryPage {
+    pub items: Vec<Delivery>,
+    /// Cursor of the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl Delivery {
+    /// An attempt, with the event type and the status of its delivery.
+    pub fn of((d, event, status): (DeliveryRow, String, String)) -> Self {
+        Self {
+            id: d.id,
+            delivery_id: d.outbox_id,
+            event,
+            attempt: d.attempt,
+            attempted_at: d.attempted_at.and_utc(),
+            status_code: d.status_code,
+            error: d.error,
+            duration_ms: d.duration_ms,
+            delivery_status: status,
+        }
+    }
+}
