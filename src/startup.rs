@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::dev::{ResourceDef, Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use secrecy::ExposeSecret;
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{scope, AppExt};
@@ -143,7 +144,7 @@ impl Application {
             config.webhook_internal_targets,
         ));
         let key_secret = web::Data::new(crate::api::idempotency::KeySecret(
-            config.jwt_secret.clone(),
+            config.token_secret().expose_secret().to_owned(),
         ));
         let key_ttl = web::Data::new(crate::api::idempotency::KeyTtl(Duration::from_secs(
             config.idempotency_ttl_secs,
