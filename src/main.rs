@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use nok_api::config::Config;
+use nok_api::config::{Config, Setting};
 use nok_api::db::Db;
 use nok_api::startup::{openapi_document, Application};
+use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Parser)]
 #[command(
@@ -14,6 +15,10 @@ use nok_api::startup::{openapi_document, Application};
     about = "Independent quality assessment (НОК) of social service organizations"
 )]
 struct Cli {
+    /// Log filter (`tracing` env-filter syntax); logs are JSON on stderr, with one line per
+    /// request (target `access`; `info,access=off` silences it).
+    #[arg(long, env = "NOK_LOG", default_value = "info")]
+    log: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -25,12 +30,26 @@ enum Command {
         /// Load the demo regions and institutions first (idempotent).
         #[arg(long)]
         demo: bool,
-        /// Address to listen on (overrides NOK_BIND).
-        #[arg(long)]
-        bind: Option<std::net::SocketAddr>,
+        /// With --demo: one fixed password for all demo users (for scripts); random otherwise.
+        #[arg(
+            long,
+            env = "NOK_DEMO_PASSWORD",
+            value_name = "PASSWORD",
+            hide_env_values = true
+        )]
+        demo_password: Option<SecretString>,
+        /// `1`: writes skip the audit log, change feed and outbox — benchmarks only
+        /// (bench/writes.sh), never in production.
+        #[arg(long, env = "NOK_BENCH_SKIP_RECORDS", value_parser = Setting(switch))]
+        bench_skip_records: bool,
+        #[command(flatten)]
+        config: Config,
     },
     /// Apply pending migrations and exit.
-    Migrate,
+    Migrate {
+        #[command(flatten)]
+        config: Config,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Load the demo data, plus generated organizations for load tests, and exit.
@@ -45,6 +64,8 @@ enum Command {
         /// (`--region`, else 71), computed, approved and published. Repeatable.
         #[arg(long = "published-cycle")]
         published_cycles: Vec<i32>,
+        #[command(flatten)]
+        config: Config,
     },
     /// Manage users.
     User {
@@ -69,19 +90,31 @@ enum UserCommand {
         /// Organization id, for organization users.
         #[arg(long)]
         organization: Option<i64>,
+        #[command(flatten)]
+        config: Config,
     },
 }
 
+/// `1` (or `true`, as the flag gives) turns a switch on; `0`, `false` or nothing leaves it off.
+fn switch(value: &str) -> Result<bool, String> {
+    match value.trim() {
+        "1" | "true" => Ok(true),
+        "0" | "false" | "" => Ok(false),
+        _ => Err("1 turns it on, 0 leaves it off".into()),
+    }
+}
+
 fn main() {
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("NOK_LOG")
+            tracing_subscriber::EnvFilter::try_new(&cli.log)
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .init();
-    if let Err(message) = run(Cli::parse()) {
+    if let Err(message) = run(cli) {
         eprintln!("nok-api: {message}");
         std::process::exit(1);
     }
@@ -121,14 +154,12 @@ fn demo_cycles(db: &Db, region: &str, years: &[i32]) -> Result<(), String> {
     Ok(())
 }
 
-/// Demo accounts, one per role, with fresh random passwords (or NOK_DEMO_PASSWORD for all).
-fn demo_users(db: &Db) -> Result<(), String> {
-    let fixed = std::env::var("NOK_DEMO_PASSWORD").ok();
+/// Demo accounts, one per role, with fresh random passwords (or `fixed` for all).
+fn demo_users(db: &Db, fixed: Option<&SecretString>) -> Result<(), String> {
     let mut conn = db.blocking().map_err(|e| e.to_string())?;
-    let users = nok_api::demo::users(&mut conn, |_| {
-        fixed
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..20].to_owned())
+    let users = nok_api::demo::users(&mut conn, |_| match fixed {
+        Some(password) => password.expose_secret().to_owned(),
+        None => uuid::Uuid::new_v4().simple().to_string()[..20].to_owned(),
     })
     .map_err(|e| format!("{e:?}"))?;
     println!("demo users (demo mode only; log in with POST /api/v1/auth/token):");
@@ -143,7 +174,7 @@ fn demo_users(db: &Db) -> Result<(), String> {
     Ok(())
 }
 
-fn add_user(db: &Db, command: UserCommand) -> Result<(), String> {
+fn add_user(command: UserCommand) -> Result<(), String> {
     use nok_api::auth::{password, Role};
     use nok_api::db::{audit::Actor, regions, users};
     let UserCommand::Add {
@@ -151,6 +182,7 @@ fn add_user(db: &Db, command: UserCommand) -> Result<(), String> {
         role,
         region,
         organization,
+        config,
     } = command;
     let role = Role::parse(&role).ok_or_else(|| format!("unknown role {role:?}"))?;
     let secret = match std::env::var("NOK_USER_PASSWORD") {
@@ -163,7 +195,7 @@ fn add_user(db: &Db, command: UserCommand) -> Result<(), String> {
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    let mut conn = db.blocking().map_err(|e| e.to_string())?;
+    let mut conn = connect(&config)?.blocking().map_err(|e| e.to_string())?;
     let region_id = match region {
         Some(code) => Some(
             regions::find_by_code(&mut conn, &code)
@@ -206,7 +238,6 @@ fn add_user(db: &Db, command: UserCommand) -> Result<(), String> {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
-    let mut config = Config::from_env()?;
     match cli.command {
         Command::Openapi => {
             let json = openapi_document()
@@ -215,7 +246,7 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("{json}");
             Ok(())
         }
-        Command::Migrate => {
+        Command::Migrate { config } => {
             connect(&config)?;
             println!("database is migrated");
             Ok(())
@@ -224,26 +255,29 @@ fn run(cli: Cli) -> Result<(), String> {
             organizations,
             region,
             published_cycles,
+            config,
         } => {
             let db = connect(&config)?;
             load_demo(&db, organizations, region.as_deref())?;
             let region = region.as_deref().unwrap_or(nok_api::demo::DEMO_REGION);
             demo_cycles(&db, region, &published_cycles)
         }
-        Command::User { command } => add_user(&connect(&config)?, command),
-        Command::Serve { demo, bind } => {
-            if let Some(bind) = bind {
-                config.bind = bind;
-            }
+        Command::User { command } => add_user(command),
+        Command::Serve {
+            demo,
+            demo_password,
+            bench_skip_records,
+            config,
+        } => {
             let db = connect(&config)?;
             if demo {
                 load_demo(&db, 0, None)?;
                 demo_cycles(&db, nok_api::demo::DEMO_REGION, &[2017, 2018])?;
-                demo_users(&db)?;
-            } else if config.jwt_secret_generated {
+                demo_users(&db, demo_password.as_ref())?;
+            } else if config.jwt_secret.is_none() {
                 eprintln!("nok-api: NOK_JWT_SECRET is not set; tokens are signed with a random secret and die with the process");
             }
-            if std::env::var("NOK_BENCH_SKIP_RECORDS").is_ok_and(|v| v == "1") {
+            if bench_skip_records {
                 eprintln!("nok-api: NOK_BENCH_SKIP_RECORDS=1: no audit log, change feed or webhooks (benchmarks only)");
                 nok_api::db::audit::skip_records_for_benchmarks(true);
             }

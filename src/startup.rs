@@ -4,15 +4,17 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::{ResourceDef, Server, ServerHandle};
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use secrecy::ExposeSecret;
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, cors, extract, http_cache, metrics, request_id};
+use crate::auth::gate::{self, Routes};
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::TokenSettings;
 use crate::config::Config;
@@ -42,51 +44,10 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     document
 }
 
-/// Paths of the document with their methods, to answer 405 (with `Allow`) rather than 404
-/// when a known path is asked with a method it does not have.
-pub struct RouteTable(Vec<(ResourceDef, Vec<String>)>);
-
-impl RouteTable {
-    pub fn of(document: &utoipa::openapi::OpenApi) -> Self {
-        let routes = document
-            .paths
-            .paths
-            .iter()
-            .map(|(path, item)| {
-                let mut methods: Vec<String> = [
-                    (item.get.is_some(), "GET"),
-                    (item.post.is_some(), "POST"),
-                    (item.put.is_some(), "PUT"),
-                    (item.patch.is_some(), "PATCH"),
-                    (item.delete.is_some(), "DELETE"),
-                ]
-                .into_iter()
-                .filter(|(present, _)| *present)
-                .map(|(_, m)| m.to_owned())
-                .collect();
-                methods.sort();
-                (ResourceDef::new(path.as_str()), methods)
-            })
-            .collect();
-        Self(routes)
-    }
-
-    /// The methods of the first route matching `path`, a route without parameters first (so
-    /// `/plans/import` is not taken for `/plans/{id}`).
-    pub fn methods_of(&self, path: &str) -> Option<&[String]> {
-        self.0
-            .iter()
-            .find(|(def, _)| def.is_match(path) && !def.is_prefix() && def.pattern() == Some(path))
-            .or_else(|| self.0.iter().find(|(def, _)| def.is_match(path)))
-            .map(|(_, methods)| methods.as_slice())
-    }
-}
-
-async fn fallback(
-    req: HttpRequest,
-    table: web::Data<RouteTable>,
-) -> Result<HttpResponse, ApiError> {
-    Err(match table.methods_of(req.path()) {
+/// No route matched: 405 (with `Allow`) for a known path asked with a method it does not have,
+/// else 404.
+async fn fallback(req: HttpRequest, routes: web::Data<Routes>) -> Result<HttpResponse, ApiError> {
+    Err(match routes.methods_of(req.path()) {
         Some(methods) => ApiError::MethodNotAllowed {
             allow: methods.to_vec(),
         },
@@ -129,7 +90,8 @@ impl Application {
             config.list_cache_entries,
         ));
         let document = openapi_document();
-        let table = web::Data::new(RouteTable::of(&document));
+        // One table of the mounted routes, for the gate and for the 404/405 answers.
+        let route_table = web::Data::new(Routes::of(&document));
         let document = Arc::new(document);
         let delivery = config.webhook_delivery.then(|| DeliverySettings {
             poll: Duration::from_millis(config.webhook_poll_ms.max(10)),
@@ -143,7 +105,7 @@ impl Application {
             config.webhook_internal_targets,
         ));
         let key_secret = web::Data::new(crate::api::idempotency::KeySecret(
-            config.jwt_secret.clone(),
+            config.token_secret().expose_secret().to_owned(),
         ));
         let key_ttl = web::Data::new(crate::api::idempotency::KeyTtl(Duration::from_secs(
             config.idempotency_ttl_secs,
@@ -157,7 +119,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(db.clone())
-                .app_data(table.clone())
+                .app_data(route_table.clone())
                 .app_data(tokens.clone())
                 .app_data(throttle.clone())
                 .app_data(page_cache.clone())
@@ -184,7 +146,10 @@ impl Application {
                 // The first wrapped runs innermost: caching sees the handlers' answers, the
                 // metrics and the access log see the final ones, all with the request's id.
                 .wrap(from_fn(crate::api::idempotency::replay_or_record))
-                .wrap(from_fn(crate::auth::gate::authenticate))
+                .wrap(from_fn({
+                    let route_table = route_table.clone();
+                    move |req, next| gate::authenticate(route_table.clone(), req, next)
+                }))
                 .wrap(from_fn(http_cache::apply))
                 .wrap(cors::middleware(&cors_origins))
                 .wrap(from_fn(cors::refusals_as_problems))

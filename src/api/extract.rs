@@ -202,8 +202,8 @@ pub fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::E
 /// templated path (`PATCH /plans/{id}`) and lands here: that is a 405 with `Allow`.
 pub fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
     let methods = req
-        .app_data::<actix_web::web::Data<crate::startup::RouteTable>>()
-        .and_then(|table| table.methods_of(req.path()));
+        .app_data::<actix_web::web::Data<crate::auth::gate::Routes>>()
+        .and_then(|routes| routes.methods_of(req.path()));
     if let Some(methods) = methods {
         if !methods.iter().any(|m| m == req.method().as_str()) {
             return ApiError::MethodNotAllowed {

@@ -27,8 +27,15 @@ use crate::error::{ApiError, FieldError};
 pub const HEADER: &str = "idempotency-key";
 
 /// The key of the request fingerprints (the server's token secret).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct KeySecret(pub String);
+
+/// The secret never reaches a log line.
+impl std::fmt::Debug for KeySecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeySecret([redacted])")
+    }
+}
 
 /// How long stored answers are replayed.
 #[derive(Debug, Clone, Copy)]

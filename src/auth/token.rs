@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Principal, Role};
 use crate::config::Config;
+use secrecy::ExposeSecret;
 
 /// Claims of a token this service issues.
 #[derive(Debug, Serialize, Deserialize)]
@@ -65,7 +66,7 @@ pub struct TokenSettings {
 
 impl TokenSettings {
     pub fn from_config(config: &Config) -> Result<Self, String> {
-        let secret = config.jwt_secret.as_bytes();
+        let secret = config.token_secret().expose_secret().as_bytes();
         if secret.len() < 32 {
             return Err("NOK_JWT_SECRET must be at least 32 bytes".into());
         }
@@ -308,7 +309,7 @@ mod tests {
             .verify(&s.issue(&principal(), 7, now() + 3600).unwrap())
             .is_err());
         let mut other = Config::for_tests();
-        other.jwt_secret = "another secret of at least thirty-two bytes".into();
+        other.jwt_secret = Some("another secret of at least thirty-two bytes".into());
         let foreign = TokenSettings::from_config(&other).unwrap();
         assert!(s
             .verify(&foreign.issue(&principal(), 7, now()).unwrap())

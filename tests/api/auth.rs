@@ -124,7 +124,7 @@ async fn forged_stale_and_foreign_tokens_are_refused() {
         .await
         .unwrap();
     let admin_id = me["user_id"].as_i64().unwrap();
-    let secret = app.config.jwt_secret.clone();
+    let secret = secrecy::ExposeSecret::expose_secret(app.config.token_secret()).to_owned();
     let b64 = |v: &Value| {
         use base64::Engine;
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())

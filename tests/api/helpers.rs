@@ -98,7 +98,7 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(mut config: Config) -> TestApp {
     let database = TestDatabase::new();
-    config.database_url = database.url.clone();
+    config.database_url = database.url.clone().into();
     let db = Db::connect(
         &config.database_url,
         config.pool_size,
