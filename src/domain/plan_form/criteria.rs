@@ -1,7 +1,8 @@
 //! Which assessment criterion a section heading names.
 
-use super::cells::{fold_words, has_word};
+use super::cells::has_word;
 use super::CriteriaSet;
+use crate::domain::text::fold_words;
 
 /// The criterion (1..=5) a section heading names in `set`, if any.
 pub fn heading_criterion(heading: &str, set: CriteriaSet) -> Option<u8> {
@@ -78,6 +79,11 @@ mod tests {
         assert_eq!(
             heading_criterion("Прочие мероприятия", CriteriaSet::Pre2018),
             None
+        );
+        // Latin look-alikes in Cyrillic words, as the deadline reader folds them.
+        assert_eq!(
+            heading_criterion("Oткрытость и доступность информации", CriteriaSet::Pre2018),
+            Some(1)
         );
 
         let table: &[&[&str]] = &[

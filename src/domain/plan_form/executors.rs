@@ -1,15 +1,16 @@
 //! The "Ответственный" cell split into people and organizations.
 
-use super::cells::{clean_cell, fold_words, starts_lowercase, trim_separators};
+use super::cells::{starts_lowercase, trim_separators};
 use super::names::{find_person, is_bare_name};
 use super::Executor;
+use crate::domain::text::{clean_markup, fold_words};
 
 /// Splits the text of an "Ответственный" cell into people and organizations. Items are
 /// separated by commas, semicolons and line breaks outside «quotes» and (parentheses); a
 /// fragment that starts with a lower-case word continues the item before it ("…, оказывающие
 /// услуги …") unless that word names an organization or a post ("учреждения …", "директор …").
 pub fn split_executors(text: &str) -> Vec<Executor> {
-    let text = clean_cell(text);
+    let text = clean_markup(text);
     split_items(&text)
         .into_iter()
         .map(|item| executor_of(&item))

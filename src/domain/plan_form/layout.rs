@@ -1,8 +1,9 @@
 //! Layout detection: which row is the header, what each column heading names, where the body
 //! starts.
 
-use super::cells::{fold_words, has_word, measure_number};
+use super::cells::{has_word, measure_number};
 use super::{problem, quoted_list, warning, RowProblem, RowWarning};
+use crate::domain::text::fold_words;
 
 /// A measure field that a column of the form fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

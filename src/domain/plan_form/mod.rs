@@ -22,9 +22,10 @@ pub use criteria::heading_criterion;
 pub use executors::split_executors;
 
 use body::Body;
-use cells::clean_cell;
 use layout::find_layout;
 use preamble::read_preamble;
+
+use super::text::clean_markup;
 
 /// Which five assessment criteria the section headings name. The two sets number differently
 /// (waiting time is criterion 3 before 2018 and part of criterion 2 after), so the caller says
@@ -136,7 +137,7 @@ pub fn read_plan_table(
 ) -> Result<PlanTable, Vec<RowProblem>> {
     let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|row| row.iter().map(|cell| clean_cell(cell)).collect())
+        .map(|row| row.iter().map(|cell| clean_markup(cell)).collect())
         .collect();
     if cells.iter().all(|row| row.iter().all(String::is_empty)) {
         return Err(vec![problem(0, None, "the sheet is empty")]);

@@ -3,9 +3,10 @@
 
 use chrono::NaiveDate;
 
-use super::cells::{fold_words, trim_separators};
+use super::cells::trim_separators;
 use super::names::find_person;
 use super::{warning, ApprovalBlock, RowWarning};
+use crate::domain::text::{fold_words, month_of};
 
 /// Reads «УТВЕРЖДАЮ», the position lines, the name, the date and an order number; the lines
 /// after the block (or before it, when none follow) are the title.
@@ -137,31 +138,6 @@ fn approval_marker(line: &str) -> Option<String> {
         "утверждаю" | "утверждено" | "утвержден" | "утверждена" | "утверждены"
     );
     marker.then(|| trim_separators(line[end..].trim_start_matches(['»', '"', '*', ':'])))
-}
-
-/// Genitive month names, as dates are written: «30» ноября 2017 г.
-fn month_of(word: &str) -> Option<u32> {
-    const STEMS: [&str; 12] = [
-        "январ",
-        "феврал",
-        "март",
-        "апрел",
-        "ма",
-        "июн",
-        "июл",
-        "август",
-        "сентябр",
-        "октябр",
-        "ноябр",
-        "декабр",
-    ];
-    if word == "мая" || word == "май" {
-        return Some(5);
-    }
-    STEMS
-        .iter()
-        .position(|stem| *stem != "ма" && word.starts_with(stem) && word.chars().count() <= 8)
-        .map(|i| i as u32 + 1)
 }
 
 fn is_year_mark(word: &str) -> bool {
