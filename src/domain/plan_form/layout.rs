@@ -178,42 +178,66 @@ fn recognised_fields(row: &[String]) -> Vec<Field> {
     fields
 }
 
-/// Finds the header row (the first with three recognised headings, else the best with two),
-/// merges a sub-header under it and checks the mandatory columns.
+/// Finds the header row, merges a sub-header under it and checks the mandatory columns.
 pub(super) fn find_layout(
     cells: &[Vec<String>],
     warnings: &mut Vec<RowWarning>,
 ) -> Result<Layout, Vec<RowProblem>> {
+    let header = header_row(cells).ok_or_else(|| vec![no_header_problem(cells)])?;
+    let mut headings: Vec<String> = cells[header].clone();
+    while headings.last().is_some_and(String::is_empty) {
+        headings.pop();
+    }
+    let mut layout = Layout {
+        row: header,
+        data_start: header + 1,
+        columns: headings.iter().map(|h| classify_heading(h)).collect(),
+        headings,
+    };
+    layout.merge_sub_header(cells);
+    let read = layout.set_aside_unread_columns(warnings);
+    if !read.contains(&Field::Number) {
+        if let Some(col) = unheaded_number_column(&cells[layout.data_start..], &layout.columns) {
+            layout.columns[col] = Some(Column::Field(Field::Number));
+        }
+    }
+    let missing = layout.missing_columns(&read);
+    if missing.is_empty() {
+        Ok(layout)
+    } else {
+        Err(missing)
+    }
+}
+
+/// The first row with three recognised headings, else the first of those with the most (two at
+/// least).
+fn header_row(cells: &[Vec<String>]) -> Option<usize> {
     let mut best: Option<(usize, usize)> = None;
     for (i, row) in cells.iter().enumerate() {
         let count = recognised_fields(row).len();
         if count >= 3 {
-            best = Some((i, count));
-            break;
+            return Some(i);
         }
         if count >= 2 && best.is_none_or(|(_, known)| count > known) {
             best = Some((i, count));
         }
     }
-    let Some((header, _)) = best else {
-        return Err(vec![no_header_problem(cells)]);
-    };
+    best.map(|(i, _)| i)
+}
 
-    let mut headings: Vec<String> = cells[header].clone();
-    while headings.last().is_some_and(String::is_empty) {
-        headings.pop();
-    }
-    let mut columns: Vec<Option<Column>> = headings.iter().map(|h| classify_heading(h)).collect();
-    let mut data_start = header + 1;
-
-    // The 2018 form has a two-row header: "Сведения о ходе реализации" over "реализованные
-    // меры" and "фактический срок". A sub-header row refines the columns it has text in.
-    if let Some(next) = (header + 1..cells.len()).find(|&i| cells[i].iter().any(|c| !c.is_empty()))
-    {
+impl Layout {
+    /// The 2018 form has a two-row header: "Сведения о ходе реализации" over "реализованные
+    /// меры" and "фактический срок". A sub-header row refines the columns it has text in.
+    fn merge_sub_header(&mut self, cells: &[Vec<String>]) {
+        let Some(next) =
+            (self.row + 1..cells.len()).find(|&i| cells[i].iter().any(|c| !c.is_empty()))
+        else {
+            return;
+        };
         let sub = &cells[next];
-        let first_col = columns.iter().position(Option::is_some).unwrap_or(0);
+        let first_col = self.first_col();
         let differing: Vec<usize> = (0..sub.len())
-            .filter(|&c| !sub[c].is_empty() && headings.get(c) != Some(&sub[c]))
+            .filter(|&c| !sub[c].is_empty() && self.headings.get(c) != Some(&sub[c]))
             .collect();
         let is_sub_header = !differing.is_empty()
             && !differing.contains(&first_col)
@@ -226,76 +250,75 @@ pub(super) fn find_layout(
                     Some(Column::Field(_) | Column::Report)
                 )
             });
-        if is_sub_header {
-            for &c in &differing {
-                if c >= headings.len() {
-                    headings.resize(c + 1, String::new());
-                    columns.resize(c + 1, None);
+        if !is_sub_header {
+            return;
+        }
+        for &c in &differing {
+            if c >= self.headings.len() {
+                self.headings.resize(c + 1, String::new());
+                self.columns.resize(c + 1, None);
+            }
+            let refined = classify_heading(&sub[c]).filter(|kind| *kind != Column::Unknown);
+            self.columns[c] = refined.or(self.columns[c]).or(Some(Column::Unknown));
+            self.headings[c] = if self.headings[c].is_empty() {
+                sub[c].clone()
+            } else {
+                format!("{} / {}", self.headings[c], sub[c])
+            };
+        }
+        self.data_start = next + 1;
+    }
+
+    /// Warns of the columns that are not read (a second column of a field, columns of the
+    /// report and unknown ones) and returns the fields that are.
+    fn set_aside_unread_columns(&mut self, warnings: &mut Vec<RowWarning>) -> Vec<Field> {
+        let row = self.row + 1;
+        let mut read: Vec<Field> = Vec::new();
+        for (column, heading) in self.columns.iter_mut().zip(&self.headings) {
+            let heading = Some(heading.as_str());
+            match *column {
+                Some(Column::Field(field)) if read.contains(&field) => {
+                    warnings.push(warning(
+                        row,
+                        heading,
+                        format!(
+                            "a second «{}» column; only the first is read",
+                            field.usual_heading()
+                        ),
+                    ));
+                    *column = Some(Column::Unknown);
                 }
-                let refined = classify_heading(&sub[c]).filter(|kind| *kind != Column::Unknown);
-                columns[c] = refined.or(columns[c]).or(Some(Column::Unknown));
-                headings[c] = if headings[c].is_empty() {
-                    sub[c].clone()
-                } else {
-                    format!("{} / {}", headings[c], sub[c])
-                };
-            }
-            data_start = next + 1;
-        }
-    }
-
-    let row = header + 1;
-    let mut seen: Vec<Field> = Vec::new();
-    for (col, column) in columns.iter_mut().enumerate() {
-        let heading = headings[col].as_str();
-        match *column {
-            Some(Column::Field(field)) if seen.contains(&field) => {
-                warnings.push(warning(
+                Some(Column::Field(field)) => read.push(field),
+                Some(Column::Report) => warnings.push(warning(
                     row,
-                    Some(heading),
-                    format!(
-                        "a second «{}» column; only the first is read",
-                        field.usual_heading()
-                    ),
-                ));
-                *column = Some(Column::Unknown);
+                    heading,
+                    "a column of the execution report, not of the plan; ignored",
+                )),
+                Some(Column::Unknown) => warnings.push(warning(
+                    row,
+                    heading,
+                    "a column that is not part of the plan form; ignored",
+                )),
+                None => {}
             }
-            Some(Column::Field(field)) => seen.push(field),
-            Some(Column::Report) => warnings.push(warning(
-                row,
-                Some(heading),
-                "a column of the execution report, not of the plan; ignored",
-            )),
-            Some(Column::Unknown) => warnings.push(warning(
-                row,
-                Some(heading),
-                "a column that is not part of the plan form; ignored",
-            )),
-            None => {}
         }
+        read
     }
 
-    if !seen.contains(&Field::Number) {
-        if let Some(col) = unheaded_number_column(&cells[data_start..], &columns) {
-            columns[col] = Some(Column::Field(Field::Number));
-        }
-    }
-
-    let missing: Vec<Field> = [Field::Title, Field::Deadline]
-        .into_iter()
-        .filter(|field| !seen.contains(field))
-        .collect();
-    if !missing.is_empty() {
-        let found: Vec<&str> = headings
+    /// A problem for each mandatory column (title, deadline) the header lacks.
+    fn missing_columns(&self, read: &[Field]) -> Vec<RowProblem> {
+        let found: Vec<&str> = self
+            .headings
             .iter()
             .filter(|h| !h.is_empty())
             .map(String::as_str)
             .collect();
-        return Err(missing
+        [Field::Title, Field::Deadline]
             .into_iter()
+            .filter(|field| !read.contains(field))
             .map(|field| {
                 problem(
-                    row,
+                    self.row + 1,
                     Some(field.key()),
                     format!(
                         "the header has no «{}» column; its headings are {}",
@@ -304,14 +327,8 @@ pub(super) fn find_layout(
                     ),
                 )
             })
-            .collect());
+            .collect()
     }
-    Ok(Layout {
-        row: header,
-        data_start,
-        columns,
-        headings,
-    })
 }
 
 /// A column whose heading is empty but whose cells are mostly measure numbers ("1.", "1.1.")

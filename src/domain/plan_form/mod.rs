@@ -5,6 +5,12 @@
 //! Real plans are conversions of Word or PDF documents, so the reader tolerates what those leave
 //! behind: page breaks that split a measure over several rows, HTML artefacts (`<p>`), words
 //! hyphenated at a line end, ragged rows, repeated headers and signature lines after the table.
+//!
+//! The stages, in the order [`read_plan_table`] runs them: every cell is cleaned
+//! ([`clean_markup`]); `layout` finds the header and what each column holds; `preamble` reads the
+//! approval block and title above it; `body` assembles sections and measures below it, with
+//! `criteria` naming each section's criterion and `executors` (on `names`) splitting the
+//! "Ответственный" cells. `cells` holds what single cells and rows say.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

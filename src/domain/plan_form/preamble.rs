@@ -14,14 +14,6 @@ pub(super) fn read_preamble(
     lines: &[(usize, String)],
     warnings: &mut Vec<RowWarning>,
 ) -> (Option<ApprovalBlock>, Option<String>) {
-    let joined = |part: &[(usize, String)]| {
-        let text = part
-            .iter()
-            .map(|(_, line)| line.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        (!text.is_empty()).then_some(text)
-    };
     let Some((marker, rest)) = lines
         .iter()
         .enumerate()
@@ -29,78 +21,9 @@ pub(super) fn read_preamble(
     else {
         return (None, joined(lines));
     };
-    // Longer than this it is not an approval block but a document.
-    const MAX_BLOCK_LINES: usize = 10;
-    // "УТВЕРЖДЕН приказом от … № …": the rest of the marker line belongs to the block.
-    let first = (!rest.is_empty()).then_some((marker, rest.as_str()));
-    let block = first.into_iter().chain(
-        lines
-            .iter()
-            .enumerate()
-            .skip(marker + 1)
-            .take(MAX_BLOCK_LINES)
-            .map(|(i, (_, line))| (i, line.as_str())),
-    );
-
-    let mut position: Vec<String> = Vec::new();
-    let mut full_name: Option<String> = None;
-    let mut date = None;
-    let mut document_number = None;
-    let mut end = marker + 1;
-    let mut by_order = false;
-    for (i, raw) in block {
-        let line = raw.replace(['_', '*'], " ").replace("(подпись)", " ");
-        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
-        if line.is_empty() {
-            end = i + 1;
-            continue;
-        }
-        if is_date_line(&line) {
-            date = parse_russian_date(&line).or(date);
-            document_number = document_number.or_else(|| number_after_sign(&line));
-            end = i + 1;
-            // An order number may follow the date on a line of its own.
-            if let Some((_, next)) = lines.get(i + 1) {
-                if next.trim_start().starts_with('№') {
-                    document_number = document_number.or_else(|| number_after_sign(next));
-                    end = i + 2;
-                }
-            }
-            break;
-        }
-        if let Some(number) = number_after_sign(&line) {
-            document_number.get_or_insert(number);
-            if date.is_none() {
-                date = parse_russian_date(&line);
-            }
-            end = i + 1;
-            if i == marker {
-                // "УТВЕРЖДЕН приказом … № …": approved by an order, no signatory follows.
-                by_order = true;
-                break;
-            }
-            continue;
-        }
-        if full_name.is_none() {
-            if let Some((start, stop)) = find_person(&line) {
-                full_name = Some(line[start..stop].to_owned());
-                let rest = trim_separators(&format!("{} {}", &line[..start], &line[stop..]));
-                if !rest.is_empty() {
-                    position.push(rest);
-                }
-                end = i + 1;
-                continue;
-            }
-        }
-        if full_name.is_some() {
-            break; // The title starts after the name when the date is missing.
-        }
-        position.push(line);
-        end = i + 1;
-    }
-
+    let block = read_block(lines, marker, &rest);
     let marker_row = lines[marker].0;
-    if full_name.is_none() && date.is_none() && document_number.is_none() {
+    if block.full_name.is_none() && block.date.is_none() && block.document_number.is_none() {
         warnings.push(warning(
             marker_row,
             None,
@@ -109,7 +32,7 @@ pub(super) fn read_preamble(
         let title = joined(&lines[marker + 1..]).or_else(|| joined(&lines[..marker]));
         return (None, title);
     }
-    if full_name.is_none() && !by_order {
+    if block.full_name.is_none() && !block.by_order {
         warnings.push(warning(
             marker_row,
             None,
@@ -117,13 +40,109 @@ pub(super) fn read_preamble(
         ));
     }
     let approval = ApprovalBlock {
-        position: position.join(" "),
-        full_name: full_name.unwrap_or_default(),
-        date,
-        document_number,
+        position: block.position.join(" "),
+        full_name: block.full_name.unwrap_or_default(),
+        date: block.date,
+        document_number: block.document_number,
     };
-    let title = joined(&lines[end.min(lines.len())..]).or_else(|| joined(&lines[..marker]));
+    let title = joined(&lines[block.end.min(lines.len())..]).or_else(|| joined(&lines[..marker]));
     (Some(approval), title)
+}
+
+/// The text of `lines` on one line; `None` when there is none.
+fn joined(lines: &[(usize, String)]) -> Option<String> {
+    let text = lines
+        .iter()
+        .map(|(_, line)| line.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!text.is_empty()).then_some(text)
+}
+
+/// What the lines of an approval block say.
+#[derive(Default)]
+struct Block {
+    position: Vec<String>,
+    full_name: Option<String>,
+    date: Option<NaiveDate>,
+    document_number: Option<String>,
+    /// Index of the first line after the block.
+    end: usize,
+    /// "УТВЕРЖДЕН приказом … № …": approved by an order, no signatory follows.
+    by_order: bool,
+}
+
+/// Reads the block that the marker line `marker` opens, `rest` being the text after the marker
+/// word.
+fn read_block(lines: &[(usize, String)], marker: usize, rest: &str) -> Block {
+    // Longer than this it is not an approval block but a document.
+    const MAX_BLOCK_LINES: usize = 10;
+    // "УТВЕРЖДЕН приказом от … № …": the rest of the marker line belongs to the block.
+    let first = (!rest.is_empty()).then_some((marker, rest));
+    let lines_of_block = first.into_iter().chain(
+        lines
+            .iter()
+            .enumerate()
+            .skip(marker + 1)
+            .take(MAX_BLOCK_LINES)
+            .map(|(i, (_, line))| (i, line.as_str())),
+    );
+    let mut block = Block {
+        end: marker + 1,
+        ..Block::default()
+    };
+    for (i, raw) in lines_of_block {
+        let line = raw.replace(['_', '*'], " ").replace("(подпись)", " ");
+        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if line.is_empty() {
+            block.end = i + 1;
+            continue;
+        }
+        if is_date_line(&line) {
+            block.date = parse_russian_date(&line).or(block.date);
+            block.document_number = block.document_number.or_else(|| number_after_sign(&line));
+            block.end = i + 1;
+            // An order number may follow the date on a line of its own.
+            if let Some((_, next)) = lines.get(i + 1) {
+                if next.trim_start().starts_with('№') {
+                    block.document_number =
+                        block.document_number.or_else(|| number_after_sign(next));
+                    block.end = i + 2;
+                }
+            }
+            break;
+        }
+        if let Some(number) = number_after_sign(&line) {
+            block.document_number.get_or_insert(number);
+            if block.date.is_none() {
+                block.date = parse_russian_date(&line);
+            }
+            block.end = i + 1;
+            if i == marker {
+                // "УТВЕРЖДЕН приказом … № …": approved by an order, no signatory follows.
+                block.by_order = true;
+                break;
+            }
+            continue;
+        }
+        if block.full_name.is_none() {
+            if let Some((start, stop)) = find_person(&line) {
+                block.full_name = Some(line[start..stop].to_owned());
+                let rest = trim_separators(&format!("{} {}", &line[..start], &line[stop..]));
+                if !rest.is_empty() {
+                    block.position.push(rest);
+                }
+                block.end = i + 1;
+                continue;
+            }
+        }
+        if block.full_name.is_some() {
+            break; // The title starts after the name when the date is missing.
+        }
+        block.position.push(line);
+        block.end = i + 1;
+    }
+    block
 }
 
 /// "«УТВЕРЖДАЮ»", "УТВЕРЖДЕН приказом …": the text after the marker word, if the line has one.
