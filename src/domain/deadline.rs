@@ -10,6 +10,8 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::text::{clean_markup, fold_word, month_of, unwrap_lines};
+
 /// A measure's deadline: the text as written and what it means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
@@ -367,12 +369,6 @@ mod vocabulary {
         "в течение", "до конца", "к концу", "не позднее", "не позже", "в", "во", "на", "с",
     ];
     pub const YEAR_WORDS: &[&str] = &["г", "год", "года", "году", "гг", "годы", "годов", "годах", "годам"];
-    pub const MONTHS: [[&str; 3]; 12] = [
-        ["январь", "января", "январе"], ["февраль", "февраля", "феврале"], ["март", "марта", "марте"],
-        ["апрель", "апреля", "апреле"], ["май", "мая", "мае"], ["июнь", "июня", "июне"],
-        ["июль", "июля", "июле"], ["август", "августа", "августе"], ["сентябрь", "сентября", "сентябре"],
-        ["октябрь", "октября", "октябре"], ["ноябрь", "ноября", "ноябре"], ["декабрь", "декабря", "декабре"],
-    ];
     /// Word stems of recurrences: «ежеквартально», «ежегодный».
     pub const EVERY_STEMS: &[(&str, Period)] = &[
         ("еженедел", Weekly), ("ежемесяч", Monthly), ("ежекварт", Quarterly),
@@ -409,15 +405,6 @@ mod vocabulary {
     /// Tokens that join or end forms and never start one.
     pub const CONNECTORS: &[&str] = &[
         ",", ";", ".", ":", "-", "–", "—", "и", "а", "также", "далее", "затем", "или",
-    ];
-    /// Latin letters that look Cyrillic, as typed into Cyrillic words («пoстоянно»).
-    pub const LOOK_ALIKES: &[(char, char)] = &[
-        ('a', 'а'), ('b', 'в'), ('c', 'с'), ('e', 'е'), ('h', 'н'), ('k', 'к'), ('m', 'м'),
-        ('o', 'о'), ('p', 'р'), ('t', 'т'), ('x', 'х'), ('y', 'у'),
-    ];
-    pub const ENTITIES: &[(&str, char)] = &[
-        ("&nbsp;", ' '), ("&amp;", '&'), ("&quot;", '"'), ("&laquo;", '«'), ("&raquo;", '»'),
-        ("&lt;", '<'), ("&gt;", '>'),
     ];
 }
 
@@ -588,65 +575,7 @@ fn period(t: &Tokens<'_>, i: usize) -> Found {
 
 /// Removes markup and page-layout noise; the result is what parts quote.
 fn clean(text: &str) -> String {
-    let mut plain = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
-        let after = &rest[c.len_utf8()..];
-        // Cells exported from HTML keep tags such as «<p>ежеквартально</p>»; a tag is short.
-        let tag_end = (c == '<'
-            && after.starts_with(|n: char| n.is_ascii_alphabetic() || n == '/' || n == '!'))
-        .then(|| {
-            after
-                .char_indices()
-                .take(300)
-                .find(|&(_, n)| n == '>' || n == '<')
-                .filter(|&(_, n)| n == '>')
-        })
-        .flatten();
-        if let Some((end, _)) = tag_end {
-            plain.push(' ');
-            rest = &after[end + 1..];
-        } else if let Some(&(name, ch)) = ENTITIES.iter().find(|(name, _)| rest.starts_with(name)) {
-            plain.push(ch);
-            rest = &rest[name.len()..];
-        } else {
-            // Soft hyphens and zero-width marks are invisible in the source and break words.
-            if !matches!(
-                c,
-                '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}'
-            ) {
-                plain.push(c);
-            }
-            rest = after;
-        }
-    }
-    let mut out = String::with_capacity(plain.len());
-    let (mut space, mut line_break) = (false, false);
-    for c in plain.chars() {
-        if c.is_whitespace() {
-            space = true;
-            line_break |= matches!(c, '\n' | '\r');
-            continue;
-        }
-        if space {
-            // «ежеквар-\nтально»: a word hyphenated at a line break is one word.
-            let hyphenated = line_break
-                && c.is_lowercase()
-                && out.ends_with('-')
-                && out[..out.len() - 1]
-                    .chars()
-                    .next_back()
-                    .is_some_and(char::is_alphabetic);
-            if hyphenated {
-                out.pop();
-            } else if !out.is_empty() {
-                out.push(' ');
-            }
-            (space, line_break) = (false, false);
-        }
-        out.push(c);
-    }
-    out
+    unwrap_lines(&clean_markup(text))
 }
 
 /// A word (folded), a run of ASCII digits, or one other character; `start..end` in the cleaned text.
@@ -671,37 +600,6 @@ fn class(c: char) -> Class {
         c if c.is_alphabetic() => Class::Word,
         _ => Class::Other,
     }
-}
-
-/// Lower case, «ё» as «е», decomposed «й» composed, and Latin look-alikes in Cyrillic words
-/// made Cyrillic («пoстоянно» typed with a Latin «o»).
-fn fold_word(word: &str) -> String {
-    let mut folded = String::with_capacity(word.len());
-    for c in word.chars().flat_map(char::to_lowercase) {
-        match c {
-            '\u{306}' if folded.ends_with('и') => {
-                folded.pop();
-                folded.push('й');
-            }
-            '\u{306}' | '\u{308}' => {}
-            'ё' => folded.push('е'),
-            // Roman numerals are sometimes typed with the Ukrainian «і».
-            'і' | 'ӏ' => folded.push('i'),
-            c => folded.push(c),
-        }
-    }
-    if !folded.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)) {
-        return folded;
-    }
-    folded
-        .chars()
-        .map(|c| {
-            LOOK_ALIKES
-                .iter()
-                .find(|(l, _)| *l == c)
-                .map_or(c, |&(_, r)| r)
-        })
-        .collect()
 }
 
 struct Tokens<'a> {
@@ -819,11 +717,7 @@ impl<'a> Tokens<'a> {
     }
 
     fn month(&self, i: usize) -> Option<(u32, usize)> {
-        let w = self.w(i);
-        (1..)
-            .zip(MONTHS)
-            .find(|(_, forms)| forms.contains(&w))
-            .map(|(m, _)| (m, i + 1))
+        month_of(self.w(i)).map(|m| (m, i + 1))
     }
 
     /// A four-digit year.
@@ -1182,6 +1076,28 @@ mod tests {
             ), // Ukrainian «і»
             ("&nbsp;ежегодно&nbsp;", vec![every(Period::Yearly)]),
         ]);
+    }
+
+    /// The markup cleaning shared with the plan reader knows more than this reader's own did.
+    #[test]
+    fn markup_is_cleaned_as_in_plan_cells() {
+        assert_structured(vec![
+            ("**постоянно**", vec![continuous(None)]),
+            ("<o:p>постоянно</o:p>", vec![continuous(None)]),
+            ("ежеквар<span>тально</span>", vec![every(Period::Quarterly)]),
+            ("ежеквар-<br>тально", vec![every(Period::Quarterly)]),
+            ("ежеквар\u{2060}тально", vec![every(Period::Quarterly)]),
+            ("до&#160;31.12.2017", vec![date(2017, 12, 31)]),
+            ("до\u{7}31.12.2017", vec![date(2017, 12, 31)]),
+        ]);
+        let deadline = parse("2017&ndash;2018 гг.");
+        assert_eq!(
+            deadline.parts,
+            vec![DeadlinePart::YearRange {
+                from: 2017,
+                to: 2018
+            }]
+        );
     }
 
     #[test]

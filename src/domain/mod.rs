@@ -20,5 +20,6 @@ pub mod status;
 pub mod survey;
 pub mod text;
 pub mod user;
+mod variants;
 
 pub use field::FieldError;

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::identifiers::{Inn, Kpp, Ogrn};
 use super::text::{self, TextRule};
+use super::variants::variant_names;
 use crate::domain::FieldError;
 
 /// Form of ownership (форма собственности).
@@ -16,21 +17,11 @@ pub enum Ownership {
     NonState,
 }
 
-impl Ownership {
-    pub const ALL: [Ownership; 3] = [Self::State, Self::Municipal, Self::NonState];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::State => "state",
-            Self::Municipal => "municipal",
-            Self::NonState => "non_state",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.as_str() == value)
-    }
-}
+variant_names!(Ownership {
+    State => "state",
+    Municipal => "municipal",
+    NonState => "non_state",
+});
 
 /// Form of social service (форма социального обслуживания); ratings are approved per form.
 #[derive(
@@ -46,21 +37,13 @@ pub enum ServiceForm {
     HomeBased,
 }
 
+variant_names!(ServiceForm {
+    Stationary => "stationary",
+    SemiStationary => "semi_stationary",
+    HomeBased => "home_based",
+});
+
 impl ServiceForm {
-    pub const ALL: [ServiceForm; 3] = [Self::Stationary, Self::SemiStationary, Self::HomeBased];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Stationary => "stationary",
-            Self::SemiStationary => "semi_stationary",
-            Self::HomeBased => "home_based",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.as_str() == value)
-    }
-
     /// The official wording (ФЗ № 442-ФЗ, ст. 19).
     pub fn official_name(self) -> &'static str {
         match self {

@@ -13,6 +13,7 @@ use super::methodology::Methodology;
 use super::plan_form::{ApprovalBlock, CriteriaSet, Executor};
 use super::status::StatusMachine;
 use super::text::{self, TextRule};
+use super::variants::variant_names;
 use crate::domain::FieldError;
 
 /// Where a plan stands: `draft → submitted → approved → published → closed`; a submitted plan
@@ -281,21 +282,13 @@ pub enum PeriodKind {
     Quarter,
 }
 
+variant_names!(PeriodKind {
+    Year => "year",
+    HalfYear => "half_year",
+    Quarter => "quarter",
+});
+
 impl PeriodKind {
-    pub const ALL: [Self; 3] = [Self::Year, Self::HalfYear, Self::Quarter];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Year => "year",
-            Self::HalfYear => "half_year",
-            Self::Quarter => "quarter",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
     /// How many periods of this kind a year has.
     pub fn per_year(self) -> i32 {
         match self {
