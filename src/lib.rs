@@ -14,3 +14,4 @@ pub mod export;
 pub mod metrics;
 pub mod openapi;
 pub mod startup;
+pub mod views;

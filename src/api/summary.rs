@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::cycles::UnassessedOrganization;
-use super::plans::completion_of;
 use super::ratings::RatingCache;
 use super::{parse_filter, ListFilterErrors};
 use crate::auth::policy::{self, Target};
@@ -25,6 +24,7 @@ use crate::domain::plan::Completion;
 use crate::domain::rating::{self, Band, Snapshot};
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::{BadRequest, NotFound};
+use crate::views::plans::completion_of;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(summary);
@@ -253,7 +253,7 @@ async fn summary(
     let region_id = id.into_inner();
     let mut errors = ListFilterErrors::default();
     let query = query.into_inner();
-    let as_of = super::plans::parse_as_of(&mut errors, query.as_of);
+    let as_of = crate::views::plans::parse_as_of(&mut errors, query.as_of);
     let year = parse_filter(&mut errors, "year", query.year, |v| {
         v.parse::<i32>()
             .ok()

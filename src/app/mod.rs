@@ -7,8 +7,14 @@
 //! outbox once, and returns the view the handler sends. Handlers only extract, call one use case
 //! and respond; use cases know nothing of HTTP but the `If-Match` tags they are given.
 
+pub mod plan_forms;
+pub mod plans;
+pub mod reports;
+
+use crate::auth::policy::Rule;
 use crate::auth::Caller;
 use crate::db::audit::Actor;
+use crate::domain::status::StatusMachine;
 use crate::error::{ApiError, ApiResult};
 
 /// Who acts in a request: the caller as authenticated, and the request id its audit event
@@ -70,6 +76,26 @@ impl IfMatch {
                 Err(ApiError::PreconditionFailed)
             }
             _ => Ok(()),
+        }
+    }
+}
+
+/// A step of a status machine as a route: who may take it, where it leads, and what must be in
+/// place first (`prepare`, whose signature is the resource's: it refuses with 409, or sets what
+/// the step changes besides the status).
+#[derive(Clone, Copy)]
+pub struct Step<S, Prepare> {
+    pub rule: &'static Rule,
+    pub to: S,
+    pub prepare: Prepare,
+}
+
+impl<S: StatusMachine, Prepare> Step<S, Prepare> {
+    /// 409 with the machine's refusal unless it moves from `from` to where the step leads.
+    pub fn allowed_from(&self, from: S) -> ApiResult<()> {
+        match from.refusal(self.to) {
+            Some(refusal) => Err(ApiError::Conflict(refusal)),
+            None => Ok(()),
         }
     }
 }
