@@ -133,16 +133,15 @@ impl ImportQuery {
 pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
 
 async fn read_upload(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<Vec<u8>> {
-    let media = req.mime_type().ok().flatten();
-    let accepted = match &media {
-        Some(m) => {
-            let essence = m.essence_str();
-            essence == FileFormat::XLSX_MEDIA_TYPE
-                || essence == "text/csv"
-                || essence == "application/octet-stream"
-        }
-        None => false,
-    };
+    let accepted = req.mime_type().ok().flatten().is_some_and(|m| {
+        let essence = m.essence_str();
+        [
+            FileFormat::XLSX_MEDIA_TYPE,
+            "text/csv",
+            "application/octet-stream",
+        ]
+        .contains(&essence)
+    });
     if !accepted {
         return Err(ApiError::UnsupportedMediaType {
             expected:
