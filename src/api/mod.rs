@@ -28,11 +28,11 @@ pub mod upload;
 pub mod users;
 pub mod webhooks;
 
-use crate::app::Listing;
-use crate::domain::paging::{self, Cursor};
-use crate::error::{ApiError, ApiResult, FieldError};
-pub use crate::views::{nullable, patch_required, timestamp};
 use chrono::{DateTime, NaiveDateTime, Utc};
+
+// How request values are read lives with the views, which the use cases share; handlers keep
+// their old paths.
+pub use crate::views::{nullable, parse_filter, patch_required, timestamp, ListFilterErrors};
 
 /// Mounts every `/api/v1` resource.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -59,77 +59,4 @@ pub fn parse_moment(value: String) -> Option<NaiveDateTime> {
     DateTime::parse_from_rfc3339(&value)
         .ok()
         .map(|t| t.with_timezone(&Utc).naive_utc())
-}
-
-/// Collects every bad query parameter of a list request before answering 400.
-#[derive(Debug, Default)]
-pub struct ListFilterErrors(Vec<FieldError>);
-
-impl ListFilterErrors {
-    /// `limit` and `cursor`: the id to start after and the page size.
-    pub fn paging(&mut self, limit: Option<&str>, cursor: Option<&str>) -> (i64, i64) {
-        let limit = paging::parse_limit(limit).unwrap_or_else(|message| {
-            self.0.push(FieldError::new("limit", "format", message));
-            paging::DEFAULT_LIMIT
-        });
-        let after_id = match cursor.map(Cursor::decode) {
-            None => 0,
-            Some(Some(cursor)) => cursor.after_id,
-            Some(None) => {
-                self.0.push(FieldError::new(
-                    "cursor",
-                    "format",
-                    "is not a cursor this service issued; use `next_cursor` of the previous page",
-                ));
-                0
-            }
-        };
-        (after_id, limit)
-    }
-
-    /// The page asked for, or every bad parameter.
-    pub fn into_listing<F>(
-        self,
-        filter: F,
-        (after_id, limit): (i64, i64),
-    ) -> ApiResult<Listing<F>> {
-        self.into_result().map(|()| Listing {
-            filter,
-            after_id,
-            limit,
-        })
-    }
-
-    pub fn into_result(self) -> ApiResult<()> {
-        match self.0.len() {
-            0 => Ok(()),
-            _ => Err(ApiError::BadRequest {
-                detail: match self.0.as_slice() {
-                    [one] => format!("Query parameter `{}` {}", one.field, one.message),
-                    many => format!("{} query parameters are invalid", many.len()),
-                },
-                errors: self.0,
-            }),
-        }
-    }
-}
-
-/// Parses one optional filter; a value `parse` rejects is recorded as a format error.
-pub fn parse_filter<T>(
-    errors: &mut ListFilterErrors,
-    field: &str,
-    value: Option<String>,
-    parse: impl FnOnce(String) -> Option<T>,
-) -> Option<T> {
-    let value = value?;
-    let shown = value.chars().take(50).collect::<String>();
-    let parsed = parse(value);
-    if parsed.is_none() {
-        errors.0.push(FieldError::new(
-            field,
-            "format",
-            format!("has a value this filter does not accept: {shown:?}"),
-        ));
-    }
-    parsed
 }

@@ -6,7 +6,6 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::plans::parse_as_of;
 use super::{parse_filter, ListFilterErrors};
 use crate::app::ratings::RatingCache;
 use crate::app::summary as use_case;
@@ -15,6 +14,7 @@ use crate::db::Db;
 use crate::domain::cycle as cycle_rules;
 use crate::error::ApiResult;
 use crate::openapi::{BadRequest, NotFound};
+use crate::views::plans::parse_as_of;
 use crate::views::summary::RegionSummary;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

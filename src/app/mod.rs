@@ -14,9 +14,12 @@ pub mod cycles;
 pub mod evaluations;
 pub mod methodologies;
 pub mod organizations;
+pub mod plan_forms;
+pub mod plans;
 pub mod proposals;
 pub mod ratings;
 pub mod regions;
+pub mod reports;
 pub mod summary;
 pub mod users;
 pub mod webhooks;
@@ -46,13 +49,7 @@ impl Context {
 /// plan. The idempotency middleware buffers no more of such a request either.
 pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
 
-/// One page of a list as asked: the parsed filter, the id to start after and the page size.
-#[derive(Debug, Clone)]
-pub struct Listing<F> {
-    pub filter: F,
-    pub after_id: i64,
-    pub limit: i64,
-}
+pub use crate::views::Listing;
 
 /// Strong ETag of a stored resource: its row version, which every write increments.
 pub fn etag(version: i64) -> String {

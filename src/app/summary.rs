@@ -17,11 +17,10 @@ use crate::domain::plan::Completion;
 use crate::domain::rating::{self, Snapshot};
 use crate::error::ApiResult;
 use crate::views::cycles::UnassessedOrganization;
+use crate::views::plans::completion_of;
 use crate::views::summary::{
     CriterionMean, OrganizationPlans, PlanFigures, RegionSummary, SummaryCycle, SummaryResults,
 };
-
-use crate::api::plans::completion_of;
 
 /// Plan figures of the region's plans of `year`: all for its readers, public ones for others.
 fn plan_figures(

@@ -15,6 +15,7 @@ pub mod reports;
 pub mod schema;
 pub mod survey;
 pub mod users;
+pub mod versioned;
 pub mod versions;
 pub mod webhooks;
 

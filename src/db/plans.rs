@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{measures, plan_sections, plans};
-use super::{now, DbConnection};
+use super::{now, versioned, DbConnection};
 use crate::domain::access::{Scope, Visibility};
 use crate::domain::plan::PlanStatus;
 use crate::error::{ApiError, ApiResult};
@@ -178,17 +178,7 @@ pub fn lock(conn: &mut DbConnection, id: i64) -> ApiResult<()> {
 }
 
 pub fn insert(conn: &mut DbConnection, values: &PlanValues) -> ApiResult<PlanRow> {
-    let at = now();
-    let id = diesel::insert_into(plans::table)
-        .values((
-            values,
-            plans::version.eq(1),
-            plans::created_at.eq(at),
-            plans::updated_at.eq(at),
-        ))
-        .returning(plans::id)
-        .get_result::<i64>(conn)?;
-    find(conn, id)
+    versioned::insert!(conn, plans, values)
 }
 
 /// Writes new values if the row is still at `version`; 412 when another write got there first.
@@ -198,18 +188,7 @@ pub fn update(
     version: i64,
     values: &PlanValues,
 ) -> ApiResult<PlanRow> {
-    let changed = diesel::update(plans::table)
-        .filter(plans::id.eq(id).and(plans::version.eq(version)))
-        .set((
-            values,
-            plans::version.eq(version + 1),
-            plans::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    if changed == 0 {
-        return Err(ApiError::PreconditionFailed);
-    }
-    find(conn, id)
+    versioned::update!(conn, plans, (id, version), values)
 }
 
 /// A change of a measure (or of the plan's sections) is a change of the plan: its version moves,
@@ -347,16 +326,7 @@ pub fn next_position(conn: &mut DbConnection, section_id: i64) -> ApiResult<i32>
 }
 
 pub fn insert_measure(conn: &mut DbConnection, values: &MeasureValues) -> ApiResult<MeasureRow> {
-    let at = now();
-    Ok(diesel::insert_into(measures::table)
-        .values((
-            values,
-            measures::version.eq(1),
-            measures::created_at.eq(at),
-            measures::updated_at.eq(at),
-        ))
-        .returning(measures::all_columns)
-        .get_result(conn)?)
+    versioned::insert!(conn, measures, values)
 }
 
 /// Writes new values if the measure is still at its version; 412 otherwise.
@@ -365,31 +335,11 @@ pub fn update_measure(
     current: &MeasureRow,
     values: &MeasureValues,
 ) -> ApiResult<MeasureRow> {
-    let changed = diesel::update(measures::table)
-        .filter(measures::id.eq(current.id))
-        .filter(measures::version.eq(current.version))
-        .set((
-            values,
-            measures::version.eq(current.version + 1),
-            measures::updated_at.eq(now()),
-        ))
-        .returning(measures::all_columns)
-        .get_results::<MeasureRow>(conn)?;
-    changed
-        .into_iter()
-        .next()
-        .ok_or(ApiError::PreconditionFailed)
+    versioned::update!(conn, measures, (current.id, current.version), values)
 }
 
 pub fn delete_measure(conn: &mut DbConnection, current: &MeasureRow) -> ApiResult<()> {
-    let deleted = diesel::delete(measures::table)
-        .filter(measures::id.eq(current.id))
-        .filter(measures::version.eq(current.version))
-        .execute(conn)?;
-    if deleted == 0 {
-        return Err(ApiError::PreconditionFailed);
-    }
-    Ok(())
+    versioned::delete!(conn, measures, (current.id, current.version))
 }
 
 /// Plans of a region (all, or only public ones) for a year, for the regional summary.

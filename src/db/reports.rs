@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{report_entries, reports};
-use super::{now, DbConnection};
+use super::{now, versioned, DbConnection};
 use crate::domain::plan::{PeriodKind, ReportStatus};
 use crate::error::{ApiError, ApiResult};
 
@@ -118,20 +118,14 @@ pub fn insert(
             "Report {id} already covers this period of the plan"
         )));
     }
-    let at = now();
-    Ok(diesel::insert_into(reports::table)
-        .values((
-            reports::plan_id.eq(plan_id),
-            reports::period_kind.eq(kind.as_str()),
-            reports::period_year.eq(year),
-            reports::period_number.eq(number),
-            reports::status.eq(ReportStatus::Draft.as_str()),
-            reports::version.eq(1),
-            reports::created_at.eq(at),
-            reports::updated_at.eq(at),
-        ))
-        .returning(reports::all_columns)
-        .get_result(conn)?)
+    let values = (
+        reports::plan_id.eq(plan_id),
+        reports::period_kind.eq(kind.as_str()),
+        reports::period_year.eq(year),
+        reports::period_number.eq(number),
+        reports::status.eq(ReportStatus::Draft.as_str()),
+    );
+    versioned::insert!(conn, reports, values)
 }
 
 /// Moves the report's version (and status, if given) if it is still at its version.
@@ -141,20 +135,12 @@ pub fn bump(
     status: Option<ReportStatus>,
 ) -> ApiResult<ReportRow> {
     let status = status.map_or(current.status.clone(), |s| s.as_str().to_owned());
-    let changed = diesel::update(reports::table)
-        .filter(reports::id.eq(current.id))
-        .filter(reports::version.eq(current.version))
-        .set((
-            reports::status.eq(status),
-            reports::version.eq(current.version + 1),
-            reports::updated_at.eq(now()),
-        ))
-        .returning(reports::all_columns)
-        .get_results::<ReportRow>(conn)?;
-    changed
-        .into_iter()
-        .next()
-        .ok_or(ApiError::PreconditionFailed)
+    versioned::update!(
+        conn,
+        reports,
+        (current.id, current.version),
+        reports::status.eq(status)
+    )
 }
 
 pub fn entries(conn: &mut DbConnection, report_id: i64) -> ApiResult<Vec<EntryRow>> {

@@ -1,0 +1,226 @@
+//! Bodies of `/api/v1/plans/{id}/reports`: a report on a plan's execution as shown, what
+//! requests send, and how stored rows become what is shown.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::plans::completion_of;
+use super::timestamp;
+use crate::db::plans::{MeasureRow, PlanRow};
+use crate::db::reports::{EntryRow, EntryValues, ReportRow};
+use crate::domain::cycle as cycle_rules;
+use crate::domain::plan::{self as rules, Completion, Figure, PeriodKind, ReportStatus};
+use crate::domain::text::{self, TextRule};
+use crate::error::{ApiError, ApiResult, FieldError};
+
+/// The period a report covers.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "year", "year": 2024, "number": 1}))]
+pub struct Period {
+    pub kind: PeriodKind,
+    pub year: i32,
+    /// 1 for a year; 1–2 for a half-year; 1–4 for a quarter.
+    #[serde(default = "first")]
+    pub number: i32,
+}
+
+fn first() -> i32 {
+    1
+}
+
+/// What a report says of one measure of the plan.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportEntry {
+    pub measure_id: i64,
+    pub number: Option<String>,
+    pub measure_title: String,
+    /// The planned deadline as written.
+    pub deadline: String,
+    /// Информация о выполнении.
+    pub execution_info: Option<String>,
+    /// Реализованные меры по устранению выявленных недостатков.
+    pub measures_taken: Option<String>,
+    /// Фактический срок реализации.
+    pub actual_date: Option<NaiveDate>,
+    pub result: Option<String>,
+    pub figures: Vec<Figure>,
+    /// Links to published evidence (pages, documents).
+    pub evidence: Vec<String>,
+    /// `null` while the report says nothing of the measure.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Report {
+    pub id: i64,
+    pub plan_id: i64,
+    pub period: Period,
+    /// «Отчёт о выполнении плана мероприятий … за 2024 год».
+    pub title: String,
+    pub status: ReportStatus,
+    /// The plan's measures at the end of the period.
+    pub completion: Completion,
+    /// One per measure of the plan, in the plan's order.
+    pub entries: Vec<ReportEntry>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"period": {"kind": "year", "year": 2024, "number": 1}}))]
+pub struct NewReport {
+    pub period: Period,
+}
+
+/// What a report says of a measure; it replaces what it said before.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"execution_info": "в течение 2024 года: публикации в СМИ – 19; сайт и социальные сети – 696",
+    "measures_taken": "Размещение информации о деятельности учреждения на общедоступных ресурсах",
+    "actual_date": "2024-12-20", "result": "Повышение удовлетворенности граждан информированностью",
+    "figures": [{"name": "Опрошено получателей услуг", "value": "719", "unit": "чел."},
+                {"name": "Готовы рекомендовать организацию", "value": "716", "unit": "чел."}],
+    "evidence": ["https://zabota034.msp.midural.ru"]}))]
+pub struct EntryBody {
+    #[serde(default)]
+    pub execution_info: Option<String>,
+    #[serde(default)]
+    pub measures_taken: Option<String>,
+    #[serde(default)]
+    pub actual_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub result: Option<String>,
+    #[serde(default)]
+    pub figures: Vec<Figure>,
+    #[serde(default)]
+    pub evidence: Vec<String>,
+}
+
+impl Period {
+    /// A plausible year, and a number the kind of period has.
+    pub fn check(&self) -> ApiResult<()> {
+        let mut errors = Vec::new();
+        if !(cycle_rules::FIRST_YEAR..=cycle_rules::LAST_YEAR).contains(&self.year) {
+            errors.push(FieldError::new(
+                "period.year",
+                "range",
+                "is not a plausible year",
+            ));
+        }
+        if !self.kind.valid_number(self.number) {
+            errors.push(FieldError::new(
+                "period.number",
+                "range",
+                format!(
+                    "must be 1 to {} for a {}",
+                    self.kind.per_year(),
+                    self.kind.as_str()
+                ),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+impl EntryBody {
+    /// Checks (and trims) what the entry says, and gives its column values.
+    pub fn checked(mut self) -> ApiResult<EntryValues> {
+        let mut errors = rules::check_entry(&mut self.figures, &mut self.evidence);
+        for (value, field) in [
+            (&mut self.execution_info, "execution_info"),
+            (&mut self.measures_taken, "measures_taken"),
+            (&mut self.result, "result"),
+        ] {
+            text::check_optional(
+                value,
+                field,
+                TextRule::required(rules::MAX_TEXT),
+                &mut errors,
+            );
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        Ok(EntryValues {
+            execution_info: self.execution_info,
+            measures_taken: self.measures_taken,
+            actual_date: self.actual_date,
+            result: self.result,
+            figures_json: serde_json::to_string(&self.figures).map_err(ApiError::internal)?,
+            evidence_json: serde_json::to_string(&self.evidence).map_err(ApiError::internal)?,
+        })
+    }
+}
+
+fn period_of(row: &ReportRow) -> ApiResult<Period> {
+    Ok(Period {
+        kind: row.kind()?,
+        year: row.period_year,
+        number: row.period_number,
+    })
+}
+
+fn stored<T: serde::de::DeserializeOwned>(text: &str, what: &str, id: i64) -> ApiResult<Vec<T>> {
+    serde_json::from_str(text).map_err(|e| {
+        ApiError::internal(format!("report entry {id}: stored {what} unreadable: {e}"))
+    })
+}
+
+/// The report with an entry per measure of the plan (`measures`, in the plan's order), the
+/// plan's completion at the end of the period.
+pub fn report_of(
+    plan: &PlanRow,
+    row: &ReportRow,
+    measures: &[MeasureRow],
+    entries: &[EntryRow],
+) -> ApiResult<Report> {
+    let period = period_of(row)?;
+    let end = period
+        .kind
+        .end(period.year, period.number)
+        .unwrap_or_default();
+    let shown = measures
+        .iter()
+        .map(|m| {
+            let entry: Option<&EntryRow> = entries.iter().find(|e| e.measure_id == m.id);
+            Ok(ReportEntry {
+                measure_id: m.id,
+                number: m.number.clone(),
+                measure_title: m.title.clone(),
+                deadline: m.deadline_text.clone(),
+                execution_info: entry.and_then(|e| e.execution_info.clone()),
+                measures_taken: entry.and_then(|e| e.measures_taken.clone()),
+                actual_date: entry.and_then(|e| e.actual_date),
+                result: entry.and_then(|e| e.result.clone()),
+                figures: entry
+                    .map_or(Ok(Vec::new()), |e| stored(&e.figures_json, "figures", e.id))?,
+                evidence: entry.map_or(Ok(Vec::new()), |e| {
+                    stored(&e.evidence_json, "evidence", e.id)
+                })?,
+                updated_at: entry.map(|e| timestamp(e.updated_at)),
+            })
+        })
+        .collect::<ApiResult<_>>()?;
+    Ok(Report {
+        id: row.id,
+        plan_id: plan.id,
+        title: format!(
+            "Отчёт о выполнении плана мероприятий «{}» {}",
+            plan.title,
+            period.kind.official_name(period.year, period.number)
+        ),
+        period,
+        status: row.status()?,
+        completion: completion_of(measures, end, plan.year)?,
+        entries: shown,
+        created_at: timestamp(row.created_at),
+        updated_at: timestamp(row.updated_at),
+    })
+}
