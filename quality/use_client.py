@@ -10,7 +10,7 @@ import sys
 from nok_api_client import AuthenticatedClient, Client
 from nok_api_client.api.auth import get_me, issue_token
 from nok_api_client.api.organizations import list_organizations
-from nok_api_client.models import Me, Organization, OrganizationPage, Problem, TokenRequest, TokenResponse
+from nok_api_client.models import Me, Organization, PageOrganization, Problem, TokenRequest, TokenResponse
 from nok_api_client.types import UNSET
 
 
@@ -33,7 +33,7 @@ def main() -> int:
         pages = 0
         while True:
             page = list_organizations.sync(client=client, limit=7, cursor=cursor)
-            if not isinstance(page, OrganizationPage):
+            if not isinstance(page, PageOrganization):
                 print(f"listing organizations failed: {page!r}")
                 return 1
             pages += 1

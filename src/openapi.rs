@@ -1,6 +1,9 @@
 //! The OpenAPI document: info, tags and the reusable error responses. Paths and their schemas are
 //! collected from the mounted handlers by utoipa-actix-web (see `startup::routes`), so no list
-//! here can drift from the routes.
+//! here can drift from the routes. The error answers that follow from an operation's policy rule
+//! or shape (401, 403, 400, 404, 406, 409, 412, 413, 415, 422, 428) and the paging parameters
+//! (`limit`, `cursor`) are documented here, not in each handler's annotation or query struct;
+//! those hold only what is particular to them.
 
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{AdditionalProperties, Schema};
@@ -122,18 +125,64 @@ pub fn apply_policy(openapi: &mut utoipa::openapi::OpenApi) {
                 document_idempotency_key(operation);
             }
             document_if_match(operation);
+            document_shape(operation);
+            document_paging(operation);
         }
     }
 }
 
-/// `If-Match`, wherever an operation takes it, in the form the service accepts.
+/// Adds the stock answer `name` for `status` unless the operation documents that status itself.
+fn stock(operation: &mut Operation, status: &str, name: &str) {
+    operation
+        .responses
+        .responses
+        .entry(status.into())
+        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+}
+
+/// The answers that follow from an operation's shape, so that no annotation repeats them: a
+/// path parameter may name nothing (404); query parameters may be unknown or malformed (400); a
+/// body may be malformed, too large, of another type or break a rule (400, 413, 415, 422); a
+/// read that offers several formats may be asked for none of them (406).
+fn document_shape(operation: &mut Operation) {
+    use utoipa::openapi::path::ParameterIn;
+    let parameters: Vec<_> = operation.parameters.iter().flatten().collect();
+    let in_path = parameters
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Path);
+    let in_query = parameters
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Query);
+    let formats = match operation.responses.responses.get("200") {
+        Some(RefOr::T(ok)) => ok.content.len(),
+        _ => 0,
+    };
+    if in_path {
+        stock(operation, "404", "NotFound");
+    }
+    if in_query {
+        stock(operation, "400", "BadRequest");
+    }
+    if operation.request_body.is_some() {
+        stock(operation, "400", "BadRequest");
+        stock(operation, "413", "PayloadTooLarge");
+        stock(operation, "415", "UnsupportedMediaType");
+        stock(operation, "422", "ValidationFailed");
+    }
+    if formats > 1 {
+        stock(operation, "406", "NotAcceptable");
+    }
+}
+
+/// `If-Match`, wherever an operation takes it, in the form the service accepts, and the answers
+/// it can cause: malformed (400), stale (412) and, where it is required, missing (428).
 fn document_if_match(operation: &mut Operation) {
-    use utoipa::openapi::{ObjectBuilder, Type};
-    let mut takes_it = false;
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    let mut takes_it = None;
     let parameters = operation.parameters.iter_mut().flatten();
     // A header is a string or absent, never `null`.
     for parameter in parameters.filter(|p| p.name == "If-Match") {
-        takes_it = true;
+        takes_it = Some(parameter.required == Required::True);
         parameter.schema = Some(
             ObjectBuilder::new()
                 .schema_type(Type::String)
@@ -141,12 +190,43 @@ fn document_if_match(operation: &mut Operation) {
                 .into(),
         );
     }
-    if takes_it {
-        operation
-            .responses
-            .responses
-            .entry("400".into())
-            .or_insert_with(|| RefOr::Ref(Ref::from_response_name("BadRequest")));
+    let Some(required) = takes_it else { return };
+    stock(operation, "400", "BadRequest");
+    stock(operation, "412", "PreconditionFailed");
+    if required {
+        stock(operation, "428", "PreconditionRequired");
+    }
+}
+
+/// `limit` and `cursor`, wherever a list takes them, as `domain::paging` reads them (the query
+/// structs only declare the two fields, as strings, so that a malformed value is a 400 naming it).
+fn document_paging(operation: &mut Operation) {
+    use crate::domain::paging::{CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT};
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let parameters = operation.parameters.iter_mut().flatten();
+    for parameter in parameters.filter(|p| p.parameter_in == ParameterIn::Query) {
+        let (description, schema) = match parameter.name.as_str() {
+            "limit" => (
+                format!("Page size, 1–{MAX_LIMIT}."),
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                    .minimum(Some(1))
+                    .maximum(Some(MAX_LIMIT))
+                    .default(Some(DEFAULT_LIMIT.into())),
+            ),
+            "cursor" => (
+                "`next_cursor` of the previous page.".to_owned(),
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(CURSOR_PATTERN)),
+            ),
+            _ => continue,
+        };
+        parameter.description = Some(description);
+        parameter.schema = Some(schema.into());
     }
 }
 
@@ -181,16 +261,9 @@ fn document_idempotency_key(operation: &mut Operation) {
                 .build(),
         );
     }
-    let responses = &mut operation.responses.responses;
-    responses
-        .entry("409".into())
-        .or_insert_with(|| RefOr::Ref(Ref::from_response_name("Conflict")));
-    responses
-        .entry("422".into())
-        .or_insert_with(|| RefOr::Ref(Ref::from_response_name("ValidationFailed")));
-    responses
-        .entry("400".into())
-        .or_insert_with(|| RefOr::Ref(Ref::from_response_name("BadRequest")));
+    stock(operation, "409", "Conflict");
+    stock(operation, "422", "ValidationFailed");
+    stock(operation, "400", "BadRequest");
 }
 
 /// Writes the caching of `api::http_cache` into the document: every read under `/api/` answers
@@ -270,6 +343,32 @@ pub fn merge_flattened(openapi: &mut utoipa::openapi::OpenApi) {
         components
             .schemas
             .insert(name, RefOr::T(Schema::Object(object)));
+    }
+}
+
+/// utoipa writes the argument of a generic schema inline (juhaku/utoipa#1586), so `Page_Cycle`
+/// would repeat all of `Cycle`. The items of each `Page_<Name>` (see `views::Page`) refer to the
+/// schema `<Name>` instead, as every other array of a named schema does.
+pub fn refer_page_items(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::ArrayItems;
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let names: Vec<String> = components.schemas.keys().cloned().collect();
+    for (name, schema) in components.schemas.iter_mut() {
+        let Some(item) = name.strip_prefix("Page_") else {
+            continue;
+        };
+        if !names.iter().any(|n| n == item) {
+            continue;
+        }
+        let RefOr::T(Schema::Object(page)) = schema else {
+            continue;
+        };
+        if let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items") {
+            items.items =
+                ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(item))));
+        }
     }
 }
 

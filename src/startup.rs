@@ -41,6 +41,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     openapi::apply_policy(&mut document);
     openapi::apply_caching(&mut document);
     openapi::merge_flattened(&mut document);
+    openapi::refer_page_items(&mut document);
     document
 }
 

@@ -10,10 +10,7 @@ use crate::auth::token::TokenSettings;
 use crate::auth::{password, Caller};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::openapi::{
-    BadRequest, PayloadTooLarge, TooManyRequests, Unauthorized, UnsupportedMediaType,
-    ValidationFailed,
-};
+use crate::openapi::{TooManyRequests, Unauthorized};
 use crate::views::auth::{Me, TokenRequest, TokenResponse};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -40,11 +37,7 @@ fn throttled(req: &HttpRequest, throttle: &LoginThrottle, username: &str) -> Api
     request_body = TokenRequest,
     responses(
         (status = 200, description = "A bearer token", body = TokenResponse),
-        (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
         (status = 429, response = TooManyRequests),
     ),
 )]
@@ -83,7 +76,6 @@ async fn token(
     tag = "auth",
     responses(
         (status = 200, description = "The caller", body = Me),
-        (status = 401, response = Unauthorized),
     ),
 )]
 #[get("/auth/me")]

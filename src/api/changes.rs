@@ -10,7 +10,6 @@ use crate::app::{self, Listing};
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::openapi::BadRequest;
 use crate::views::changes::ChangePage;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -31,8 +30,6 @@ pub struct ChangesQuery {
         example = "organization,plan"
     )]
     pub types: Option<String>,
-    /// Page size, 1–500.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
 }
 
@@ -60,7 +57,6 @@ impl ChangesQuery {
     params(ChangesQuery),
     responses(
         (status = 200, description = "Created, updated and deleted resources after `since`, in commit order, as far as the caller may read them", body = ChangePage),
-        (status = 400, response = BadRequest),
     ),
 )]
 #[get("/changes")]

@@ -3,8 +3,8 @@
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::conditional::{self, IfMatch};
 use super::extract::ApiJson;
@@ -17,11 +17,9 @@ use crate::db::cycles::CycleFilter;
 use crate::db::Db;
 use crate::domain::cycle::{self as rules, CycleStatus};
 use crate::error::ApiResult;
-use crate::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
-    UnsupportedMediaType, ValidationFailed,
-};
+use crate::openapi::Conflict;
 use crate::views::cycles::{Cycle, CyclePatch, NewCycle, UnassessedOrganization};
+use crate::views::Page;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list)
@@ -39,11 +37,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CycleListQuery {
-    /// Page size, 1–500.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub cursor: Option<String>,
     #[param(value_type = Option<i64>)]
     pub region_id: Option<String>,
@@ -70,21 +64,13 @@ impl CycleListQuery {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CyclePage {
-    pub items: Vec<Cycle>,
-    /// Cursor of the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
 #[utoipa::path(
     operation_id = "list_cycles",
     summary = "List assessment cycles",
     tag = "cycles",
     params(CycleListQuery),
     responses(
-        (status = 200, description = "The cycles the caller may see, in id order", body = CyclePage),
-        (status = 400, response = BadRequest),
+        (status = 200, description = "The cycles the caller may see, in id order", body = Page<Cycle>),
     ),
 )]
 #[get("/cycles")]
@@ -97,7 +83,7 @@ async fn list(
     let (items, next_cursor) = db
         .run(move |conn| use_case::list(conn, &caller, &filter, after_id, limit))
         .await?;
-    Ok(HttpResponse::Ok().json(CyclePage { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
 #[utoipa::path(
@@ -107,11 +93,6 @@ async fn list(
     request_body = NewCycle,
     responses(
         (status = 201, description = "Created, in status `draft`", body = Cycle, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
     ),
 )]
 #[post("/cycles")]
@@ -139,7 +120,6 @@ async fn create(
     responses(
         (status = 200, description = "The cycle", body = Cycle, headers(("ETag" = String))),
         (status = 304, description = "The cached copy named by `If-None-Match` is current"),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/cycles/{id}")]
@@ -165,14 +145,7 @@ async fn read(
     request_body(content = CyclePatch, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The cycle after the change", body = Cycle, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
     ),
 )]
 #[patch("/cycles/{id}")]
@@ -212,9 +185,6 @@ async fn step(
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
     responses(
         (status = 200, description = "The cycle, now `collecting`", body = Cycle, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
     ),
 )]
 #[post("/cycles/{id}/start-collecting")]
@@ -242,9 +212,6 @@ async fn start_collecting(
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
     responses(
         (status = 200, description = "The cycle, now `results_submitted`: inputs, methodology and settings are fixed", body = Cycle, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
     ),
 )]
 #[post("/cycles/{id}/submit-results")]
@@ -272,9 +239,6 @@ async fn submit_results(
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
     responses(
         (status = 200, description = "The cycle, now `published`: its latest approval (results and ratings) is visible to anonymous readers, and stays so if the cycle is reopened", body = Cycle, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
     ),
 )]
 #[post("/cycles/{id}/publish")]
@@ -299,9 +263,6 @@ async fn publish(
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
     responses(
         (status = 200, description = "The cycle, `collecting` again so that the operator can correct its data; earlier approvals stay as they were and a published one stays public until a new approval is published", body = Cycle, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
     ),
 )]
 #[post("/cycles/{id}/reopen")]
@@ -346,8 +307,6 @@ impl UnassessedQuery {
     params(("id" = i64, Path, description = "Region id"), UnassessedQuery),
     responses(
         (status = 200, description = "The organizations, by id", body = Vec<UnassessedOrganization>),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/regions/{id}/unassessed-organizations")]

@@ -3,8 +3,8 @@
 
 use actix_web::http::header;
 use actix_web::{get, post, put, web, HttpMessage, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::conditional::{self, IfMatch};
 use super::extract::ApiJson;
@@ -17,11 +17,9 @@ use crate::db::survey::Format;
 use crate::db::Db;
 use crate::domain::scoring::EvaluationInputs;
 use crate::error::{ApiError, ApiResult};
-use crate::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
-    UnsupportedMediaType, ValidationFailed,
-};
+use crate::openapi::Conflict;
 use crate::views::evaluations::{Evaluation, EvaluationSummary, SurveyUpload};
+use crate::views::Page;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list)
@@ -30,22 +28,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(upload_survey);
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EvaluationPage {
-    pub items: Vec<EvaluationSummary>,
-    /// Cursor of the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EvaluationListQuery {
-    /// Page size, 1–500.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub cursor: Option<String>,
 }
 
@@ -65,9 +52,7 @@ impl EvaluationListQuery {
     tag = "evaluations",
     params(("id" = i64, Path, description = "Cycle id"), EvaluationListQuery),
     responses(
-        (status = 200, description = "Evaluations of the cycle by organization id; an organization sees only its own", body = EvaluationPage),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        (status = 200, description = "Evaluations of the cycle by organization id; an organization sees only its own", body = Page<EvaluationSummary>),
     ),
 )]
 #[get("/cycles/{id}/evaluations")]
@@ -82,7 +67,7 @@ async fn list(
     let (items, next_cursor) = db
         .run(move |conn| use_case::list(conn, &caller, cycle_id, after, limit))
         .await?;
-    Ok(HttpResponse::Ok().json(EvaluationPage { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
 #[utoipa::path(
@@ -95,7 +80,6 @@ async fn list(
     responses(
         (status = 200, description = "The evaluation with its scores and their traces", body = Evaluation, headers(("ETag" = String))),
         (status = 304, description = "The cached copy named by `If-None-Match` is current"),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/cycles/{id}/evaluations/{organization_id}")]
@@ -122,14 +106,7 @@ async fn read(
     request_body = EvaluationInputs,
     responses(
         (status = 200, description = "The inputs are stored and the scores recomputed", body = Evaluation, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
     ),
 )]
 #[put("/cycles/{id}/evaluations/{organization_id}/inputs")]
@@ -184,12 +161,6 @@ fn upload_format(req: &HttpRequest) -> ApiResult<Format> {
     responses(
         (status = 201, description = "Stored; the evaluation is recomputed. A replayed answer (same `Idempotency-Key` and body) carries `Idempotent-Replayed: true`", body = SurveyUpload,
             headers(("Idempotent-Replayed" = Option<String>, description = "`true` when this is the stored answer of an earlier request"))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
     ),
 )]
 #[post("/cycles/{id}/evaluations/{organization_id}/survey-responses")]

@@ -7,7 +7,6 @@ use super::conditional;
 use crate::app;
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::openapi::NotFound;
 use crate::views::methodologies::Methodology;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -34,7 +33,6 @@ async fn list(caller: Caller) -> ApiResult<HttpResponse> {
     responses(
         (status = 200, description = "The methodology", body = Methodology, headers(("ETag" = String))),
         (status = 304, description = "The cached copy named by `If-None-Match` is current"),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/methodologies/{id}")]

@@ -15,13 +15,9 @@ use crate::db::versions::Collection;
 use crate::db::Db;
 use crate::domain::organization::ServiceForm;
 use crate::error::{ApiError, ApiResult};
-use crate::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
-    UnsupportedMediaType, ValidationFailed,
-};
-use crate::views::organizations::{
-    NewOrganization, Organization, OrganizationPage, OrganizationPatch,
-};
+use crate::openapi::Conflict;
+use crate::views::organizations::{NewOrganization, Organization, OrganizationPatch};
+use crate::views::Page;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list)
@@ -36,11 +32,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OrganizationListQuery {
-    /// Page size, 1–500.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub cursor: Option<String>,
     /// Only organizations of this region.
     #[param(value_type = Option<i64>)]
@@ -90,9 +82,8 @@ impl OrganizationListQuery {
     params(OrganizationListQuery,
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached page; answers 304 while the organizations are unchanged")),
     responses(
-        (status = 200, description = "A page of organizations", body = OrganizationPage, headers(("ETag" = String))),
+        (status = 200, description = "A page of organizations", body = Page<Organization>, headers(("ETag" = String))),
         (status = 304, description = "The cached page named by `If-None-Match` is current"),
-        (status = 400, response = BadRequest),
     ),
 )]
 #[get("/organizations")]
@@ -131,11 +122,6 @@ async fn list(
     responses(
         (status = 201, description = "Created; `Location` names it and `ETag` carries its version", body = Organization,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
     ),
 )]
 #[post("/organizations")]
@@ -163,7 +149,6 @@ async fn create(
     responses(
         (status = 200, description = "The organization", body = Organization, headers(("ETag" = String))),
         (status = 304, description = "The cached copy named by `If-None-Match` is current"),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/organizations/{id}")]
@@ -189,14 +174,7 @@ async fn read(
     request_body(content = OrganizationPatch, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The organization after the change", body = Organization, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
     ),
 )]
 #[patch("/organizations/{id}")]
@@ -222,8 +200,6 @@ async fn update(
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
     responses(
         (status = 200, description = "The organization, now inactive (deactivating twice is harmless)", body = Organization, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
     ),
 )]
 #[post("/organizations/{id}/deactivate")]

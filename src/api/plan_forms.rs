@@ -19,10 +19,6 @@ use crate::db::{Db, DbConnection};
 use crate::domain::methodology;
 use crate::error::{ApiError, ApiResult};
 use crate::export::FileFormat;
-use crate::openapi::{
-    BadRequest, Conflict, NotAcceptable, NotFound, PayloadTooLarge, UnsupportedMediaType,
-    ValidationFailed,
-};
 use crate::views::plans::{ImportResult, Plan, PlanDraftRequest};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -39,12 +35,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     request_body(content = Option<PlanDraftRequest>, description = "Optional: year, title, deadline of the stubs"),
     responses(
         (status = 201, description = "A draft plan of the evaluated organization: a section per criterion, one measure stub per shortcoming (linked to the evaluation and indicator), the council's proposals on the criterion as basis", body = Plan, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
     ),
 )]
 #[post("/evaluations/{id}/plan-draft")]
@@ -185,10 +175,6 @@ async fn read_upload(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<
     responses(
         (status = 200, description = "Dry run: what would be created, with row-level warnings; nothing is stored", body = ImportResult),
         (status = 201, description = "Created as a draft plan", body = ImportResult, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
     ),
 )]
 #[post("/plans/import")]
@@ -238,9 +224,6 @@ pub struct PlanExportQuery {
                 (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                 (String = "text/csv"),
             )),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 406, response = NotAcceptable),
     ),
 )]
 #[get("/plans/{id}/export")]

@@ -17,13 +17,11 @@ use crate::db::plans::PlanFilter;
 use crate::db::Db;
 use crate::domain::plan::PlanStatus;
 use crate::error::ApiResult;
-use crate::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
-    UnsupportedMediaType, ValidationFailed,
-};
+use crate::openapi::Conflict;
 use crate::views::plans::{
-    parse_as_of, Measure, MeasurePatch, NewPlan, NewPlanMeasure, Plan, PlanPage, PlanPatch,
+    parse_as_of, Measure, MeasurePatch, NewPlan, NewPlanMeasure, Plan, PlanPatch, PlanSummary,
 };
+use crate::views::Page;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list)
@@ -64,11 +62,7 @@ impl AsOfQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PlanListQuery {
-    /// Page size, 1–500.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub cursor: Option<String>,
     #[param(value_type = Option<i64>)]
     pub region_id: Option<String>,
@@ -116,8 +110,7 @@ impl PlanListQuery {
     tag = "plans",
     params(PlanListQuery),
     responses(
-        (status = 200, description = "The plans the caller may see, in id order", body = PlanPage),
-        (status = 400, response = BadRequest),
+        (status = 200, description = "The plans the caller may see, in id order", body = Page<PlanSummary>),
     ),
 )]
 #[get("/plans")]
@@ -140,10 +133,6 @@ async fn list(
     request_body = NewPlan,
     responses(
         (status = 201, description = "Created, in status `draft`; deadlines parsed", body = Plan, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
     ),
 )]
 #[post("/plans")]
@@ -172,8 +161,6 @@ async fn create(
     responses(
         (status = 200, description = "The plan with its sections and measures", body = Plan, headers(("ETag" = String))),
         (status = 304, description = "The cached copy named by `If-None-Match` is current"),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/plans/{id}")]
@@ -202,14 +189,7 @@ async fn read(
     request_body(content = PlanPatch, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The plan after the change", body = Plan, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
     ),
 )]
 #[patch("/plans/{id}")]
@@ -243,8 +223,6 @@ macro_rules! plan_step {
             params(("id" = i64, Path, description = "Plan id")),
             responses(
                 (status = 200, description = $what, body = Plan, headers(("ETag" = String))),
-                (status = 404, response = NotFound),
-                (status = 409, response = Conflict),
             ),
         )]
         #[post($path)]
@@ -307,12 +285,6 @@ plan_step!(
     request_body = NewPlanMeasure,
     responses(
         (status = 201, description = "Added at the end of its section", body = Measure, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
     ),
 )]
 #[post("/plans/{id}/measures")]
@@ -343,8 +315,6 @@ async fn create_measure(
     responses(
         (status = 200, description = "The measure", body = Measure, headers(("ETag" = String))),
         (status = 304, description = "The cached copy named by `If-None-Match` is current"),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/plans/{id}/measures/{measure_id}")]
@@ -373,14 +343,7 @@ async fn read_measure(
     request_body(content = MeasurePatch, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The measure after the change", body = Measure, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
     ),
 )]
 #[patch("/plans/{id}/measures/{measure_id}")]
@@ -407,10 +370,7 @@ async fn update_measure(
            ("If-Match" = String, Header, description = "ETag from the GET this deletion is based on")),
     responses(
         (status = 204, description = "Deleted from the draft; the audit log keeps it"),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
     ),
 )]
 #[delete("/plans/{id}/measures/{measure_id}")]

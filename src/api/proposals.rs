@@ -2,8 +2,8 @@
 //! organizations' work, by criterion, for one organization or all of them.
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::conditional::{self, IfMatch};
 use super::extract::ApiJson;
@@ -13,11 +13,8 @@ use crate::app::Context;
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::openapi::{
-    BadRequest, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
-    UnsupportedMediaType, ValidationFailed,
-};
 use crate::views::proposals::{NewProposal, Proposal, ProposalPatch};
+use crate::views::Page;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list)
@@ -31,11 +28,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ProposalListQuery {
-    /// Page size, 1–500.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub cursor: Option<String>,
 }
 
@@ -49,22 +42,13 @@ impl ProposalListQuery {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProposalPage {
-    pub items: Vec<Proposal>,
-    /// Cursor of the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
 #[utoipa::path(
     operation_id = "list_proposals",
     summary = "List the council's proposals",
     tag = "proposals",
     params(("id" = i64, Path, description = "Cycle id"), ProposalListQuery),
     responses(
-        (status = 200, description = "The cycle's proposals in id order; an organization sees those addressed to it and to all", body = ProposalPage),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        (status = 200, description = "The cycle's proposals in id order; an organization sees those addressed to it and to all", body = Page<Proposal>),
     ),
 )]
 #[get("/cycles/{id}/proposals")]
@@ -79,7 +63,7 @@ async fn list(
     let (items, next_cursor) = db
         .run(move |conn| use_case::list(conn, &caller, cycle_id, after, limit))
         .await?;
-    Ok(HttpResponse::Ok().json(ProposalPage { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
 #[utoipa::path(
@@ -90,11 +74,6 @@ async fn list(
     request_body = NewProposal,
     responses(
         (status = 201, description = "Recorded", body = Proposal, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
     ),
 )]
 #[post("/cycles/{id}/proposals")]
@@ -125,7 +104,6 @@ async fn create(
     responses(
         (status = 200, description = "The proposal", body = Proposal, headers(("ETag" = String))),
         (status = 304, description = "The cached copy named by `If-None-Match` is current"),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/cycles/{id}/proposals/{proposal_id}")]
@@ -152,13 +130,6 @@ async fn read(
     request_body(content = ProposalPatch, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The proposal after the change", body = Proposal, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
     ),
 )]
 #[patch("/cycles/{id}/proposals/{proposal_id}")]
@@ -185,9 +156,6 @@ async fn update(
            ("If-Match" = String, Header, description = "ETag from the GET this deletion is based on")),
     responses(
         (status = 204, description = "Deleted; the audit log keeps what it said"),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
     ),
 )]
 #[delete("/cycles/{id}/proposals/{proposal_id}")]

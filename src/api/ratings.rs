@@ -18,10 +18,7 @@ use crate::db::Db;
 use crate::domain::cycle::CouncilDecision;
 use crate::domain::organization::ServiceForm;
 use crate::error::ApiResult;
-use crate::openapi::{
-    BadRequest, Conflict, Forbidden, NotAcceptable, NotFound, PayloadTooLarge, PreconditionFailed,
-    UnsupportedMediaType, ValidationFailed,
-};
+use crate::openapi::Forbidden;
 use crate::views::ratings::{Approval, Rating};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -56,11 +53,7 @@ pub struct RatingQuery {
     /// (results as they stand, for the cycle's own readers) or an approval number.
     #[param(value_type = Option<String>, pattern = "^(latest|published|current|[1-9][0-9]{0,8})$", example = "latest")]
     pub approval: Option<String>,
-    /// Page size, 1–500.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub cursor: Option<String>,
 }
 
@@ -102,9 +95,7 @@ fn json_tagged(tag: String, body: Bytes) -> HttpResponse {
     responses(
         (status = 200, description = "Organizations ordered by score, highest first, with places, criteria and the change against each organization's previous approved result in the region", body = Rating, headers(("ETag" = String))),
         (status = 304, description = "The cached copy named by `If-None-Match` is current"),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/cycles/{id}/ratings")]
@@ -206,10 +197,7 @@ async fn export(
                 (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                 (String = "text/csv"),
             )),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 406, response = NotAcceptable),
     ),
 )]
 #[get("/cycles/{id}/ratings/export")]
@@ -246,10 +234,7 @@ async fn export_ratings(
                 (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                 (String = "text/csv"),
             )),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 406, response = NotAcceptable),
     ),
 )]
 #[get("/cycles/{id}/results/export")]
@@ -281,7 +266,6 @@ async fn export_results(
     params(("id" = i64, Path, description = "Cycle id")),
     responses(
         (status = 200, description = "The cycle's approvals, oldest first; callers who see only published data get the published one", body = Vec<Approval>),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/cycles/{id}/approvals")]
@@ -307,13 +291,6 @@ async fn list_approvals(
     responses(
         (status = 201, description = "Approved: the cycle's results and ratings are frozen as approval `number`; the cycle is `approved`. Later corrections (after a reopening) need a new approval", body = Approval,
             headers(("Location" = String, description = "The approved rating"))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
     ),
 )]
 #[post("/cycles/{id}/ratings/approve")]

@@ -11,11 +11,9 @@ use crate::app::{self, Context, Listing};
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
-    UnsupportedMediaType, ValidationFailed,
-};
-use crate::views::regions::{NewRegion, Region, RegionPage, RegionPatch};
+use crate::openapi::Conflict;
+use crate::views::regions::{NewRegion, Region, RegionPatch};
+use crate::views::Page;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list)
@@ -28,11 +26,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RegionListQuery {
-    /// Page size, 1–500.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub cursor: Option<String>,
 }
 
@@ -50,8 +44,7 @@ impl RegionListQuery {
     tag = "regions",
     params(RegionListQuery),
     responses(
-        (status = 200, description = "A page of regions", body = RegionPage),
-        (status = 400, response = BadRequest),
+        (status = 200, description = "A page of regions", body = Page<Region>),
     ),
 )]
 #[get("/regions")]
@@ -74,11 +67,6 @@ async fn list(
     request_body = NewRegion,
     responses(
         (status = 201, description = "Created", body = Region, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
     ),
 )]
 #[post("/regions")]
@@ -106,7 +94,6 @@ async fn create(
     responses(
         (status = 200, description = "The region", body = Region, headers(("ETag" = String))),
         (status = 304, description = "The cached copy named by `If-None-Match` is current"),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/regions/{id}")]
@@ -132,14 +119,7 @@ async fn read(
     request_body(content = RegionPatch, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The region after the change", body = Region, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
     ),
 )]
 #[patch("/regions/{id}")]

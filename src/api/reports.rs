@@ -16,10 +16,7 @@ use crate::app::Context;
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::openapi::{
-    BadRequest, Conflict, NotAcceptable, NotFound, PayloadTooLarge, PreconditionFailed,
-    PreconditionRequired, UnsupportedMediaType, ValidationFailed,
-};
+use crate::openapi::Conflict;
 use crate::views::reports::{EntryBody, NewReport, Report};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -39,7 +36,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     params(("id" = i64, Path, description = "Plan id")),
     responses(
         (status = 200, description = "The plan's reports by period; outsiders see accepted reports of public plans", body = Vec<Report>),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/plans/{id}/reports")]
@@ -59,12 +55,6 @@ async fn list(caller: Caller, db: web::Data<Db>, id: web::Path<i64>) -> ApiResul
     request_body = NewReport,
     responses(
         (status = 201, description = "A draft report for the period, an empty entry per measure", body = Report, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
     ),
 )]
 #[post("/plans/{id}/reports")]
@@ -97,7 +87,6 @@ async fn create(
     responses(
         (status = 200, description = "The report", body = Report, headers(("ETag" = String))),
         (status = 304, description = "The cached copy named by `If-None-Match` is current"),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/plans/{id}/reports/{report_id}")]
@@ -127,14 +116,7 @@ async fn read(
     request_body = EntryBody,
     responses(
         (status = 200, description = "The report after the change", body = Report, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
     ),
 )]
 #[put("/plans/{id}/reports/{report_id}/entries/{measure_id}")]
@@ -175,8 +157,6 @@ async fn step(
     params(("id" = i64, Path, description = "Plan id"), ("report_id" = i64, Path, description = "Report id")),
     responses(
         (status = 200, description = "`draft → submitted`: handed to the authority", body = Report, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
 )]
 #[post("/plans/{id}/reports/{report_id}/submit")]
@@ -195,8 +175,6 @@ async fn submit(
     params(("id" = i64, Path, description = "Plan id"), ("report_id" = i64, Path, description = "Report id")),
     responses(
         (status = 200, description = "`submitted → accepted` by the authority; public if the plan is", body = Report, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
     ),
 )]
 #[post("/plans/{id}/reports/{report_id}/accept")]
@@ -228,9 +206,6 @@ pub struct ReportExportQuery {
                 (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                 (String = "text/csv"),
             )),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 406, response = NotAcceptable),
     ),
 )]
 #[get("/plans/{id}/reports/{report_id}/export")]

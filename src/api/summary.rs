@@ -13,7 +13,6 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::domain::cycle as cycle_rules;
 use crate::error::ApiResult;
-use crate::openapi::{BadRequest, NotFound};
 use crate::views::plans::parse_as_of;
 use crate::views::summary::RegionSummary;
 
@@ -56,8 +55,6 @@ impl SummaryQuery {
     params(("id" = i64, Path, description = "Region id"), SummaryQuery),
     responses(
         (status = 200, description = "The region's year: coverage of the assessment, mean scores, distribution, organizations overdue for assessment", body = RegionSummary),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/regions/{id}/summary")]

@@ -13,11 +13,8 @@ use crate::auth::{password, Caller, Role};
 use crate::db::users::UserFilter;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, PreconditionFailed, UnsupportedMediaType,
-    ValidationFailed,
-};
-use crate::views::users::{NewUserRequest, PasswordRequest, User, UserPage};
+use crate::views::users::{NewUserRequest, PasswordRequest, User};
+use crate::views::Page;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list)
@@ -31,11 +28,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UserListQuery {
-    /// Page size, 1–500.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub cursor: Option<String>,
     #[param(value_type = Option<Role>)]
     pub role: Option<String>,
@@ -68,8 +61,7 @@ async fn hashed(password: String) -> ApiResult<String> {
     tag = "users",
     params(UserListQuery),
     responses(
-        (status = 200, description = "A page of users", body = UserPage),
-        (status = 400, response = BadRequest),
+        (status = 200, description = "A page of users", body = Page<User>),
     ),
 )]
 #[get("/users")]
@@ -92,11 +84,6 @@ async fn list(
     request_body = NewUserRequest,
     responses(
         (status = 201, description = "Created", body = User, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
     ),
 )]
 #[post("/users")]
@@ -126,7 +113,6 @@ async fn create(
     responses(
         (status = 200, description = "The user", body = User, headers(("ETag" = String))),
         (status = 304, description = "The cached copy named by `If-None-Match` is current"),
-        (status = 404, response = NotFound),
     ),
 )]
 #[get("/users/{id}")]
@@ -151,9 +137,6 @@ async fn read(
            ("If-Match" = Option<String>, Header, description = "If given, the change applies only to this ETag")),
     responses(
         (status = 200, description = "The user, now inactive; their tokens stop working", body = User, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
     ),
 )]
 #[post("/users/{id}/deactivate")]
@@ -179,12 +162,6 @@ async fn deactivate(
     request_body = PasswordRequest,
     responses(
         (status = 200, description = "The password is replaced; the user is active again", body = User, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = ValidationFailed),
     ),
 )]
 #[post("/users/{id}/password")]

@@ -7,7 +7,8 @@ use crate::db::audit::{self as store, AuditFilter};
 use crate::db::DbConnection;
 use crate::domain::paging;
 use crate::error::ApiResult;
-use crate::views::audit::{AuditEvent, AuditEventPage};
+use crate::views::audit::AuditEvent;
+use crate::views::Page;
 
 /// A page of audit events, oldest first. The query's faults are told only to a caller who may
 /// read the log.
@@ -15,7 +16,7 @@ pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     listing: ApiResult<Listing<AuditFilter>>,
-) -> ApiResult<AuditEventPage> {
+) -> ApiResult<Page<AuditEvent>> {
     policy::authorize(caller, &policy::AUDIT_LIST, &Target::default())?;
     let listing = listing?;
     let rows = store::list(conn, &listing.filter, listing.after_id, listing.limit)?;
@@ -24,5 +25,5 @@ pub fn list(
         .into_iter()
         .map(AuditEvent::of)
         .collect::<ApiResult<_>>()?;
-    Ok(AuditEventPage { items, next_cursor })
+    Ok(Page { items, next_cursor })
 }

@@ -11,9 +11,8 @@ use crate::db::DbConnection;
 use crate::domain::organization::OrganizationDraft;
 use crate::domain::paging;
 use crate::error::{ApiError, ApiResult};
-use crate::views::organizations::{
-    NewOrganization, Organization, OrganizationPage, OrganizationPatch,
-};
+use crate::views::organizations::{NewOrganization, Organization, OrganizationPatch};
+use crate::views::Page;
 
 /// The registry is public: every change goes to the feed for everyone.
 fn recorded(
@@ -43,14 +42,14 @@ pub fn may_list(
 pub fn list(
     conn: &mut DbConnection,
     listing: &Listing<OrganizationFilter>,
-) -> ApiResult<OrganizationPage> {
+) -> ApiResult<Page<Organization>> {
     let rows = store::list(conn, &listing.filter, listing.after_id, listing.limit)?;
     let (rows, next_cursor) = paging::split_page(rows, listing.limit, |r| r.id);
     let items = rows
         .iter()
         .map(Organization::of)
         .collect::<ApiResult<_>>()?;
-    Ok(OrganizationPage { items, next_cursor })
+    Ok(Page { items, next_cursor })
 }
 
 pub fn create(

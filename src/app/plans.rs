@@ -20,8 +20,9 @@ use crate::domain::text::{self, TextRule};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::views::plans::{
     measure_of, plan_of, set_approval, summary_of, Measure, MeasurePatch, NewPlan, NewPlanMeasure,
-    NewSection, Plan, PlanPage, PlanPatch,
+    NewSection, Plan, PlanPatch, PlanSummary,
 };
+use crate::views::Page;
 
 /// The plan with its sections and measures, as every answer and audit event shows it.
 pub fn load(conn: &mut DbConnection, row: &PlanRow, as_of: NaiveDate) -> ApiResult<Plan> {
@@ -404,7 +405,11 @@ pub struct Listing {
 }
 
 /// The plans `caller` may see, with their completion, without the measures.
-pub fn list(conn: &mut DbConnection, caller: &Caller, listing: Listing) -> ApiResult<PlanPage> {
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    listing: Listing,
+) -> ApiResult<Page<PlanSummary>> {
     let visibility = policy::visibility(caller, &policy::PLAN_LIST);
     let Listing {
         filter,
@@ -420,7 +425,7 @@ pub fn list(conn: &mut DbConnection, caller: &Caller, listing: Listing) -> ApiRe
         .iter()
         .map(|r| summary_of(r, &measures, as_of))
         .collect::<ApiResult<_>>()?;
-    Ok(PlanPage { items, next_cursor })
+    Ok(Page { items, next_cursor })
 }
 
 /// The plan on `as_of`, with its version.

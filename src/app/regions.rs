@@ -10,7 +10,8 @@ use crate::db::DbConnection;
 use crate::domain::{paging, region};
 use crate::error::{ApiError, ApiResult};
 use crate::views::patch_required;
-use crate::views::regions::{NewRegion, Region, RegionPage, RegionPatch};
+use crate::views::regions::{NewRegion, Region, RegionPatch};
+use crate::views::Page;
 
 /// The code and name, trimmed and checked.
 fn validated(mut code: String, mut name: String) -> ApiResult<(String, String)> {
@@ -29,7 +30,7 @@ pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     listing: ApiResult<Listing<()>>,
-) -> ApiResult<RegionPage> {
+) -> ApiResult<Page<Region>> {
     policy::authorize(caller, &policy::REGION_LIST, &Target::default())?;
     let Listing {
         after_id, limit, ..
@@ -37,7 +38,7 @@ pub fn list(
     let rows = store::list(conn, after_id, limit)?;
     let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.id);
     let items = rows.iter().map(Region::from).collect();
-    Ok(RegionPage { items, next_cursor })
+    Ok(Page { items, next_cursor })
 }
 
 pub fn create(conn: &mut DbConnection, ctx: &Context, new: NewRegion) -> ApiResult<(i64, Region)> {

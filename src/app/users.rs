@@ -11,7 +11,8 @@ use crate::db::DbConnection;
 use crate::domain::paging;
 use crate::domain::user::check_new_user;
 use crate::error::{ApiError, ApiResult};
-use crate::views::users::{NewUserRequest, PasswordRequest, User, UserPage};
+use crate::views::users::{NewUserRequest, PasswordRequest, User};
+use crate::views::Page;
 
 /// A request that passed its checks, with its password taken out: hashing it is slow, so it is
 /// done before the transaction begins. Only [`admit`] and [`admit_password`] make one.
@@ -26,13 +27,13 @@ pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     listing: ApiResult<Listing<UserFilter>>,
-) -> ApiResult<UserPage> {
+) -> ApiResult<Page<User>> {
     policy::authorize(caller, &policy::USER_LIST, &Target::default())?;
     let listing = listing?;
     let rows = store::list(conn, &listing.filter, listing.after_id, listing.limit)?;
     let (rows, next_cursor) = paging::split_page(rows, listing.limit, |r| r.id);
     let items = rows.iter().map(User::of).collect::<ApiResult<_>>()?;
-    Ok(UserPage { items, next_cursor })
+    Ok(Page { items, next_cursor })
 }
 
 /// Checks the caller's right, the new account and the password's strength.

@@ -10,7 +10,8 @@ use crate::db::webhooks::{self as store, NewSubscription, SubscriptionRow};
 use crate::db::DbConnection;
 use crate::domain::paging;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::views::webhooks::{Delivery, DeliveryPage, NewWebhook, Subscription, SubscriptionPage};
+use crate::views::webhooks::{Delivery, NewWebhook, Subscription};
+use crate::views::Page;
 
 /// Whether internal addresses may receive webhooks (`NOK_WEBHOOK_INTERNAL_TARGETS`).
 #[derive(Debug, Clone, Copy)]
@@ -198,7 +199,7 @@ pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     listing: ApiResult<Listing<()>>,
-) -> ApiResult<SubscriptionPage> {
+) -> ApiResult<Page<Subscription>> {
     let owner = policy::authorize(caller, &policy::WEBHOOK_LIST, &Target::default())?
         .filter(|p| p.role != Role::Admin)
         .map(|p| p.username.clone());
@@ -211,7 +212,7 @@ pub fn list(
         .iter()
         .map(|r| Subscription::of(r, false))
         .collect::<ApiResult<_>>()?;
-    Ok(SubscriptionPage { items, next_cursor })
+    Ok(Page { items, next_cursor })
 }
 
 pub fn read(conn: &mut DbConnection, caller: &Caller, id: i64) -> ApiResult<(i64, Subscription)> {
@@ -246,7 +247,7 @@ pub fn deliveries(
     caller: &Caller,
     id: i64,
     listing: ApiResult<Listing<()>>,
-) -> ApiResult<DeliveryPage> {
+) -> ApiResult<Page<Delivery>> {
     policy::authenticate(caller, &policy::WEBHOOK_DELIVERIES)?;
     let Listing {
         after_id, limit, ..
@@ -255,7 +256,7 @@ pub fn deliveries(
     let rows = store::deliveries(conn, id, after_id, limit)?;
     let (rows, next_cursor) = paging::split_page(rows, limit, |(d, _, _)| d.id);
     let items = rows.into_iter().map(Delivery::of).collect();
-    Ok(DeliveryPage { items, next_cursor })
+    Ok(Page { items, next_cursor })
 }
 
 #[cfg(test)]

@@ -57,10 +57,3 @@ impl AuditEvent {
         })
     }
 }
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEventPage {
-    pub items: Vec<AuditEvent>,
-    /// Cursor of the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}

@@ -137,3 +137,7 @@ pub fn parse_filter<T>(
     }
     parsed
 }
+
+pub mod page;
+
+pub use page::Page;

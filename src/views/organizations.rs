@@ -245,11 +245,3 @@ impl OrganizationPatch {
         }
     }
 }
-
-/// One page of organizations, in id order.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrganizationPage {
-    pub items: Vec<Organization>,
-    /// Cursor of the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}

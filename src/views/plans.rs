@@ -182,12 +182,6 @@ pub struct PlanSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PlanPage {
-    pub items: Vec<PlanSummary>,
-    /// Cursor of the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
 /// A JSON merge patch of a plan's header; only while it is a draft.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

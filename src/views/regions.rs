@@ -56,11 +56,3 @@ pub struct RegionPatch {
     #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
     pub name: Option<Option<String>>,
 }
-
-/// One page of regions, in id order.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RegionPage {
-    pub items: Vec<Region>,
-    /// Cursor of the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}

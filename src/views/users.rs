@@ -66,10 +66,3 @@ pub struct PasswordRequest {
     #[schema(min_length = 12, max_length = 256)]
     pub password: String,
 }
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserPage {
-    pub items: Vec<User>,
-    /// Cursor of the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}

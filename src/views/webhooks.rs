@@ -58,13 +58,6 @@ pub struct NewWebhook {
     pub secret: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SubscriptionPage {
-    pub items: Vec<Subscription>,
-    /// Cursor of the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
 /// One attempt to deliver an event.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Delivery {
@@ -80,13 +73,6 @@ pub struct Delivery {
     pub duration_ms: i64,
     /// Where the delivery stands now: `pending` (to be retried), `delivered` or `failed`.
     pub delivery_status: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeliveryPage {
-    pub items: Vec<Delivery>,
-    /// Cursor of the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
 }
 
 impl Delivery {
