@@ -1,4 +1,6 @@
-//! HTTP handlers, one module per resource: extract, check, call `db`/`domain`, respond.
+//! HTTP handlers, one module per resource: extract (path, query, body, `Context`), call one use
+//! case of `app`, respond (status, ETag, Location). No handler module imports another's; what
+//! several share is HTTP alone (conditional requests, uploads, downloads, idempotency).
 
 pub mod audit;
 pub mod auth;
