@@ -2,10 +2,9 @@
 //! publish, reopen; the council's approval is in `app::ratings`), and who may see a cycle.
 
 use crate::app::{Context, IfMatch, Step};
-use crate::auth::policy::{self, Rule, Target};
+use crate::auth::policy::{self, Target};
 use crate::auth::Caller;
 use crate::db::audit::{self, Change};
-use crate::db::changes::Exposure;
 use crate::db::cycles::{self as store, Counted, CycleFilter, CycleRow, CycleValues};
 use crate::db::{evaluations as evaluation_store, regions, DbConnection};
 use crate::domain::cycle::{self as rules, CycleStatus};
@@ -14,7 +13,7 @@ use crate::domain::paging;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::views::cycles::{Cycle, CyclePatch, NewCycle, UnassessedOrganization};
 
-use super::{etag, evaluations, proposals};
+use super::{etag, evaluations, proposals, visibility};
 use crate::views::patch_required;
 
 /// A cycle with the lists that belong to it, read in one place so that every answer and every
@@ -31,80 +30,6 @@ pub fn load_page(conn: &mut DbConnection, rows: &[CycleRow]) -> ApiResult<Vec<Cy
     rows.iter()
         .map(|row| Cycle::of(row, members.remove(&row.id).unwrap_or_default()))
         .collect()
-}
-
-/// Who sees a cycle, for the change feed: its region, and everyone once published.
-pub fn exposure(row: &CycleRow) -> Exposure {
-    Exposure {
-        region_id: Some(row.region_id),
-        organization_id: None,
-        public: row.published_approval_id.is_some(),
-    }
-}
-
-/// What the policy needs to know about `cycle` for `caller`.
-pub fn target(conn: &mut DbConnection, cycle: &CycleRow, caller: &Caller) -> ApiResult<Target> {
-    let principal = caller.principal();
-    let organization_id = match principal.and_then(|p| p.organization_id) {
-        Some(id) if store::assesses(conn, cycle.id, Some(id))? => Some(id),
-        _ => None,
-    };
-    Ok(Target {
-        region_id: Some(cycle.region_id),
-        organization_id,
-        assigned: store::is_assigned(conn, cycle.id, principal.and_then(|p| p.user_id))?,
-        // Once published, a cycle's approved results stay public, even while it is reopened.
-        published: cycle.published_approval_id.is_some(),
-    })
-}
-
-/// [`target`] for the cycle's live data (evaluations): public only while the cycle itself is
-/// published, not while a reopened cycle is corrected under its earlier publication.
-pub fn live_target(
-    conn: &mut DbConnection,
-    cycle: &CycleRow,
-    caller: &Caller,
-) -> ApiResult<Target> {
-    let mut target = target(conn, cycle, caller)?;
-    target.published = cycle.status()? == CycleStatus::Published;
-    Ok(target)
-}
-
-/// Checks `rule` on a cycle (or something of it). For rules that hide what is out of scope, a
-/// caller who may not even see the cycle gets 404 before any 401 or 403, so that unpublished
-/// cycles do not reveal that they exist.
-pub fn check(caller: &Caller, rule: &Rule, target: &Target) -> ApiResult<()> {
-    if rule.hide_out_of_scope {
-        policy::authorize(caller, &policy::CYCLE_READ, target)?;
-    }
-    policy::authorize(caller, rule, target)?;
-    Ok(())
-}
-
-/// Loads the cycle and checks `rule` for `caller` against it.
-pub fn authorized(
-    conn: &mut DbConnection,
-    id: i64,
-    caller: &Caller,
-    rule: &Rule,
-) -> ApiResult<CycleRow> {
-    let row = store::find(conn, id)?;
-    let target = target(conn, &row, caller)?;
-    check(caller, rule, &target)?;
-    Ok(row)
-}
-
-/// [`authorized`] for the cycle's live data, see [`live_target`].
-pub fn authorized_live(
-    conn: &mut DbConnection,
-    id: i64,
-    caller: &Caller,
-    rule: &Rule,
-) -> ApiResult<CycleRow> {
-    let row = store::find(conn, id)?;
-    let target = live_target(conn, &row, caller)?;
-    check(caller, rule, &target)?;
-    Ok(row)
 }
 
 /// The methodology by id: known, and computable (the pre-2018 structure only frames plans).
@@ -165,7 +90,7 @@ pub fn list(
 
 /// The cycle, if `caller` may see it, with its version.
 pub fn read(conn: &mut DbConnection, caller: &Caller, id: i64) -> ApiResult<(i64, Cycle)> {
-    let row = authorized(conn, id, caller, &policy::CYCLE_READ)?;
+    let row = visibility::authorized_cycle(conn, id, caller, &policy::CYCLE_READ)?;
     Ok((row.version, load(conn, &row)?))
 }
 
@@ -222,8 +147,10 @@ pub fn create(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("cycle.create", "cycle", row.id, None, Some(&cycle))?
-            .exposed(exposure(&row), exposure(&row)),
+        Change::of("cycle.create", "cycle", row.id, None, Some(&cycle))?.exposed(
+            visibility::cycle_exposure(&row),
+            visibility::cycle_exposure(&row),
+        ),
     )?;
     Ok((row.version, cycle))
 }
@@ -325,7 +252,7 @@ pub fn update(
     patch: CyclePatch,
 ) -> ApiResult<(i64, Cycle)> {
     store::lock(conn, id)?;
-    let current = authorized(conn, id, &ctx.caller, &policy::CYCLE_UPDATE)?;
+    let current = visibility::authorized_cycle(conn, id, &ctx.caller, &policy::CYCLE_UPDATE)?;
     if_match.require(&etag(current.version))?;
     let status = current.status()?;
     let before = load(conn, &current)?;
@@ -363,8 +290,10 @@ pub fn update(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("cycle.update", "cycle", id, Some(&before), Some(&after))?
-            .exposed(exposure(&current), exposure(&row)),
+        Change::of("cycle.update", "cycle", id, Some(&before), Some(&after))?.exposed(
+            visibility::cycle_exposure(&current),
+            visibility::cycle_exposure(&row),
+        ),
     )?;
     Ok((row.version, after))
 }
@@ -415,7 +344,7 @@ pub fn step<T>(
     >,
 ) -> ApiResult<(CycleRow, Cycle, T)> {
     store::lock(conn, id)?;
-    let current = authorized(conn, id, &ctx.caller, step.rule)?;
+    let current = visibility::authorized_cycle(conn, id, &ctx.caller, step.rule)?;
     if_match.check_if_present(&etag(current.version))?;
     let status = current.status()?;
     step.check_move(status)?;
@@ -425,8 +354,10 @@ pub fn step<T>(
     let made = (step.prepare)(conn, &current, &before, &mut values)?;
     let row = store::update(conn, id, current.version, &values)?;
     let after = load(conn, &row)?;
-    let change = Change::of(step.action, "cycle", id, Some(&before), Some(&after))?
-        .exposed(exposure(&current), exposure(&row));
+    let change = Change::of(step.action, "cycle", id, Some(&before), Some(&after))?.exposed(
+        visibility::cycle_exposure(&current),
+        visibility::cycle_exposure(&row),
+    );
     audit::record(conn, &ctx.actor(), change)?;
     // Publication and reopening change who sees the cycle's evaluations and proposals.
     if matches!(step.to, CycleStatus::Published | CycleStatus::Collecting)

@@ -19,16 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::views::cycles::Cycle;
 use crate::views::evaluations::{Evaluation, EvaluationSummary, SurveyUpload};
 
-use super::{cycles, etag};
-
-/// Who sees an evaluation: live data, public only while its cycle is published.
-pub fn exposure(cycle: &CycleRow, organization_id: i64) -> ApiResult<Exposure> {
-    Ok(Exposure {
-        region_id: Some(cycle.region_id),
-        organization_id: Some(organization_id),
-        public: cycle.status()? == CycleStatus::Published,
-    })
-}
+use super::{etag, visibility};
 
 /// The evaluation's change for the feed, as the evaluation list shows it: its scores with
 /// their traces are read from the evaluation itself (a recompute of a large cycle would
@@ -66,8 +57,8 @@ pub fn feed_cycle(conn: &mut DbConnection, before: &CycleRow, after: &CycleRow) 
     let fed = rows
         .iter()
         .map(|row| {
-            let was = exposure(before, row.organization_id)?;
-            let is = exposure(after, row.organization_id)?;
+            let was = visibility::evaluation_exposure(before, row.organization_id)?;
+            let is = visibility::evaluation_exposure(after, row.organization_id)?;
             feed_change(row, was, is)
         })
         .collect::<ApiResult<Vec<_>>>()?;
@@ -88,7 +79,7 @@ pub fn feed_removed(
         .iter()
         .filter(|(id, _)| !now.contains(id))
         .map(|(id, organization_id)| {
-            let was = exposure(cycle, *organization_id)?;
+            let was = visibility::evaluation_exposure(cycle, *organization_id)?;
             Ok(FeedChange {
                 resource_type: "evaluation",
                 resource_id: id.to_string(),
@@ -159,11 +150,11 @@ fn authorized(
     rule: &Rule,
 ) -> ApiResult<(CycleRow, EvaluationRow)> {
     let cycle = cycle_store::find(conn, cycle_id)?;
-    let mut target = cycles::live_target(conn, &cycle, caller)?;
+    let mut target = visibility::cycle_live_target(conn, &cycle, caller)?;
     if target.organization_id != Some(organization_id) {
         target.organization_id = None;
     }
-    cycles::check(caller, rule, &target)?;
+    visibility::check(caller, rule, &policy::CYCLE_READ, &target)?;
     let row = store::find(conn, cycle_id, organization_id)?;
     Ok((cycle, row))
 }
@@ -221,7 +212,8 @@ pub fn list(
     after: i64,
     limit: i64,
 ) -> ApiResult<(Vec<EvaluationSummary>, Option<String>)> {
-    let cycle = cycles::authorized_live(conn, cycle_id, caller, &policy::EVALUATION_LIST)?;
+    let cycle =
+        visibility::authorized_live_cycle(conn, cycle_id, caller, &policy::EVALUATION_LIST)?;
     let published = cycle.status()? == CycleStatus::Published;
     let only = caller
         .principal()
@@ -293,7 +285,7 @@ pub fn put_inputs(
         Some(&Audited::of(&row)?),
     )?;
     audit::record(conn, &ctx.actor(), change)?;
-    let exposure = exposure(&cycle, organization_id)?;
+    let exposure = visibility::evaluation_exposure(&cycle, organization_id)?;
     feed(conn, &row, exposure, exposure)?;
     Ok((row.version, after))
 }
@@ -416,7 +408,7 @@ pub fn upload_survey(
         exposure: None,
     };
     audit::record(conn, &ctx.actor(), change)?;
-    let exposure = exposure(&cycle, row.organization_id)?;
+    let exposure = visibility::evaluation_exposure(&cycle, row.organization_id)?;
     feed(conn, &saved, exposure, exposure)?;
     Ok(Uploaded::Stored(body))
 }

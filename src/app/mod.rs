@@ -22,6 +22,7 @@ pub mod regions;
 pub mod reports;
 pub mod summary;
 pub mod users;
+pub mod visibility;
 pub mod webhooks;
 
 use crate::auth::policy::Rule;

@@ -2,7 +2,7 @@
 //! importing the tabular form (with a dry run, which the caller rolls back), exporting it.
 
 use super::plans::{self, today};
-use super::Context;
+use super::{visibility, Context};
 use crate::auth::policy::{self, Target};
 use crate::auth::Caller;
 use crate::db::organizations::OrganizationRow;
@@ -30,7 +30,12 @@ pub fn draft_from_evaluation(
     let cycle = cycles::find(conn, evaluation.cycle_id)?;
     let target = Target::organization(cycle.region_id, evaluation.organization_id);
     // Hidden: who may not see the organization's plans does not learn of the evaluation.
-    plans::check(&ctx.caller, &policy::PLAN_DRAFT, &target)?;
+    visibility::check(
+        &ctx.caller,
+        &policy::PLAN_DRAFT,
+        &policy::PLAN_READ,
+        &target,
+    )?;
     let (methodology, settings) = evaluations::rules_of(&cycle)?;
     let inputs = evaluation.inputs()?.ok_or_else(|| {
         ApiError::Conflict(format!(
@@ -414,7 +419,7 @@ fn text_cell(value: &Option<String>) -> Cell {
 /// The plan in its official form: the «УТВЕРЖДАЮ» block and title above, a heading row per
 /// section, a row per measure, the implementation columns from the latest report.
 pub fn export(conn: &mut DbConnection, caller: &Caller, id: i64) -> ApiResult<Sheet> {
-    let row = plans::authorized(conn, id, caller, &policy::PLAN_EXPORT)?;
+    let row = visibility::authorized_plan(conn, id, caller, &policy::PLAN_EXPORT)?;
     let plan = plans::load(conn, &row, today())?;
     let executed = reports::latest_entries(conn, id)?;
     let mut rows = Vec::new();

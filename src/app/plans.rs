@@ -3,11 +3,11 @@
 
 use chrono::{NaiveDate, Utc};
 
-use super::{etag, Context, IfMatch, Step};
-use crate::auth::policy::{self, Rule, Target};
+use super::{etag, visibility, Context, IfMatch, Step};
+use crate::auth::policy::{self, Target};
 use crate::auth::Caller;
 use crate::db::audit::{self, Change};
-use crate::db::changes::{self, Action, Exposure, FeedChange};
+use crate::db::changes::{self, Action, FeedChange};
 use crate::db::plans::{self as store, MeasureValues, PlanFilter, PlanRow, PlanValues, SectionRow};
 use crate::db::{organizations, regions, DbConnection};
 use crate::domain::cycle as cycle_rules;
@@ -31,20 +31,11 @@ pub fn load(conn: &mut DbConnection, row: &PlanRow, as_of: NaiveDate) -> ApiResu
     plan_of(row, sections, &measures, as_of)
 }
 
-/// Who sees a plan, for the change feed: its region and organization, everyone once published.
-pub fn exposure(row: &PlanRow) -> ApiResult<Exposure> {
-    Ok(Exposure {
-        region_id: Some(row.region_id),
-        organization_id: row.organization_id,
-        public: row.status()?.public(),
-    })
-}
-
 /// A measure changed: the plan, which shows its measures, goes to the feed as it now stands.
 fn feed_plan(conn: &mut DbConnection, plan_id: i64) -> ApiResult<()> {
     let row = store::find(conn, plan_id)?;
     let plan = load(conn, &row, today())?;
-    let exposure = exposure(&row)?;
+    let exposure = visibility::plan_exposure(&row)?;
     changes::record(
         conn,
         &FeedChange {
@@ -56,37 +47,6 @@ fn feed_plan(conn: &mut DbConnection, plan_id: i64) -> ApiResult<()> {
             payload: Some(serde_json::to_value(&plan).map_err(ApiError::internal)?),
         },
     )
-}
-
-pub fn target(row: &PlanRow) -> ApiResult<Target> {
-    Ok(Target {
-        region_id: Some(row.region_id),
-        organization_id: row.organization_id,
-        assigned: false,
-        published: row.status()?.public(),
-    })
-}
-
-/// Checks `rule` on a plan (or something of it); for rules that hide what is out of scope, a
-/// caller who may not even read the plan gets 404 first.
-pub fn check(caller: &Caller, rule: &Rule, target: &Target) -> ApiResult<()> {
-    if rule.hide_out_of_scope {
-        policy::authorize(caller, &policy::PLAN_READ, target)?;
-    }
-    policy::authorize(caller, rule, target)?;
-    Ok(())
-}
-
-/// Loads the plan and checks `rule` for `caller` against it.
-pub fn authorized(
-    conn: &mut DbConnection,
-    id: i64,
-    caller: &Caller,
-    rule: &Rule,
-) -> ApiResult<PlanRow> {
-    let row = store::find(conn, id)?;
-    check(caller, rule, &target(&row)?)?;
-    Ok(row)
 }
 
 /// The day writes show derived figures for.
@@ -388,8 +348,10 @@ pub fn create(conn: &mut DbConnection, ctx: &Context, mut new: NewPlan) -> ApiRe
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("plan.create", "plan", row.id, None, Some(&plan))?
-            .exposed(exposure(&row)?, exposure(&row)?),
+        Change::of("plan.create", "plan", row.id, None, Some(&plan))?.exposed(
+            visibility::plan_exposure(&row)?,
+            visibility::plan_exposure(&row)?,
+        ),
     )?;
     Ok((row.version, plan))
 }
@@ -435,7 +397,7 @@ pub fn read(
     id: i64,
     as_of: NaiveDate,
 ) -> ApiResult<(i64, Plan)> {
-    let row = authorized(conn, id, caller, &policy::PLAN_READ)?;
+    let row = visibility::authorized_plan(conn, id, caller, &policy::PLAN_READ)?;
     Ok((row.version, load(conn, &row, as_of)?))
 }
 
@@ -448,7 +410,7 @@ pub fn update(
     patch: PlanPatch,
 ) -> ApiResult<(i64, Plan)> {
     store::lock(conn, id)?;
-    let current = authorized(conn, id, &ctx.caller, &policy::PLAN_UPDATE)?;
+    let current = visibility::authorized_plan(conn, id, &ctx.caller, &policy::PLAN_UPDATE)?;
     if_match.require_version(current.version)?;
     let before = load(conn, &current, today())?;
     let status = current.status()?;
@@ -477,8 +439,10 @@ pub fn update(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("plan.update", "plan", id, Some(&before), Some(&after))?
-            .exposed(exposure(&current)?, exposure(&row)?),
+        Change::of("plan.update", "plan", id, Some(&before), Some(&after))?.exposed(
+            visibility::plan_exposure(&current)?,
+            visibility::plan_exposure(&row)?,
+        ),
     )?;
     Ok((row.version, after))
 }
@@ -550,7 +514,7 @@ pub fn step(
     step: &PlanStep,
 ) -> ApiResult<(i64, Plan)> {
     store::lock(conn, id)?;
-    let current = authorized(conn, id, &ctx.caller, step.rule)?;
+    let current = visibility::authorized_plan(conn, id, &ctx.caller, step.rule)?;
     step.check_move(current.status()?)?;
     let before = load(conn, &current, today())?;
     (step.prepare)(&before)?;
@@ -561,8 +525,10 @@ pub fn step(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of(step.action, "plan", id, Some(&before), Some(&after))?
-            .exposed(exposure(&current)?, exposure(&row)?),
+        Change::of(step.action, "plan", id, Some(&before), Some(&after))?.exposed(
+            visibility::plan_exposure(&current)?,
+            visibility::plan_exposure(&row)?,
+        ),
     )?;
     // Publication makes the plan's accepted reports public.
     super::reports::feed_plan_reports(conn, &current, &row)?;
@@ -589,7 +555,7 @@ pub fn create_measure(
     new: NewPlanMeasure,
 ) -> ApiResult<(i64, Measure)> {
     store::lock(conn, plan_id)?;
-    let plan = authorized(conn, plan_id, &ctx.caller, &policy::MEASURE_CREATE)?;
+    let plan = visibility::authorized_plan(conn, plan_id, &ctx.caller, &policy::MEASURE_CREATE)?;
     section_of(
         &store::sections(conn, plan_id)?,
         new.section_id,
@@ -636,7 +602,7 @@ pub fn read_measure(
     id: i64,
     as_of: NaiveDate,
 ) -> ApiResult<(i64, Measure)> {
-    let plan = authorized(conn, plan_id, caller, &policy::MEASURE_READ)?;
+    let plan = visibility::authorized_plan(conn, plan_id, caller, &policy::MEASURE_READ)?;
     let row = store::find_measure(conn, plan_id, id)?;
     Ok((row.version, measure_of(&row, as_of, plan.year)?))
 }
@@ -652,7 +618,7 @@ pub fn update_measure(
     patch: MeasurePatch,
 ) -> ApiResult<(i64, Measure)> {
     store::lock(conn, plan_id)?;
-    let plan = authorized(conn, plan_id, &ctx.caller, &policy::MEASURE_UPDATE)?;
+    let plan = visibility::authorized_plan(conn, plan_id, &ctx.caller, &policy::MEASURE_UPDATE)?;
     let current = store::find_measure(conn, plan_id, id)?;
     if_match.require(&etag(current.version))?;
     let before = measure_of(&current, today(), plan.year)?;
@@ -716,7 +682,7 @@ pub fn delete_measure(
     if_match: &IfMatch,
 ) -> ApiResult<()> {
     store::lock(conn, plan_id)?;
-    let plan = authorized(conn, plan_id, &ctx.caller, &policy::MEASURE_DELETE)?;
+    let plan = visibility::authorized_plan(conn, plan_id, &ctx.caller, &policy::MEASURE_DELETE)?;
     let current = store::find_measure(conn, plan_id, id)?;
     if_match.require(&etag(current.version))?;
     let status = plan.status()?;

@@ -4,7 +4,7 @@ use crate::app::{Context, IfMatch};
 use crate::auth::policy::{self, Rule};
 use crate::auth::{Caller, Role};
 use crate::db::audit::{self, Change};
-use crate::db::changes::{self, Action, Exposure, FeedChange};
+use crate::db::changes::{self, Action, FeedChange};
 use crate::db::cycles::{self as cycle_store, CycleRow};
 use crate::db::proposals::{self as store, ProposalRow, ProposalValues};
 use crate::db::DbConnection;
@@ -12,21 +12,11 @@ use crate::domain::{methodology, paging, proposal};
 use crate::error::{ApiError, ApiResult};
 use crate::views::proposals::{NewProposal, Proposal, ProposalPatch};
 
-use super::{cycles, etag};
+use super::{etag, visibility};
 use crate::views::patch_required;
 
 fn shown(row: &ProposalRow, cycle: &CycleRow) -> Proposal {
     Proposal::of(row, &cycle.methodology_id)
-}
-
-/// Who sees a proposal, for the change feed: its region and organization, everyone once the
-/// cycle is published.
-fn exposure(cycle: &CycleRow, row: &ProposalRow) -> Exposure {
-    Exposure {
-        region_id: Some(cycle.region_id),
-        organization_id: row.organization_id,
-        public: cycle.published_approval_id.is_some(),
-    }
 }
 
 /// After a publication or reopening of the cycle: its proposals, if who sees them changed.
@@ -41,8 +31,8 @@ pub fn feed_cycle(conn: &mut DbConnection, before: &CycleRow, after: &CycleRow) 
                 resource_type: "proposal",
                 resource_id: row.id.to_string(),
                 action: Action::Updated,
-                before: exposure(before, row),
-                after: exposure(after, row),
+                before: visibility::proposal_exposure(before, row),
+                after: visibility::proposal_exposure(after, row),
                 payload: Some(
                     serde_json::to_value(Proposal::of(row, &after.methodology_id))
                         .map_err(ApiError::internal)?,
@@ -87,7 +77,7 @@ fn authorized(
     caller: &Caller,
     rule: &Rule,
 ) -> ApiResult<(CycleRow, ProposalRow)> {
-    let cycle = cycles::authorized(conn, cycle_id, caller, rule)?;
+    let cycle = visibility::authorized_cycle(conn, cycle_id, caller, rule)?;
     let row = store::find(conn, cycle_id, id)?;
     Ok((cycle, row))
 }
@@ -101,7 +91,7 @@ pub fn list(
     after: i64,
     limit: i64,
 ) -> ApiResult<(Vec<Proposal>, Option<String>)> {
-    let cycle = cycles::authorized(conn, cycle_id, caller, &policy::PROPOSAL_LIST)?;
+    let cycle = visibility::authorized_cycle(conn, cycle_id, caller, &policy::PROPOSAL_LIST)?;
     let only = caller
         .principal()
         .filter(|p| p.role == Role::Organization)
@@ -117,7 +107,8 @@ pub fn create(
     cycle_id: i64,
     new: NewProposal,
 ) -> ApiResult<(i64, Proposal)> {
-    let cycle = cycles::authorized(conn, cycle_id, &ctx.caller, &policy::PROPOSAL_CREATE)?;
+    let cycle =
+        visibility::authorized_cycle(conn, cycle_id, &ctx.caller, &policy::PROPOSAL_CREATE)?;
     let mut values = ProposalValues {
         organization_id: new.organization_id,
         criterion: new.criterion,
@@ -129,8 +120,10 @@ pub fn create(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("proposal.create", "proposal", row.id, None, Some(&proposal))?
-            .exposed(exposure(&cycle, &row), exposure(&cycle, &row)),
+        Change::of("proposal.create", "proposal", row.id, None, Some(&proposal))?.exposed(
+            visibility::proposal_exposure(&cycle, &row),
+            visibility::proposal_exposure(&cycle, &row),
+        ),
     )?;
     Ok((row.version, proposal))
 }
@@ -200,8 +193,8 @@ pub fn update(
                 resource_type: "proposal",
                 resource_id: id.to_string(),
                 action: Action::Deleted,
-                before: exposure(&cycle, &current),
-                after: exposure(&cycle, &current),
+                before: visibility::proposal_exposure(&cycle, &current),
+                after: visibility::proposal_exposure(&cycle, &current),
                 payload: None,
             },
         )?;
@@ -217,7 +210,10 @@ pub fn update(
             Some(&before),
             Some(&after),
         )?
-        .exposed(exposure(&cycle, &current), exposure(&cycle, &row)),
+        .exposed(
+            visibility::proposal_exposure(&cycle, &current),
+            visibility::proposal_exposure(&cycle, &row),
+        ),
     )?;
     Ok((row.version, after))
 }
@@ -241,6 +237,9 @@ pub fn delete(
             Some(&shown(&current, &cycle)),
             None::<&Proposal>,
         )?
-        .exposed(exposure(&cycle, &current), exposure(&cycle, &current)),
+        .exposed(
+            visibility::proposal_exposure(&cycle, &current),
+            visibility::proposal_exposure(&cycle, &current),
+        ),
     )
 }

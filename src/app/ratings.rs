@@ -26,7 +26,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::export::{workbook_error, Cell, FileFormat, Sheet};
 use crate::views::ratings::{Approval, Basis, CriterionPoints, PreviousResult, Rating, RatingItem};
 
-use super::{cycles, evaluations};
+use super::{cycles, evaluations, visibility};
 
 /// Parsed snapshots and rendered pages of approvals. Both are immutable, so an entry is never
 /// stale; the maps are only bounded (cleared when full: hot entries come back at once).
@@ -168,8 +168,8 @@ fn resolve(
     requested: Option<Requested>,
 ) -> ApiResult<(CycleRow, Source)> {
     let row = cycle_store::find(conn, cycle_id)?;
-    let target = cycles::target(conn, &row, caller)?;
-    cycles::check(caller, rule, &target)?;
+    let target = visibility::cycle_target(conn, &row, caller)?;
+    visibility::check(caller, rule, &policy::CYCLE_READ, &target)?;
     let insider = policy::sees_unpublished(caller, rule, &target);
     let published = || {
         row.published_approval_id
@@ -679,8 +679,8 @@ pub fn list_approvals(
     cycle_id: i64,
 ) -> ApiResult<Vec<Approval>> {
     let row = cycle_store::find(conn, cycle_id)?;
-    let target = cycles::target(conn, &row, caller)?;
-    cycles::check(caller, &policy::APPROVAL_LIST, &target)?;
+    let target = visibility::cycle_target(conn, &row, caller)?;
+    visibility::check(caller, &policy::APPROVAL_LIST, &policy::CYCLE_READ, &target)?;
     let insider = policy::sees_unpublished(caller, &policy::APPROVAL_LIST, &target);
     Ok(store::list(conn, cycle_id)?
         .iter()

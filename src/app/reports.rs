@@ -4,11 +4,11 @@
 
 use super::plan_forms::executors_text;
 use super::plans::{self, today};
-use super::{Context, IfMatch, Step};
+use super::{visibility, Context, IfMatch, Step};
 use crate::auth::policy::{self, Rule};
 use crate::auth::Caller;
 use crate::db::audit::{self, Change};
-use crate::db::changes::{self, Action, Exposure, FeedChange};
+use crate::db::changes::{self, Action, FeedChange};
 use crate::db::plans::{self as plan_store, PlanRow};
 use crate::db::reports::{self as store, ReportRow};
 use crate::db::DbConnection;
@@ -24,15 +24,6 @@ fn load(conn: &mut DbConnection, plan: &PlanRow, row: &ReportRow) -> ApiResult<R
     report_of(plan, row, &measures, &entries)
 }
 
-/// Who sees a report, for the change feed: an accepted report of a public plan is public.
-fn exposure(plan: &PlanRow, row: &ReportRow) -> ApiResult<Exposure> {
-    Ok(Exposure {
-        region_id: Some(plan.region_id),
-        organization_id: plan.organization_id,
-        public: plan.status()?.public() && row.status()? == ReportStatus::Accepted,
-    })
-}
-
 /// After the plan's status changed: its reports whose visibility changed go to the feed.
 pub fn feed_plan_reports(
     conn: &mut DbConnection,
@@ -41,7 +32,10 @@ pub fn feed_plan_reports(
 ) -> ApiResult<()> {
     let mut fed = Vec::new();
     for row in store::list(conn, after.id, false)? {
-        let (was, is) = (exposure(before, &row)?, exposure(after, &row)?);
+        let (was, is) = (
+            visibility::report_exposure(before, &row)?,
+            visibility::report_exposure(after, &row)?,
+        );
         if was.public == is.public {
             continue;
         }
@@ -74,17 +68,16 @@ fn authorized(
 ) -> ApiResult<(PlanRow, ReportRow)> {
     let plan = plan_store::find(conn, plan_id)?;
     let report = store::find(conn, plan_id, id)?;
-    let mut target = plans::target(&plan)?;
-    target.published = target.published && report.status()? == ReportStatus::Accepted;
-    plans::check(caller, rule, &target)?;
+    let target = visibility::report_target(&plan, &report)?;
+    visibility::check(caller, rule, &policy::PLAN_READ, &target)?;
     Ok((plan, report))
 }
 
 /// The plan's reports by period that `caller` sees.
 pub fn list(conn: &mut DbConnection, caller: &Caller, plan_id: i64) -> ApiResult<Vec<Report>> {
     let plan = plan_store::find(conn, plan_id)?;
-    let target = plans::target(&plan)?;
-    plans::check(caller, &policy::REPORT_LIST, &target)?;
+    let target = visibility::plan_target(&plan)?;
+    visibility::check(caller, &policy::REPORT_LIST, &policy::PLAN_READ, &target)?;
     let insider = policy::sees_unpublished(caller, &policy::REPORT_LIST, &target);
     store::list(conn, plan_id, !insider)?
         .iter()
@@ -103,7 +96,7 @@ pub fn create(
     let period = new.period;
     period.check()?;
     plan_store::lock(conn, plan_id)?;
-    let plan = plans::authorized(conn, plan_id, &ctx.caller, &policy::REPORT_CREATE)?;
+    let plan = visibility::authorized_plan(conn, plan_id, &ctx.caller, &policy::REPORT_CREATE)?;
     let status = plan.status()?;
     if !(status.in_force() || status == PlanStatus::Closed) {
         return Err(ApiError::Conflict(format!(
@@ -116,8 +109,10 @@ pub fn create(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("report.create", "report", row.id, None, Some(&report))?
-            .exposed(exposure(&plan, &row)?, exposure(&plan, &row)?),
+        Change::of("report.create", "report", row.id, None, Some(&report))?.exposed(
+            visibility::report_exposure(&plan, &row)?,
+            visibility::report_exposure(&plan, &row)?,
+        ),
     )?;
     Ok((report_tag(&plan, &row), report))
 }
@@ -161,8 +156,10 @@ pub fn put_entry(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("report.entry", "report", id, Some(&before), Some(&after))?
-            .exposed(exposure(&plan, &current)?, exposure(&plan, &row)?),
+        Change::of("report.entry", "report", id, Some(&before), Some(&after))?.exposed(
+            visibility::report_exposure(&plan, &current)?,
+            visibility::report_exposure(&plan, &row)?,
+        ),
     )?;
     Ok((report_tag(&plan, &row), after))
 }
@@ -202,8 +199,10 @@ pub fn step(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of(step.action, "report", id, Some(&before), Some(&after))?
-            .exposed(exposure(&plan, &current)?, exposure(&plan, &row)?),
+        Change::of(step.action, "report", id, Some(&before), Some(&after))?.exposed(
+            visibility::report_exposure(&plan, &current)?,
+            visibility::report_exposure(&plan, &row)?,
+        ),
     )?;
     Ok((report_tag(&plan, &row), after))
 }
