@@ -97,10 +97,11 @@ enum UserCommand {
 
 /// `1` (or `true`, as the flag gives) turns a switch on; `0`, `false` or nothing leaves it off.
 fn switch(value: &str) -> Result<bool, String> {
+    // Exactly `1`: a setting that turns the audit log off must not be turned on by accident.
     match value.trim() {
-        "1" | "true" => Ok(true),
-        "0" | "false" | "" => Ok(false),
-        _ => Err("1 turns it on, 0 leaves it off".into()),
+        "1" => Ok(true),
+        "0" | "" => Ok(false),
+        _ => Err("only 1 turns it on (benchmarks only); 0 or empty leaves it off".into()),
     }
 }
 

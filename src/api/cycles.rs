@@ -317,7 +317,7 @@ async fn unassessed(
     query: web::Query<UnassessedQuery>,
 ) -> ApiResult<HttpResponse> {
     let region_id = id.into_inner();
-    let year = query.into_inner().year()?;
+    let year = query.into_inner().year();
     let items: Vec<UnassessedOrganization> = db
         .run(move |conn| use_case::unassessed(conn, &caller, region_id, year))
         .await?;

@@ -190,7 +190,8 @@ async fn import(
     db.run(move |conn| plan_forms::authorize_import(conn, &caller, &form))
         .await?;
     let bytes = read_upload(&req, payload).await?;
-    let work = move |conn: &mut DbConnection| plan_forms::import(conn, &ctx, &form, &bytes);
+    let read = plan_forms::read(&form, &bytes)?;
+    let work = move |conn: &mut DbConnection| plan_forms::import(conn, &ctx, &form, read);
     if form.dry_run {
         let result = db.rolled_back(work).await?;
         return Ok(HttpResponse::Ok().json(result));

@@ -2,7 +2,7 @@
 //! publish, reopen; the council's approval is in `app::ratings`), and who may see a cycle.
 
 use crate::app::{Context, IfMatch, Step};
-use crate::auth::policy::{self, Target};
+use crate::auth::policy::{self, Rule, Target};
 use crate::auth::Caller;
 use crate::db::audit::{self, Change};
 use crate::db::cycles::{self as store, Counted, CycleFilter, CycleRow, CycleValues};
@@ -24,7 +24,7 @@ pub fn load(conn: &mut DbConnection, row: &CycleRow) -> ApiResult<Cycle> {
 }
 
 /// A page of cycles, their lists read together rather than cycle by cycle.
-pub fn load_page(conn: &mut DbConnection, rows: &[CycleRow]) -> ApiResult<Vec<Cycle>> {
+fn load_page(conn: &mut DbConnection, rows: &[CycleRow]) -> ApiResult<Vec<Cycle>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut members = store::members(conn, &ids)?;
     rows.iter()
@@ -327,7 +327,7 @@ pub const REOPEN: Step<CycleStatus, Prepare> = Step {
     rule: &policy::CYCLE_REOPEN,
     to: CycleStatus::Collecting,
     action: "cycle.collecting",
-    prepare: |_, _, _, _| Ok(()),
+    prepare: reopened_from_results,
 };
 
 /// Moves the cycle along `step` if the machine allows it from where it is (409 naming the
@@ -343,18 +343,51 @@ pub fn step<T>(
         impl FnOnce(&mut DbConnection, &CycleRow, &Cycle, &mut CycleValues) -> ApiResult<T>,
     >,
 ) -> ApiResult<(CycleRow, Cycle, T)> {
+    let current = locked(conn, ctx, id, if_match, step.rule)?;
+    step_from(conn, ctx, current, step)
+}
+
+/// The cycle, locked for a write under `rule` by `ctx`'s caller, at the version `if_match`
+/// names if it names one.
+pub fn locked(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    id: i64,
+    if_match: &IfMatch,
+    rule: &Rule,
+) -> ApiResult<CycleRow> {
     store::lock(conn, id)?;
-    let current = visibility::authorized_cycle(conn, id, &ctx.caller, step.rule)?;
+    let current = visibility::authorized_cycle(conn, id, &ctx.caller, rule)?;
     if_match.check_if_present(&etag(current.version))?;
+    Ok(current)
+}
+
+/// [`step`] on a cycle already [`locked`].
+pub fn step_from<T>(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    current: CycleRow,
+    step: Step<
+        CycleStatus,
+        impl FnOnce(&mut DbConnection, &CycleRow, &Cycle, &mut CycleValues) -> ApiResult<T>,
+    >,
+) -> ApiResult<(CycleRow, Cycle, T)> {
     let status = current.status()?;
     step.check_move(status)?;
     let before = load(conn, &current)?;
     let mut values = current.values();
     values.status = step.to.as_str().into();
     let made = (step.prepare)(conn, &current, &before, &mut values)?;
-    let row = store::update(conn, id, current.version, &values)?;
+    let row = store::update(conn, current.id, current.version, &values)?;
     let after = load(conn, &row)?;
-    let change = Change::of(step.action, "cycle", id, Some(&before), Some(&after))?.exposed(
+    let change = Change::of(
+        step.action,
+        "cycle",
+        current.id,
+        Some(&before),
+        Some(&after),
+    )?
+    .exposed(
         visibility::cycle_exposure(&current),
         visibility::cycle_exposure(&row),
     );
@@ -381,6 +414,23 @@ fn publish_latest_approval(
         .ok_or_else(|| ApiError::internal(format!("approved cycle {} has no approval", row.id)))?;
     values.published_approval_id = Some(approval);
     values.published_at = Some(crate::db::now());
+    Ok(())
+}
+
+/// Reopening returns submitted results to the operator; a draft has none (it starts
+/// collecting, with its own checks).
+fn reopened_from_results(
+    _: &mut DbConnection,
+    _: &CycleRow,
+    cycle: &Cycle,
+    _: &mut CycleValues,
+) -> ApiResult<()> {
+    if cycle.status == CycleStatus::Draft {
+        return Err(conflict_in(
+            cycle.status,
+            "only submitted, approved or published results are reopened; start collecting instead",
+        ));
+    }
     Ok(())
 }
 
@@ -415,23 +465,16 @@ pub fn unassessed(
     conn: &mut DbConnection,
     caller: &Caller,
     region_id: i64,
-    year: i32,
+    year: ApiResult<i32>,
 ) -> ApiResult<Vec<UnassessedOrganization>> {
     policy::authorize(
         caller,
         &policy::REGION_UNASSESSED,
         &Target::region(region_id),
     )?;
+    // A caller who may not ask learns nothing of what is wrong with the question.
+    let year = year?;
     regions::find(conn, region_id)?;
     let rows = store::unassessed(conn, region_id, year, Counted::Started)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(organization_id, short_name, last_assessed)| UnassessedOrganization {
-                organization_id,
-                short_name,
-                last_assessed,
-            },
-        )
-        .collect())
+    Ok(rows.into_iter().map(UnassessedOrganization::from).collect())
 }

@@ -134,3 +134,38 @@ impl<S: StatusMachine, P> Step<S, P> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::status::StatusMachine;
+
+    /// Audit actions of status steps read `<subject>.<status reached>`, as they always have;
+    /// written out in each step, they are held to it here.
+    #[test]
+    fn step_actions_name_where_they_lead() {
+        use super::{cycles, plans, reports};
+        fn expected<S: StatusMachine>(to: S) -> String {
+            format!("{}.{}", S::SUBJECT, to.name())
+        }
+        for step in [
+            cycles::START_COLLECTING,
+            cycles::SUBMIT_RESULTS,
+            cycles::PUBLISH,
+            cycles::REOPEN,
+        ] {
+            assert_eq!(step.action, expected(step.to));
+        }
+        for step in [
+            plans::SUBMIT,
+            plans::RETURN,
+            plans::APPROVE,
+            plans::PUBLISH,
+            plans::CLOSE,
+        ] {
+            assert_eq!(step.action, expected(step.to));
+        }
+        for step in [reports::SUBMIT, reports::ACCEPT] {
+            assert_eq!(step.action, expected(step.to));
+        }
+    }
+}

@@ -196,13 +196,17 @@ pub fn authorize_import(
     Ok(())
 }
 
-/// Reads the plan from the file and creates it as a draft; errors name the sheet's rows.
-pub fn import(
-    conn: &mut DbConnection,
-    ctx: &Context,
-    form: &ImportForm,
-    file: &[u8],
-) -> ApiResult<ImportResult> {
+/// A plan as read from a file, before it is stored: the plan, the sheet row of each measure
+/// (by section) and what the reader warns of.
+pub struct ReadPlan {
+    new: NewPlan,
+    measure_rows: Vec<Vec<usize>>,
+    warnings: Vec<RowWarning>,
+}
+
+/// Reads the plan from the file; errors name the sheet's rows. Pure: no transaction waits on
+/// the parsing of a file.
+pub fn read(form: &ImportForm, file: &[u8]) -> ApiResult<ReadPlan> {
     let rows = sheet::rows_from_file(file).map_err(|e| {
         ApiError::Validation(vec![row_error(
             e.row.unwrap_or(0),
@@ -224,6 +228,25 @@ pub fn import(
     let mut warnings = table.warnings.clone();
     let (new, measure_rows) = new_plan(table, form)?;
     warnings.extend(deadline_warnings(&new, &measure_rows));
+    Ok(ReadPlan {
+        new,
+        measure_rows,
+        warnings,
+    })
+}
+
+/// Creates the plan read from a file as a draft; errors name the sheet's rows.
+pub fn import(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    form: &ImportForm,
+    read: ReadPlan,
+) -> ApiResult<ImportResult> {
+    let ReadPlan {
+        new,
+        measure_rows,
+        warnings,
+    } = read;
     let (_, plan) = plans::create(conn, ctx, new).map_err(|e| match e {
         ApiError::Validation(errors) => ApiError::Validation(to_rows(errors, &measure_rows)),
         other => other,

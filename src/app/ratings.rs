@@ -54,7 +54,7 @@ impl RatingCache {
     }
 
     /// The cycle's published approval if read less than `PUBLISHED_FRESH` ago.
-    pub fn published(&self, cycle_id: i64) -> Option<i64> {
+    fn published(&self, cycle_id: i64) -> Option<i64> {
         lock(&self.published)
             .get(&cycle_id)
             .filter(|(_, at)| at.elapsed() < PUBLISHED_FRESH)
@@ -94,7 +94,7 @@ impl RatingCache {
         Ok(loaded)
     }
 
-    pub fn page(&self, key: &str) -> Option<Bytes> {
+    fn page(&self, key: &str) -> Option<Bytes> {
         lock(&self.pages).get(key).cloned()
     }
 
@@ -402,7 +402,7 @@ fn render(
 }
 
 /// The page is a function of the approval and the selection only.
-pub fn page_key(approval_id: i64, selection: &Selection, page: &Page) -> String {
+fn page_key(approval_id: i64, selection: &Selection, page: &Page) -> String {
     format!(
         "{approval_id}/{}/{}/{}/{}",
         selection.form_name(),
@@ -412,7 +412,7 @@ pub fn page_key(approval_id: i64, selection: &Selection, page: &Page) -> String 
     )
 }
 
-pub fn page_tag(key: &str) -> String {
+fn page_tag(key: &str) -> String {
     format!("\"a-{}-{:x}\"", env!("CARGO_PKG_VERSION"), fingerprint(key))
 }
 
@@ -702,14 +702,16 @@ pub fn approve(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let current = cycles::locked(conn, ctx, cycle_id, if_match, &policy::RATINGS_APPROVE)?;
+    // Incomplete evaluations first, before the status: naming them tells the council what is
+    // missing.
+    evaluations::all_complete(conn, &current, "The results cannot be approved")?;
     let approved_by = ctx.caller.principal().map(|p| p.username.clone());
     let step = Step {
         rule: &policy::RATINGS_APPROVE,
         to: CycleStatus::Approved,
         action: "cycle.approve",
         prepare: |conn: &mut DbConnection, current: &CycleRow, _: &_, values: &mut _| {
-            // Incomplete evaluations named: that tells the council what is missing.
-            evaluations::all_complete(conn, current, "The results cannot be approved")?;
             let snapshot = store::current(conn, current, true)?;
             let approval = store::insert(
                 conn,
@@ -728,6 +730,6 @@ pub fn approve(
             Ok(approval)
         },
     };
-    let (row, _, approval) = cycles::step(conn, ctx, cycle_id, if_match, step)?;
+    let (row, _, approval) = cycles::step_from(conn, ctx, current, step)?;
     Ok(Approval::of(&approval, &row))
 }

@@ -165,13 +165,7 @@ pub fn summary(
     }
     let overdue = cycle_store::unassessed(conn, region_id, year, counted)?
         .into_iter()
-        .map(
-            |(organization_id, short_name, last_assessed)| UnassessedOrganization {
-                organization_id,
-                short_name,
-                last_assessed,
-            },
-        )
+        .map(UnassessedOrganization::from)
         .collect();
     Ok(RegionSummary {
         region_id,

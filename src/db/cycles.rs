@@ -7,7 +7,7 @@ use super::schema::{
     cycle_operators, cycle_organizations, cycles, evaluations, organizations, survey_responses,
     users,
 };
-use super::{now, DbConnection};
+use super::{now, versioned, DbConnection};
 use crate::domain::access::{Scope, Visibility};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::user::Role;
@@ -145,17 +145,7 @@ pub fn members(conn: &mut DbConnection, cycle_ids: &[i64]) -> ApiResult<Members>
 }
 
 pub fn insert(conn: &mut DbConnection, values: &CycleValues) -> ApiResult<CycleRow> {
-    let at = now();
-    let id = diesel::insert_into(cycles::table)
-        .values((
-            values,
-            cycles::version.eq(1),
-            cycles::created_at.eq(at),
-            cycles::updated_at.eq(at),
-        ))
-        .returning(cycles::id)
-        .get_result::<i64>(conn)?;
-    find(conn, id)
+    versioned::insert!(conn, cycles, values)
 }
 
 /// Writes `values` if the row is still at `version`; 412 when another write got there first.
@@ -165,18 +155,7 @@ pub fn update(
     version: i64,
     values: &CycleValues,
 ) -> ApiResult<CycleRow> {
-    let changed = diesel::update(cycles::table)
-        .filter(cycles::id.eq(id).and(cycles::version.eq(version)))
-        .set((
-            values,
-            cycles::version.eq(version + 1),
-            cycles::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    if changed == 0 {
-        return Err(ApiError::PreconditionFailed);
-    }
-    find(conn, id)
+    versioned::update!(conn, cycles, (id, version), values)
 }
 
 /// A cycle assesses at most this many organizations (a region has a few hundred at most).

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::proposals;
-use super::{now, DbConnection};
+use super::{versioned, DbConnection};
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -77,19 +77,26 @@ pub fn insert(
     cycle_id: i64,
     values: &ProposalValues,
 ) -> ApiResult<ProposalRow> {
-    let at = now();
-    Ok(diesel::insert_into(proposals::table)
-        .values((
-            proposals::cycle_id.eq(cycle_id),
-            proposals::organization_id.eq(values.organization_id),
-            proposals::criterion.eq(&values.criterion),
-            proposals::text.eq(&values.text),
-            proposals::version.eq(1),
-            proposals::created_at.eq(at),
-            proposals::updated_at.eq(at),
-        ))
-        .returning(proposals::all_columns)
-        .get_result(conn)?)
+    versioned::insert!(
+        conn,
+        proposals,
+        (proposals::cycle_id.eq(cycle_id), changes(values))
+    )
+}
+
+/// The columns a proposal's values set.
+fn changes(
+    values: &ProposalValues,
+) -> (
+    diesel::dsl::Eq<proposals::organization_id, Option<i64>>,
+    diesel::dsl::Eq<proposals::criterion, &String>,
+    diesel::dsl::Eq<proposals::text, &String>,
+) {
+    (
+        proposals::organization_id.eq(values.organization_id),
+        proposals::criterion.eq(&values.criterion),
+        proposals::text.eq(&values.text),
+    )
 }
 
 /// Writes new values if the row is still at its version; 412 when another write got there first.
@@ -98,33 +105,16 @@ pub fn update(
     current: &ProposalRow,
     values: &ProposalValues,
 ) -> ApiResult<ProposalRow> {
-    let changed = diesel::update(proposals::table)
-        .filter(proposals::id.eq(current.id))
-        .filter(proposals::version.eq(current.version))
-        .set((
-            proposals::organization_id.eq(values.organization_id),
-            proposals::criterion.eq(&values.criterion),
-            proposals::text.eq(&values.text),
-            proposals::version.eq(current.version + 1),
-            proposals::updated_at.eq(now()),
-        ))
-        .returning(proposals::all_columns)
-        .get_results::<ProposalRow>(conn)?;
-    changed
-        .into_iter()
-        .next()
-        .ok_or(ApiError::PreconditionFailed)
+    versioned::update!(
+        conn,
+        proposals,
+        (current.id, current.version),
+        changes(values)
+    )
 }
 
 pub fn delete(conn: &mut DbConnection, current: &ProposalRow) -> ApiResult<()> {
-    let deleted = diesel::delete(proposals::table)
-        .filter(proposals::id.eq(current.id))
-        .filter(proposals::version.eq(current.version))
-        .execute(conn)?;
-    if deleted == 0 {
-        return Err(ApiError::PreconditionFailed);
-    }
-    Ok(())
+    versioned::delete!(conn, proposals, (current.id, current.version))
 }
 
 /// The cycle's proposals addressed to `organization_id` or to every organization.

@@ -144,3 +144,14 @@ pub struct UnassessedOrganization {
     /// The last year it was assessed, if ever.
     pub last_assessed: Option<i32>,
 }
+
+/// As `db::cycles::unassessed` reads it: id, short name, last year assessed.
+impl From<(i64, String, Option<i32>)> for UnassessedOrganization {
+    fn from((organization_id, short_name, last_assessed): (i64, String, Option<i32>)) -> Self {
+        Self {
+            organization_id,
+            short_name,
+            last_assessed,
+        }
+    }
+}

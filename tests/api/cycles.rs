@@ -347,6 +347,26 @@ async fn illegal_transitions_name_the_current_status() {
         .as_str()
         .unwrap()
         .contains("organization_ids"));
+    // Reopening is for results: a draft is not sent to collecting past its own checks.
+    let reopen = app
+        .as_(Some(&w.authority))
+        .request(
+            Method::POST,
+            &format!("/api/v1/cycles/{}/reopen", bare["id"]),
+        )
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(reopen, 409, None).await;
+    assert!(problem["detail"].as_str().unwrap().contains("draft"));
+    let still: Value = app
+        .as_(Some(&w.authority))
+        .get(&format!("/api/v1/cycles/{}", bare["id"]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still["status"], "draft");
 }
 
 #[tokio::test]
