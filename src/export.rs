@@ -223,6 +223,11 @@ fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
     workbook.save_to_buffer()
 }
 
+/// A workbook that could not be written is the service's fault.
+pub fn workbook_error(e: XlsxError) -> crate::error::ApiError {
+    crate::error::ApiError::internal(format!("writing the workbook failed: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,9 +314,4 @@ mod tests {
         assert_eq!(FileFormat::from_accept(Some("application/json")), None);
         assert_eq!(FileFormat::from_accept(Some("text/csv;q=0")), None);
     }
-}
-
-/// A workbook that could not be written is the service's fault.
-pub fn workbook_error(e: XlsxError) -> crate::error::ApiError {
-    crate::error::ApiError::internal(format!("writing the workbook failed: {e}"))
 }

@@ -166,7 +166,7 @@ struct Patched {
 fn apply_patch(current: &CycleRow, before: &Cycle, patch: CyclePatch) -> ApiResult<Patched> {
     let mut values = current.values();
     let mut errors = Vec::new();
-    let mut settings = before.settings.clone();
+    let mut settings = before.settings;
     patch_required(
         &mut values.methodology_id,
         patch.methodology_id,

@@ -85,13 +85,13 @@ pub fn insert(
 }
 
 /// The columns a proposal's values set.
-fn changes(
-    values: &ProposalValues,
-) -> (
+type Changes<'a> = (
     diesel::dsl::Eq<proposals::organization_id, Option<i64>>,
-    diesel::dsl::Eq<proposals::criterion, &String>,
-    diesel::dsl::Eq<proposals::text, &String>,
-) {
+    diesel::dsl::Eq<proposals::criterion, &'a String>,
+    diesel::dsl::Eq<proposals::text, &'a String>,
+);
+
+fn changes(values: &ProposalValues) -> Changes<'_> {
     (
         proposals::organization_id.eq(values.organization_id),
         proposals::criterion.eq(&values.criterion),
