@@ -100,8 +100,8 @@ fn switch(value: &str) -> Result<bool, String> {
     // Exactly `1`: a setting that turns the audit log off must not be turned on by accident.
     match value.trim() {
         "1" => Ok(true),
-        "0" | "" => Ok(false),
-        _ => Err("only 1 turns it on (benchmarks only); 0 or empty leaves it off".into()),
+        "0" | "false" | "" => Ok(false),
+        _ => Err("only 1 turns it on (benchmarks only); 0, false or empty leave it off".into()),
     }
 }
 
