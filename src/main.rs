@@ -295,3 +295,24 @@ fn run(cli: Cli) -> Result<(), String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    /// Every setting's default passes its own parser: the commands of the README start with
+    /// nothing set.
+    #[test]
+    fn every_command_parses_with_the_defaults() {
+        for args in [
+            &["nok-api", "serve", "--demo"][..],
+            &["nok-api", "migrate"],
+            &["nok-api", "openapi"],
+            &["nok-api", "demo", "--organizations", "10"],
+        ] {
+            if let Err(e) = super::Cli::try_parse_from(args) {
+                panic!("{args:?}: {e}");
+            }
+        }
+    }
+}
