@@ -1,5 +1,6 @@
-//! Assessment cycles: create, change, the status machine (start collecting, submit results,
-//! publish, reopen; the council's approval is in `app::ratings`), and who may see a cycle.
+//! Assessment cycles: create, change, and the status machine (start collecting, submit results,
+//! publish, reopen; the council's approval is in `app::ratings`). Who may see a cycle is
+//! `app::visibility`'s.
 
 use crate::app::{Context, IfMatch, Step};
 use crate::auth::policy::{self, Rule, Target};
