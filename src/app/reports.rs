@@ -79,9 +79,11 @@ pub fn list(conn: &mut DbConnection, caller: &Caller, plan_id: i64) -> ApiResult
     let target = visibility::plan_target(&plan)?;
     visibility::check(caller, &policy::REPORT_LIST, &policy::PLAN_READ, &target)?;
     let insider = policy::sees_unpublished(caller, &policy::REPORT_LIST, &target);
+    // The plan's measures once for all its reports, not once a report.
+    let measures = plan_store::measures_of(conn, plan.id)?;
     store::list(conn, plan_id, !insider)?
         .iter()
-        .map(|r| load(conn, &plan, r))
+        .map(|r| report_of(&plan, r, &measures, &store::entries(conn, r.id)?))
         .collect()
 }
 

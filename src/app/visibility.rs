@@ -85,10 +85,7 @@ pub fn authorized_cycle(
     caller: &Caller,
     rule: &Rule,
 ) -> ApiResult<CycleRow> {
-    let row = cycle_store::find(conn, id)?;
-    let target = cycle_target(conn, &row, caller)?;
-    check(caller, rule, &policy::CYCLE_READ, &target)?;
-    Ok(row)
+    authorized_cycle_as(conn, id, caller, rule, cycle_target)
 }
 
 /// [`authorized_cycle`] for the cycle's live data, see [`cycle_live_target`].
@@ -98,8 +95,18 @@ pub fn authorized_live_cycle(
     caller: &Caller,
     rule: &Rule,
 ) -> ApiResult<CycleRow> {
+    authorized_cycle_as(conn, id, caller, rule, cycle_live_target)
+}
+
+fn authorized_cycle_as(
+    conn: &mut DbConnection,
+    id: i64,
+    caller: &Caller,
+    rule: &Rule,
+    target_of: fn(&mut DbConnection, &CycleRow, &Caller) -> ApiResult<Target>,
+) -> ApiResult<CycleRow> {
     let row = cycle_store::find(conn, id)?;
-    let target = cycle_live_target(conn, &row, caller)?;
+    let target = target_of(conn, &row, caller)?;
     check(caller, rule, &policy::CYCLE_READ, &target)?;
     Ok(row)
 }
