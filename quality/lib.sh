@@ -122,7 +122,11 @@ start_demo_server() {
         sleep 0.1
     done
     [[ $(curl -s -o /dev/null -w '%{http_code}' "$BASE/ready") == 200 ]] || die "the server is not ready"
-    log "demo server at $BASE (pid $SERVER_PID, database $TMP/nok.db)"
+    local database=$TMP/nok.db assignment
+    for assignment in "$@"; do
+        [[ $assignment != DATABASE_URL=* ]] || database=${assignment#DATABASE_URL=}
+    done
+    log "demo server at $BASE (pid $SERVER_PID, database $database)"
 }
 
 # token USER: a bearer token of that demo user (password DEMO_PASSWORD) from POST /api/v1/auth/token.
