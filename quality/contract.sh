@@ -3,7 +3,7 @@
 # served OpenAPI document with all checks, once per role (the demo users admin, authority,
 # operator, council, organization, auditor, and anonymous), each against a release server on a
 # fresh SQLite database with demo data; then again for CONTRACT_PG_ROLES (default admin,
-# authority, anonymous) on a fresh PostgreSQL database (CONTRACT_PG_URL, default the local
+# authority, anonymous) on a fresh PostgreSQL database (QUALITY_PG_URL, default the local
 # cluster; empty CONTRACT_PG_ROLES skips them), where some inputs fail that SQLite takes. Zero
 # failures passes.
 #
@@ -20,7 +20,6 @@ MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-25}
 MAX_TIME=${CONTRACT_MAX_TIME:-75}
 read -r -a ROLES <<<"${CONTRACT_ROLES:-${DEMO_ROLES[*]} anonymous}"
 read -r -a PG_ROLES <<<"${CONTRACT_PG_ROLES-admin authority anonymous}"
-PG_URL=${CONTRACT_PG_URL:-postgres://postgres@127.0.0.1:5432}
 SEED=${CONTRACT_SEED:-20261101}
 WORKERS=${CONTRACT_WORKERS:-1}
 
@@ -33,24 +32,13 @@ failed=0
 runs=()
 for role in "${ROLES[@]}"; do runs+=("sqlite:$role"); done
 for role in "${PG_ROLES[@]}"; do runs+=("postgres:$role"); done
-pg_database=
-drop_pg_database() {
-    if [[ -n $pg_database ]]; then
-        psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" >/dev/null
-        pg_database=
-    fi
-}
-trap drop_pg_database EXIT
 for run in "${runs[@]}"; do
     backend=${run%%:*}
     role=${run#*:}
     make_tmp
-    trap 'rc=$?; drop_pg_database; (exit $rc); cleanup' EXIT
     if [[ $backend == postgres ]]; then
-        pg_database=quality_contract_$$
-        psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" >/dev/null
-        psql "$PG_URL/postgres" -qc "CREATE DATABASE $pg_database" >/dev/null
-        start_demo_server DATABASE_URL="$PG_URL/$pg_database"
+        fresh_pg_database
+        start_demo_server DATABASE_URL="$PG_DATABASE_URL"
     else
         start_demo_server
     fi
@@ -95,7 +83,6 @@ for run in "${runs[@]}"; do
     fi
     cp "$TMP/server.err" "$dir/server.log"
     stop_server
-    drop_pg_database
 done
 
 echo
