@@ -160,7 +160,12 @@ fn csv(sheets: &[Sheet], sheet_heading: &str) -> Vec<u8> {
         if several {
             first.push(text(sheet_heading));
         }
-        first.extend(sheets.iter().take(1).flat_map(|s| s.headings.iter().map(|h| text(h))));
+        first.extend(
+            sheets
+                .iter()
+                .take(1)
+                .flat_map(|s| s.headings.iter().map(|h| text(h))),
+        );
         // A preamble (of a single sheet) goes above the headings, a line per row, as in the form.
         if let [sheet] = sheets {
             for line in &sheet.preamble {
@@ -303,8 +308,8 @@ mod tests {
             headings: vec!["-2+3".into(), "＝1".into()],
             rows: vec![vec![Cell::Text("=1+1".into()), Cell::Decimal(dec!(-5))]],
         };
-        let single = String::from_utf8(FileFormat::Csv.render(&[hostile.clone()], "=x").unwrap())
-            .unwrap();
+        let single =
+            String::from_utf8(FileFormat::Csv.render(&[hostile.clone()], "=x").unwrap()).unwrap();
         let lines: Vec<&str> = single.trim_start_matches('\u{feff}').lines().collect();
         assert_eq!(
             lines,
@@ -316,9 +321,12 @@ mod tests {
                 "'=1+1,-5"
             ]
         );
-        let several =
-            String::from_utf8(FileFormat::Csv.render(&[hostile.clone(), hostile], "=x").unwrap())
-                .unwrap();
+        let several = String::from_utf8(
+            FileFormat::Csv
+                .render(&[hostile.clone(), hostile], "=x")
+                .unwrap(),
+        )
+        .unwrap();
         let lines: Vec<&str> = several.trim_start_matches('\u{feff}').lines().collect();
         assert_eq!(lines[0], "'=x,'-2+3,'＝1");
         assert_eq!(lines[1], "'=SUM(1),'=1+1,-5");

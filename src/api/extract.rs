@@ -8,6 +8,7 @@ use actix_web::error::{PayloadError, QueryPayloadError};
 use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 
+use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 
 /// A JSON body: `application/json` (or any `+json` type) only, within the configured size,
@@ -96,6 +97,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "must be a JSON object",
         )]));
     }
+    check_characters(bytes)?;
     match parse_strict(bytes) {
         // JSON Schema counts 1.0 as an integer, and some clients write integers so.
         Err(ApiError::Validation(errors))
@@ -107,6 +109,82 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
         }
         other => other,
+    }
+}
+
+/// At most this many fields with characters they may not hold are named; the rest are counted.
+const MAX_CHARACTER_ERRORS: usize = 100;
+
+/// Every string of the body (and every key) is held to the rules of its field
+/// ([`text::layout_of`]) before the body is read into its type: no handler can forget a field,
+/// and no NUL reaches a database that cannot store it (PostgreSQL answered 500).
+fn check_characters(bytes: &[u8]) -> Result<(), ApiError> {
+    #[derive(Default)]
+    struct Found {
+        listed: Vec<FieldError>,
+        total: usize,
+    }
+    impl Found {
+        fn add(&mut self, error: Option<FieldError>) {
+            if let Some(error) = error {
+                self.total += 1;
+                if self.listed.len() < MAX_CHARACTER_ERRORS {
+                    self.listed.push(error);
+                }
+            }
+        }
+    }
+    fn walk(value: &serde_json::Value, path: &mut String, found: &mut Found) {
+        match value {
+            serde_json::Value::String(text) => found.add(text::character_error(text, path)),
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    walk(item, path, found);
+                    path.truncate(len);
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for (key, item) in fields {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(key);
+                    if text::forbidden_char(key, text::Layout::Line).is_some() {
+                        found.add(Some(FieldError::new(
+                            path.clone(),
+                            "unknown_field",
+                            "a field name holds control or invisible characters",
+                        )));
+                    }
+                    walk(item, path, found);
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    // A body that is not JSON is refused by the parser, with its own message.
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    let mut found = Found::default();
+    walk(&value, &mut String::new(), &mut found);
+    let Found { mut listed, total } = found;
+    if total > listed.len() {
+        let more = total - listed.len();
+        listed.push(FieldError::new(
+            "body",
+            "more_errors",
+            format!("{more} more fields are not listed"),
+        ));
+    }
+    if listed.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(listed))
     }
 }
 

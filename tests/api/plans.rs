@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, etag_of, organization_body, spawn_app, TestApp};
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// A seed document (tab-separated text) as sheet rows.
 pub(crate) fn seed_rows(prefix: &str) -> Vec<Vec<String>> {
