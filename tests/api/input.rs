@@ -228,3 +228,167 @@ async fn survey_lines_with_control_characters_are_refused() {
         0
     );
 }
+
+#[tokio::test]
+async fn survey_uploads_are_bounded_whatever_their_size() {
+    let app = spawn_app().await;
+    let w = collecting_cycle(&app).await;
+    let count = || async {
+        evaluation(&app, &w.operator, &w).await["survey_responses"]
+            .as_i64()
+            .unwrap()
+    };
+
+    // A header of 1,000,000 columns (6.9 MB): one problem, a small answer.
+    let wide: String = (0..1_000_000).map(|i| format!("c{i},")).collect();
+    let response = upload(
+        &app,
+        &w.operator,
+        &w,
+        "text/csv",
+        format!("{wide}\nyes\n"),
+        None,
+    )
+    .await;
+    let bytes = response.content_length();
+    let problem = assert_problem(response, 422, Some("rows[1]")).await;
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 1, "{problem}");
+    assert!(bytes.unwrap_or(0) < 2_000, "{bytes:?}");
+
+    // Wider than the questionnaire but within a line: one problem naming the header.
+    let header: String = (0..500).map(|i| format!("c{i},")).collect();
+    let problem = assert_problem(
+        upload(
+            &app,
+            &w.operator,
+            &w,
+            "text/csv",
+            format!("{header}\n"),
+            None,
+        )
+        .await,
+        422,
+        Some("header"),
+    )
+    .await;
+    assert_eq!(
+        problem["errors"][0]["code"], "too_many_columns",
+        "{problem}"
+    );
+
+    // 90 unknown columns and the 14 required ones missing: 100 listed, the rest counted.
+    let header: String = (0..90).map(|i| format!("c{i},")).collect();
+    let problem = assert_problem(
+        upload(
+            &app,
+            &w.operator,
+            &w,
+            "text/csv",
+            format!("{header}\n"),
+            None,
+        )
+        .await,
+        422,
+        Some("rows"),
+    )
+    .await;
+    let errors = problem["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 101, "{problem}");
+    assert_eq!(errors[100]["code"], "more_errors");
+
+    // One line of 100 MB (CSV, and NDJSON), also one record inside quotes: refused at its
+    // first 64 KiB, named by its line.
+    let huge = "y".repeat(100 * 1024 * 1024);
+    for (content_type, body, row) in [
+        ("text/csv", format!("{HEADER}\n{huge}\n"), "rows[2]"),
+        (
+            "text/csv",
+            format!("{HEADER}\n\"yes\n{huge}\"\n"),
+            "rows[2]",
+        ),
+        ("application/x-ndjson", format!("{{}}\n{huge}\n"), "rows[2]"),
+    ] {
+        let problem = assert_problem(
+            upload(&app, &w.operator, &w, content_type, body, None).await,
+            422,
+            Some(row),
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["code"], "too_long", "{problem}");
+    }
+    assert_eq!(count().await, 0);
+}
+
+#[tokio::test]
+async fn survey_lines_with_a_repeated_key_are_refused_naming_line_and_key() {
+    let app = spawn_app().await;
+    let w = collecting_cycle(&app).await;
+    let ndjson = "{\"used_stands\": \"yes\"}\n{\"used_stands\": \"yes\", \"used_stands\": \"no\"}\n[1]\n{\"used_stands\": \n";
+    let problem = assert_problem(
+        upload(&app, &w.operator, &w, "application/x-ndjson", ndjson, None).await,
+        422,
+        Some("rows[2].used_stands"),
+    )
+    .await;
+    let errors = problem["errors"].as_array().unwrap();
+    assert_eq!(errors[0]["code"], "duplicate_key", "{problem}");
+    assert_eq!(errors[1]["field"], "rows[3]", "{problem}");
+    assert_eq!(errors[2]["field"], "rows[4]", "{problem}");
+    for error in errors {
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            !message.contains('`') && !message.contains("at line"),
+            "{message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn body_errors_say_what_the_field_must_be_in_the_service_words() {
+    let app = spawn_app().await;
+    let s = scene(&app).await;
+    let authority = app.as_(Some(&s.authority));
+    let mut plan = new_plan(s.org);
+    plan["sections"][1]["measures"][0]["executors"][0]["kind"] = json!("none");
+    let problem = assert_problem(
+        authority.post_json("/api/v1/plans", &plan).await,
+        422,
+        Some("sections[1].measures[0].executors[0].kind"),
+    )
+    .await;
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("must be one of: person, institution"),
+        "{message}"
+    );
+    let mut plan = new_plan(s.org);
+    plan["year"] = json!("2019");
+    let problem = assert_problem(
+        authority.post_json("/api/v1/plans", &plan).await,
+        422,
+        Some("year"),
+    )
+    .await;
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("must be a whole number from"),
+        "{message}"
+    );
+    for body in [
+        json!({"code": "72", "name": "Тюменская", "extra": 1}),
+        json!({"code": 72, "name": "Тюменская"}),
+    ] {
+        let problem = assert_problem(
+            app.as_(Some(&app.admin))
+                .post_json("/api/v1/regions", &body)
+                .await,
+            422,
+            None,
+        )
+        .await;
+        let errors = problem["errors"].to_string();
+        for internal in ["`", "variant", "invalid type", "expected"] {
+            assert!(!errors.contains(internal), "{problem}");
+        }
+    }
+}
