@@ -1200,6 +1200,70 @@ def heap_peak_kib():
     return None
 
 
+@probe("API4-survey-memory", "resource consumption: hostile survey uploads (a header of 1,000,000 "
+       "columns, one line of 100 MB as CSV, as a quoted CSV record and as NDJSON) get 422 with at "
+       "most 100 problems in a small body, and the server's peak memory stays under 200 MiB")
+def api4_survey_memory(p):
+    w = W
+    upload = f"{API}/cycles/{w.cycle}/evaluations/{w.org_x}/survey-responses"
+    # Each file must fit under NOK_UPLOAD_LIMIT to be read at all (security.sh raises it).
+    room = UPLOAD_LIMIT - 4096
+    line = min(100 * 1000 * 1000, room - len(SURVEY_HEADER) - 8)
+    header = ",".join(f"c{i}" for i in range(1_000_000)).encode() + b"\nyes\n"
+    files = [
+        ("a header of 1,000,000 columns", "text/csv", header),
+        (f"one CSV line of {line // 1000000} MB", "text/csv",
+         SURVEY_HEADER.encode() + b"y" * line + b"\n"),
+        (f"one quoted CSV record of {line // 1000000} MB", "text/csv",
+         SURVEY_HEADER.encode() + b'"yes\n' + b"y\n" * (line // 2) + b'"\n'),
+        (f"one NDJSON line of {line // 1000000} MB", "application/x-ndjson",
+         b"{}\n" + b"y" * line + b"\n"),
+    ]
+    before = heap_peak_kib()
+    head = [f"Authorization: Bearer {w.tokens['operator']}"]
+    for label, kind, body in files:
+        if not p.check(len(body) <= UPLOAD_LIMIT,
+                       f"{label}: {len(body)} bytes do not fit NOK_UPLOAD_LIMIT={UPLOAD_LIMIT}"):
+            continue
+        r = raw_request("POST", upload, head + [f"Content-Type: {kind}",
+                                                f"Content-Length: {len(body)}"],
+                        pieces(body, 1 << 20), timeout=120)
+        if p.problem(r, 422, label):
+            errors = r.json().get("errors", [])
+            p.check(len(errors) <= 101, f"{label}: {len(errors)} problems listed")
+            p.check(len(r.body) < 16 * 1024, f"{label}: a problem of {len(r.body)} bytes")
+        p.check(r.elapsed < 60, f"{label}: answered after {r.elapsed:.1f} s")
+    after = heap_peak_kib()
+    if p.check(before is not None and after is not None,
+               f"the server's peak memory cannot be read from /proc/{SERVER_PID}/status"):
+        print(f"      peak RSS (VmHWM) of the server: {before // 1024} MiB before the hostile "
+              f"uploads, {after // 1024} MiB after", flush=True)
+        p.check(after < 200 * 1024, f"the server's peak memory reached {after // 1024} MiB")
+    p.check(request("GET", f"/api/v1/cycles/{w.cycle}/evaluations/{w.org_x}",
+                    w.tokens["operator"]).json().get("survey_responses") is not None,
+            "the evaluation is still readable")
+    p.status(request("GET", "/health"), 200, "the server still answers")
+
+
+@probe("API8-hidden-characters", "input: NUL, control, bidi and zero-width characters in JSON "
+       "bodies get 401/422 naming the field, never 500 (PostgreSQL cannot store NUL)")
+def api8_hidden_characters(p):
+    w = W
+    r = request("POST", f"{API}/auth/token", json_body={"username": "adm\u0000in",
+                                                       "password": "x"})
+    p.problem(r, (401, 422), "a login with NUL in the username")
+    hook = {"url": "https://hooks.example.org/nok", "event_types": ["*"],
+            "secret": "a shared secret of the probe"}
+    for field, value in [("url", "https://hooks.example.org/\u0000"),
+                         ("secret", "a shared\u0000 secret"),
+                         ("url", "https://hooks.example.org/\u202e")]:
+        r = request("POST", f"{API}/webhooks", w.tokens["admin"], {**hook, field: value})
+        p.problem(r, 422, f"a webhook with {value!r} in {field}", field=field)
+    for value in ["Проба\u0085", "Проба\u202eаборП", "Про\u200bба", "Проба\n2", "Проба\u001b[31m"]:
+        r = request("POST", f"{API}/regions", w.tokens["admin"], {"code": "98", "name": value})
+        p.problem(r, 422, f"a region named {value!r}", field="name")
+
+
 @probe("API4-bodies", "resource consumption: bodies above the limits get 413 (with and without "
        "Content-Length), deep or huge JSON gets 4xx quickly, and nothing is stored")
 def api4_bodies(p):
