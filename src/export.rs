@@ -308,8 +308,12 @@ mod tests {
             headings: vec!["-2+3".into(), "＝1".into()],
             rows: vec![vec![Cell::Text("=1+1".into()), Cell::Decimal(dec!(-5))]],
         };
-        let single =
-            String::from_utf8(FileFormat::Csv.render(&[hostile.clone()], "=x").unwrap()).unwrap();
+        let single = String::from_utf8(
+            FileFormat::Csv
+                .render(std::slice::from_ref(&hostile), "=x")
+                .unwrap(),
+        )
+        .unwrap();
         let lines: Vec<&str> = single.trim_start_matches('\u{feff}').lines().collect();
         assert_eq!(
             lines,
