@@ -1202,7 +1202,8 @@ def heap_peak_kib():
 
 @probe("API4-survey-memory", "resource consumption: hostile survey uploads (a header of 1,000,000 "
        "columns, one line of 100 MB as CSV, as a quoted CSV record and as NDJSON) get 422 with at "
-       "most 100 problems in a small body, and the server's peak memory stays under 200 MiB")
+       "most 100 problems in a small body, and the server's peak memory (VmHWM) grows by less than "
+       "64 MiB over the ~310 MB they hold")
 def api4_survey_memory(p):
     w = W
     upload = f"{API}/cycles/{w.cycle}/evaluations/{w.org_x}/survey-responses"
@@ -1238,7 +1239,9 @@ def api4_survey_memory(p):
                f"the server's peak memory cannot be read from /proc/{SERVER_PID}/status"):
         print(f"      peak RSS (VmHWM) of the server: {before // 1024} MiB before the hostile "
               f"uploads, {after // 1024} MiB after", flush=True)
-        p.check(after < 200 * 1024, f"the server's peak memory reached {after // 1024} MiB")
+        # The peak before includes loading the demo data; what the uploads add is what counts.
+        grown = (after - before) // 1024
+        p.check(grown < 64, f"the server's peak memory grew by {grown} MiB to {after // 1024} MiB")
     p.check(request("GET", f"/api/v1/cycles/{w.cycle}/evaluations/{w.org_x}",
                     w.tokens["operator"]).json().get("survey_responses") is not None,
             "the evaluation is still readable")
