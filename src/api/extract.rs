@@ -77,7 +77,8 @@ fn read_body(
     let read = async move {
         body.await.map_err(|e| match e.as_error::<PayloadError>() {
             Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
-            _ => ApiError::bad_request(format!("The request body could not be read: {e}")),
+            // actix's words for a broken body (chunk encoding, EOF) are not the caller's concern.
+            _ => ApiError::bad_request("The request body could not be read whole"),
         })
     };
     (is_json, read)

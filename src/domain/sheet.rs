@@ -119,7 +119,8 @@ pub fn rows_from_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     for record in reader.records() {
         let record = record.map_err(|e| {
             let row = e.position().map(|p| p.line() as usize);
-            SheetError::new(row, format!("cannot read the CSV file: {e}"))
+            // The text is decoded already: only a broken record is left to fail on.
+            SheetError::new(row, "the CSV file cannot be read at this row")
         })?;
         let skipped = record.position().map_or(0, |position| {
             let start = usize::try_from(position.byte()).unwrap_or(usize::MAX);
@@ -237,8 +238,13 @@ fn read_worksheet(
 /// beyond [`MAX_SHARED_STRINGS`]: the XLSX reader reserves room for that many strings up front.
 fn check_archive(bytes: &[u8]) -> Result<(), SheetError> {
     use std::io::Read;
-    let unreadable =
-        |e: zip::result::ZipError| SheetError::new(None, format!("cannot read the XLSX file: {e}"));
+    // The zip reader's own words name its internals; the caller needs to know the file is broken.
+    let unreadable = |_: zip::result::ZipError| {
+        SheetError::new(
+            None,
+            "the XLSX file is damaged: it is not a readable zip archive",
+        )
+    };
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
     if archive.len() > MAX_ENTRIES {
         return Err(SheetError::new(
@@ -252,9 +258,12 @@ fn check_archive(bytes: &[u8]) -> Result<(), SheetError> {
         let mut entry = archive.by_index(index).map_err(unreadable)?;
         let mut counts = UniqueCountScan::default();
         loop {
-            let read = entry
-                .read(&mut buffer)
-                .map_err(|e| SheetError::new(None, format!("cannot read the XLSX file: {e}")))?;
+            let read = entry.read(&mut buffer).map_err(|_| {
+                SheetError::new(
+                    None,
+                    "the XLSX file is damaged: a part of it cannot be unpacked",
+                )
+            })?;
             if read == 0 {
                 break;
             }
@@ -347,7 +356,9 @@ impl UniqueCountScan {
 fn xlsx_error(error: XlsxError) -> SheetError {
     let message = match error {
         XlsxError::Password => "the workbook is password-protected; remove the password".to_owned(),
-        other => format!("cannot read the XLSX file: {other}"),
+        // The workbook reader's own words name its internals (XML events, zip entries).
+        _ => "the XLSX file is damaged or is not a workbook: save it again from the spreadsheet"
+            .to_owned(),
     };
     SheetError::new(None, message)
 }
