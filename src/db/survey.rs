@@ -80,7 +80,11 @@ impl std::error::Error for LineTooLong {}
 struct BoundedLines<R> {
     inner: R,
     quoted: bool,
+    /// Quoting as the CSV reader sees it: a quote opens a quoted field only at its start, `""`
+    /// inside one is a quote, a stray quote inside an unquoted field is text.
     in_quotes: bool,
+    field_start: bool,
+    just_closed: bool,
     /// Bytes of the current line (record) so far.
     length: usize,
     /// 1-based physical line where the current record started, and the current line.
@@ -94,10 +98,30 @@ impl<R> BoundedLines<R> {
             inner,
             quoted,
             in_quotes: false,
+            field_start: true,
+            just_closed: false,
             length: 0,
             record_line: 1,
             line: 1,
         }
+    }
+
+    fn quote_state(&mut self, b: u8) {
+        if !self.quoted {
+            return;
+        }
+        if b == b'"' {
+            if self.in_quotes {
+                self.in_quotes = false;
+                self.just_closed = true;
+            } else if self.field_start || self.just_closed {
+                self.in_quotes = true;
+                self.just_closed = false;
+            }
+        } else if !self.in_quotes {
+            self.just_closed = false;
+        }
+        self.field_start = !self.in_quotes && matches!(b, b',' | b'\n' | b'\r');
     }
 }
 
@@ -105,17 +129,14 @@ impl<R: std::io::Read> std::io::Read for BoundedLines<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         for &b in &buf[..n] {
-            match b {
-                b'"' if self.quoted => self.in_quotes = !self.in_quotes,
-                b'\n' => {
-                    self.line += 1;
-                    if !self.in_quotes {
-                        self.length = 0;
-                        self.record_line = self.line;
-                        continue;
-                    }
+            self.quote_state(b);
+            if b == b'\n' {
+                self.line += 1;
+                if !self.in_quotes {
+                    self.length = 0;
+                    self.record_line = self.line;
+                    continue;
                 }
-                _ => {}
             }
             self.length += 1;
             if self.length > MAX_LINE {
@@ -406,4 +427,39 @@ fn parse_json_response(text: &str) -> Result<Response, Vec<CellError>> {
         return Err(errors);
     }
     Response::new(answers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn read_all(text: &[u8], quoted: bool) -> Result<usize, u64> {
+        let mut reader = BoundedLines::new(text, quoted);
+        let mut sink = Vec::new();
+        reader.read_to_end(&mut sink).map_err(|e| {
+            e.get_ref()
+                .and_then(|e| e.downcast_ref::<LineTooLong>())
+                .map(|long| long.line)
+                .unwrap()
+        })
+    }
+
+    #[test]
+    fn lines_and_records_are_bounded_but_not_files() {
+        let row = "yes,no,\"a \"\"quoted\"\" cell\",\n";
+        let many = row.repeat(MAX_LINE);
+        assert_eq!(read_all(many.as_bytes(), true), Ok(many.len()));
+        assert_eq!(read_all(many.as_bytes(), false), Ok(many.len()));
+        let long = format!("a\nb\n{}\n", "y".repeat(MAX_LINE + 1));
+        assert_eq!(read_all(long.as_bytes(), false), Err(3));
+        assert_eq!(read_all(long.as_bytes(), true), Err(3));
+        // Line breaks inside quotes do not end a record.
+        let record = format!("h\n\"{}\"\n", "y\n".repeat(MAX_LINE));
+        assert_eq!(read_all(record.as_bytes(), true), Err(2));
+        assert_eq!(read_all(record.as_bytes(), false), Ok(record.len()));
+        // A stray quote inside an unquoted field is text, as the CSV reader takes it.
+        let stray = format!("ab\"c,d\n{}", "yes,no\n".repeat(MAX_LINE));
+        assert_eq!(read_all(stray.as_bytes(), true), Ok(stray.len()));
+    }
 }
