@@ -13,8 +13,8 @@
 # The server runs with the documented defaults but for: a known NOK_JWT_SECRET (so that probes
 # can sign tokens that are valid but for one claim), one NOK_CORS_ORIGINS origin, a
 # NOK_UPLOAD_LIMIT of 112 MiB (hostile survey uploads of 100 MB must be read to show that the
-# server's memory stays bounded: API4-survey-memory reports its peak RSS) and no webhook delivery (nothing
-# leaves the loopback address). Output: build/quality/security.txt.
+# server's memory stays bounded: API4-survey-memory reports its peak RSS) and no webhook
+# delivery (nothing leaves the loopback address). Output: build/quality/security.txt.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
