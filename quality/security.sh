@@ -12,14 +12,15 @@
 # problem+json, nothing internal or secret shown. One PASS/FAIL line per probe; any FAIL fails.
 #
 # The server runs with the documented defaults but for: a known NOK_JWT_SECRET (so that probes
-# can sign tokens that are valid but for one claim), one NOK_CORS_ORIGINS origin, a small
-# NOK_UPLOAD_LIMIT (2 MiB, so that exceeding it costs little) and no webhook delivery (nothing
-# leaves the loopback address). Output: build/quality/security-<backend>.txt.
+# can sign tokens that are valid but for one claim), one NOK_CORS_ORIGINS origin, a
+# NOK_UPLOAD_LIMIT of 112 MiB (hostile survey uploads of 100 MB must be read to show that the
+# server's memory stays bounded: API4-survey-memory reports its peak RSS) and no webhook
+# delivery (nothing leaves the loopback address). Output: build/quality/security-<backend>.txt.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 JWT_SECRET=quality-harness-security-probes-jwt-secret-0123456789
-UPLOAD_LIMIT=2097152
+UPLOAD_LIMIT=117440512
 CORS_ORIGIN=https://portal.example.ru
 
 read -r -a BACKENDS <<<"${SECURITY_BACKENDS:-sqlite postgres}"

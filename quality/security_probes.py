@@ -1200,6 +1200,73 @@ def heap_peak_kib():
     return None
 
 
+@probe("API4-survey-memory", "resource consumption: hostile survey uploads (a header of 1,000,000 "
+       "columns, one line of 100 MB as CSV, as a quoted CSV record and as NDJSON) get 422 with at "
+       "most 100 problems in a small body, and the server's peak memory (VmHWM) grows by less than "
+       "64 MiB over the ~310 MB they hold")
+def api4_survey_memory(p):
+    w = W
+    upload = f"{API}/cycles/{w.cycle}/evaluations/{w.org_x}/survey-responses"
+    # Each file must fit under NOK_UPLOAD_LIMIT to be read at all (security.sh raises it).
+    room = UPLOAD_LIMIT - 4096
+    line = min(100 * 1000 * 1000, room - len(SURVEY_HEADER) - 8)
+    header = ",".join(f"c{i}" for i in range(1_000_000)).encode() + b"\nyes\n"
+    files = [
+        ("a header of 1,000,000 columns", "text/csv", header),
+        (f"one CSV line of {line // 1000000} MB", "text/csv",
+         SURVEY_HEADER.encode() + b"y" * line + b"\n"),
+        (f"one quoted CSV record of {line // 1000000} MB", "text/csv",
+         SURVEY_HEADER.encode() + b'"yes\n' + b"y\n" * (line // 2) + b'"\n'),
+        (f"one NDJSON line of {line // 1000000} MB", "application/x-ndjson",
+         b"{}\n" + b"y" * line + b"\n"),
+    ]
+    before = heap_peak_kib()
+    head = [f"Authorization: Bearer {w.tokens['operator']}"]
+    for label, kind, body in files:
+        if not p.check(len(body) <= UPLOAD_LIMIT,
+                       f"{label}: {len(body)} bytes do not fit NOK_UPLOAD_LIMIT={UPLOAD_LIMIT}"):
+            continue
+        r = raw_request("POST", upload, head + [f"Content-Type: {kind}",
+                                                f"Content-Length: {len(body)}"],
+                        pieces(body, 1 << 20), timeout=120)
+        if p.problem(r, 422, label):
+            errors = r.json().get("errors", [])
+            p.check(len(errors) <= 101, f"{label}: {len(errors)} problems listed")
+            p.check(len(r.body) < 16 * 1024, f"{label}: a problem of {len(r.body)} bytes")
+        p.check(r.elapsed < 60, f"{label}: answered after {r.elapsed:.1f} s")
+    after = heap_peak_kib()
+    if p.check(before is not None and after is not None,
+               f"the server's peak memory cannot be read from /proc/{SERVER_PID}/status"):
+        print(f"      peak RSS (VmHWM) of the server: {before // 1024} MiB before the hostile "
+              f"uploads, {after // 1024} MiB after", flush=True)
+        # The peak before includes loading the demo data; what the uploads add is what counts.
+        grown = (after - before) // 1024
+        p.check(grown < 64, f"the server's peak memory grew by {grown} MiB to {after // 1024} MiB")
+    p.check(request("GET", f"/api/v1/cycles/{w.cycle}/evaluations/{w.org_x}",
+                    w.tokens["operator"]).json().get("survey_responses") is not None,
+            "the evaluation is still readable")
+    p.status(request("GET", "/health"), 200, "the server still answers")
+
+
+@probe("API8-hidden-characters", "input: NUL, control, bidi and zero-width characters in JSON "
+       "bodies get 401/422 naming the field, never 500 (PostgreSQL cannot store NUL)")
+def api8_hidden_characters(p):
+    w = W
+    r = request("POST", f"{API}/auth/token", json_body={"username": "adm\u0000in",
+                                                       "password": "x"})
+    p.problem(r, (401, 422), "a login with NUL in the username")
+    hook = {"url": "https://hooks.example.org/nok", "event_types": ["*"],
+            "secret": "a shared secret of the probe"}
+    for field, value in [("url", "https://hooks.example.org/\u0000"),
+                         ("secret", "a shared\u0000 secret"),
+                         ("url", "https://hooks.example.org/\u202e")]:
+        r = request("POST", f"{API}/webhooks", w.tokens["admin"], {**hook, field: value})
+        p.problem(r, 422, f"a webhook with {value!r} in {field}", field=field)
+    for value in ["Проба\u0085", "Проба\u202eаборП", "Про\u200bба", "Проба\n2", "Проба\u001b[31m"]:
+        r = request("POST", f"{API}/regions", w.tokens["admin"], {"code": "98", "name": value})
+        p.problem(r, 422, f"a region named {value!r}", field="name")
+
+
 @probe("API4-bodies", "resource consumption: bodies above the limits get 413 (with and without "
        "Content-Length), deep or huge JSON gets 4xx quickly, and nothing is stored")
 def api4_bodies(p):
@@ -1660,32 +1727,15 @@ def all_answers_check(p):
         p.check(not found, f"{label}: shows {found}")
 
 
-@probe("API8-control-characters", "NUL, control, bidi and zero-width characters in a query, "
-       "a path, a login and JSON bodies: 400/422 naming the field on either backend (PostgreSQL "
-       "cannot store NUL), never a 5xx and never stored")
-def api8_control_characters(p):
-    admin = W.tokens["admin"]
+@probe("API8-query-characters", "NUL and control characters in a query value and a path "
+       "segment: 400 naming the parameter on either backend (PostgreSQL cannot store NUL), "
+       "never a 5xx (bodies: API8-hidden-characters)")
+def api8_query_characters(p):
     for value in ("%00", "a%01b", "%1B%5B31m"):
         r = request("GET", f"{API}/organizations?q={value}")
         p.problem(r, 400, f"anonymous q={value}", field="q")
     r = request("GET", f"{API}/organizations/1%00")
     p.problem(r, (400, 404), "a NUL in a path segment")
-    r = request("POST", f"{API}/auth/token", None,
-                {"username": "adm\u0000in", "password": "wrong"})
-    p.problem(r, (400, 401, 422), "a login with a NUL in the username")
-    for field, value in (("url", "https://hooks.example.org/\u0000"),
-                         ("secret", "se\u0000cret-of-sixteen-chars")):
-        body = {"url": "https://hooks.example.org/nok", "event_types": ["region.updated"],
-                field: value}
-        r = request("POST", f"{API}/webhooks", admin, body)
-        if r.status == 201:
-            SECRET_SHOWN_ONCE.add(id(r))
-            request("DELETE", f"{API}/webhooks/{r.json()['id']}", admin,
-                    headers={"If-Match": "*"})
-        p.problem(r, 422, f"a webhook {field} with a NUL", field=field)
-    for text in ("Область\u202e", "Об\u200bласть", "Область\u0085"):
-        r = request("POST", f"{API}/regions", admin, {"code": "98", "name": text})
-        p.problem(r, 422, f"a region name with {text[-1]!r}", field="name")
 
 
 @probe("API8-every-answer", "every answer of this run: no 5xx, errors are problem+json, none "

@@ -30,11 +30,14 @@ impl From<String> for Cell {
 /// The most characters an XLSX cell holds; longer text is cut with an ellipsis.
 const XLSX_CELL_CHARS: usize = 32_767;
 
-/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is led by an
-/// apostrophe in CSV, which spreadsheets show as text.
+/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first, also after
+/// leading spaces or as their full-width forms, which some spreadsheets read alike; a tab or a
+/// line break first) is led by an apostrophe in CSV, which spreadsheets show as text.
 fn csv_safe(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+    match text.trim_start_matches(' ').chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '＝' | '＋' | '－' | '＠') => {
+            format!("'{text}")
+        }
         _ => text.to_owned(),
     }
 }
@@ -152,36 +155,46 @@ fn csv(sheets: &[Sheet], sheet_heading: &str) -> Vec<u8> {
             .flexible(true)
             .from_writer(&mut out);
         let several = sheets.len() > 1;
-        let headings = sheets
-            .first()
-            .map(|s| s.headings.clone())
-            .unwrap_or_default();
-        let mut first: Vec<String> = Vec::new();
+        let text = |t: &str| Cell::Text(t.to_owned());
+        let mut first: Vec<Cell> = Vec::new();
         if several {
-            first.push(sheet_heading.to_owned());
+            first.push(text(sheet_heading));
         }
-        first.extend(headings);
-        // Writing to a Vec cannot fail.
+        first.extend(
+            sheets
+                .iter()
+                .take(1)
+                .flat_map(|s| s.headings.iter().map(|h| text(h))),
+        );
         // A preamble (of a single sheet) goes above the headings, a line per row, as in the form.
         if let [sheet] = sheets {
             for line in &sheet.preamble {
-                let _ = writer.write_record([line]);
+                write_csv_row(&mut writer, &[text(line)]);
             }
         }
-        let _ = writer.write_record(&first);
+        write_csv_row(&mut writer, &first);
         for sheet in sheets {
             for row in &sheet.rows {
-                let mut record: Vec<String> = Vec::with_capacity(row.len() + 1);
                 if several {
-                    record.push(sheet.name.clone());
+                    let mut record = Vec::with_capacity(row.len() + 1);
+                    record.push(text(&sheet.name));
+                    record.extend(row.iter().cloned());
+                    write_csv_row(&mut writer, &record);
+                } else {
+                    write_csv_row(&mut writer, row);
                 }
-                record.extend(row.iter().map(Cell::text));
-                let _ = writer.write_record(&record);
             }
         }
         let _ = writer.flush();
     }
     out
+}
+
+/// The one way a row reaches a CSV file, whatever part of the table it is (preamble, headings,
+/// sheet names, data): every text cell is guarded by [`csv_safe`].
+fn write_csv_row(writer: &mut csv::Writer<&mut Vec<u8>>, cells: &[Cell]) {
+    // Writing to a Vec cannot fail.
+    let _ = writer.write_record(cells.iter().map(Cell::text));
 }
 
 fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
@@ -284,6 +297,43 @@ mod tests {
             rows: vec![vec![Cell::Text(long)]],
         };
         assert!(FileFormat::Xlsx.render(&[sheet], "Лист").is_ok());
+    }
+
+    /// The plan's title and «УТВЕРЖДАЮ» block, headings and sheet names are cells like any other.
+    #[test]
+    fn every_csv_cell_is_guarded() {
+        let hostile = Sheet {
+            name: "=SUM(1)".into(),
+            preamble: vec!["=1+1".into(), "+cmd|' /C calc'!A0".into(), " @x".into()],
+            headings: vec!["-2+3".into(), "＝1".into()],
+            rows: vec![vec![Cell::Text("=1+1".into()), Cell::Decimal(dec!(-5))]],
+        };
+        let single = String::from_utf8(
+            FileFormat::Csv
+                .render(std::slice::from_ref(&hostile), "=x")
+                .unwrap(),
+        )
+        .unwrap();
+        let lines: Vec<&str> = single.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "'=1+1",
+                "'+cmd|' /C calc'!A0",
+                "' @x",
+                "'-2+3,'＝1",
+                "'=1+1,-5"
+            ]
+        );
+        let several = String::from_utf8(
+            FileFormat::Csv
+                .render(&[hostile.clone(), hostile], "=x")
+                .unwrap(),
+        )
+        .unwrap();
+        let lines: Vec<&str> = several.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines[0], "'=x,'-2+3,'＝1");
+        assert_eq!(lines[1], "'=SUM(1),'=1+1,-5");
     }
 
     #[test]

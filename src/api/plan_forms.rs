@@ -150,8 +150,9 @@ async fn read_upload(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<
     }
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::bad_request(format!("the upload broke off: {e}")))?;
+        let chunk = chunk.map_err(|_| {
+            ApiError::bad_request("The upload broke off before its end; nothing was stored")
+        })?;
         if body.len() + chunk.len() > IMPORT_LIMIT {
             return Err(ApiError::PayloadTooLarge {
                 limit: IMPORT_LIMIT,

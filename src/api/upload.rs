@@ -75,10 +75,10 @@ pub async fn spool(payload: &mut web::Payload, limit: usize) -> ApiResult<(std::
         let outcome = loop {
             let chunk = match payload.next().await {
                 None => break Ok(()),
-                Some(Err(error)) => {
-                    break Err(ApiError::bad_request(format!(
-                        "The upload broke off before its end ({error}); nothing was stored"
-                    )))
+                Some(Err(_)) => {
+                    break Err(ApiError::bad_request(
+                        "The upload broke off before its end; nothing was stored",
+                    ))
                 }
                 Some(Ok(bytes)) => bytes,
             };
@@ -100,8 +100,9 @@ pub async fn spool(payload: &mut web::Payload, limit: usize) -> ApiResult<(std::
     };
     let (file, hash) = futures_util::join!(writer, pump);
     let hash = hash?;
+    // The body arrived whole (else `hash` failed): a file that cannot be written is ours to fix.
     let file = file
         .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::bad_request(format!("The upload could not be stored: {e}")))?;
+        .map_err(|e| ApiError::internal(format!("spooling an upload: {e}")))?;
     Ok((file, hash))
 }

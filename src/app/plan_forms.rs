@@ -208,10 +208,14 @@ pub struct ReadPlan {
 /// the parsing of a file.
 pub fn read(form: &ImportForm, file: &[u8]) -> ApiResult<ReadPlan> {
     let rows = sheet::rows_from_file(file).map_err(|e| {
+        let (column, code) = match e.column {
+            Some(c) => (Some(format!("cells[{c}]")), "format"),
+            None => (None, "unreadable"),
+        };
         ApiError::Validation(vec![row_error(
             e.row.unwrap_or(0),
-            None,
-            "unreadable",
+            column.as_deref(),
+            code,
             &e.message,
         )])
     })?;

@@ -50,11 +50,104 @@ pub enum Format {
     Ndjson,
 }
 
-/// Longest NDJSON line accepted: a response is a few hundred bytes.
+/// Longest line (NDJSON) or record (CSV) accepted, in bytes: a response is a few hundred bytes.
+/// Reading stops at the first longer one, before it is held whole.
 pub const MAX_LINE: usize = 64 * 1024;
+
+/// Widest CSV header read: the questionnaire has 15 questions, so a wider one is the wrong file.
+pub const MAX_COLUMNS: usize = 100;
 
 /// At most this many problems are listed; the rest are counted.
 pub const MAX_ERRORS: usize = 100;
+
+/// The line of an upload that passed [`MAX_LINE`], carried out of the reader as an I/O error.
+#[derive(Debug)]
+struct LineTooLong {
+    line: u64,
+}
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {} is longer than {MAX_LINE} bytes", self.line)
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+/// A reader that fails as soon as one line (with `quoted`, one CSV record: line breaks inside
+/// double quotes do not end it) passes [`MAX_LINE`] bytes, so that no parser above it ever
+/// holds more than that of one line, whatever the size of the body.
+struct BoundedLines<R> {
+    inner: R,
+    quoted: bool,
+    /// Quoting as the CSV reader sees it: a quote opens a quoted field only at its start, `""`
+    /// inside one is a quote, a stray quote inside an unquoted field is text.
+    in_quotes: bool,
+    field_start: bool,
+    just_closed: bool,
+    /// Bytes of the current line (record) so far.
+    length: usize,
+    /// 1-based physical line where the current record started, and the current line.
+    record_line: u64,
+    line: u64,
+}
+
+impl<R> BoundedLines<R> {
+    fn new(inner: R, quoted: bool) -> Self {
+        Self {
+            inner,
+            quoted,
+            in_quotes: false,
+            field_start: true,
+            just_closed: false,
+            length: 0,
+            record_line: 1,
+            line: 1,
+        }
+    }
+
+    fn quote_state(&mut self, b: u8) {
+        if !self.quoted {
+            return;
+        }
+        if b == b'"' {
+            if self.in_quotes {
+                self.in_quotes = false;
+                self.just_closed = true;
+            } else if self.field_start || self.just_closed {
+                self.in_quotes = true;
+                self.just_closed = false;
+            }
+        } else if !self.in_quotes {
+            self.just_closed = false;
+        }
+        self.field_start = !self.in_quotes && matches!(b, b',' | b'\n' | b'\r');
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for BoundedLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            self.quote_state(b);
+            if b == b'\n' {
+                self.line += 1;
+                if !self.in_quotes {
+                    self.length = 0;
+                    self.record_line = self.line;
+                    continue;
+                }
+            }
+            self.length += 1;
+            if self.length > MAX_LINE {
+                return Err(std::io::Error::other(LineTooLong {
+                    line: self.record_line,
+                }));
+            }
+        }
+        Ok(n)
+    }
+}
 
 /// Collects problems by row, up to [`MAX_ERRORS`].
 #[derive(Debug, Default)]
@@ -83,6 +176,22 @@ impl Problems {
                 message,
             ));
         }
+    }
+
+    /// The listed problems, and how many more there were; `None` if there were none.
+    fn into_error(mut self) -> Option<ApiError> {
+        if self.total == 0 {
+            return None;
+        }
+        if self.total > self.listed.len() {
+            let more = self.total - self.listed.len();
+            self.listed.push(crate::error::FieldError::new(
+                "rows",
+                "more_errors",
+                format!("{more} more problems are not listed"),
+            ));
+        }
+        Some(ApiError::Validation(self.listed))
     }
 }
 
@@ -120,14 +229,29 @@ pub fn ingest(
             let mut reader = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(true)
-                .from_reader(body);
+                .from_reader(BoundedLines::new(body, true));
             let mut record = csv::StringRecord::new();
             let header = match reader.read_record(&mut record) {
+                Ok(true) if record.len() > MAX_COLUMNS => {
+                    return Err(ApiError::validation(
+                        "header",
+                        "too_many_columns",
+                        format!(
+                            "the header has {} columns; a survey file has at most {MAX_COLUMNS}",
+                            record.len()
+                        ),
+                    ))
+                }
                 Ok(true) => Header::parse(&record.iter().collect::<Vec<_>>(), require_waiting_time)
                     .map_err(|errors| {
-                        ApiError::Validation(
-                            errors.iter().map(|e| e.to_field_error("header")).collect(),
-                        )
+                        let mut header = Problems::default();
+                        for error in errors {
+                            header.total += 1;
+                            if header.listed.len() < MAX_ERRORS {
+                                header.listed.push(error.to_field_error("header"));
+                            }
+                        }
+                        header.into_error().unwrap_or_else(empty)
                     })?,
                 Ok(false) => return Err(empty()),
                 Err(error) => return Err(csv_error(error, 1)),
@@ -155,26 +279,16 @@ pub fn ingest(
         }
         Format::Ndjson => {
             use std::io::BufRead;
-            let mut reader = std::io::BufReader::new(body);
-            // A line is read whole: cap what one line may take (it still reads past the cap,
-            // only up to the next newline, from the spooled file).
+            let mut reader = std::io::BufReader::new(BoundedLines::new(body, false));
             let mut line = Vec::new();
             let mut row = 0u64;
             loop {
                 line.clear();
-                let read = reader.read_until(b'\n', &mut line).map_err(body_broken)?;
+                let read = reader.read_until(b'\n', &mut line).map_err(read_error)?;
                 if read == 0 {
                     break;
                 }
                 row += 1;
-                if line.len() > MAX_LINE {
-                    problems.row(
-                        row,
-                        "too_long",
-                        format!("a line may hold at most {MAX_LINE} bytes"),
-                    );
-                    continue;
-                }
                 let text = match std::str::from_utf8(&line) {
                     Ok(text) => text.trim(),
                     Err(_) => {
@@ -192,16 +306,8 @@ pub fn ingest(
             }
         }
     }
-    if problems.total > 0 {
-        if problems.total > problems.listed.len() {
-            let more = problems.total - problems.listed.len();
-            problems.listed.push(crate::error::FieldError::new(
-                "rows",
-                "more_errors",
-                format!("{more} more problems are not listed"),
-            ));
-        }
-        return Err(ApiError::Validation(problems.listed));
+    if let Some(error) = problems.into_error() {
+        return Err(error);
     }
     if !batch.is_empty() {
         insert_batch(conn, evaluation_id, &batch)?;
@@ -217,32 +323,86 @@ fn empty() -> ApiError {
     ApiError::validation("rows", "required", "the upload holds no responses")
 }
 
-fn body_broken(error: std::io::Error) -> ApiError {
-    ApiError::bad_request(format!(
-        "The upload broke off before its end ({error}); nothing was stored"
-    ))
+/// A line past [`MAX_LINE`] (422 naming it) or a body that broke off (400).
+fn read_error(error: std::io::Error) -> ApiError {
+    if let Some(long) = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<LineTooLong>())
+    {
+        return ApiError::validation(
+            format!("rows[{}]", long.line),
+            "too_long",
+            format!(
+                "a line (a CSV record) may hold at most {MAX_LINE} bytes; the upload was not read further"
+            ),
+        );
+    }
+    ApiError::bad_request("The upload broke off before its end; nothing was stored")
 }
 
 fn csv_error(error: csv::Error, row: u64) -> ApiError {
     match error.into_kind() {
-        csv::ErrorKind::Io(io) => body_broken(io),
+        csv::ErrorKind::Io(io) => read_error(io),
         csv::ErrorKind::Utf8 { .. } => ApiError::validation(
             format!("rows[{row}]"),
             "encoding",
             "the row is not valid UTF-8",
         ),
-        other => ApiError::bad_request(format!("The CSV cannot be read: {other:?}")),
+        _ => ApiError::bad_request("The CSV cannot be read"),
     }
 }
 
-/// One NDJSON line: an object of question code → `"yes"`/`"no"`/`""`/`true`/`false`/`null`.
+/// The members of one NDJSON object in their order, a repeated key kept twice (a map keeps one
+/// of them silently).
+struct Members(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Members, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry::<String, serde_json::Value>()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+/// One NDJSON line: an object of question code → `"yes"`/`"no"`/`""`/`true`/`false`/`null`,
+/// each code at most once.
 fn parse_json_response(text: &str) -> Result<Response, Vec<CellError>> {
     use crate::domain::survey::{Answer, Question, QUESTION_COUNT};
-    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
-        .map_err(|e| vec![CellError::row("format", format!("not a JSON object: {e}"))])?;
+    let Members(members) = serde_json::from_str(text).map_err(|e| {
+        let message = if e.is_data() {
+            "the line must be a JSON object of question codes and answers".to_owned()
+        } else {
+            format!("the line is not valid JSON (see column {})", e.column())
+        };
+        vec![CellError::row("format", message)]
+    })?;
     let mut answers = [Answer::Blank; QUESTION_COUNT];
     let mut errors = Vec::new();
-    for (key, value) in &object {
+    let mut seen = std::collections::HashSet::new();
+    for (key, value) in &members {
+        if !seen.insert(key.as_str()) {
+            errors.push(CellError::column(
+                key,
+                "duplicate_key",
+                format!("{key} appears more than once in the line"),
+            ));
+            continue;
+        }
         let Some(question) = Question::parse(key) else {
             errors.push(CellError::column(
                 key,
@@ -267,4 +427,39 @@ fn parse_json_response(text: &str) -> Result<Response, Vec<CellError>> {
         return Err(errors);
     }
     Response::new(answers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn read_all(text: &[u8], quoted: bool) -> Result<usize, u64> {
+        let mut reader = BoundedLines::new(text, quoted);
+        let mut sink = Vec::new();
+        reader.read_to_end(&mut sink).map_err(|e| {
+            e.get_ref()
+                .and_then(|e| e.downcast_ref::<LineTooLong>())
+                .map(|long| long.line)
+                .unwrap()
+        })
+    }
+
+    #[test]
+    fn lines_and_records_are_bounded_but_not_files() {
+        let row = "yes,no,\"a \"\"quoted\"\" cell\",\n";
+        let many = row.repeat(MAX_LINE);
+        assert_eq!(read_all(many.as_bytes(), true), Ok(many.len()));
+        assert_eq!(read_all(many.as_bytes(), false), Ok(many.len()));
+        let long = format!("a\nb\n{}\n", "y".repeat(MAX_LINE + 1));
+        assert_eq!(read_all(long.as_bytes(), false), Err(3));
+        assert_eq!(read_all(long.as_bytes(), true), Err(3));
+        // Line breaks inside quotes do not end a record.
+        let record = format!("h\n\"{}\"\n", "y\n".repeat(MAX_LINE));
+        assert_eq!(read_all(record.as_bytes(), true), Err(2));
+        assert_eq!(read_all(record.as_bytes(), false), Ok(record.len()));
+        // A stray quote inside an unquoted field is text, as the CSV reader takes it.
+        let stray = format!("ab\"c,d\n{}", "yes,no\n".repeat(MAX_LINE));
+        assert_eq!(read_all(stray.as_bytes(), true), Ok(stray.len()));
+    }
 }

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::io::Cursor;
 
+use crate::domain::text;
 use calamine::{DataRef, ExcelDateTime, Reader, SheetType, Xlsx, XlsxError};
 
 /// Plans have tens of rows; a sheet this large is the wrong file, and reading it all would only
@@ -28,6 +29,8 @@ const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 pub struct SheetError {
     /// 1-based row of the sheet (line of a CSV file), when the problem is in one.
     pub row: Option<usize>,
+    /// 1-based column of the sheet, when the problem is in one cell.
+    pub column: Option<usize>,
     pub message: String,
 }
 
@@ -35,6 +38,7 @@ impl SheetError {
     fn new(row: Option<usize>, message: impl Into<String>) -> Self {
         Self {
             row,
+            column: None,
             message: message.into(),
         }
     }
@@ -42,9 +46,10 @@ impl SheetError {
 
 impl fmt::Display for SheetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.row {
-            Some(row) => write!(f, "row {row}: {}", self.message),
-            None => f.write_str(&self.message),
+        match (self.row, self.column) {
+            (Some(row), Some(column)) => write!(f, "row {row}, column {column}: {}", self.message),
+            (Some(row), None) => write!(f, "row {row}: {}", self.message),
+            _ => f.write_str(&self.message),
         }
     }
 }
@@ -52,12 +57,36 @@ impl fmt::Display for SheetError {
 impl std::error::Error for SheetError {}
 
 /// Reads an XLSX or a CSV file, told apart by content rather than by the name it was sent with.
+/// Every cell of either is held to [`text::forbidden_in_cell`].
 pub fn rows_from_file(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
-    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
-        rows_from_xlsx(bytes)
+    let rows = if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
+        rows_from_xlsx(bytes)?
     } else {
-        rows_from_csv(bytes)
+        rows_from_csv(bytes)?
+    };
+    check_cells(&rows)?;
+    Ok(rows)
+}
+
+/// The first cell that holds a character no cell may hold, by row and column. Refused, not
+/// cleaned away: a control character in a cell is a broken or forged file.
+fn check_cells(rows: &[Vec<String>]) -> Result<(), SheetError> {
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if let Some((at, found)) = text::forbidden_in_cell(cell) {
+                return Err(SheetError {
+                    row: Some(r + 1),
+                    column: Some(c + 1),
+                    message: format!(
+                        "the cell holds a control character (U+{:04X} at character {})",
+                        u32::from(found),
+                        at + 1
+                    ),
+                });
+            }
+        }
     }
+    Ok(())
 }
 
 /// Reads CSV text in UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text") or
@@ -90,7 +119,8 @@ pub fn rows_from_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     for record in reader.records() {
         let record = record.map_err(|e| {
             let row = e.position().map(|p| p.line() as usize);
-            SheetError::new(row, format!("cannot read the CSV file: {e}"))
+            // The text is decoded already: only a broken record is left to fail on.
+            SheetError::new(row, "the CSV file cannot be read at this row")
         })?;
         let skipped = record.position().map_or(0, |position| {
             let start = usize::try_from(position.byte()).unwrap_or(usize::MAX);
@@ -208,8 +238,13 @@ fn read_worksheet(
 /// beyond [`MAX_SHARED_STRINGS`]: the XLSX reader reserves room for that many strings up front.
 fn check_archive(bytes: &[u8]) -> Result<(), SheetError> {
     use std::io::Read;
-    let unreadable =
-        |e: zip::result::ZipError| SheetError::new(None, format!("cannot read the XLSX file: {e}"));
+    // The zip reader's own words name its internals; the caller needs to know the file is broken.
+    let unreadable = |_: zip::result::ZipError| {
+        SheetError::new(
+            None,
+            "the XLSX file is damaged: it is not a readable zip archive",
+        )
+    };
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
     if archive.len() > MAX_ENTRIES {
         return Err(SheetError::new(
@@ -223,9 +258,12 @@ fn check_archive(bytes: &[u8]) -> Result<(), SheetError> {
         let mut entry = archive.by_index(index).map_err(unreadable)?;
         let mut counts = UniqueCountScan::default();
         loop {
-            let read = entry
-                .read(&mut buffer)
-                .map_err(|e| SheetError::new(None, format!("cannot read the XLSX file: {e}")))?;
+            let read = entry.read(&mut buffer).map_err(|_| {
+                SheetError::new(
+                    None,
+                    "the XLSX file is damaged: a part of it cannot be unpacked",
+                )
+            })?;
             if read == 0 {
                 break;
             }
@@ -318,7 +356,9 @@ impl UniqueCountScan {
 fn xlsx_error(error: XlsxError) -> SheetError {
     let message = match error {
         XlsxError::Password => "the workbook is password-protected; remove the password".to_owned(),
-        other => format!("cannot read the XLSX file: {other}"),
+        // The workbook reader's own words name its internals (XML events, zip entries).
+        _ => "the XLSX file is damaged or is not a workbook: save it again from the spreadsheet"
+            .to_owned(),
     };
     SheetError::new(None, message)
 }

@@ -1,5 +1,5 @@
 //! Free-text rules shared by every resource: trimmed, non-empty when required, bounded length,
-//! no control characters. And the one reading of Russian text that the domain shares: the
+//! no control or invisible formatting characters (line breaks only in long texts). And the one reading of Russian text that the domain shares: the
 //! cleaning of what document conversions leave behind, the folding of words as readers compare
 //! them (name search, plan headings, deadlines) and the names of months.
 
@@ -16,6 +16,120 @@ impl TextRule {
     }
 }
 
+/// What a text field may hold besides printable characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Names, codes, usernames, URLs, secrets, dates, enumerations: one line, nothing invisible.
+    Line,
+    /// Long texts people write in paragraphs: also line breaks (`\n`, `\r\n`) and tabs.
+    Paragraphs,
+}
+
+/// The fields (by their last name in a request path) that hold paragraphs: the texts of plans,
+/// measures, reports and proposals, as documents and their imports write them. Every other
+/// string of every request body is one line. The one list that decides it, for JSON bodies
+/// (`api::extract`) and for the fields checked by [`check`] alike.
+pub const PARAGRAPH_FIELDS: &[&str] = &[
+    "title",
+    "basis",
+    "heading",
+    "shortcoming",
+    "deadline",
+    "expected_result",
+    "result_indicators",
+    "information_source",
+    "text",
+    "execution_info",
+    "measures_taken",
+    "result",
+];
+
+/// The layout of the field at `path` (`sections[0].measures[2].title` → `title`).
+pub fn layout_of(path: &str) -> Layout {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let name = last.split('[').next().unwrap_or(last);
+    if PARAGRAPH_FIELDS.contains(&name) {
+        Layout::Paragraphs
+    } else {
+        Layout::Line
+    }
+}
+
+/// Characters no text of the service holds, whatever its layout: control characters (C0, DEL,
+/// C1 with U+0085), bidirectional controls (U+061C, U+200E–U+200F, U+202A–U+202E,
+/// U+2066–U+2069), zero-width characters (U+200B–U+200D, U+2060–U+2064, U+FEFF) and the
+/// Unicode line and paragraph separators (U+2028, U+2029). They are invisible where the text is
+/// shown, can make one name look like another, and PostgreSQL cannot store NUL in text.
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{61c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
+/// The first character of `value` that `layout` does not allow, with its position (0-based, in
+/// characters).
+pub fn forbidden_char(value: &str, layout: Layout) -> Option<(usize, char)> {
+    let mut chars = value.chars().enumerate().peekable();
+    while let Some((i, c)) = chars.next() {
+        let allowed = match (layout, c) {
+            (Layout::Paragraphs, '\n' | '\t') => true,
+            (Layout::Paragraphs, '\r') => chars.peek().is_some_and(|&(_, next)| next == '\n'),
+            (_, c) => !is_hidden(c),
+        };
+        if !allowed {
+            return Some((i, c));
+        }
+    }
+    None
+}
+
+/// The first character (0-based position, in characters) that no cell of an imported sheet may
+/// hold: control characters other than tabs and line breaks, and bidirectional controls.
+/// Zero-width characters and Unicode line separators, which document conversions leave in
+/// cells, are not refused here: [`clean_markup`] drops them or breaks the line; the fields made
+/// of the cells are then held to their [`Layout`] by [`check`].
+pub fn forbidden_in_cell(cell: &str) -> Option<(usize, char)> {
+    cell.chars().enumerate().find(|&(_, c)| {
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || matches!(
+                c,
+                '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            )
+    })
+}
+
+/// Why `value` may not be the text of `field`, if it may not: the field named, the character by
+/// its code point.
+pub fn character_error(value: &str, field: &str) -> Option<FieldError> {
+    let layout = layout_of(field);
+    let (at, c) = forbidden_char(value, layout)?;
+    let code = format!("U+{:04X}", u32::from(c));
+    let message = match (layout, c) {
+        (Layout::Line, '\n' | '\r' | '\t') => {
+            format!(
+                "must be a single line without tabs ({code} at character {})",
+                at + 1
+            )
+        }
+        _ if c.is_control() => format!(
+            "must not contain control characters ({code} at character {})",
+            at + 1
+        ),
+        _ => format!(
+            "must not contain invisible formatting characters ({code} at character {})",
+            at + 1
+        ),
+    };
+    Some(FieldError::new(field, "format", message))
+}
+
 /// Trims `value` in place and records why it breaks `rule`, if it does.
 pub fn check(value: &mut String, field: &str, rule: TextRule, errors: &mut Vec<FieldError>) {
     let trimmed = value.trim();
@@ -30,15 +144,8 @@ pub fn check(value: &mut String, field: &str, rule: TextRule, errors: &mut Vec<F
             "too_long",
             format!("must be at most {} characters", rule.max_chars),
         ));
-    } else if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        errors.push(FieldError::new(
-            field,
-            "format",
-            "must not contain control characters",
-        ));
+    } else if let Some(error) = character_error(value, field) {
+        errors.push(error);
     }
 }
 
@@ -315,6 +422,58 @@ mod tests {
             .map(|e| (e.field.as_str(), e.code.as_str()))
             .collect();
         assert_eq!(codes, vec![("name", "too_long"), ("other", "format")]);
+    }
+
+    #[test]
+    fn line_breaks_only_in_paragraphs_and_nothing_hidden_anywhere() {
+        assert_eq!(
+            layout_of("sections[0].measures[2].title"),
+            Layout::Paragraphs
+        );
+        assert_eq!(layout_of("text"), Layout::Paragraphs);
+        assert_eq!(layout_of("evidence[3]"), Layout::Line);
+        assert_eq!(layout_of("approval.full_name"), Layout::Line);
+        let para = "первый\r\nвторой\n\tтретий";
+        assert_eq!(forbidden_char(para, Layout::Paragraphs), None);
+        assert_eq!(forbidden_char(para, Layout::Line), Some((6, '\r')));
+        assert_eq!(forbidden_char("a\rb", Layout::Paragraphs), Some((1, '\r')));
+        for hidden in [
+            '\u{0}', '\u{1}', '\u{1b}', '\u{7f}', '\u{85}', '\u{9f}', '\u{200b}', '\u{200f}',
+            '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{feff}', '\u{2028}', '\u{2029}',
+        ] {
+            let text = format!("ab{hidden}");
+            assert_eq!(
+                forbidden_char(&text, Layout::Paragraphs),
+                Some((2, hidden)),
+                "{hidden:?}"
+            );
+            assert_eq!(
+                forbidden_char(&text, Layout::Line),
+                Some((2, hidden)),
+                "{hidden:?}"
+            );
+        }
+        for fine in [
+            "Тула",
+            "ГУ ТО «Дом» № 5 — 2017",
+            "a\u{a0}b",
+            "e\u{301}",
+            "\u{ad}",
+        ] {
+            assert_eq!(forbidden_char(fine, Layout::Line), None, "{fine:?}");
+        }
+        let error = character_error("adm\u{0}in", "username").unwrap();
+        assert_eq!(
+            (error.field.as_str(), error.code.as_str()),
+            ("username", "format")
+        );
+        assert!(
+            error.message.contains("U+0000 at character 4"),
+            "{}",
+            error.message
+        );
+        let error = character_error("a\nb", "name").unwrap();
+        assert!(error.message.contains("single line"), "{}", error.message);
     }
 
     #[test]

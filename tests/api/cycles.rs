@@ -125,7 +125,7 @@ pub fn worked_example_csv() -> String {
     csv
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     w: &World,
@@ -150,7 +150,7 @@ async fn upload(
     request.send().await.unwrap()
 }
 
-async fn evaluation(app: &TestApp, token: &str, w: &World) -> Value {
+pub(crate) async fn evaluation(app: &TestApp, token: &str, w: &World) -> Value {
     let path = format!("/api/v1/cycles/{}/evaluations/{}", w.cycle, w.org);
     let response = app.as_(Some(token)).get(&path).await;
     assert_eq!(response.status(), StatusCode::OK);

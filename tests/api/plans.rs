@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, etag_of, organization_body, spawn_app, TestApp};
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// A seed document (tab-separated text) as sheet rows.
-fn seed_rows(prefix: &str) -> Vec<Vec<String>> {
+pub(crate) fn seed_rows(prefix: &str) -> Vec<Vec<String>> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seeds");
     let path = std::fs::read_dir(dir)
         .unwrap()
@@ -29,7 +29,7 @@ fn seed_rows(prefix: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn csv_of(rows: &[Vec<String>]) -> Vec<u8> {
+pub(crate) fn csv_of(rows: &[Vec<String>]) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new()
         .flexible(true)
         .from_writer(Vec::new());
@@ -39,7 +39,7 @@ fn csv_of(rows: &[Vec<String>]) -> Vec<u8> {
     writer.into_inner().unwrap()
 }
 
-fn xlsx_of(rows: &[Vec<String>]) -> Vec<u8> {
+pub(crate) fn xlsx_of(rows: &[Vec<String>]) -> Vec<u8> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
     for (r, row) in rows.iter().enumerate() {
@@ -50,7 +50,7 @@ fn xlsx_of(rows: &[Vec<String>]) -> Vec<u8> {
     workbook.save_to_buffer().unwrap()
 }
 
-async fn import(
+pub(crate) async fn import(
     app: &TestApp,
     token: &str,
     query: &str,
@@ -309,14 +309,14 @@ async fn broken_files_are_refused_naming_the_row_and_store_nothing() {
     assert_eq!(plan_count(&app).await, 0);
 }
 
-struct Scene {
-    region: i64,
-    org: i64,
-    organization: String,
-    authority: String,
+pub(crate) struct Scene {
+    pub region: i64,
+    pub org: i64,
+    pub organization: String,
+    pub authority: String,
 }
 
-async fn scene(app: &TestApp) -> Scene {
+pub(crate) async fn scene(app: &TestApp) -> Scene {
     let region = app.region("71", "Тульская область").await;
     let org = app.organization(&organization_body(region, 1)).await["id"]
         .as_i64()
@@ -329,7 +329,7 @@ async fn scene(app: &TestApp) -> Scene {
     }
 }
 
-fn new_plan(org: i64) -> Value {
+pub(crate) fn new_plan(org: i64) -> Value {
     json!({"organization_id": org, "year": 2019, "title": "План мероприятий по улучшению качества работы на 2019 год",
     "basis": "Предложения Общественного совета от 14.12.2018", "due_date": "2019-02-10",
     "approval": {"position": "Министр труда и социальной защиты Тульской области", "full_name": "А.В. Филиппов", "date": "2019-02-20", "document_number": "12-р"},
