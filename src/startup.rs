@@ -147,6 +147,11 @@ impl Application {
                 // The first wrapped runs innermost: caching sees the handlers' answers, the
                 // metrics and the access log see the final ones, all with the request's id.
                 .wrap(from_fn(crate::api::idempotency::replay_or_record))
+                // After the gate: a route that needs a token says so before judging its input.
+                .wrap(from_fn({
+                    let route_table = route_table.clone();
+                    move |req, next| api::parameters::check(route_table.clone(), req, next)
+                }))
                 .wrap(from_fn({
                     let route_table = route_table.clone();
                     move |req, next| gate::authenticate(route_table.clone(), req, next)
@@ -154,6 +159,7 @@ impl Application {
                 .wrap(from_fn(http_cache::apply))
                 .wrap(cors::middleware(&cors_origins))
                 .wrap(from_fn(cors::refusals_as_problems))
+                .wrap(from_fn(api::head::as_get))
                 .wrap(from_fn(metrics::observe))
                 .wrap(from_fn(request_id::assign))
         })
