@@ -36,7 +36,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 // How request values are read lives with the views, which the use cases share; handlers keep
 // their old paths.
-pub use crate::views::{nullable, parse_filter, patch_required, timestamp, ListFilterErrors};
+pub use crate::views::{
+    nullable, parse_filter, parse_year, patch_required, timestamp, ListFilterErrors,
+};
 
 /// Mounts every `/api/v1` resource.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

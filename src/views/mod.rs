@@ -118,6 +118,16 @@ impl ListFilterErrors {
     }
 }
 
+/// A year of a query parameter: the years bodies accept too (`domain::cycle`), from the law on
+/// independent assessment to 2100.
+pub fn parse_year(value: String) -> Option<i32> {
+    use crate::domain::cycle::{FIRST_YEAR, LAST_YEAR};
+    value
+        .parse::<i32>()
+        .ok()
+        .filter(|year| (FIRST_YEAR..=LAST_YEAR).contains(year))
+}
+
 /// Parses one optional filter; a value `parse` rejects is recorded as a format error.
 pub fn parse_filter<T>(
     errors: &mut ListFilterErrors,
