@@ -401,12 +401,12 @@ pub struct BadRequest(#[allow(dead_code)] Problem);
 )]
 pub struct ValidationFailed(#[allow(dead_code)] Problem);
 
-/// No such resource.
+/// No such resource, or none the caller may see: the two get the same answer.
 #[derive(ToResponse)]
 #[response(
     content_type = "application/problem+json",
     example = json!({"type": "/problems/not-found", "title": "Not found", "status": 404,
-        "detail": "Organization 42 does not exist"})
+        "detail": "The resource does not exist"})
 )]
 pub struct NotFound(#[allow(dead_code)] Problem);
 

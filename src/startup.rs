@@ -52,7 +52,7 @@ async fn fallback(req: HttpRequest, routes: web::Data<Routes>) -> Result<HttpRes
         Some(methods) => ApiError::MethodNotAllowed {
             allow: methods.to_vec(),
         },
-        None => ApiError::NotFound(format!("No resource at {}", req.path())),
+        None => ApiError::NotFound,
     })
 }
 

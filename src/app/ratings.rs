@@ -174,9 +174,7 @@ fn resolve(
     let published = || {
         row.published_approval_id
             .map(Source::Approval)
-            .ok_or_else(|| {
-                ApiError::NotFound(format!("Cycle {cycle_id} has no published rating yet"))
-            })
+            .ok_or(ApiError::NotFound)
     };
     let outsider = || match caller.principal() {
         None => ApiError::Unauthorized(
