@@ -93,6 +93,7 @@ impl Application {
         let document = openapi_document();
         // One table of the mounted routes, for the gate and for the 404/405 answers.
         let route_table = web::Data::new(Routes::of(&document));
+        let query_contract = web::Data::new(api::parameters::Contract::of(&document));
         let document = Arc::new(document);
         let delivery = config.webhook_delivery.then(|| DeliverySettings {
             poll: Duration::from_millis(config.webhook_poll_ms.max(10)),
@@ -150,7 +151,15 @@ impl Application {
                 // After the gate: a route that needs a token says so before judging its input.
                 .wrap(from_fn({
                     let route_table = route_table.clone();
-                    move |req, next| api::parameters::check(route_table.clone(), req, next)
+                    let query_contract = query_contract.clone();
+                    move |req, next| {
+                        api::parameters::check(
+                            route_table.clone(),
+                            query_contract.clone(),
+                            req,
+                            next,
+                        )
+                    }
                 }))
                 .wrap(from_fn({
                     let route_table = route_table.clone();

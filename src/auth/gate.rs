@@ -37,8 +37,6 @@ pub struct Routes {
     /// In the order the routes are mounted, for the 405 answer of a path.
     templated: Vec<(ResourceDef, Route)>,
     templated_by_method: HashMap<String, Vec<(ResourceDef, &'static Rule)>>,
-    /// The query parameters each operation documents, by its rule's method and path.
-    query: HashMap<(&'static str, &'static str), Vec<String>>,
 }
 
 #[derive(Default)]
@@ -51,32 +49,18 @@ struct Route {
 impl Routes {
     /// The routes of an OpenAPI document collected from the mounted handlers.
     pub fn of(document: &utoipa::openapi::OpenApi) -> Self {
-        use utoipa::openapi::path::ParameterIn;
-        let operations = document.paths.paths.iter().flat_map(|(path, item)| {
+        Self::new(document.paths.paths.iter().flat_map(|(path, item)| {
             [
-                (&item.get, "GET"),
-                (&item.post, "POST"),
-                (&item.put, "PUT"),
-                (&item.patch, "PATCH"),
-                (&item.delete, "DELETE"),
+                (item.get.is_some(), "GET"),
+                (item.post.is_some(), "POST"),
+                (item.put.is_some(), "PUT"),
+                (item.patch.is_some(), "PATCH"),
+                (item.delete.is_some(), "DELETE"),
             ]
             .into_iter()
-            .filter_map(move |(operation, method)| {
-                Some((method, path.as_str(), operation.as_ref()?))
-            })
-        });
-        let mut routes = Self::new(operations.clone().map(|(method, path, _)| (method, path)));
-        for (method, path, operation) in operations {
-            let rule = policy::find(method, path).expect("every route has its rule");
-            let names = operation.parameters.iter().flatten();
-            let query = names
-                .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
-                .map(|p| p.name.clone());
-            routes
-                .query
-                .insert((rule.method, rule.path), query.collect());
-        }
-        routes
+            .filter(|(present, _)| *present)
+            .map(move |(_, method)| (method, path.as_str()))
+        }))
     }
 
     /// Routes from `(method, path)` pairs in mounting order; each must have its rule in
@@ -120,15 +104,7 @@ impl Routes {
             fixed,
             templated,
             templated_by_method,
-            query: HashMap::new(),
         }
-    }
-
-    /// The query parameters the operation of `rule` documents: the only ones it accepts.
-    pub fn query_parameters(&self, rule: &Rule) -> &[String] {
-        self.query
-            .get(&(rule.method, rule.path))
-            .map_or(&[], Vec::as_slice)
     }
 
     /// The rule of a request (`method` as HTTP writes it, upper case). A path without

@@ -91,6 +91,11 @@ impl ListFilterErrors {
         (after_id, limit)
     }
 
+    /// Records a bad parameter.
+    pub fn push(&mut self, field: impl Into<String>, code: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, code, message));
+    }
+
     /// The page asked for, or every bad parameter.
     pub fn into_listing<F>(
         self,
