@@ -386,3 +386,84 @@ async fn every_get_operation_holds_the_query_contract_of_the_document() {
     }
     assert!(checked > 150, "{checked} requests");
 }
+
+/// Found by an outside probe: HEAD answered 405 everywhere and 404 on `/swagger-ui/`. It is
+/// the GET's answer without the body: same status and headers (ETag, Cache-Control,
+/// Content-Length), conditional requests included, and `Allow` lists it beside GET.
+#[tokio::test]
+async fn head_is_get_without_the_body_wherever_get_is_served() {
+    let app = spawn_app().await;
+    let region = app.region("71", "Тульская область").await;
+    let organization = app
+        .organization(&crate::helpers::organization_body(region, 1))
+        .await["id"]
+        .clone();
+    let samples = [
+        "/health".to_owned(),
+        "/ready".to_owned(),
+        "/swagger-ui/".to_owned(),
+        "/api-docs/openapi.json".to_owned(),
+        "/api/v1/regions".to_owned(),
+        "/api/v1/methodologies".to_owned(),
+        format!("/api/v1/organizations/{organization}"),
+        format!("/api/v1/organizations?region_id={region}&limit=5"),
+        "/api/v1/organizations/987654".to_owned(),
+        "/api/v1/organizations?bogus=1".to_owned(),
+        "/api/v1/nothing-here".to_owned(),
+    ];
+    let admin = app.admin.clone();
+    for path in &samples {
+        for token in [None, Some(admin.as_str())] {
+            let client = app.as_(token);
+            let get = client.get(path).await;
+            let head = client.request(Method::HEAD, path).send().await.unwrap();
+            assert_eq!(head.status(), get.status(), "HEAD {path}");
+            for name in [
+                "content-type",
+                "content-length",
+                "etag",
+                "cache-control",
+                "vary",
+                "allow",
+            ] {
+                assert_eq!(
+                    head.headers().get(name),
+                    get.headers().get(name),
+                    "{name} of {path}"
+                );
+            }
+            assert!(
+                head.bytes().await.unwrap().is_empty(),
+                "HEAD {path} has a body"
+            );
+        }
+    }
+    // A conditional HEAD, as a conditional GET: 304.
+    let path = format!("/api/v1/organizations/{organization}");
+    let etag = crate::helpers::etag_of(&app.get(&path).await);
+    let head = app
+        .as_(None)
+        .request(Method::HEAD, &path)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::NOT_MODIFIED);
+    // Every GET operation of the document: HEAD answers with the GET's status.
+    let document = serde_json::to_value(nok_api::startup::openapi_document()).unwrap();
+    for (template, _) in get_operations(&document) {
+        let path = concrete(&template, None, "1");
+        for token in [None, Some(admin.as_str())] {
+            let client = app.as_(token);
+            let get = client.get(&path).await.status();
+            let head = client.request(Method::HEAD, &path).send().await.unwrap();
+            assert_eq!(head.status(), get, "HEAD {path}");
+        }
+    }
+    let response = app
+        .request(Method::PUT, "/api/v1/methodologies")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
+}
