@@ -33,6 +33,10 @@ struct Fixture {
     home_webhook: i64,
     away_webhook: i64,
     tokens: Vec<(Role, String)>,
+    /// The next proposal to delete (index into a cycle's proposals), and measure (into a
+    /// draft plan's): each test's own, as are its fixture's resources.
+    deleted: AtomicU64,
+    deleted_measures: AtomicU64,
 }
 
 /// Plans of an organization: a draft with a section and measures (the first is read and
@@ -49,10 +53,6 @@ struct Plans {
 }
 
 static SERIAL: AtomicU64 = AtomicU64::new(100);
-/// The next proposal to delete (index into a cycle's proposals).
-static DELETED: AtomicU64 = AtomicU64::new(1);
-/// The next measure to delete (index into a draft plan's measures).
-static DELETED_MEASURES: AtomicU64 = AtomicU64::new(1);
 
 fn next() -> u64 {
     SERIAL.fetch_add(1, Ordering::Relaxed)
@@ -141,6 +141,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         home_webhook,
         away_webhook,
         tokens,
+        deleted: AtomicU64::new(1),
+        deleted_measures: AtomicU64::new(1),
     }
 }
 
@@ -419,7 +421,7 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
             Some(json!({"text": format!("Предложение {n}")})),
         ),
         ("DELETE", "/api/v1/cycles/{id}/proposals/{proposal_id}") => {
-            let next = DELETED.fetch_add(1, Ordering::Relaxed) as usize;
+            let next = f.deleted.fetch_add(1, Ordering::Relaxed) as usize;
             (
                 format!("/api/v1/cycles/{cycle}/proposals/{}", proposals[next]),
                 None,
@@ -474,7 +476,7 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
             Some(json!({"expected_result": format!("Результат {n}")})),
         ),
         ("DELETE", "/api/v1/plans/{id}/measures/{measure_id}") => {
-            let next = DELETED_MEASURES.fetch_add(1, Ordering::Relaxed) as usize;
+            let next = f.deleted_measures.fetch_add(1, Ordering::Relaxed) as usize;
             (
                 format!("/api/v1/plans/{plan}/measures/{}", plans.measures[next]),
                 None,
