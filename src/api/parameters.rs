@@ -21,6 +21,10 @@ use crate::auth::gate::Routes;
 use crate::error::{ApiError, ApiResult};
 use crate::views::ListFilterErrors;
 
+/// The pattern the document gives free-text query and path parameters: no C0 or C1 control
+/// character, no DEL (see [`has_control`]).
+pub const NO_CONTROL_CHARACTERS: &str = r"^[^\x00-\x1F\x7F-\x9F]*$";
+
 /// The documented query parameters of each operation, by method and path template.
 pub struct Contract {
     operations: HashMap<(String, String), Vec<Parameter>>,

@@ -322,7 +322,9 @@ fn refused_values(document: &Value, schema: &Value) -> Vec<String> {
     if schema["enum"].is_array() {
         values.push("not-a-value".to_owned());
     }
-    if schema["pattern"].is_string() {
+    // A form of its own (free text only refuses control characters, tried above).
+    let free_text = nok_api::api::parameters::NO_CONTROL_CHARACTERS;
+    if schema["pattern"].as_str().is_some_and(|p| p != free_text) {
         values.push("!".to_owned());
     }
     if matches!(schema["format"].as_str(), Some("date" | "date-time")) {
