@@ -10,6 +10,9 @@ pub use crate::domain::FieldError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// The detail of every 404.
+pub const NOT_FOUND: &str = "The resource does not exist";
+
 /// RFC 9457 problem details, as every error body of this API.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -59,8 +62,10 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
     },
-    #[error("not found: {0}")]
-    NotFound(String),
+    /// No such resource for this caller: missing, hidden from it, or no route at all. One answer
+    /// for all, naming nothing, so that a 404 never tells what exists out of sight.
+    #[error("not found")]
+    NotFound,
     #[error("method not allowed")]
     MethodNotAllowed { allow: Vec<String> },
     /// The `Accept` header names no representation the route offers.
@@ -122,7 +127,7 @@ impl ApiError {
             Self::Validation(_) => ("validation", "Validation failed"),
             Self::Unauthorized(_) => ("unauthorized", "Unauthorized"),
             Self::Forbidden { .. } => ("forbidden", "Forbidden"),
-            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::NotFound => ("not-found", "Not found"),
             Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             Self::NotAcceptable { .. } => ("not-acceptable", "Not acceptable"),
             Self::Conflict(_) => ("conflict", "Conflict"),
@@ -145,11 +150,11 @@ impl ApiError {
                 1 => format!("Field `{}`: {}", errors[0].field, errors[0].message),
                 n => format!("{n} fields are invalid"),
             },
-            Self::NotFound(detail)
-            | Self::Conflict(detail)
+            Self::Conflict(detail)
             | Self::Unavailable(detail)
             | Self::Unauthorized(detail)
             | Self::Forbidden { detail, .. } => detail.clone(),
+            Self::NotFound => NOT_FOUND.into(),
             Self::TooManyRequests { retry_after_secs } => {
                 format!("Too many attempts; retry in {retry_after_secs} s")
             }
@@ -199,7 +204,7 @@ impl ResponseError for ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotAcceptable { .. } => StatusCode::NOT_ACCEPTABLE,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -242,7 +247,7 @@ impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
-            Error::NotFound => Self::NotFound("The resource does not exist".into()),
+            Error::NotFound => Self::NotFound,
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 tracing::info!(message = info.message(), "unique violation");
                 Self::Conflict("The request conflicts with an existing resource".into())

@@ -141,18 +141,35 @@ fn stock(operation: &mut Operation, status: &str, name: &str) {
 }
 
 /// The answers that follow from an operation's shape, so that no annotation repeats them: a
-/// path parameter may name nothing (404); query parameters may be unknown or malformed (400); a
-/// body may be malformed, too large, of another type or break a rule (400, 413, 415, 422); a
-/// read that offers several formats may be asked for none of them (406).
+/// path parameter may name nothing (404); any operation may be sent a query parameter it does
+/// not take, and its parameters values they do not take (400, `api::parameters`); a body may be
+/// malformed, too large, of another type or break a rule (400, 413, 415, 422); a read that
+/// offers several formats may be asked for none of them (406). A free-text parameter states that
+/// it takes no control characters.
 fn document_shape(operation: &mut Operation) {
     use utoipa::openapi::path::ParameterIn;
+    for parameter in operation.parameters.iter_mut().flatten() {
+        if matches!(
+            parameter.parameter_in,
+            ParameterIn::Query | ParameterIn::Path
+        ) {
+            if let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut() {
+                let free_text = schema.schema_type
+                    == utoipa::openapi::schema::SchemaType::new(utoipa::openapi::Type::String)
+                    && schema.pattern.is_none()
+                    && schema.format.is_none()
+                    && schema.enum_values.is_none();
+                if free_text {
+                    schema.pattern = Some(crate::api::parameters::NO_CONTROL_CHARACTERS.into());
+                }
+            }
+        }
+    }
+    stock(operation, "400", "BadRequest");
     let parameters: Vec<_> = operation.parameters.iter().flatten().collect();
     let in_path = parameters
         .iter()
         .any(|p| p.parameter_in == ParameterIn::Path);
-    let in_query = parameters
-        .iter()
-        .any(|p| p.parameter_in == ParameterIn::Query);
     let formats = match operation.responses.responses.get("200") {
         Some(RefOr::T(ok)) => ok.content.len(),
         _ => 0,
@@ -160,11 +177,7 @@ fn document_shape(operation: &mut Operation) {
     if in_path {
         stock(operation, "404", "NotFound");
     }
-    if in_query {
-        stock(operation, "400", "BadRequest");
-    }
     if operation.request_body.is_some() {
-        stock(operation, "400", "BadRequest");
         stock(operation, "413", "PayloadTooLarge");
         stock(operation, "415", "UnsupportedMediaType");
         stock(operation, "422", "ValidationFailed");
@@ -401,12 +414,12 @@ pub struct BadRequest(#[allow(dead_code)] Problem);
 )]
 pub struct ValidationFailed(#[allow(dead_code)] Problem);
 
-/// No such resource.
+/// No such resource, or none the caller may see: the two get the same answer.
 #[derive(ToResponse)]
 #[response(
     content_type = "application/problem+json",
     example = json!({"type": "/problems/not-found", "title": "Not found", "status": 404,
-        "detail": "Organization 42 does not exist"})
+        "detail": "The resource does not exist"})
 )]
 pub struct NotFound(#[allow(dead_code)] Problem);
 

@@ -52,7 +52,7 @@ async fn fallback(req: HttpRequest, routes: web::Data<Routes>) -> Result<HttpRes
         Some(methods) => ApiError::MethodNotAllowed {
             allow: methods.to_vec(),
         },
-        None => ApiError::NotFound(format!("No resource at {}", req.path())),
+        None => ApiError::NotFound,
     })
 }
 
@@ -93,6 +93,7 @@ impl Application {
         let document = openapi_document();
         // One table of the mounted routes, for the gate and for the 404/405 answers.
         let route_table = web::Data::new(Routes::of(&document));
+        let query_contract = web::Data::new(api::parameters::Contract::of(&document));
         let document = Arc::new(document);
         let delivery = config.webhook_delivery.then(|| DeliverySettings {
             poll: Duration::from_millis(config.webhook_poll_ms.max(10)),
@@ -147,6 +148,19 @@ impl Application {
                 // The first wrapped runs innermost: caching sees the handlers' answers, the
                 // metrics and the access log see the final ones, all with the request's id.
                 .wrap(from_fn(crate::api::idempotency::replay_or_record))
+                // After the gate: a route that needs a token says so before judging its input.
+                .wrap(from_fn({
+                    let route_table = route_table.clone();
+                    let query_contract = query_contract.clone();
+                    move |req, next| {
+                        api::parameters::check(
+                            route_table.clone(),
+                            query_contract.clone(),
+                            req,
+                            next,
+                        )
+                    }
+                }))
                 .wrap(from_fn({
                     let route_table = route_table.clone();
                     move |req, next| gate::authenticate(route_table.clone(), req, next)
@@ -154,6 +168,7 @@ impl Application {
                 .wrap(from_fn(http_cache::apply))
                 .wrap(cors::middleware(&cors_origins))
                 .wrap(from_fn(cors::refusals_as_problems))
+                .wrap(from_fn(api::head::as_get))
                 .wrap(from_fn(metrics::observe))
                 .wrap(from_fn(request_id::assign))
         })

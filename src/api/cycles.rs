@@ -8,14 +8,14 @@ use utoipa::IntoParams;
 
 use super::conditional::{self, IfMatch};
 use super::extract::ApiJson;
-use super::{parse_filter, ListFilterErrors};
+use super::{parse_filter, parse_year, ListFilterErrors};
 use crate::app::cycles::{self as use_case, Prepare};
 use crate::app::ratings::RatingCache;
 use crate::app::{Context, Step};
 use crate::auth::Caller;
 use crate::db::cycles::CycleFilter;
 use crate::db::Db;
-use crate::domain::cycle::{self as rules, CycleStatus};
+use crate::domain::cycle::CycleStatus;
 use crate::error::ApiResult;
 use crate::openapi::Conflict;
 use crate::views::cycles::{Cycle, CyclePatch, NewCycle, UnassessedOrganization};
@@ -41,7 +41,7 @@ pub struct CycleListQuery {
     pub cursor: Option<String>,
     #[param(value_type = Option<i64>)]
     pub region_id: Option<String>,
-    #[param(value_type = Option<i32>)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2018)]
     pub year: Option<String>,
     #[param(value_type = Option<CycleStatus>)]
     pub status: Option<String>,
@@ -54,7 +54,7 @@ impl CycleListQuery {
         let (after_id, limit) = errors.paging(self.limit.as_deref(), self.cursor.as_deref());
         let filter = CycleFilter {
             region_id: parse_filter(&mut errors, "region_id", self.region_id, |v| v.parse().ok()),
-            year: parse_filter(&mut errors, "year", self.year, |v| v.parse().ok()),
+            year: parse_filter(&mut errors, "year", self.year, parse_year),
             status: parse_filter(&mut errors, "status", self.status, |v| {
                 CycleStatus::parse(&v)
             }),
@@ -288,12 +288,8 @@ impl UnassessedQuery {
     /// The year asked, the current one by default.
     fn year(self) -> ApiResult<i32> {
         let mut errors = ListFilterErrors::default();
-        let year = parse_filter(&mut errors, "year", self.year, |v| {
-            v.parse::<i32>()
-                .ok()
-                .filter(|y| (rules::FIRST_YEAR..=rules::LAST_YEAR).contains(y))
-        })
-        .unwrap_or_else(|| chrono::Datelike::year(&Utc::now()));
+        let year = parse_filter(&mut errors, "year", self.year, parse_year)
+            .unwrap_or_else(|| chrono::Datelike::year(&Utc::now()));
         errors.into_result()?;
         Ok(year)
     }

@@ -439,7 +439,7 @@ pub fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::E
 /// Path segments that do not parse (`/organizations/abc`) name no resource: 404. But a path of
 /// its own (`/plans/import`) asked with a method it does not have reaches the handler of the
 /// templated path (`PATCH /plans/{id}`) and lands here: that is a 405 with `Allow`.
-pub fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+pub fn path_error(_: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
     let methods = req
         .app_data::<actix_web::web::Data<crate::auth::gate::Routes>>()
         .and_then(|routes| routes.methods_of(req.path()));
@@ -451,7 +451,7 @@ pub fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> acti
             .into();
         }
     }
-    ApiError::NotFound(format!("No resource at {}: {error}", req.path())).into()
+    ApiError::NotFound.into()
 }
 
 #[cfg(test)]

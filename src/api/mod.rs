@@ -12,12 +12,14 @@ pub mod cycles;
 pub mod download;
 pub mod evaluations;
 pub mod extract;
+pub mod head;
 pub mod health;
 pub mod http_cache;
 pub mod idempotency;
 pub mod methodologies;
 pub mod metrics;
 pub mod organizations;
+pub mod parameters;
 pub mod plan_forms;
 pub mod plans;
 pub mod proposals;
@@ -34,7 +36,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 // How request values are read lives with the views, which the use cases share; handlers keep
 // their old paths.
-pub use crate::views::{nullable, parse_filter, patch_required, timestamp, ListFilterErrors};
+pub use crate::views::{
+    nullable, parse_filter, parse_year, patch_required, timestamp, ListFilterErrors,
+};
 
 /// Mounts every `/api/v1` resource.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

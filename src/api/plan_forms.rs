@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use super::conditional;
 use super::download::{file, negotiate, workbook_error};
 use super::extract::OptionalJson;
-use super::{parse_filter, ListFilterErrors};
+use super::{parse_filter, parse_year, ListFilterErrors};
 use crate::app::plan_forms::{self, ImportForm};
 use crate::app::Context;
 use crate::auth::Caller;
@@ -96,12 +96,7 @@ impl ImportQuery {
             });
         let region_id = parse_filter(&mut errors, "region_id", self.region_id, |v| v.parse().ok());
         let cycle_id = parse_filter(&mut errors, "cycle_id", self.cycle_id, |v| v.parse().ok());
-        let year = parse_filter(&mut errors, "year", self.year, |v| {
-            use crate::domain::cycle::{FIRST_YEAR, LAST_YEAR};
-            v.parse::<i32>()
-                .ok()
-                .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
-        });
+        let year = parse_filter(&mut errors, "year", self.year, parse_year);
         let methodology = parse_filter(&mut errors, "methodology_id", self.methodology_id, |v| {
             methodology::find(&v)
         })

@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 
 use super::conditional::{self, IfMatch};
 use super::extract::ApiJson;
-use super::{parse_filter, ListFilterErrors};
+use super::{parse_filter, parse_year, ListFilterErrors};
 use crate::app::plans::{self, Listing};
 use crate::app::Context;
 use crate::auth::Caller;
@@ -68,7 +68,7 @@ pub struct PlanListQuery {
     pub region_id: Option<String>,
     #[param(value_type = Option<i64>)]
     pub organization_id: Option<String>,
-    #[param(value_type = Option<i32>)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2018)]
     pub year: Option<String>,
     #[param(value_type = Option<PlanStatus>)]
     pub status: Option<String>,
@@ -88,7 +88,7 @@ impl PlanListQuery {
                 self.organization_id,
                 |v| v.parse().ok(),
             ),
-            year: parse_filter(&mut errors, "year", self.year, |v| v.parse().ok()),
+            year: parse_filter(&mut errors, "year", self.year, parse_year),
             status: parse_filter(&mut errors, "status", self.status, |v| {
                 PlanStatus::parse(&v)
             }),

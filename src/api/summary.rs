@@ -6,12 +6,11 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{parse_filter, ListFilterErrors};
+use super::{parse_filter, parse_year, ListFilterErrors};
 use crate::app::ratings::RatingCache;
 use crate::app::summary as use_case;
 use crate::auth::Caller;
 use crate::db::Db;
-use crate::domain::cycle as cycle_rules;
 use crate::error::ApiResult;
 use crate::views::plans::parse_as_of;
 use crate::views::summary::RegionSummary;
@@ -37,12 +36,8 @@ impl SummaryQuery {
     fn parse(self) -> ApiResult<(i32, NaiveDate)> {
         let mut errors = ListFilterErrors::default();
         let as_of = parse_as_of(&mut errors, self.as_of);
-        let year = parse_filter(&mut errors, "year", self.year, |v| {
-            v.parse::<i32>()
-                .ok()
-                .filter(|y| (cycle_rules::FIRST_YEAR..=cycle_rules::LAST_YEAR).contains(y))
-        })
-        .unwrap_or_else(|| chrono::Datelike::year(&Utc::now()));
+        let year = parse_filter(&mut errors, "year", self.year, parse_year)
+            .unwrap_or_else(|| chrono::Datelike::year(&Utc::now()));
         errors.into_result()?;
         Ok((year, as_of))
     }

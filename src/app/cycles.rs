@@ -80,7 +80,7 @@ pub fn list(
 ) -> ApiResult<(Vec<Cycle>, Option<String>)> {
     policy::authorize(caller, &policy::CYCLE_LIST, &Target::default()).or_else(|e| match e {
         // Visibility filters the list below; a scope miss is not an error here.
-        ApiError::NotFound(_) => Ok(None),
+        ApiError::NotFound => Ok(None),
         other => Err(other),
     })?;
     let visibility = policy::visibility(caller, &policy::CYCLE_LIST);

@@ -149,8 +149,7 @@ fn authorized(
     caller: &Caller,
     rule: &Rule,
 ) -> ApiResult<(CycleRow, EvaluationRow)> {
-    let cycle = cycle_store::find(conn, cycle_id)?;
-    let mut target = visibility::cycle_live_target(conn, &cycle, caller)?;
+    let (cycle, mut target) = visibility::live_cycle_with_target(conn, cycle_id, caller)?;
     if target.organization_id != Some(organization_id) {
         target.organization_id = None;
     }

@@ -14,7 +14,6 @@ pub fn list(caller: &Caller) -> ApiResult<Vec<Methodology>> {
 
 pub fn read(caller: &Caller, id: &str) -> ApiResult<Methodology> {
     policy::authorize(caller, &policy::METHODOLOGY_READ, &Target::default())?;
-    let version =
-        methodology::find(id).ok_or_else(|| ApiError::NotFound(format!("No methodology {id}")))?;
+    let version = methodology::find(id).ok_or(ApiError::NotFound)?;
     Methodology::of(version)
 }

@@ -25,8 +25,7 @@ pub fn draft_from_evaluation(
     evaluation_id: i64,
     request: PlanDraftRequest,
 ) -> ApiResult<(i64, Plan)> {
-    let evaluation = evaluations::by_id(conn, evaluation_id)?
-        .ok_or_else(|| ApiError::NotFound(format!("Evaluation {evaluation_id} does not exist")))?;
+    let evaluation = evaluations::by_id(conn, evaluation_id)?.ok_or(ApiError::NotFound)?;
     let cycle = cycles::find(conn, evaluation.cycle_id)?;
     let target = Target::organization(cycle.region_id, evaluation.organization_id);
     // Hidden: who may not see the organization's plans does not learn of the evaluation.

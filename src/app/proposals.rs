@@ -141,9 +141,7 @@ pub fn read(
             && row.organization_id != p.organization_id
     });
     if addressed_elsewhere {
-        return Err(ApiError::NotFound(format!(
-            "Cycle {cycle_id} has no proposal {id}"
-        )));
+        return Err(ApiError::NotFound);
     }
     Ok((row.version, shown(&row, &cycle)))
 }

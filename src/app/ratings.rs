@@ -16,7 +16,7 @@ use crate::app::{fingerprint, hashed_etag, Context, IfMatch, Step};
 use crate::auth::policy::{self, Rule};
 use crate::auth::Caller;
 use crate::db::approvals::{self as store, ApprovalRow, NewApproval};
-use crate::db::cycles::{self as cycle_store, CycleRow};
+use crate::db::cycles::CycleRow;
 use crate::db::DbConnection;
 use crate::domain::cycle::{CouncilDecision, CycleStatus};
 use crate::domain::methodology::{self, Methodology};
@@ -167,16 +167,13 @@ fn resolve(
     rule: &Rule,
     requested: Option<Requested>,
 ) -> ApiResult<(CycleRow, Source)> {
-    let row = cycle_store::find(conn, cycle_id)?;
-    let target = visibility::cycle_target(conn, &row, caller)?;
+    let (row, target) = visibility::cycle_with_target(conn, cycle_id, caller)?;
     visibility::check(caller, rule, &policy::CYCLE_READ, &target)?;
     let insider = policy::sees_unpublished(caller, rule, &target);
     let published = || {
         row.published_approval_id
             .map(Source::Approval)
-            .ok_or_else(|| {
-                ApiError::NotFound(format!("Cycle {cycle_id} has no published rating yet"))
-            })
+            .ok_or(ApiError::NotFound)
     };
     let outsider = || match caller.principal() {
         None => ApiError::Unauthorized(
@@ -678,8 +675,7 @@ pub fn list_approvals(
     caller: &Caller,
     cycle_id: i64,
 ) -> ApiResult<Vec<Approval>> {
-    let row = cycle_store::find(conn, cycle_id)?;
-    let target = visibility::cycle_target(conn, &row, caller)?;
+    let (row, target) = visibility::cycle_with_target(conn, cycle_id, caller)?;
     visibility::check(caller, &policy::APPROVAL_LIST, &policy::CYCLE_READ, &target)?;
     let insider = policy::sees_unpublished(caller, &policy::APPROVAL_LIST, &target);
     Ok(store::list(conn, cycle_id)?

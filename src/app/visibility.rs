@@ -54,28 +54,55 @@ pub fn cycle_target(
     cycle: &CycleRow,
     caller: &Caller,
 ) -> ApiResult<Target> {
-    let principal = caller.principal();
-    let organization_id = match principal.and_then(|p| p.organization_id) {
-        Some(id) if cycle_store::assesses(conn, cycle.id, Some(id))? => Some(id),
-        _ => None,
-    };
+    let (organization_id, assigned) = cycle_ties(conn, cycle.id, caller)?;
     Ok(Target {
         organization_id,
-        assigned: cycle_store::is_assigned(conn, cycle.id, principal.and_then(|p| p.user_id))?,
+        assigned,
         ..target_of(cycle_exposure(cycle))
     })
 }
 
-/// [`cycle_target`] for the cycle's live data (evaluations): public only while the cycle itself
-/// is published, not while a reopened cycle is corrected under its earlier publication.
-pub fn cycle_live_target(
+/// What ties `caller` to the cycle `id`: its organization if the cycle assesses it, and
+/// whether it is one of the cycle's operators.
+fn cycle_ties(conn: &mut DbConnection, id: i64, caller: &Caller) -> ApiResult<(Option<i64>, bool)> {
+    let principal = caller.principal();
+    let organization_id = match principal.and_then(|p| p.organization_id) {
+        Some(org) if cycle_store::assesses(conn, id, Some(org))? => Some(org),
+        _ => None,
+    };
+    let assigned = cycle_store::is_assigned(conn, id, principal.and_then(|p| p.user_id))?;
+    Ok((organization_id, assigned))
+}
+
+/// Loads the cycle `id` with its [`cycle_target`] for `caller`. The ties are read by id before
+/// the row is looked at, so a missing cycle costs the queries a hidden one does: the two differ
+/// neither in the answer nor in the work.
+pub fn cycle_with_target(
     conn: &mut DbConnection,
-    cycle: &CycleRow,
+    id: i64,
     caller: &Caller,
-) -> ApiResult<Target> {
-    let mut target = cycle_target(conn, cycle, caller)?;
-    target.published = cycle.status()? == CycleStatus::Published;
-    Ok(target)
+) -> ApiResult<(CycleRow, Target)> {
+    let row = cycle_store::find(conn, id);
+    let (organization_id, assigned) = cycle_ties(conn, id, caller)?;
+    let row = row?;
+    let target = Target {
+        organization_id,
+        assigned,
+        ..target_of(cycle_exposure(&row))
+    };
+    Ok((row, target))
+}
+
+/// [`cycle_with_target`] for the cycle's live data (evaluations): public only while the cycle
+/// itself is published, not while a reopened cycle is corrected under its earlier publication.
+pub fn live_cycle_with_target(
+    conn: &mut DbConnection,
+    id: i64,
+    caller: &Caller,
+) -> ApiResult<(CycleRow, Target)> {
+    let (row, mut target) = cycle_with_target(conn, id, caller)?;
+    target.published = row.status()? == CycleStatus::Published;
+    Ok((row, target))
 }
 
 /// Loads the cycle and checks `rule` for `caller` against it.
@@ -85,17 +112,17 @@ pub fn authorized_cycle(
     caller: &Caller,
     rule: &Rule,
 ) -> ApiResult<CycleRow> {
-    authorized_cycle_as(conn, id, caller, rule, cycle_target)
+    authorized_cycle_as(conn, id, caller, rule, cycle_with_target)
 }
 
-/// [`authorized_cycle`] for the cycle's live data, see [`cycle_live_target`].
+/// [`authorized_cycle`] for the cycle's live data, see [`live_cycle_with_target`].
 pub fn authorized_live_cycle(
     conn: &mut DbConnection,
     id: i64,
     caller: &Caller,
     rule: &Rule,
 ) -> ApiResult<CycleRow> {
-    authorized_cycle_as(conn, id, caller, rule, cycle_live_target)
+    authorized_cycle_as(conn, id, caller, rule, live_cycle_with_target)
 }
 
 fn authorized_cycle_as(
@@ -103,10 +130,9 @@ fn authorized_cycle_as(
     id: i64,
     caller: &Caller,
     rule: &Rule,
-    target_of: fn(&mut DbConnection, &CycleRow, &Caller) -> ApiResult<Target>,
+    with_target: fn(&mut DbConnection, i64, &Caller) -> ApiResult<(CycleRow, Target)>,
 ) -> ApiResult<CycleRow> {
-    let row = cycle_store::find(conn, id)?;
-    let target = target_of(conn, &row, caller)?;
+    let (row, target) = with_target(conn, id, caller)?;
     check(caller, rule, &policy::CYCLE_READ, &target)?;
     Ok(row)
 }

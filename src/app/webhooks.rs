@@ -148,9 +148,7 @@ fn authorized(
     )?;
     let owns = principal.is_some_and(|p| p.role == Role::Admin || p.username == row.owner);
     if !owns {
-        return Err(ApiError::NotFound(format!(
-            "Webhook subscription {id} does not exist"
-        )));
+        return Err(ApiError::NotFound);
     }
     Ok(row)
 }

@@ -93,6 +93,10 @@ impl Routes {
                 fixed.entry(path.to_owned()).or_default()
             };
             route.methods.push(method.to_owned());
+            // HEAD is served wherever GET is (api::head).
+            if method == "GET" {
+                route.methods.push("HEAD".to_owned());
+            }
             route.methods.sort();
             route.rules.push(rule);
         }
@@ -190,7 +194,7 @@ mod tests {
         );
         assert_eq!(
             routes.methods_of("/api/v1/plans/7"),
-            Some(&["GET".to_owned(), "PATCH".to_owned()][..])
+            Some(&["GET".to_owned(), "HEAD".to_owned(), "PATCH".to_owned()][..])
         );
         assert_eq!(routes.methods_of("/api/v1/nothing"), None);
     }

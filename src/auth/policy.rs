@@ -666,7 +666,7 @@ pub fn authorize<'c>(
     if reaches(principal, scope, target) {
         Ok(Some(principal))
     } else if rule.hide_out_of_scope {
-        Err(ApiError::NotFound("The resource does not exist".into()))
+        Err(ApiError::NotFound)
     } else {
         Err(ApiError::forbidden(match scope {
             Scope::OwnOrganization => "This belongs to another organization",
@@ -684,7 +684,7 @@ fn authorize_published_or<'c>(
     if target.published || sees_unpublished(caller, rule, target) {
         Ok(caller.principal())
     } else {
-        Err(ApiError::NotFound("The resource does not exist".into()))
+        Err(ApiError::NotFound)
     }
 }
 

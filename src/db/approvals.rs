@@ -83,7 +83,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<ApprovalRow> {
         .select(ApprovalRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("Approval {id} does not exist")))
+        .ok_or(ApiError::NotFound)
 }
 
 /// The approval of `cycle_id` numbered `number`.
@@ -98,9 +98,7 @@ pub fn find_numbered(
         .select(ApprovalRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| {
-            ApiError::NotFound(format!("Cycle {cycle_id} has no approval number {number}"))
-        })
+        .ok_or(ApiError::NotFound)
 }
 
 pub fn snapshot(conn: &mut DbConnection, approval_id: i64) -> ApiResult<Snapshot> {

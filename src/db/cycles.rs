@@ -94,7 +94,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<CycleRow> {
         .select(CycleRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("Cycle {id} does not exist")))
+        .ok_or(ApiError::NotFound)
 }
 
 /// Takes the cycle's row lock (PostgreSQL; SQLite writers already take turns) so that writes to

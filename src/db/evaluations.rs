@@ -84,11 +84,7 @@ pub fn find(
         .select(EvaluationRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "Cycle {cycle_id} does not assess organization {organization_id}"
-            ))
-        })
+        .ok_or(ApiError::NotFound)
 }
 
 /// Evaluations of a cycle by organization id, after `after_organization`, `limit + 1` at most;

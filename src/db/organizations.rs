@@ -154,7 +154,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<OrganizationRow> {
         .select(OrganizationRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("Organization {id} does not exist")))
+        .ok_or(ApiError::NotFound)
 }
 
 /// Organizations matching `filter` after `after_id` in id order, `limit + 1` at most so that

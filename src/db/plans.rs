@@ -165,7 +165,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<PlanRow> {
         .select(PlanRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("Plan {id} does not exist")))
+        .ok_or(ApiError::NotFound)
 }
 
 /// Takes the plan's row lock (PostgreSQL; SQLite writers already take turns), so that changes
@@ -313,7 +313,7 @@ pub fn find_measure(conn: &mut DbConnection, plan_id: i64, id: i64) -> ApiResult
         .select(MeasureRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("Plan {plan_id} has no measure {id}")))
+        .ok_or(ApiError::NotFound)
 }
 
 /// The next position at the end of a section.

@@ -45,7 +45,7 @@ pub fn find(conn: &mut DbConnection, cycle_id: i64, id: i64) -> ApiResult<Propos
         .select(ProposalRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("Cycle {cycle_id} has no proposal {id}")))
+        .ok_or(ApiError::NotFound)
 }
 
 /// Proposals of the cycle after `after_id`, `limit + 1` at most; with `organization`, those

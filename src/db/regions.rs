@@ -24,7 +24,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<RegionRow> {
         .select(RegionRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| not_found(id))
+        .ok_or(ApiError::NotFound)
 }
 
 pub fn exists(conn: &mut DbConnection, id: i64) -> ApiResult<bool> {
@@ -104,8 +104,4 @@ fn ensure_code_free(conn: &mut DbConnection, code: &str, own_id: Option<i64>) ->
         ))),
         _ => Ok(()),
     }
-}
-
-fn not_found(id: i64) -> ApiError {
-    ApiError::NotFound(format!("Region {id} does not exist"))
 }

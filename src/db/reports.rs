@@ -72,7 +72,7 @@ pub fn find(conn: &mut DbConnection, plan_id: i64, id: i64) -> ApiResult<ReportR
         .select(ReportRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("Plan {plan_id} has no report {id}")))
+        .ok_or(ApiError::NotFound)
 }
 
 /// The plan's reports by period; only accepted ones with `accepted_only`.

@@ -58,7 +58,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<UserRow> {
         .select(UserRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("User {id} does not exist")))
+        .ok_or(ApiError::NotFound)
 }
 
 pub fn find_by_username(conn: &mut DbConnection, username: &str) -> ApiResult<Option<UserRow>> {

@@ -104,7 +104,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<SubscriptionRow> {
         .select(SubscriptionRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("Webhook subscription {id} does not exist")))
+        .ok_or(ApiError::NotFound)
 }
 
 /// Subscriptions after `after_id`; only `owner`'s when given.

@@ -91,6 +91,11 @@ impl ListFilterErrors {
         (after_id, limit)
     }
 
+    /// Records a bad parameter.
+    pub fn push(&mut self, field: impl Into<String>, code: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, code, message));
+    }
+
     /// The page asked for, or every bad parameter.
     pub fn into_listing<F>(
         self,
@@ -116,6 +121,16 @@ impl ListFilterErrors {
             }),
         }
     }
+}
+
+/// A year of a query parameter: the years bodies accept too (`domain::cycle`), from the law on
+/// independent assessment to 2100.
+pub fn parse_year(value: String) -> Option<i32> {
+    use crate::domain::cycle::{FIRST_YEAR, LAST_YEAR};
+    value
+        .parse::<i32>()
+        .ok()
+        .filter(|year| (FIRST_YEAR..=LAST_YEAR).contains(year))
 }
 
 /// Parses one optional filter; a value `parse` rejects is recorded as a format error.

@@ -265,3 +265,207 @@ fn the_document_states_each_form_as_the_parsers_define_it() {
     }
     assert!(checked > 50, "{checked}");
 }
+
+/// The GET operations of the document: path template and its parameters.
+fn get_operations(document: &Value) -> Vec<(String, Vec<Value>)> {
+    document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter_map(|(path, item)| {
+            let parameters = item.get("get")?["parameters"].as_array().cloned();
+            Some((path.clone(), parameters.unwrap_or_default()))
+        })
+        .collect()
+}
+
+/// The template with each path parameter given `value` (`1` for the others).
+fn concrete(template: &str, at: Option<&str>, value: &str) -> String {
+    template
+        .split('/')
+        .map(|segment| match segment.strip_prefix('{') {
+            Some(name) if Some(name.trim_end_matches('}')) == at => value.to_owned(),
+            Some(_) => "1".to_owned(),
+            None => segment.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Values the documented schema of a query parameter refuses, as the query string writes them.
+fn refused_values(document: &Value, schema: &Value) -> Vec<String> {
+    let schema = match schema["$ref"].as_str() {
+        Some(reference) => {
+            &document["components"]["schemas"][reference.rsplit('/').next().unwrap()]
+        }
+        None => schema,
+    };
+    let mut values = vec![
+        "a%00b".to_owned(),
+        "a%1Bb".to_owned(),
+        "a%C2%85b".to_owned(),
+    ];
+    match schema["type"].as_str() {
+        Some("integer") => {
+            values.push("x1".to_owned());
+            values.push("1.5".to_owned());
+            if let Some(min) = schema["minimum"].as_i64() {
+                values.push((min - 1).to_string());
+            }
+            if let Some(max) = schema["maximum"].as_i64() {
+                values.push((max + 1).to_string());
+            }
+        }
+        Some("boolean") => values.push("maybe".to_owned()),
+        _ => {}
+    }
+    if schema["enum"].is_array() {
+        values.push("not-a-value".to_owned());
+    }
+    // A form of its own (free text only refuses control characters, tried above).
+    let free_text = nok_api::api::parameters::NO_CONTROL_CHARACTERS;
+    if schema["pattern"].as_str().is_some_and(|p| p != free_text) {
+        values.push("!".to_owned());
+    }
+    if matches!(schema["format"].as_str(), Some("date" | "date-time")) {
+        values.push("yesterday".to_owned());
+    }
+    if let Some(max) = schema["maxLength"].as_u64() {
+        values.push("a".repeat(max as usize + 1));
+    }
+    values
+}
+
+/// The query contract, walked over the whole document: on every GET operation an undocumented
+/// parameter, a repeated one, and a control character in any parameter or path segment are 400
+/// naming it; each documented integer, boolean, enum, pattern, date or bounded parameter refuses
+/// a value outside its schema with 400 naming it.
+#[tokio::test]
+async fn every_get_operation_holds_the_query_contract_of_the_document() {
+    let app = spawn_app().await;
+    let admin = app.as_(Some(&app.admin));
+    let document = serde_json::to_value(nok_api::startup::openapi_document()).unwrap();
+    let mut checked = 0;
+    for (template, parameters) in get_operations(&document) {
+        let path = concrete(&template, None, "1");
+        let response = admin.get(&format!("{path}?zz_unknown=1")).await;
+        let body = assert_problem(response, 400, Some("zz_unknown")).await;
+        assert_eq!(body["errors"][0]["code"], "unknown_parameter", "{path}");
+        checked += 1;
+        for parameter in &parameters {
+            let name = parameter["name"].as_str().unwrap();
+            match parameter["in"].as_str().unwrap() {
+                "path" => {
+                    for bad in ["1%00", "%01", "1%7F"] {
+                        let path = concrete(&template, Some(name), bad);
+                        let response = admin.get(&path).await;
+                        assert_problem(response, 400, Some(name)).await;
+                        checked += 1;
+                    }
+                }
+                "query" => {
+                    for bad in refused_values(&document, &parameter["schema"]) {
+                        let url = format!("{path}?{name}={bad}");
+                        let response = admin.get(&url).await;
+                        let status = response.status();
+                        let body: Value = response.json().await.unwrap();
+                        assert_eq!(status, StatusCode::BAD_REQUEST, "{url}: {body}");
+                        assert!(
+                            body["errors"]
+                                .as_array()
+                                .is_some_and(|errors| errors.iter().any(|e| e["field"] == name)),
+                            "{url}: {body}"
+                        );
+                        checked += 1;
+                    }
+                    let url = format!("{path}?{name}=1&{name}=2");
+                    let response = admin.get(&url).await;
+                    assert_problem(response, 400, Some(name)).await;
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(checked > 150, "{checked} requests");
+}
+
+/// Found by an outside probe: HEAD answered 405 everywhere and 404 on `/swagger-ui/`. It is
+/// the GET's answer without the body: same status and headers (ETag, Cache-Control,
+/// Content-Length), conditional requests included, and `Allow` lists it beside GET.
+#[tokio::test]
+async fn head_is_get_without_the_body_wherever_get_is_served() {
+    let app = spawn_app().await;
+    let region = app.region("71", "Тульская область").await;
+    let organization = app
+        .organization(&crate::helpers::organization_body(region, 1))
+        .await["id"]
+        .clone();
+    let samples = [
+        "/health".to_owned(),
+        "/ready".to_owned(),
+        "/swagger-ui/".to_owned(),
+        "/api-docs/openapi.json".to_owned(),
+        "/api/v1/regions".to_owned(),
+        "/api/v1/methodologies".to_owned(),
+        format!("/api/v1/organizations/{organization}"),
+        format!("/api/v1/organizations?region_id={region}&limit=5"),
+        "/api/v1/organizations/987654".to_owned(),
+        "/api/v1/organizations?bogus=1".to_owned(),
+        "/api/v1/nothing-here".to_owned(),
+    ];
+    let admin = app.admin.clone();
+    for path in &samples {
+        for token in [None, Some(admin.as_str())] {
+            let client = app.as_(token);
+            let get = client.get(path).await;
+            let head = client.request(Method::HEAD, path).send().await.unwrap();
+            assert_eq!(head.status(), get.status(), "HEAD {path}");
+            for name in [
+                "content-type",
+                "content-length",
+                "etag",
+                "cache-control",
+                "vary",
+                "allow",
+            ] {
+                assert_eq!(
+                    head.headers().get(name),
+                    get.headers().get(name),
+                    "{name} of {path}"
+                );
+            }
+            assert!(
+                head.bytes().await.unwrap().is_empty(),
+                "HEAD {path} has a body"
+            );
+        }
+    }
+    // A conditional HEAD, as a conditional GET: 304.
+    let path = format!("/api/v1/organizations/{organization}");
+    let etag = crate::helpers::etag_of(&app.get(&path).await);
+    let head = app
+        .as_(None)
+        .request(Method::HEAD, &path)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::NOT_MODIFIED);
+    // Every GET operation of the document: HEAD answers with the GET's status.
+    let document = serde_json::to_value(nok_api::startup::openapi_document()).unwrap();
+    for (template, _) in get_operations(&document) {
+        let path = concrete(&template, None, "1");
+        for token in [None, Some(admin.as_str())] {
+            let client = app.as_(token);
+            let get = client.get(&path).await.status();
+            let head = client.request(Method::HEAD, &path).send().await.unwrap();
+            assert_eq!(head.status(), get, "HEAD {path}");
+        }
+    }
+    let response = app
+        .request(Method::PUT, "/api/v1/methodologies")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
+}

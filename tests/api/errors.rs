@@ -15,14 +15,14 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers()["allow"], "GET, PATCH");
+    assert_eq!(response.headers()["allow"], "GET, HEAD, PATCH");
     assert_problem(response, 405, None).await;
     let response = app
         .request(Method::PUT, "/api/v1/regions")
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers()["allow"], "GET, POST");
+    assert_eq!(response.headers()["allow"], "GET, HEAD, POST");
     assert_problem(response, 405, None).await;
 }
 

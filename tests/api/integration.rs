@@ -468,7 +468,7 @@ async fn the_feed_resumes_filters_and_hides_what_is_not_public() {
     assert_problem(
         app.get("/api/v1/changes?since=xyz").await,
         400,
-        Some("cursor"),
+        Some("since"),
     )
     .await;
 }

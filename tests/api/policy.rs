@@ -33,6 +33,10 @@ struct Fixture {
     home_webhook: i64,
     away_webhook: i64,
     tokens: Vec<(Role, String)>,
+    /// The next proposal to delete (index into a cycle's proposals), and measure (into a
+    /// draft plan's): each test's own, as are its fixture's resources.
+    deleted: AtomicU64,
+    deleted_measures: AtomicU64,
 }
 
 /// Plans of an organization: a draft with a section and measures (the first is read and
@@ -49,10 +53,6 @@ struct Plans {
 }
 
 static SERIAL: AtomicU64 = AtomicU64::new(100);
-/// The next proposal to delete (index into a cycle's proposals).
-static DELETED: AtomicU64 = AtomicU64::new(1);
-/// The next measure to delete (index into a draft plan's measures).
-static DELETED_MEASURES: AtomicU64 = AtomicU64::new(1);
 
 fn next() -> u64 {
     SERIAL.fetch_add(1, Ordering::Relaxed)
@@ -141,6 +141,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         home_webhook,
         away_webhook,
         tokens,
+        deleted: AtomicU64::new(1),
+        deleted_measures: AtomicU64::new(1),
     }
 }
 
@@ -419,7 +421,7 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
             Some(json!({"text": format!("Предложение {n}")})),
         ),
         ("DELETE", "/api/v1/cycles/{id}/proposals/{proposal_id}") => {
-            let next = DELETED.fetch_add(1, Ordering::Relaxed) as usize;
+            let next = f.deleted.fetch_add(1, Ordering::Relaxed) as usize;
             (
                 format!("/api/v1/cycles/{cycle}/proposals/{}", proposals[next]),
                 None,
@@ -474,7 +476,7 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
             Some(json!({"expected_result": format!("Результат {n}")})),
         ),
         ("DELETE", "/api/v1/plans/{id}/measures/{measure_id}") => {
-            let next = DELETED_MEASURES.fetch_add(1, Ordering::Relaxed) as usize;
+            let next = f.deleted_measures.fetch_add(1, Ordering::Relaxed) as usize;
             (
                 format!("/api/v1/plans/{plan}/measures/{}", plans.measures[next]),
                 None,
@@ -721,4 +723,109 @@ async fn a_bad_token_is_refused_on_every_route_that_reads_one() {
             .unwrap();
         assert_eq!(response.status(), 401, "{} {path}", rule.method);
     }
+}
+
+/// The problem body without what names the request (`instance`, `request_id`), and the headers
+/// without those of the moment and the length. `Connection: close` is left out too: an upload
+/// refused before its body is read closes the connection or not as the body happened to
+/// arrive (with the headers or after), for hidden and missing resources alike.
+async fn refusal_shape(response: reqwest::Response) -> (u16, Value, Vec<(String, String)>) {
+    let status = response.status().as_u16();
+    let mut headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| {
+            !matches!(
+                name.as_str(),
+                "date" | "x-request-id" | "content-length" | "connection"
+            )
+        })
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+        .collect();
+    headers.sort();
+    let mut body: Value = response.json().await.unwrap();
+    let problem = body.as_object_mut().unwrap();
+    problem.remove("instance");
+    problem.remove("request_id");
+    (status, body, headers)
+}
+
+/// `path` with its last id, or all of them, naming nothing that exists; none for a path
+/// without ids.
+fn missing_variants(path: &str) -> Vec<String> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let ids: Vec<usize> = (0..segments.len())
+        .filter(|&i| !segments[i].is_empty() && segments[i].bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    let replace = |which: &[usize]| {
+        segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| if which.contains(&i) { "987654321" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    match ids.last() {
+        Some(last) => vec![replace(&[*last]), replace(&ids)],
+        None => vec![],
+    }
+}
+
+/// Found by an outside probe: an unpublished cycle answered "The resource does not exist" and a
+/// missing one "Cycle 999 does not exist" (so plans, proposals, reports, ratings). For every rule
+/// and caller that the policy answers 404 on the other region's resource, the same request on
+/// ids that do not exist gets the same status, problem body and headers.
+#[tokio::test]
+async fn a_hidden_resource_answers_exactly_as_a_missing_one() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let mut callers: Vec<(Option<Role>, Option<String>)> = vec![(None, None)];
+    callers.extend(
+        f.tokens
+            .iter()
+            .map(|(role, token)| (Some(*role), Some(token.clone()))),
+    );
+    let mut compared = 0;
+    let mut resources = std::collections::BTreeSet::new();
+    for rule in policy::RULES {
+        for (role, token) in &callers {
+            if expected(rule, *role, true) != Some(404) {
+                continue;
+            }
+            let (method, hidden, body) = sample(rule, &f, true);
+            let send = |path: String| {
+                let mut request = app
+                    .as_(token.as_deref())
+                    .request(method.clone(), &path)
+                    .header("If-Match", "*");
+                request = match &body {
+                    Some(Body::Json(body)) => request.json(body),
+                    Some(Body::Csv(csv)) => {
+                        request.header("content-type", "text/csv").body(csv.clone())
+                    }
+                    None => request,
+                };
+                request.send()
+            };
+            let who = role.map_or("anonymous", |r| r.as_str());
+            let seen = refusal_shape(send(hidden.clone()).await.unwrap()).await;
+            assert_eq!(
+                seen.0, 404,
+                "{} {hidden} as {who}: {:?}",
+                rule.method, seen.1
+            );
+            for missing in missing_variants(&hidden) {
+                let other = refusal_shape(send(missing.clone()).await.unwrap()).await;
+                assert_eq!(
+                    seen, other,
+                    "{} as {who}: hidden {hidden} and missing {missing} differ",
+                    rule.method
+                );
+                compared += 1;
+            }
+            resources.insert(rule.path);
+        }
+    }
+    assert!(resources.len() >= 20, "{resources:?}");
+    assert!(compared >= 60, "{compared} comparisons");
 }
