@@ -65,6 +65,10 @@ pub struct Config {
     /// Token lifetime in seconds.
     #[arg(long, env = "NOK_TOKEN_TTL_SECS", default_value_t = 3600, value_parser = trimmed::<u64>())]
     pub token_ttl_secs: u64,
+    /// Seconds of clock difference allowed when checking a token's `exp` and `nbf` (instances'
+    /// and the identity provider's clocks differ a little); past it an expired token is 401.
+    #[arg(long, env = "NOK_TOKEN_LEEWAY_SECS", default_value_t = 5, value_parser = trimmed::<u64>())]
+    pub token_leeway_secs: u64,
     /// Login attempts per client address per minute before 429.
     #[arg(long, env = "NOK_LOGIN_LIMIT_PER_ADDRESS", default_value_t = 30, value_parser = trimmed::<u32>())]
     pub login_limit_per_address: u32,
@@ -355,6 +359,7 @@ mod tests {
         assert_eq!(config.upload_limit, 268_435_456);
         assert_eq!(config.public_max_age_secs, 60);
         assert_eq!(config.idempotency_ttl_secs, 86_400);
+        assert_eq!(config.token_leeway_secs, 5);
         assert!(config.webhook_delivery && !config.webhook_internal_targets);
         assert!(config.jwt_secret.is_none() && config.cors_origins.is_empty());
         assert_eq!(config.token_secret().expose_secret().len(), 64);

@@ -170,18 +170,19 @@ async fn forged_stale_and_foreign_tokens_are_refused() {
             "HS256 signed with the public key",
             Some(format!("Bearer {}", sign_hs256(&good, public_pem))),
         ),
+        // Past NOK_TOKEN_LEEWAY_SECS (5 s by default; it was a fixed 30 s).
         (
             "expired",
             Some(format!(
                 "Bearer {}",
-                sign_hs256(&with("exp", json!(now - 120)), &secret)
+                sign_hs256(&with("exp", json!(now - 10)), &secret)
             )),
         ),
         (
             "not yet valid",
             Some(format!(
                 "Bearer {}",
-                sign_hs256(&with("nbf", json!(now + 3600)), &secret)
+                sign_hs256(&with("nbf", json!(now + 10)), &secret)
             )),
         ),
         (
@@ -305,6 +306,79 @@ async fn an_administrator_cannot_deactivate_their_own_account() {
         .await
         .unwrap();
     assert_eq!(still.status(), StatusCode::OK);
+}
+
+/// Two `Authorization` headers are refused on every route, whichever of them is valid: the
+/// service does not pick one (issue 18.7).
+#[tokio::test]
+async fn two_authorization_headers_are_refused() {
+    let app = spawn_app().await;
+    let bearer = format!("Bearer {}", app.admin);
+    for (path, headers) in [
+        ("/api/v1/auth/me", [bearer.as_str(), "Bearer not-a-token"]),
+        ("/api/v1/auth/me", ["Bearer not-a-token", bearer.as_str()]),
+        ("/api/v1/auth/me", [bearer.as_str(), bearer.as_str()]),
+        ("/api/v1/users", [bearer.as_str(), bearer.as_str()]),
+        (
+            "/api/v1/regions",
+            [bearer.as_str(), "Basic YWRtaW46YWRtaW4="],
+        ),
+        ("/health", [bearer.as_str(), bearer.as_str()]),
+    ] {
+        let response = app
+            .client
+            .get(app.url(path))
+            .header("Authorization", headers[0])
+            .header("Authorization", headers[1])
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 400, Some("Authorization")).await;
+    }
+    let one = app.as_(Some(&app.admin)).get("/api/v1/auth/me").await;
+    assert_eq!(one.status(), StatusCode::OK);
+}
+
+/// A token expired longer ago than NOK_TOKEN_LEEWAY_SECS is 401; the setting is honoured.
+#[tokio::test]
+async fn expired_tokens_are_refused_past_the_configured_leeway() {
+    let mut config = test_config();
+    config.token_leeway_secs = 0;
+    config.token_ttl_secs = 60;
+    let strict = spawn_app_with(config.clone()).await;
+    let me: Value = strict
+        .as_(Some(&strict.admin))
+        .get("/api/v1/auth/me")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin = nok_api::auth::Principal {
+        user_id: me["user_id"].as_i64(),
+        username: "admin".into(),
+        role: Role::Admin,
+        region_id: None,
+        organization_id: None,
+    };
+    let now = jsonwebtoken::get_current_timestamp();
+    // Expired 3 s ago.
+    let expired = strict.token_for(&admin, me["user_id"].as_i64().unwrap(), now - 63);
+    let response = strict.as_(Some(&expired)).get("/api/v1/auth/me").await;
+    assert_problem(response, 401, None).await;
+    config.token_leeway_secs = 30;
+    let lenient = spawn_app_with(config).await;
+    let user_id = lenient
+        .as_(Some(&lenient.admin))
+        .get("/api/v1/auth/me")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["user_id"]
+        .as_i64()
+        .unwrap();
+    let expired = lenient.token_for(&admin, user_id, now - 63);
+    let response = lenient.as_(Some(&expired)).get("/api/v1/auth/me").await;
+    assert_eq!(response.status(), StatusCode::OK, "within a 30 s leeway");
 }
 
 #[tokio::test]
