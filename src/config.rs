@@ -75,6 +75,11 @@ pub struct Config {
     /// Login attempts per username per minute before 429.
     #[arg(long, env = "NOK_LOGIN_LIMIT_PER_USERNAME", default_value_t = 10, value_parser = trimmed::<u32>())]
     pub login_limit_per_username: u32,
+    /// Comma-separated addresses or networks (`10.0.0.5,10.1.0.0/16`) of the proxies in front:
+    /// only from them is the client address read from `X-Forwarded-For` (or `Forwarded`), as
+    /// the rightmost hop that is not one of them. Empty: the direct peer is the client.
+    #[arg(long, env = "NOK_TRUSTED_PROXIES", default_value = "", value_name = "ADDRESSES", value_parser = Setting(parse_networks))]
+    pub trusted_proxies: ::std::vec::Vec<ipnet::IpNet>,
     /// PEM or JWKS file with the public keys of the region's identity provider, whose RS256/ES256
     /// tokens are then accepted.
     #[arg(long, env = "NOK_IDP_KEYS", value_name = "FILE")]
@@ -282,6 +287,20 @@ pub fn parse_origins(value: &str) -> Result<Vec<String>, String> {
         .collect()
 }
 
+/// Comma-separated IP addresses (one host each) or networks in CIDR notation.
+pub fn parse_networks(value: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{item:?} is not an IP address or a network like 10.0.0.0/8"))
+        })
+        .collect()
+}
+
 /// A setting's parser whose refusal names the environment variable (settings mostly come from
 /// there; clap's own message names only the flag).
 #[derive(Clone)]
@@ -351,6 +370,19 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let networks = parse_networks(" 10.0.0.5, 10.1.0.0/16,::1 ,").unwrap();
+        let shown: Vec<_> = networks.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["10.0.0.5/32", "10.1.0.0/16", "::1/128"]);
+        assert!(parse_networks("").unwrap().is_empty());
+        for bad in ["proxy.local", "10.0.0.0/33", "*"] {
+            assert!(parse_networks(bad).is_err(), "{bad} accepted");
+        }
+        let error = parse(&["--trusted-proxies", "lb"]).unwrap_err();
+        assert!(error.contains("NOK_TRUSTED_PROXIES"), "{error}");
+    }
+
+    #[test]
     fn defaults_are_the_documented_ones() {
         let config = Config::default();
         assert_eq!(config.database_url.as_str(), "nok.db");
@@ -362,6 +394,7 @@ mod tests {
         assert_eq!(config.token_leeway_secs, 5);
         assert!(config.webhook_delivery && !config.webhook_internal_targets);
         assert!(config.jwt_secret.is_none() && config.cors_origins.is_empty());
+        assert!(config.trusted_proxies.is_empty());
         assert_eq!(config.token_secret().expose_secret().len(), 64);
     }
 

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod cycles;
 pub mod evaluations;
 pub mod idempotency;
+pub mod login_windows;
 pub mod organizations;
 pub mod plans;
 pub mod proposals;
@@ -364,7 +365,8 @@ pub fn exclusively<T>(
                 .write(true)
                 .open(format!("{path}.lock"))
                 .map_err(|e| waited(&e))?;
-            lock.lock().map_err(|e| waited(&e))?;
+            rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
+                .map_err(|e| waited(&e))?;
             // Unlocked when `lock` is closed, after the work.
             work(&mut conn)
         }

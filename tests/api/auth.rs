@@ -7,7 +7,10 @@ use nok_api::auth::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with, test_config, TestApp, PASSWORD};
+use crate::helpers::{
+    assert_problem, spawn_app, spawn_app_with, spawn_instance_beside, test_config, TestApp,
+    PASSWORD,
+};
 
 async fn login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
     app.as_(None)
@@ -412,6 +415,67 @@ async fn logins_are_throttled_per_username_and_per_address() {
     )
     .await;
     assert_problem(login(&app, "someone-else", PASSWORD).await, 429, None).await;
+}
+
+/// Two instances on one database count the same attempts (issue 20.5): attempts split across
+/// them reach the limits as if sent to one.
+#[tokio::test]
+async fn two_instances_count_login_attempts_together() {
+    let mut config = test_config();
+    config.login_limit_per_username = 3;
+    config.login_limit_per_address = 5;
+    let first = spawn_app_with(config.clone()).await;
+    let second = spawn_instance_beside(&first, config).await;
+    let wrong = "wrong password, quite long";
+    for app in [&first, &second, &first] {
+        assert_problem(login(app, "admin", wrong).await, 401, None).await;
+    }
+    assert_problem(login(&second, "admin", PASSWORD).await, 429, None).await;
+    assert_problem(login(&first, "admin", PASSWORD).await, 429, None).await;
+    // Five attempts from 127.0.0.1 so far: the address is spent on both instances.
+    assert_problem(login(&second, "someone", PASSWORD).await, 429, None).await;
+}
+
+/// The per-address limit reads `X-Forwarded-For` only from a trusted proxy, as the rightmost
+/// hop that is not one; from anyone else the header is ignored (issue 20.5).
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    let wrong = "wrong password, quite long";
+    let from = |app: &TestApp, forwarded_for: &str, username: &str| {
+        app.client
+            .post(app.url("/api/v1/auth/token"))
+            .header("X-Forwarded-For", forwarded_for)
+            .json(&json!({"username": username, "password": wrong}))
+            .send()
+    };
+    let mut config = test_config();
+    config.login_limit_per_address = 2;
+    // Untrusted peer (the default): every client-chosen header is the same address, 127.0.0.1.
+    let direct = spawn_app_with(config.clone()).await;
+    for (n, hop) in ["198.51.100.1", "198.51.100.2"].iter().enumerate() {
+        let response = from(&direct, hop, &format!("user{n}")).await.unwrap();
+        assert_problem(response, 401, None).await;
+    }
+    let response = from(&direct, "198.51.100.3", "user3").await.unwrap();
+    assert_problem(response, 429, None).await;
+
+    // Behind a trusted proxy (the test's 127.0.0.1 plays it): each client is counted on its own,
+    // and a hop the client forged to the left of the proxy's changes nothing.
+    config.trusted_proxies = nok_api::config::parse_networks("127.0.0.1, 10.0.0.0/8").unwrap();
+    let proxied = spawn_app_with(config).await;
+    for (n, chain) in ["6.6.6.1, 198.51.100.7", "6.6.6.2, 198.51.100.7, 10.0.0.5"]
+        .iter()
+        .enumerate()
+    {
+        let response = from(&proxied, chain, &format!("user{n}")).await.unwrap();
+        assert_problem(response, 401, None).await;
+    }
+    let response = from(&proxied, "6.6.6.3, 198.51.100.7", "user3")
+        .await
+        .unwrap();
+    assert_problem(response, 429, None).await;
+    let response = from(&proxied, "198.51.100.8", "user4").await.unwrap();
+    assert_problem(response, 401, None).await;
 }
 
 #[tokio::test]
