@@ -135,6 +135,16 @@ pub struct Config {
     // `::std::vec::Vec` keeps clap from taking the setting for a repeatable flag.
     #[arg(long, env = "NOK_CORS_ORIGINS", default_value = "", value_name = "ORIGINS", value_parser = Setting(parse_origins))]
     pub cors_origins: ::std::vec::Vec<String>,
+    /// Bearer token that `GET /metrics` requires (`Authorization: Bearer <token>`, the
+    /// scraper's credential); unset, /metrics is not served (404): its per-route counts tell
+    /// failed logins, approvals and user creation apart.
+    #[arg(
+        long,
+        env = "NOK_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<SecretString>,
     /// Seconds in-flight requests get to finish after SIGTERM before their connections are
     /// dropped.
     #[arg(long, env = "NOK_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30, value_parser = trimmed::<u64>())]
@@ -394,7 +404,7 @@ mod tests {
         assert_eq!(config.token_leeway_secs, 5);
         assert!(config.webhook_delivery && !config.webhook_internal_targets);
         assert!(config.jwt_secret.is_none() && config.cors_origins.is_empty());
-        assert!(config.trusted_proxies.is_empty());
+        assert!(config.trusted_proxies.is_empty() && config.metrics_token.is_none());
         assert_eq!(config.token_secret().expose_secret().len(), 64);
     }
 
@@ -423,12 +433,18 @@ mod tests {
     fn debug_shows_no_secret() {
         let config = Config {
             jwt_secret: Some("a jwt secret of at least thirty-two bytes".into()),
+            metrics_token: Some("a metrics token".into()),
             database_url: "postgres://nok:db-password@127.0.0.1:5432/nok?sslmode=require&password=other-password"
                 .into(),
             ..Config::default()
         };
         let shown = format!("{config:?}");
-        for secret in ["a jwt secret", "db-password", "other-password"] {
+        for secret in [
+            "a jwt secret",
+            "a metrics token",
+            "db-password",
+            "other-password",
+        ] {
             assert!(!shown.contains(secret), "{secret} shown in {shown}");
         }
         assert!(

@@ -87,6 +87,7 @@ impl Application {
         let proxies = web::Data::new(crate::api::client_address::TrustedProxies(
             config.trusted_proxies.clone(),
         ));
+        let metrics_token = web::Data::new(metrics::MetricsToken(config.metrics_token.clone()));
         crate::auth::password::prepare();
         let page_cache =
             web::Data::new(crate::api::cache::PageCache::new(config.list_cache_entries));
@@ -127,6 +128,7 @@ impl Application {
                 .app_data(tokens.clone())
                 .app_data(throttle.clone())
                 .app_data(proxies.clone())
+                .app_data(metrics_token.clone())
                 .app_data(page_cache.clone())
                 .app_data(key_ttl.clone())
                 .app_data(key_secret.clone())

@@ -81,9 +81,13 @@ pub fn test_config() -> Config {
         pool_size: 8,
         // Webhook tests receive on 127.0.0.1.
         webhook_internal_targets: true,
+        metrics_token: Some(METRICS_TOKEN.into()),
         ..Config::for_tests()
     }
 }
+
+/// NOK_METRICS_TOKEN of the test apps: what the Prometheus scraper sends.
+pub const METRICS_TOKEN: &str = "test metrics token";
 
 /// Password of every user the tests create; hashed once per test binary.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -218,6 +222,11 @@ impl TestApp {
     /// An anonymous GET.
     pub async fn get(&self, path: &str) -> Response {
         self.as_(None).get(path).await
+    }
+
+    /// `GET /metrics` as the scraper, with NOK_METRICS_TOKEN.
+    pub async fn scrape_metrics(&self) -> Response {
+        self.as_(Some(METRICS_TOKEN)).get("/metrics").await
     }
 
     /// A request as the administrator.
