@@ -4,7 +4,8 @@
 # database-wide lock, the data loaded once); then, through both (quality/instances_probe.py): a
 # token of one works on the other, a same-ETag PATCH race split across both has one winner per
 # round, the change feed read from either is identical, and wrong passwords for one username
-# split across both reach 429 at NOK_LOGIN_LIMIT_PER_USERNAME. Bounded to about a minute.
+# split across both reach 429 at NOK_LOGIN_LIMIT_PER_USERNAME, in turn and all at once. Bounded
+# to about a minute.
 #
 # Environment: QUALITY_PG_URL (default postgres://postgres@127.0.0.1:5432, a server where this
 # user may create databases; the script's own database instances_<random> is dropped at the end),
@@ -49,7 +50,13 @@ psql "$PG_URL/postgres" -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $DB_NAME" >/d
 log "database $DB_NAME created; starting two instances at once"
 
 # The whole script stays within ~60 s whatever hangs.
-( sleep 90; kill -ALRM $$ 2>/dev/null ) &
+# (Its sleep is stopped with it, and holds no output open.)
+(
+    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+    sleep 90 &
+    sleeper=$!
+    wait "$sleeper" && kill -ALRM $$
+) >/dev/null 2>&1 &
 WATCHDOG=$!
 PIDS+=("$WATCHDOG")
 
@@ -59,7 +66,9 @@ for name in a b; do
     (
         export DATABASE_URL=$PG_URL/$DB_NAME NOK_DEMO_PASSWORD=$DEMO_PASSWORD NOK_LOG=warn
         export NOK_JWT_SECRET=quality-instances-secret-of-at-least-32-bytes
-        export NOK_LOGIN_LIMIT_PER_USERNAME=$LOGIN_LIMIT NOK_WEBHOOK_DELIVERY=false
+        # Every probe comes from 127.0.0.1: the per-address limit must not be what stops them.
+        export NOK_LOGIN_LIMIT_PER_USERNAME=$LOGIN_LIMIT NOK_LOGIN_LIMIT_PER_ADDRESS=1000
+        export NOK_WEBHOOK_DELIVERY=false
         exec "$BIN" serve --demo --bind 127.0.0.1:0
     ) >"$TMP/$name.out" 2>"$TMP/$name.err" &
     PIDS+=("$!")

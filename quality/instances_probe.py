@@ -134,6 +134,32 @@ def login_limit(a, b, password, limit):
           f"{first_429}; NOK_LOGIN_LIMIT_PER_USERNAME={limit})")
 
 
+def login_limit_at_once(a, b, password, limit):
+    """2 × limit wrong passwords for one username sent at the same moment, half to each: the
+    database's count is atomic, so exactly `limit` are let through to the password check."""
+    n = 2 * limit
+    barrier = threading.Barrier(n)
+    statuses = [None] * n
+
+    def attempt(i):
+        barrier.wait()
+        try:
+            statuses[i] = login((a, b)[i % 2], "operator", password + "-wrong")[0]
+        except Exception as e:  # noqa: BLE001
+            statuses[i] = f"error:{type(e).__name__}"
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check("login limits hold under simultaneous attempts on both",
+          statuses.count(401) == limit and statuses.count(429) == n - limit,
+          f"{n} wrong passwords for one username at once, {n // 2} to each instance: "
+          f"{statuses.count(401)} × 401, {statuses.count(429)} × 429, "
+          f"{n - statuses.count(401) - statuses.count(429)} other (limit {limit})")
+
+
 def main():
     a, b, password, rounds, racers, limit = sys.argv[1:7]
     token = tokens_cross(a, b, password)
@@ -141,6 +167,7 @@ def main():
         etag_races(a, b, token, int(rounds), int(racers))
         feeds_agree(a, b, token)
     login_limit(a, b, password, int(limit))
+    login_limit_at_once(a, b, password, int(limit))
     print("RESULT", "PASS" if not failures else f"FAIL ({', '.join(failures)})")
     sys.exit(1 if failures else 0)
 
