@@ -178,12 +178,15 @@ for_each_backend() {
     done
 }
 
+# /metrics answers only with this bearer token (NOK_METRICS_TOKEN), which start_server sets.
+METRICS_TOKEN=bench-metrics-token
+
 # start_server NAME URL: starts `nok-api serve` on a free port; sets PORT and PID.
 start_server() {
     local name=$1 url=$2 out=$TMP/$1.out err=$TMP/$1.err
     : >"$out" # exists before the first look at it below, whenever the server gets to open it
     (
-        export DATABASE_URL=$url
+        export DATABASE_URL=$url NOK_METRICS_TOKEN=$METRICS_TOKEN
         exec "$BIN" serve --bind 127.0.0.1:0
     ) >"$out" 2>"$err" &
     PID=$!

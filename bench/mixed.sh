@@ -106,7 +106,7 @@ bench() { # bench BACKEND URL
     local versions_after updates_after metrics
     versions_after=$(sql "SELECT sum(version) FROM organizations WHERE id IN (${write_ids%,})")
     updates_after=$(sql "SELECT count(*) FROM audit_events WHERE action = 'organization.update'")
-    metrics=$(curl -sf "$base/metrics")
+    metrics=$(curl -sf -H "Authorization: Bearer $METRICS_TOKEN" "$base/metrics")
     local server_5xx server_total
     server_5xx=$(awk '/^nok_http_requests_total\{/ && /status="5/ { s += $NF } END { print s + 0 }' <<<"$metrics")
     server_total=$(awk '/^nok_http_requests_total\{/ { s += $NF } END { print s + 0 }' <<<"$metrics")

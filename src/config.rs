@@ -65,12 +65,21 @@ pub struct Config {
     /// Token lifetime in seconds.
     #[arg(long, env = "NOK_TOKEN_TTL_SECS", default_value_t = 3600, value_parser = trimmed::<u64>())]
     pub token_ttl_secs: u64,
+    /// Seconds of clock difference allowed when checking a token's `exp` and `nbf` (instances'
+    /// and the identity provider's clocks differ a little); past it an expired token is 401.
+    #[arg(long, env = "NOK_TOKEN_LEEWAY_SECS", default_value_t = 5, value_parser = trimmed::<u64>())]
+    pub token_leeway_secs: u64,
     /// Login attempts per client address per minute before 429.
     #[arg(long, env = "NOK_LOGIN_LIMIT_PER_ADDRESS", default_value_t = 30, value_parser = trimmed::<u32>())]
     pub login_limit_per_address: u32,
     /// Login attempts per username per minute before 429.
     #[arg(long, env = "NOK_LOGIN_LIMIT_PER_USERNAME", default_value_t = 10, value_parser = trimmed::<u32>())]
     pub login_limit_per_username: u32,
+    /// Comma-separated addresses or networks (`10.0.0.5,10.1.0.0/16`) of the proxies in front:
+    /// only from them is the client address read from `X-Forwarded-For` (or `Forwarded`), as
+    /// the rightmost hop that is not one of them. Empty: the direct peer is the client.
+    #[arg(long, env = "NOK_TRUSTED_PROXIES", default_value = "", value_name = "ADDRESSES", value_parser = Setting(parse_networks))]
+    pub trusted_proxies: ::std::vec::Vec<ipnet::IpNet>,
     /// PEM or JWKS file with the public keys of the region's identity provider, whose RS256/ES256
     /// tokens are then accepted.
     #[arg(long, env = "NOK_IDP_KEYS", value_name = "FILE")]
@@ -126,6 +135,16 @@ pub struct Config {
     // `::std::vec::Vec` keeps clap from taking the setting for a repeatable flag.
     #[arg(long, env = "NOK_CORS_ORIGINS", default_value = "", value_name = "ORIGINS", value_parser = Setting(parse_origins))]
     pub cors_origins: ::std::vec::Vec<String>,
+    /// Bearer token that `GET /metrics` requires (`Authorization: Bearer <token>`, the
+    /// scraper's credential); unset, /metrics is not served (404): its per-route counts tell
+    /// failed logins, approvals and user creation apart.
+    #[arg(
+        long,
+        env = "NOK_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<SecretString>,
     /// Seconds in-flight requests get to finish after SIGTERM before their connections are
     /// dropped.
     #[arg(long, env = "NOK_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30, value_parser = trimmed::<u64>())]
@@ -278,6 +297,20 @@ pub fn parse_origins(value: &str) -> Result<Vec<String>, String> {
         .collect()
 }
 
+/// Comma-separated IP addresses (one host each) or networks in CIDR notation.
+pub fn parse_networks(value: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{item:?} is not an IP address or a network like 10.0.0.0/8"))
+        })
+        .collect()
+}
+
 /// A setting's parser whose refusal names the environment variable (settings mostly come from
 /// there; clap's own message names only the flag).
 #[derive(Clone)]
@@ -347,6 +380,19 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let networks = parse_networks(" 10.0.0.5, 10.1.0.0/16,::1 ,").unwrap();
+        let shown: Vec<_> = networks.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["10.0.0.5/32", "10.1.0.0/16", "::1/128"]);
+        assert!(parse_networks("").unwrap().is_empty());
+        for bad in ["proxy.local", "10.0.0.0/33", "*"] {
+            assert!(parse_networks(bad).is_err(), "{bad} accepted");
+        }
+        let error = parse(&["--trusted-proxies", "lb"]).unwrap_err();
+        assert!(error.contains("NOK_TRUSTED_PROXIES"), "{error}");
+    }
+
+    #[test]
     fn defaults_are_the_documented_ones() {
         let config = Config::default();
         assert_eq!(config.database_url.as_str(), "nok.db");
@@ -355,8 +401,10 @@ mod tests {
         assert_eq!(config.upload_limit, 268_435_456);
         assert_eq!(config.public_max_age_secs, 60);
         assert_eq!(config.idempotency_ttl_secs, 86_400);
+        assert_eq!(config.token_leeway_secs, 5);
         assert!(config.webhook_delivery && !config.webhook_internal_targets);
         assert!(config.jwt_secret.is_none() && config.cors_origins.is_empty());
+        assert!(config.trusted_proxies.is_empty() && config.metrics_token.is_none());
         assert_eq!(config.token_secret().expose_secret().len(), 64);
     }
 
@@ -385,12 +433,18 @@ mod tests {
     fn debug_shows_no_secret() {
         let config = Config {
             jwt_secret: Some("a jwt secret of at least thirty-two bytes".into()),
+            metrics_token: Some("a metrics token".into()),
             database_url: "postgres://nok:db-password@127.0.0.1:5432/nok?sslmode=require&password=other-password"
                 .into(),
             ..Config::default()
         };
         let shown = format!("{config:?}");
-        for secret in ["a jwt secret", "db-password", "other-password"] {
+        for secret in [
+            "a jwt secret",
+            "a metrics token",
+            "db-password",
+            "other-password",
+        ] {
             assert!(!shown.contains(secret), "{secret} shown in {shown}");
         }
         assert!(

@@ -129,42 +129,51 @@ fn connect(config: &Config) -> Result<Db, String> {
     )
 }
 
-fn load_demo(db: &Db, generated: usize, region: Option<&str>) -> Result<(), String> {
-    let mut conn = db.blocking().map_err(|e| e.to_string())?;
-    let loaded = nok_api::demo::load(&mut conn, generated, region).map_err(|e| format!("{e:?}"))?;
+fn print_loaded(loaded: &nok_api::demo::Loaded) {
     println!(
         "demo data: {} regions and {} organizations added",
         loaded.regions, loaded.organizations
     );
-    Ok(())
 }
 
-/// Published demo cycles of `region` for `years`, so that ratings have data to show.
-fn demo_cycles(db: &Db, region: &str, years: &[i32]) -> Result<(), String> {
-    let mut conn = db.blocking().map_err(|e| e.to_string())?;
-    for year in years {
-        match nok_api::demo::published_cycle(&mut conn, region, *year)
-            .map_err(|e| format!("{e:?}"))?
-        {
-            Some((id, n)) => {
-                println!("demo data: cycle {id} of region {region} for {year} over {n} organizations, published")
-            }
-            None => println!("demo data: region {region} already has a cycle for {year}"),
+fn print_cycle(region: &str, year: i32, cycle: Option<(i64, usize)>) {
+    match cycle {
+        Some((id, n)) => {
+            println!("demo data: cycle {id} of region {region} for {year} over {n} organizations, published")
         }
+        None => println!("demo data: region {region} already has a cycle for {year}"),
     }
-    Ok(())
 }
 
-/// Demo accounts, one per role, with fresh random passwords (or `fixed` for all).
-fn demo_users(db: &Db, fixed: Option<&SecretString>) -> Result<(), String> {
-    let mut conn = db.blocking().map_err(|e| e.to_string())?;
-    let users = nok_api::demo::users(&mut conn, |_| match fixed {
+/// `demo`: the demo data, generated organizations and published cycles of `region` for
+/// `years`, under the database-wide lock (another instance may be loading too).
+fn load_demo(db: &Db, generated: usize, region: Option<&str>, years: &[i32]) -> Result<(), String> {
+    db.exclusively("demo data", |conn| {
+        let loaded = nok_api::demo::load(conn, generated, region).map_err(|e| format!("{e:?}"))?;
+        print_loaded(&loaded);
+        let region = region.unwrap_or(nok_api::demo::DEMO_REGION);
+        for &year in years {
+            let cycle =
+                nok_api::demo::published_cycle(conn, region, year).map_err(|e| format!("{e:?}"))?;
+            print_cycle(region, year, cycle);
+        }
+        Ok(())
+    })
+}
+
+/// `serve --demo`: the demo data, its published cycles and one account per role, with fresh
+/// random passwords (or `fixed` for all).
+fn set_up_demo(db: &Db, fixed: Option<&SecretString>) -> Result<(), String> {
+    let set_up = nok_api::demo::set_up(db, |_| match fixed {
         Some(password) => password.expose_secret().to_owned(),
         None => uuid::Uuid::new_v4().simple().to_string()[..20].to_owned(),
-    })
-    .map_err(|e| format!("{e:?}"))?;
+    })?;
+    print_loaded(&set_up.loaded);
+    for (year, cycle) in set_up.cycles {
+        print_cycle(nok_api::demo::DEMO_REGION, year, cycle);
+    }
     println!("demo users (demo mode only; log in with POST /api/v1/auth/token):");
-    for user in users {
+    for user in set_up.users {
         println!(
             "  {:<14} {:<14} password: {}",
             user.username,
@@ -259,9 +268,7 @@ fn run(cli: Cli) -> Result<(), String> {
             config,
         } => {
             let db = connect(&config)?;
-            load_demo(&db, organizations, region.as_deref())?;
-            let region = region.as_deref().unwrap_or(nok_api::demo::DEMO_REGION);
-            demo_cycles(&db, region, &published_cycles)
+            load_demo(&db, organizations, region.as_deref(), &published_cycles)
         }
         Command::User { command } => add_user(command),
         Command::Serve {
@@ -272,9 +279,7 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let db = connect(&config)?;
             if demo {
-                load_demo(&db, 0, None)?;
-                demo_cycles(&db, nok_api::demo::DEMO_REGION, &[2017, 2018])?;
-                demo_users(&db, demo_password.as_ref())?;
+                set_up_demo(&db, demo_password.as_ref())?;
             } else if config.jwt_secret.is_none() {
                 eprintln!("nok-api: NOK_JWT_SECRET is not set; tokens are signed with a random secret and die with the process");
             }

@@ -60,6 +60,8 @@ cached (`Cache-Control: public`).",
 pub struct ApiDoc;
 
 pub const BEARER: &str = "bearer";
+/// The scraper's credential for /metrics, which a route declares itself.
+pub const METRICS_TOKEN: &str = "metrics_token";
 
 struct BearerScheme;
 
@@ -73,6 +75,17 @@ impl Modify for BearerScheme {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some("A token from POST /api/v1/auth/token"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            METRICS_TOKEN,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "NOK_METRICS_TOKEN, the Prometheus scraper's credential (not a user's token)",
+                    ))
                     .build(),
             ),
         );
@@ -95,13 +108,18 @@ pub fn apply_policy(openapi: &mut utoipa::openapi::OpenApi) {
             let Some(operation) = operation else { continue };
             let rule = policy::find(method, path)
                 .unwrap_or_else(|| panic!("{method} {path} has no rule in auth::policy::RULES"));
-            let roles = format!("**Roles:** {}.", rule.describe());
+            // A route with a credential of its own (/metrics) declares it: no role opens it.
+            let roles = if operation.security.is_some() {
+                "**Roles:** none; its own credential (see security).".to_owned()
+            } else {
+                format!("**Roles:** {}.", rule.describe())
+            };
             operation.description = Some(match operation.description.take() {
                 Some(text) if !text.is_empty() => format!("{text}\n\n{roles}"),
                 _ => roles,
             });
             let bearer = SecurityRequirement::new(BEARER, Vec::<String>::new());
-            operation.security = Some(match rule.access {
+            operation.security.get_or_insert_with(|| match rule.access {
                 policy::Access::Open => vec![SecurityRequirement::default()],
                 policy::Access::Anyone | policy::Access::PublishedOr(_) => {
                     vec![SecurityRequirement::default(), bearer]

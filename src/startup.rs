@@ -84,6 +84,10 @@ impl Application {
             config.login_limit_per_address,
             config.login_limit_per_username,
         ));
+        let proxies = web::Data::new(crate::api::client_address::TrustedProxies(
+            config.trusted_proxies.clone(),
+        ));
+        let metrics_token = web::Data::new(metrics::MetricsToken(config.metrics_token.clone()));
         crate::auth::password::prepare();
         let page_cache =
             web::Data::new(crate::api::cache::PageCache::new(config.list_cache_entries));
@@ -124,6 +128,8 @@ impl Application {
                 .app_data(route_table.clone())
                 .app_data(tokens.clone())
                 .app_data(throttle.clone())
+                .app_data(proxies.clone())
+                .app_data(metrics_token.clone())
                 .app_data(page_cache.clone())
                 .app_data(key_ttl.clone())
                 .app_data(key_secret.clone())

@@ -2,6 +2,7 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
+use super::client_address::TrustedProxies;
 use super::extract::ApiJson;
 use super::request_id::RequestId;
 use crate::app;
@@ -15,18 +16,6 @@ use crate::views::auth::{Me, TokenRequest, TokenResponse};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(token).service(me);
-}
-
-/// Login attempts are limited per client address and per username: HTTP-side policy, as the
-/// address is the peer's.
-fn throttled(req: &HttpRequest, throttle: &LoginThrottle, username: &str) -> ApiResult<()> {
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    throttle
-        .attempt(&address, username)
-        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })
 }
 
 /// Exchanges a username and password for a bearer token. A wrong password and an unknown user
@@ -47,12 +36,18 @@ async fn token(
     db: web::Data<Db>,
     settings: web::Data<TokenSettings>,
     throttle: web::Data<LoginThrottle>,
+    proxies: web::Data<TrustedProxies>,
     request_id: RequestId,
     body: ApiJson<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let TokenRequest { username, password } = body.0;
     let username = username.trim().to_lowercase();
-    throttled(&req, &throttle, &username)?;
+    // Counted in the database, so that every instance counts the same attempts.
+    let (address, throttle, counted) = (proxies.client_of(&req), **throttle, username.clone());
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    db.transaction(move |conn| throttle.attempt(conn, &address, &counted, now_ms))
+        .await?
+        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     let user = db
         .run(move |conn| app::auth::account(conn, &username))
         .await?;

@@ -5,22 +5,58 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{get, web, Error, HttpMessage, HttpResponse};
+use actix_web::{get, web, Error, HttpMessage, HttpRequest, HttpResponse};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
 
 use super::request_id::RequestId;
 use crate::db::{Db, DbConnection};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::metrics::{Gauge, Metrics, CONTENT_TYPE, UNMATCHED};
+use crate::openapi::{NotFound, Unauthorized};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(metrics);
 }
 
-/// Request counts and latencies per route and status, the database pool, the version.
+/// NOK_METRICS_TOKEN: who may scrape. Unset, nobody: the route answers as a missing one does.
+#[derive(Clone)]
+pub struct MetricsToken(pub Option<SecretString>);
+
+impl MetricsToken {
+    /// The request carries `Authorization: Bearer <the token>`; 404 when no token is set, 401
+    /// for any other credential (a user's token included).
+    fn check(&self, req: &HttpRequest) -> ApiResult<()> {
+        let Some(token) = self.0.as_ref().filter(|t| !t.expose_secret().is_empty()) else {
+            return Err(ApiError::NotFound);
+        };
+        let sent = crate::auth::extractor::authorization(req)?.unwrap_or_default();
+        let sent = sent
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map_or("", |(_, value)| value.trim());
+        // Digests compared, so the time taken tells nothing about how much of the token matched.
+        if Sha256::digest(sent) == Sha256::digest(token.expose_secret()) {
+            Ok(())
+        } else {
+            Err(ApiError::Unauthorized(
+                "/metrics needs `Authorization: Bearer <NOK_METRICS_TOKEN>`".into(),
+            ))
+        }
+    }
+}
+
+/// Request counts and latencies per route and status, the database pool, the version. Only
+/// for the scraper: it needs `Authorization: Bearer <NOK_METRICS_TOKEN>`, and without that
+/// setting it is not served (404).
 #[utoipa::path(
     operation_id = "metrics",
     tag = "service",
-    responses((
+    security(("metrics_token" = [])),
+    responses(
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (
         status = 200,
         description = "Prometheus text exposition format 0.0.4: `nok_http_requests_total`, \
 `nok_http_request_duration_seconds` (histogram) by method, route pattern and status; \
@@ -30,16 +66,22 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     )),
 )]
 #[get("/metrics")]
-async fn metrics(db: web::Data<Db>, registry: web::Data<Metrics>) -> HttpResponse {
+async fn metrics(
+    req: HttpRequest,
+    token: web::Data<MetricsToken>,
+    db: web::Data<Db>,
+    registry: web::Data<Metrics>,
+) -> ApiResult<HttpResponse> {
+    token.check(&req)?;
     // A scrape still answers when the database is down, without the database's gauges: the
     // request metrics matter most then.
     let extra = db.run(extra_gauges).await.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "database gauges left out of the metrics");
         Vec::new()
     });
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type(CONTENT_TYPE)
-        .body(registry.render(db.pool_usage(), &extra))
+        .body(registry.render(db.pool_usage(), &extra)))
 }
 
 /// Gauges that other modules contribute to every scrape, read with one pooled connection

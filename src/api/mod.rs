@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod changes;
+pub mod client_address;
 pub mod conditional;
 pub mod cors;
 pub mod cycles;

@@ -29,6 +29,22 @@ impl Caller {
     }
 }
 
+/// The request's one `Authorization` header, if any. Two are refused (400) rather than one
+/// picked: a proxy and a client (or two layers) that disagree about the credentials must not
+/// have the service choose between them.
+pub fn authorization(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let mut values = req.headers().get_all(header::AUTHORIZATION);
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(ApiError::bad_field(
+            "Authorization",
+            "repeated",
+            "Send one Authorization header, not several",
+        ));
+    }
+    Ok(first.map(|v| v.to_str().unwrap_or("").to_owned()))
+}
+
 fn unauthorized(detail: impl Into<String>) -> ApiError {
     ApiError::Unauthorized(detail.into())
 }
@@ -42,10 +58,10 @@ impl FromRequest for Caller {
         if let Some(caller) = req.extensions().get::<Caller>().cloned() {
             return Box::pin(async move { Ok(caller) });
         }
-        let header = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .map(|v| v.to_str().unwrap_or("").to_owned());
+        let header = match authorization(req) {
+            Ok(header) => header,
+            Err(error) => return Box::pin(async move { Err(error) }),
+        };
         let settings = req.app_data::<web::Data<TokenSettings>>().cloned();
         let db = req.app_data::<web::Data<Db>>().cloned();
         Box::pin(async move {

@@ -146,6 +146,10 @@ pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    // On every route, open ones too: two `Authorization` headers are refused, never one chosen.
+    if let Err(error) = super::extractor::authorization(req.request()) {
+        return Ok(req.into_response(error.error_response()));
+    }
     // The path as the router matches it (percent-decoded), so no spelling of a route passes by.
     let rule = routes.rule_of(req.method().as_str(), req.match_info().as_str());
     let Some(rule) = rule.filter(|rule| rule.access != Access::Open) else {

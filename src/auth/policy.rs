@@ -106,6 +106,7 @@ const ADMIN: &[Grant] = &[all(Admin)];
 pub const HEALTH: Rule = rule("GET", "/health", Access::Open);
 pub const READY: Rule = rule("GET", "/ready", Access::Open);
 /// Counts by route and status, no data: scrapers need no token.
+/// Open to the gate: /metrics checks its own credential, NOK_METRICS_TOKEN, not a user's token.
 pub const METRICS: Rule = rule("GET", "/metrics", Access::Open);
 
 pub const AUTH_TOKEN: Rule = rule("POST", "/api/v1/auth/token", Access::Open);

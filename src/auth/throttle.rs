@@ -1,80 +1,91 @@
-//! Login throttling: a fixed window of attempts per key (client address, username). In memory,
-//! per instance; behind a load balancer each instance counts its own.
+//! Login throttling: a fixed window of attempts per key (client address, username), counted in
+//! the database, so that every instance behind a load balancer counts the same attempts.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use sha2::{Digest, Sha256};
 
-pub struct Throttle {
-    limit: u32,
-    window: Duration,
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
-}
+use crate::db::login_windows;
+use crate::db::DbConnection;
+use crate::error::ApiResult;
 
-impl Throttle {
-    pub fn new(limit: u32, window: Duration) -> Self {
-        Self {
-            limit,
-            window,
-            windows: Mutex::new(HashMap::new()),
-        }
-    }
+/// How long a window lasts: the limits are per minute.
+const WINDOW_MS: i64 = 60_000;
 
-    /// Counts one attempt for `key`; `Err(seconds)` tells how long to wait when over the limit.
-    pub fn attempt(&self, key: &str, now: Instant) -> Result<(), u64> {
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if windows.len() > 10_000 {
-            let window = self.window;
-            windows.retain(|_, (start, _)| now.duration_since(*start) < window);
-        }
-        let entry = windows.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        if entry.1 >= self.limit {
-            let left = self.window.saturating_sub(now.duration_since(entry.0));
-            return Err(left.as_secs().max(1));
-        }
-        entry.1 += 1;
-        Ok(())
-    }
-}
-
-/// The login endpoint's two throttles: per client address and per username.
+/// The login endpoint's two limits: attempts per client address and per username per minute.
+#[derive(Debug, Clone, Copy)]
 pub struct LoginThrottle {
-    by_address: Throttle,
-    by_username: Throttle,
+    per_address: u32,
+    per_username: u32,
 }
 
 impl LoginThrottle {
     pub fn per_minute(per_address: u32, per_username: u32) -> Self {
-        let minute = Duration::from_secs(60);
         Self {
-            by_address: Throttle::new(per_address, minute),
-            by_username: Throttle::new(per_username, minute),
+            per_address,
+            per_username,
         }
     }
 
-    /// Counts a login attempt; `Err(seconds)` when either limit is reached.
-    pub fn attempt(&self, address: &str, username: &str) -> Result<(), u64> {
-        let now = Instant::now();
-        self.by_address.attempt(address, now)?;
-        self.by_username.attempt(username, now)
+    /// Counts a login attempt at `now_ms`: first against the address (every attempt counts
+    /// there, throttled ones too), then against the username. `Err(seconds to wait)` when
+    /// either limit is passed, as a value: the counts must commit all the same. Windows that
+    /// ended are purged on the way.
+    pub fn attempt(
+        &self,
+        conn: &mut DbConnection,
+        address: &str,
+        username: &str,
+        now_ms: i64,
+    ) -> ApiResult<Result<(), u64>> {
+        login_windows::purge(conn, now_ms, WINDOW_MS)?;
+        for (kind, value, limit) in [
+            ("address", address, self.per_address),
+            ("username", username, self.per_username),
+        ] {
+            let window = login_windows::count(conn, &key(kind, value), now_ms, WINDOW_MS)?;
+            if let Err(retry_after_secs) = verdict(limit, window, now_ms) {
+                return Ok(Err(retry_after_secs));
+            }
+        }
+        Ok(Ok(()))
     }
+}
+
+/// Keys are hashed: the table holds no usernames (nor passwords typed into the username field)
+/// or addresses, and every key has the same short length whatever was sent.
+fn key(kind: &str, value: &str) -> String {
+    format!("{:x}", Sha256::digest(format!("{kind}\0{value}")))
+}
+
+/// `Err(seconds to wait)` when `window` holds more attempts than `limit`.
+fn verdict(limit: u32, window: login_windows::Window, now_ms: i64) -> Result<(), u64> {
+    if u32::try_from(window.attempts).unwrap_or(u32::MAX) <= limit {
+        return Ok(());
+    }
+    let left_ms = u64::try_from(window.started_at_ms + WINDOW_MS - now_ms).unwrap_or(0);
+    Err(left_ms.div_ceil(1000).max(1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use login_windows::Window;
 
     #[test]
-    fn refuses_over_the_limit_until_the_window_ends() {
-        let throttle = Throttle::new(2, Duration::from_secs(60));
-        let t0 = Instant::now();
-        assert!(throttle.attempt("a", t0).is_ok());
-        assert!(throttle.attempt("a", t0).is_ok());
-        assert_eq!(throttle.attempt("a", t0 + Duration::from_secs(15)), Err(45));
-        assert!(throttle.attempt("b", t0).is_ok(), "keys are independent");
-        assert!(throttle.attempt("a", t0 + Duration::from_secs(60)).is_ok());
+    fn refuses_past_the_limit_until_the_window_ends() {
+        let at = |attempts| Window {
+            started_at_ms: 1_000_000,
+            attempts,
+        };
+        assert_eq!(verdict(2, at(1), 1_000_000), Ok(()));
+        assert_eq!(verdict(2, at(2), 1_000_000), Ok(()));
+        assert_eq!(verdict(2, at(3), 1_015_000), Err(45));
+        assert_eq!(verdict(2, at(3), 1_059_999), Err(1));
+        assert_eq!(verdict(2, at(3), 1_015_001), Err(45), "rounded up");
+    }
+
+    #[test]
+    fn keys_differ_by_kind_and_have_one_length() {
+        assert_ne!(key("address", "admin"), key("username", "admin"));
+        assert_eq!(key("username", &"x".repeat(10_000)).len(), 64);
     }
 }

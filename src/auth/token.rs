@@ -61,6 +61,8 @@ pub struct TokenSettings {
     issuer: String,
     audience: String,
     pub ttl: Duration,
+    /// Seconds of clock difference allowed on `exp` and `nbf`.
+    leeway: u64,
     idp: Option<IdentityProvider>,
 }
 
@@ -80,6 +82,7 @@ impl TokenSettings {
             issuer: config.jwt_issuer.clone(),
             audience: config.jwt_audience.clone(),
             ttl: Duration::from_secs(config.token_ttl_secs),
+            leeway: config.token_leeway_secs,
             idp,
         })
     }
@@ -110,7 +113,8 @@ impl TokenSettings {
             jsonwebtoken::decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
         match header.alg {
             Algorithm::HS256 => {
-                let validation = validation(Algorithm::HS256, &self.issuer, &self.audience);
+                let validation =
+                    validation(Algorithm::HS256, &self.issuer, &self.audience, self.leeway);
                 let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
                     .map_err(|e| format!("invalid token: {e}"))?;
                 let user_id = data
@@ -124,7 +128,7 @@ impl TokenSettings {
                 })
             }
             Algorithm::RS256 | Algorithm::ES256 => match &self.idp {
-                Some(idp) => idp.verify(token, header.alg, header.kid.as_deref()),
+                Some(idp) => idp.verify(token, header.alg, header.kid.as_deref(), self.leeway),
                 None => Err(format!(
                     "tokens signed with {:?} are not accepted: no identity provider is configured",
                     header.alg
@@ -135,13 +139,13 @@ impl TokenSettings {
     }
 }
 
-fn validation(alg: Algorithm, issuer: &str, audience: &str) -> Validation {
+fn validation(alg: Algorithm, issuer: &str, audience: &str, leeway: u64) -> Validation {
     let mut validation = Validation::new(alg);
     validation.set_issuer(&[issuer]);
     validation.set_audience(&[audience]);
     validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
     validation.validate_nbf = true;
-    validation.leeway = 30;
+    validation.leeway = leeway;
     validation
 }
 
@@ -169,8 +173,14 @@ impl IdentityProvider {
         })
     }
 
-    fn verify(&self, token: &str, alg: Algorithm, kid: Option<&str>) -> Result<Verified, String> {
-        let validation = validation(alg, &self.issuer, &self.audience);
+    fn verify(
+        &self,
+        token: &str,
+        alg: Algorithm,
+        kid: Option<&str>,
+        leeway: u64,
+    ) -> Result<Verified, String> {
+        let validation = validation(alg, &self.issuer, &self.audience, leeway);
         let candidates = self.keys.iter().filter(|(key_id, key_alg, _)| {
             *key_alg == alg && (kid.is_none() || key_id.as_deref() == kid)
         });
@@ -319,6 +329,33 @@ mod tests {
         let foreign = TokenSettings::from_config(&other).unwrap();
         assert!(s
             .verify(&foreign.issue(&principal(), 7, now()).unwrap())
+            .is_err());
+    }
+
+    /// Expired (or not yet valid) beyond NOK_TOKEN_LEEWAY_SECS is refused, within it accepted.
+    #[test]
+    fn the_leeway_is_the_setting() {
+        let mut config = Config::for_tests();
+        config.token_ttl_secs = 60;
+        config.token_leeway_secs = 5;
+        let s = TokenSettings::from_config(&config).unwrap();
+        // Expired 3 s ago: within the leeway; 7 s ago: past it.
+        assert!(s
+            .verify(&s.issue(&principal(), 7, now() - 63).unwrap())
+            .is_ok());
+        let expired = s.issue(&principal(), 7, now() - 67).unwrap();
+        assert!(s.verify(&expired).unwrap_err().contains("ExpiredSignature"));
+        // Valid 3 s from now: within it; 7 s: not yet.
+        assert!(s
+            .verify(&s.issue(&principal(), 7, now() + 3).unwrap())
+            .is_ok());
+        assert!(s
+            .verify(&s.issue(&principal(), 7, now() + 7).unwrap())
+            .is_err());
+        config.token_leeway_secs = 0;
+        let strict = TokenSettings::from_config(&config).unwrap();
+        assert!(strict
+            .verify(&s.issue(&principal(), 7, now() - 62).unwrap())
             .is_err());
     }
 

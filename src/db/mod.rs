@@ -7,6 +7,7 @@ pub mod changes;
 pub mod cycles;
 pub mod evaluations;
 pub mod idempotency;
+pub mod login_windows;
 pub mod organizations;
 pub mod plans;
 pub mod proposals;
@@ -134,6 +135,7 @@ impl r2d2::ManageConnection for ConnectionManager {
 pub struct Db {
     pool: r2d2::Pool<ConnectionManager>,
     pub backend: Backend,
+    url: Arc<str>,
     /// SQLite has one writer at a time, and a transaction that reads before it writes fails
     /// with SQLITE_BUSY (not waiting) when another write lands in between; taking turns here
     /// first makes writers queue instead. PostgreSQL needs no such lock.
@@ -144,11 +146,7 @@ impl Db {
     /// Migrates the database (creating a SQLite file if needed) and builds the pool.
     pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> Result<Self, String> {
         let manager = ConnectionManager::new(url);
-        let mut conn = manager
-            .connect()
-            .map_err(|e| format!("cannot connect to the database: {e}"))?;
-        migrate(&mut conn)?;
-        drop(conn);
+        exclusively(url, "migrations", migrate)?;
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
@@ -174,6 +172,7 @@ impl Db {
         Self {
             pool,
             backend: Backend::of(url),
+            url: url.into(),
             sqlite_writer: Arc::new(Mutex::new(())),
         }
     }
@@ -277,6 +276,15 @@ impl Db {
         }
     }
 
+    /// [`exclusively`] on this pool's database, for the CLI (the demo load).
+    pub fn exclusively<T>(
+        &self,
+        purpose: &str,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, String>,
+    ) -> Result<T, String> {
+        exclusively(&self.url, purpose, work)
+    }
+
     /// Blocking access for the CLI (migrate, demo data), outside any HTTP request.
     pub fn blocking(&self) -> ApiResult<r2d2::PooledConnection<ConnectionManager>> {
         Ok(self.pool.get()?)
@@ -324,6 +332,52 @@ pub struct PoolUsage {
 impl PoolUsage {
     pub fn in_use(&self) -> u32 {
         self.connections.saturating_sub(self.idle)
+    }
+}
+
+/// Runs `work` on a connection of its own while holding the database-wide lock named `purpose`,
+/// so that instances started together on one database take turns at start-up work (migrations,
+/// the demo load): the second waits, then finds the work done. PostgreSQL: a session advisory
+/// lock per schema (tests share a database, one schema each), released at the end or when the
+/// connection drops. SQLite: an exclusive lock on the file `<database>.lock` beside it.
+pub fn exclusively<T>(
+    url: &str,
+    purpose: &str,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, String>,
+) -> Result<T, String> {
+    use diesel::sql_types::Text;
+    use diesel::RunQueryDsl;
+    let mut conn = ConnectionManager::new(url)
+        .connect()
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let waited = |e: &dyn std::fmt::Display| format!("cannot take the {purpose} lock: {e}");
+    match &mut conn {
+        DbConnection::Postgres(pg) => {
+            diesel::sql_query(
+                "SELECT pg_advisory_lock(hashtext('nok-api ' || $1 || ' ' || current_schema()))",
+            )
+            .bind::<Text, _>(purpose)
+            .execute(pg)
+            .map_err(|e| waited(&e))?;
+            // The lock dies with the connection, dropped below whatever `work` did.
+            work(&mut conn)
+        }
+        DbConnection::Sqlite(_) => {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            if path.is_empty() || path.contains(":memory:") || path.starts_with("file:") {
+                return work(&mut conn);
+            }
+            let lock = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(format!("{path}.lock"))
+                .map_err(|e| waited(&e))?;
+            rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
+                .map_err(|e| waited(&e))?;
+            // Unlocked when `lock` is closed, after the work.
+            work(&mut conn)
+        }
     }
 }
 

@@ -328,6 +328,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    login_windows (key) {
+        key -> Text,
+        started_at_ms -> BigInt,
+        attempts -> Integer,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_id));
 diesel::joinable!(evaluations -> cycles (cycle_id));
 diesel::joinable!(evaluations -> organizations (organization_id));

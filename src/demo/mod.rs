@@ -114,6 +114,38 @@ pub(crate) fn created<T: serde::Serialize>(
     )
 }
 
+/// The years of the published demo cycles `serve --demo` creates, so that ratings have data.
+pub const DEMO_CYCLE_YEARS: [i32; 2] = [2017, 2018];
+
+/// What [`set_up`] did: rows added, each demo cycle (`None`: there already), the demo users.
+#[derive(Debug)]
+pub struct SetUp {
+    pub loaded: Loaded,
+    pub cycles: Vec<(i32, Option<(i64, usize)>)>,
+    pub users: Vec<DemoUser>,
+}
+
+/// `serve --demo`'s start-up work: the demo data, its published cycles and the demo users, under
+/// the database-wide lock, so that instances started together take turns and the second finds
+/// the data loaded (it only sets the users' passwords again).
+pub fn set_up(db: &crate::db::Db, password_of: impl Fn(Role) -> String) -> Result<SetUp, String> {
+    let failed = |e: ApiError| format!("{e:?}");
+    db.exclusively("demo data", |conn| {
+        let loaded = load(conn, 0, None).map_err(failed)?;
+        let cycles = DEMO_CYCLE_YEARS
+            .iter()
+            .map(|&year| Ok((year, published_cycle(conn, DEMO_REGION, year)?)))
+            .collect::<ApiResult<_>>()
+            .map_err(failed)?;
+        let users = users(conn, password_of).map_err(failed)?;
+        Ok(SetUp {
+            loaded,
+            cycles,
+            users,
+        })
+    })
+}
+
 /// A demo account and its password, printed at start in demo mode only.
 #[derive(Debug, Clone)]
 pub struct DemoUser {

@@ -7,7 +7,10 @@ use nok_api::auth::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with, test_config, TestApp, PASSWORD};
+use crate::helpers::{
+    assert_problem, spawn_app, spawn_app_with, spawn_instance_beside, test_config, TestApp,
+    PASSWORD,
+};
 
 async fn login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
     app.as_(None)
@@ -170,18 +173,19 @@ async fn forged_stale_and_foreign_tokens_are_refused() {
             "HS256 signed with the public key",
             Some(format!("Bearer {}", sign_hs256(&good, public_pem))),
         ),
+        // Past NOK_TOKEN_LEEWAY_SECS (5 s by default; it was a fixed 30 s).
         (
             "expired",
             Some(format!(
                 "Bearer {}",
-                sign_hs256(&with("exp", json!(now - 120)), &secret)
+                sign_hs256(&with("exp", json!(now - 10)), &secret)
             )),
         ),
         (
             "not yet valid",
             Some(format!(
                 "Bearer {}",
-                sign_hs256(&with("nbf", json!(now + 3600)), &secret)
+                sign_hs256(&with("nbf", json!(now + 10)), &secret)
             )),
         ),
         (
@@ -307,6 +311,79 @@ async fn an_administrator_cannot_deactivate_their_own_account() {
     assert_eq!(still.status(), StatusCode::OK);
 }
 
+/// Two `Authorization` headers are refused on every route, whichever of them is valid: the
+/// service does not pick one (issue 18.7).
+#[tokio::test]
+async fn two_authorization_headers_are_refused() {
+    let app = spawn_app().await;
+    let bearer = format!("Bearer {}", app.admin);
+    for (path, headers) in [
+        ("/api/v1/auth/me", [bearer.as_str(), "Bearer not-a-token"]),
+        ("/api/v1/auth/me", ["Bearer not-a-token", bearer.as_str()]),
+        ("/api/v1/auth/me", [bearer.as_str(), bearer.as_str()]),
+        ("/api/v1/users", [bearer.as_str(), bearer.as_str()]),
+        (
+            "/api/v1/regions",
+            [bearer.as_str(), "Basic YWRtaW46YWRtaW4="],
+        ),
+        ("/health", [bearer.as_str(), bearer.as_str()]),
+    ] {
+        let response = app
+            .client
+            .get(app.url(path))
+            .header("Authorization", headers[0])
+            .header("Authorization", headers[1])
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 400, Some("Authorization")).await;
+    }
+    let one = app.as_(Some(&app.admin)).get("/api/v1/auth/me").await;
+    assert_eq!(one.status(), StatusCode::OK);
+}
+
+/// A token expired longer ago than NOK_TOKEN_LEEWAY_SECS is 401; the setting is honoured.
+#[tokio::test]
+async fn expired_tokens_are_refused_past_the_configured_leeway() {
+    let mut config = test_config();
+    config.token_leeway_secs = 0;
+    config.token_ttl_secs = 60;
+    let strict = spawn_app_with(config.clone()).await;
+    let me: Value = strict
+        .as_(Some(&strict.admin))
+        .get("/api/v1/auth/me")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin = nok_api::auth::Principal {
+        user_id: me["user_id"].as_i64(),
+        username: "admin".into(),
+        role: Role::Admin,
+        region_id: None,
+        organization_id: None,
+    };
+    let now = jsonwebtoken::get_current_timestamp();
+    // Expired 3 s ago.
+    let expired = strict.token_for(&admin, me["user_id"].as_i64().unwrap(), now - 63);
+    let response = strict.as_(Some(&expired)).get("/api/v1/auth/me").await;
+    assert_problem(response, 401, None).await;
+    config.token_leeway_secs = 30;
+    let lenient = spawn_app_with(config).await;
+    let user_id = lenient
+        .as_(Some(&lenient.admin))
+        .get("/api/v1/auth/me")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["user_id"]
+        .as_i64()
+        .unwrap();
+    let expired = lenient.token_for(&admin, user_id, now - 63);
+    let response = lenient.as_(Some(&expired)).get("/api/v1/auth/me").await;
+    assert_eq!(response.status(), StatusCode::OK, "within a 30 s leeway");
+}
+
 #[tokio::test]
 async fn logins_are_throttled_per_username_and_per_address() {
     let mut config = test_config();
@@ -338,6 +415,67 @@ async fn logins_are_throttled_per_username_and_per_address() {
     )
     .await;
     assert_problem(login(&app, "someone-else", PASSWORD).await, 429, None).await;
+}
+
+/// Two instances on one database count the same attempts (issue 20.5): attempts split across
+/// them reach the limits as if sent to one.
+#[tokio::test]
+async fn two_instances_count_login_attempts_together() {
+    let mut config = test_config();
+    config.login_limit_per_username = 3;
+    config.login_limit_per_address = 5;
+    let first = spawn_app_with(config.clone()).await;
+    let second = spawn_instance_beside(&first, config).await;
+    let wrong = "wrong password, quite long";
+    for app in [&first, &second, &first] {
+        assert_problem(login(app, "admin", wrong).await, 401, None).await;
+    }
+    assert_problem(login(&second, "admin", PASSWORD).await, 429, None).await;
+    assert_problem(login(&first, "admin", PASSWORD).await, 429, None).await;
+    // Five attempts from 127.0.0.1 so far: the address is spent on both instances.
+    assert_problem(login(&second, "someone", PASSWORD).await, 429, None).await;
+}
+
+/// The per-address limit reads `X-Forwarded-For` only from a trusted proxy, as the rightmost
+/// hop that is not one; from anyone else the header is ignored (issue 20.5).
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    let wrong = "wrong password, quite long";
+    let from = |app: &TestApp, forwarded_for: &str, username: &str| {
+        app.client
+            .post(app.url("/api/v1/auth/token"))
+            .header("X-Forwarded-For", forwarded_for)
+            .json(&json!({"username": username, "password": wrong}))
+            .send()
+    };
+    let mut config = test_config();
+    config.login_limit_per_address = 2;
+    // Untrusted peer (the default): every client-chosen header is the same address, 127.0.0.1.
+    let direct = spawn_app_with(config.clone()).await;
+    for (n, hop) in ["198.51.100.1", "198.51.100.2"].iter().enumerate() {
+        let response = from(&direct, hop, &format!("user{n}")).await.unwrap();
+        assert_problem(response, 401, None).await;
+    }
+    let response = from(&direct, "198.51.100.3", "user3").await.unwrap();
+    assert_problem(response, 429, None).await;
+
+    // Behind a trusted proxy (the test's 127.0.0.1 plays it): each client is counted on its own,
+    // and a hop the client forged to the left of the proxy's changes nothing.
+    config.trusted_proxies = nok_api::config::parse_networks("127.0.0.1, 10.0.0.0/8").unwrap();
+    let proxied = spawn_app_with(config).await;
+    for (n, chain) in ["6.6.6.1, 198.51.100.7", "6.6.6.2, 198.51.100.7, 10.0.0.5"]
+        .iter()
+        .enumerate()
+    {
+        let response = from(&proxied, chain, &format!("user{n}")).await.unwrap();
+        assert_problem(response, 401, None).await;
+    }
+    let response = from(&proxied, "6.6.6.3, 198.51.100.7", "user3")
+        .await
+        .unwrap();
+    assert_problem(response, 429, None).await;
+    let response = from(&proxied, "198.51.100.8", "user4").await.unwrap();
+    assert_problem(response, 401, None).await;
 }
 
 #[tokio::test]

@@ -1,6 +1,10 @@
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use std::time::Duration;
+
+use nok_api::db::Db;
+
+use crate::helpers::{spawn_app, TestDatabase};
 
 #[tokio::test]
 async fn demo_data_loads_once_and_serves_the_seed_institutions() {
@@ -105,4 +109,56 @@ async fn demo_data_is_in_the_change_feed() {
     );
     let shown: Value = app.get(&path).await.json().await.unwrap();
     assert_eq!(first["resource"], shown);
+}
+
+/// Two instances started at once on a fresh database (issue 20.1): migrations and the demo load
+/// take turns under the database-wide lock, both succeed, and the data is there once.
+#[tokio::test]
+async fn two_instances_starting_at_once_migrate_and_load_the_demo_once() {
+    let database = TestDatabase::new();
+    let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let instances: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, start) = (database.url.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                let db = Db::connect(&url, 4, Duration::from_secs(30))?;
+                let set_up = nok_api::demo::set_up(&db, |_| "demo password of both".into())?;
+                Ok::<_, String>((db, set_up))
+            })
+        })
+        .collect();
+    let started: Vec<_> = instances
+        .into_iter()
+        .map(|instance| instance.join().unwrap().expect("both instances start"))
+        .collect();
+    let added: Vec<_> = started
+        .iter()
+        .map(|(_, set_up)| set_up.loaded.organizations)
+        .collect();
+    let first = added.iter().position(|&n| n > 0).expect("one loads");
+    assert_eq!(added[first], nok_api::demo::ORGANIZATIONS.len());
+    assert_eq!(added[1 - first], 0, "the second finds the data loaded");
+    let cycles_made = started
+        .iter()
+        .flat_map(|(_, set_up)| &set_up.cycles)
+        .filter(|(_, made)| made.is_some())
+        .count();
+    assert_eq!(cycles_made, nok_api::demo::DEMO_CYCLE_YEARS.len());
+    let db = started[0].0.clone();
+    let (organizations, users) = tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use nok_api::db::schema::{organizations, users};
+        let mut conn = db.blocking().unwrap();
+        let organizations: i64 = organizations::table
+            .count()
+            .get_result(&mut **conn)
+            .unwrap();
+        let users: i64 = users::table.count().get_result(&mut **conn).unwrap();
+        (organizations, users)
+    })
+    .await
+    .unwrap();
+    assert_eq!(organizations as usize, nok_api::demo::ORGANIZATIONS.len());
+    assert_eq!(users as usize, nok_api::auth::Role::ALL.len());
 }

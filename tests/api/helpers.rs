@@ -70,7 +70,8 @@ pub struct TestApp {
     pub admin: String,
     /// Stops the server, as SIGTERM would with `stop(true)`.
     pub server: actix_web::dev::ServerHandle,
-    _database: TestDatabase,
+    /// The database this app made and drops at the end; `None` for a second instance on it.
+    _database: Option<TestDatabase>,
 }
 
 pub fn test_config() -> Config {
@@ -80,9 +81,13 @@ pub fn test_config() -> Config {
         pool_size: 8,
         // Webhook tests receive on 127.0.0.1.
         webhook_internal_targets: true,
+        metrics_token: Some(METRICS_TOKEN.into()),
         ..Config::for_tests()
     }
 }
+
+/// NOK_METRICS_TOKEN of the test apps: what the Prometheus scraper sends.
+pub const METRICS_TOKEN: &str = "test metrics token";
 
 /// Password of every user the tests create; hashed once per test binary.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -105,7 +110,23 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
         Duration::from_secs(5),
     )
     .expect("test database");
-    serve(config, db, database)
+    serve(config, db, Some(database))
+}
+
+/// Another instance of `app`'s service on the same database, with `config` (its
+/// `database_url` is taken from `app`), as a second instance behind a load balancer would be.
+/// Its `admin` token is `app`'s, which it accepts (the same secret).
+pub async fn spawn_instance_beside(app: &TestApp, mut config: Config) -> TestApp {
+    config.database_url = app.config.database_url.clone();
+    let db = Db::connect(
+        &config.database_url,
+        config.pool_size,
+        Duration::from_secs(5),
+    )
+    .expect("test database");
+    let mut instance = serve(config, db, None);
+    instance.admin = app.admin.clone();
+    instance
 }
 
 /// The app over a database that cannot be reached.
@@ -113,10 +134,10 @@ pub async fn spawn_app_without_database() -> TestApp {
     let mut config = test_config();
     config.database_url = "postgres://nobody@127.0.0.1:1/none".into();
     let db = Db::lazy(&config.database_url, 2, Duration::from_millis(500));
-    serve(config, db, TestDatabase::new())
+    serve(config, db, Some(TestDatabase::new()))
 }
 
-fn serve(config: Config, db: Db, database: TestDatabase) -> TestApp {
+fn serve(config: Config, db: Db, database: Option<TestDatabase>) -> TestApp {
     let listener = TcpListener::bind(config.bind).expect("bind a free port");
     let app = Application::with_listener(&config, db.clone(), listener).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -134,7 +155,7 @@ fn serve(config: Config, db: Db, database: TestDatabase) -> TestApp {
         server,
         _database: database,
     };
-    if app.config.database_url.starts_with("postgres://nobody") {
+    if app.config.database_url.starts_with("postgres://nobody") || app._database.is_none() {
         return app;
     }
     app.admin = app.user_token("admin", Role::Admin, None, None);
@@ -201,6 +222,11 @@ impl TestApp {
     /// An anonymous GET.
     pub async fn get(&self, path: &str) -> Response {
         self.as_(None).get(path).await
+    }
+
+    /// `GET /metrics` as the scraper, with NOK_METRICS_TOKEN.
+    pub async fn scrape_metrics(&self) -> Response {
+        self.as_(Some(METRICS_TOKEN)).get("/metrics").await
     }
 
     /// A request as the administrator.

@@ -615,7 +615,7 @@ async fn webhooks_are_signed_retried_after_a_failure_and_logged() {
     assert_eq!(attempts[1]["delivery_status"], "delivered");
     let other = app.user_token("another-authority", Role::Authority, Some(region), None);
     assert_problem(app.as_(Some(&other)).get(&log).await, 403, None).await;
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.scrape_metrics().await.text().await.unwrap();
     assert!(metrics.contains("nok_webhook_queue_depth 0"), "{metrics}");
 }
 
@@ -633,7 +633,7 @@ async fn deliveries_survive_a_restart() {
     app.organization(&organization_body(region, 1)).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(receiver.got.lock().unwrap().is_empty());
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.scrape_metrics().await.text().await.unwrap();
     assert!(metrics.contains("nok_webhook_queue_depth 2"), "{metrics}");
     app.server.stop(true).await;
 

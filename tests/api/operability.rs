@@ -8,7 +8,9 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, etag_of, spawn_app, spawn_app_with, test_config, TestApp};
+use crate::helpers::{
+    assert_problem, etag_of, spawn_app, spawn_app_with, test_config, TestApp, METRICS_TOKEN,
+};
 
 /// One sample of the text exposition: `name{labels} value`.
 #[derive(Debug)]
@@ -74,7 +76,7 @@ fn parse_sample(line: &str) -> Option<Sample> {
 }
 
 async fn scrape(app: &TestApp) -> Vec<Sample> {
-    let response = app.get("/metrics").await;
+    let response = app.scrape_metrics().await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()["content-type"],
@@ -94,6 +96,41 @@ fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64>
                     .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
         })
         .map(|s| s.value)
+}
+
+/// /metrics is the scraper's: 404 unless NOK_METRICS_TOKEN is set, then 401 for anything but
+/// that bearer token, a user's included (issue 18.10).
+#[tokio::test]
+async fn metrics_need_the_metrics_token() {
+    let app = spawn_app().await;
+    let refused = [
+        None,
+        Some(app.admin.as_str()),
+        Some("another metrics token"),
+        Some(""),
+    ];
+    for token in refused {
+        let response = app.as_(token).get("/metrics").await;
+        let body = assert_problem(response, 401, None).await;
+        assert!(!body.to_string().contains("nok_http"), "{body}");
+    }
+    let basic = app
+        .client
+        .get(app.url("/metrics"))
+        .header("Authorization", format!("Basic {METRICS_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(basic, 401, None).await;
+    assert_eq!(app.scrape_metrics().await.status(), StatusCode::OK);
+
+    let mut config = test_config();
+    config.metrics_token = None;
+    let unset = spawn_app_with(config).await;
+    for token in [None, Some(unset.admin.as_str()), Some(METRICS_TOKEN)] {
+        let response = unset.as_(token).get("/metrics").await;
+        assert_problem(response, 404, None).await;
+    }
 }
 
 #[tokio::test]

@@ -524,6 +524,10 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
 /// What the table says a caller gets: `None` for success (2xx, or 409 where the status
 /// machine, not the policy, refuses), or the refusal's status. No sample resource is published.
 fn expected(rule: &Rule, role: Option<Role>, away: bool) -> Option<u16> {
+    // Only the scraper's NOK_METRICS_TOKEN opens /metrics; no user's token does.
+    if rule.path == "/metrics" {
+        return Some(401);
+    }
     // The gate (auth::gate), before anything is looked up: a token where the rule needs one, and
     // a role the rule grants at all (under `PublishedOr` every role reads what is published).
     match role {
