@@ -18,3 +18,4 @@ mod ratings;
 mod regions;
 mod security;
 mod service;
+mod webhooks;
