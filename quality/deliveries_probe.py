@@ -3,12 +3,14 @@
 
 Usage: deliveries_probe.py BIN DATABASE_URL. Python standard library only; psql reads the outbox.
 
-Instance A (`serve --demo`) and instance B share the database. A fast receiver (answers at once)
-and a slow one (answers after 2 s) subscribe to organization changes; changes are made through
-both instances, then B gets SIGTERM and 1 s later SIGKILL while its slow deliveries are in
-flight, and the changes go on through A. At the end every delivery must be in, and the numbers
-are printed: the fast receiver's delay from change to receipt, duplicates against the deliveries
-in flight at the kill, and the order key of every delivery.
+Instance A (`serve --demo`) and instance B share the database. A fast receiver (answers 200 at
+once) and a slow one (answers after 2 s, every 5th request with 503, so that retries come later
+than newer changes) subscribe to organization changes of a few organizations; changes are made
+through both instances, then A gets SIGTERM and soon after SIGKILL while its slow deliveries are
+in flight (A, first up, holds most of them), and the changes go on through B. At the end every delivery must be in, and the numbers
+are printed: the fast receiver's delay from change to receipt, duplicates (deliveries
+acknowledged more than once) against the deliveries in flight at the kill, and the order key of
+every delivery.
 """
 
 import datetime
@@ -29,7 +31,9 @@ POLL_SECS = 1.0
 SLOW_SECS = 2.0
 CHANGES = 60
 CHANGE_EVERY = 0.3
-TERM_AT, KILL_AT = 30, 33  # change numbers: SIGTERM to B, then SIGKILL 3 changes (~1 s) later
+ORGANIZATIONS = 6  # each changed every ~2 s: a retried delivery is overtaken by a newer change
+SLOW_FAILS_EVERY = 5
+TERM_AT, KILL_AT = 30, 32  # change numbers: SIGTERM to A, then SIGKILL 2 changes (~0.7 s) later
 JWT_SECRET = "quality-harness-deliveries-jwt-secret-0123456789"
 PASSWORD = "quality-harness-demo-password"
 TMP = tempfile.mkdtemp(prefix="nok-deliveries.")
@@ -44,9 +48,10 @@ def check(ok, what):
 
 
 class Receiver:
-    """Records each request when it arrives, answers 200 after `delay` seconds."""
+    """Records each request when it arrives, answers after `delay` seconds: 200, or 503 to every
+    `fails_every`-th request."""
 
-    def __init__(self, name, delay):
+    def __init__(self, name, delay, fails_every=0):
         self.name, self.delay, self.got, self.lock = name, delay, [], threading.Lock()
         receiver = self
 
@@ -57,17 +62,19 @@ class Receiver:
                 arrived = time.time()
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with receiver.lock:
+                    fail = fails_every and (len(receiver.got) + 1) % fails_every == 0
                     receiver.got.append(
                         {
                             "t": arrived,
                             "delivery": int(self.headers["X-Nok-Delivery"]),
                             "position": self.headers.get("X-Nok-Feed-Position"),
                             "event": json.loads(body),
+                            "acknowledged": not fail,
                         }
                     )
                 time.sleep(receiver.delay)
                 try:
-                    self.send_response(200)
+                    self.send_response(503 if fail else 200)
                     self.send_header("content-length", "0")
                     self.send_header("connection", "close")
                     self.end_headers()
@@ -83,8 +90,9 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def receipts(self):
+        """What it acknowledged (2xx), in the order it came in."""
         with self.lock:
-            return list(self.got)
+            return [r for r in self.got if r["acknowledged"]]
 
 
 def start(name, demo):
@@ -96,7 +104,8 @@ def start(name, demo):
         NOK_LOG="warn",
         NOK_WEBHOOK_INTERNAL_TARGETS="true",
         NOK_WEBHOOK_POLL_MS=str(int(POLL_SECS * 1000)),
-        NOK_WEBHOOK_TIMEOUT_SECS="3",  # a lease of 9 s: what a killed instance held comes back then
+        NOK_WEBHOOK_TIMEOUT_SECS="3",
+        NOK_WEBHOOK_RETRY_BASE_MS="2000",  # a lease of 9 s: what a killed instance held comes back then
         NOK_SHUTDOWN_TIMEOUT_SECS="10",
     )
     args = [BIN, "serve", "--bind", "127.0.0.1:0"] + (["--demo"] if demo else [])
@@ -152,7 +161,7 @@ def percentile(values, p):
 
 def main():
     started = time.time()
-    fast, slow = Receiver("fast", 0), Receiver("slow", SLOW_SECS)
+    fast, slow = Receiver("fast", 0), Receiver("slow", SLOW_SECS, SLOW_FAILS_EVERY)
     a, base_a = start("A", demo=True)
     b, base_b = start("B", demo=False)
     request = urllib.request.Request(
@@ -172,14 +181,14 @@ def main():
         )
         assert status == 201, made
         subscriptions[made["id"]] = receiver
-    _, _, page = call(base_a, "GET", "/api/v1/organizations?limit=20", token)
+    _, _, page = call(base_a, "GET", f"/api/v1/organizations?limit={ORGANIZATIONS}", token)
     organizations = [o["id"] for o in page["items"]]
     print(f"{len(organizations)} organizations, {CHANGES} changes every {CHANGE_EVERY} s "
-          f"through A and B; B: SIGTERM at change {TERM_AT}, SIGKILL at change {KILL_AT}", flush=True)
+          f"through A and B; A: SIGTERM at change {TERM_AT}, SIGKILL at change {KILL_AT}", flush=True)
 
     in_flight_at_kill = set()
     for n in range(CHANGES):
-        base = base_b if n % 2 and n < TERM_AT else base_a
+        base = base_a if n % 2 and n < TERM_AT else base_b
         organization = organizations[n % len(organizations)]
         path = f"/api/v1/organizations/{organization}"
         status, headers, _ = call(base, "GET", path, token)
@@ -189,11 +198,11 @@ def main():
         )
         assert status == 200, (status, answer)
         if n == TERM_AT:
-            b.send_signal(signal.SIGTERM)
+            a.send_signal(signal.SIGTERM)
         if n == KILL_AT:
-            b.send_signal(signal.SIGKILL)
-            b.wait()
-            # What was claimed and not settled when B died (A's in flight at that moment too).
+            a.send_signal(signal.SIGKILL)
+            a.wait()
+            # What was claimed and not settled when A died (B's in flight at that moment too).
             in_flight_at_kill = {
                 int(r[0])
                 for r in psql(
@@ -211,10 +220,10 @@ def main():
     time.sleep(0.5)
     final = {}
     for organization in set(organizations):
-        _, _, shown = call(base_a, "GET", f"/api/v1/organizations/{organization}", token)
+        _, _, shown = call(base_b, "GET", f"/api/v1/organizations/{organization}", token)
         final[str(organization)] = shown
-    a.send_signal(signal.SIGTERM)
-    a.wait(timeout=30)
+    b.send_signal(signal.SIGTERM)
+    b.wait(timeout=30)
 
     outbox = psql("SELECT id, subscription_id, status FROM webhook_outbox ORDER BY id")
     statuses = {}
@@ -234,8 +243,9 @@ def main():
         extra = {i: c - 1 for i, c in counts.items() if c > 1}
         duplicates += sum(extra.values())
         duplicate_ids |= set(extra)
-        print(f"{receiver.name} receiver: {len(receiver.receipts())} receipts of "
-              f"{len(expected)} deliveries, {len(missing)} missing, {sum(extra.values())} duplicates")
+        print(f"{receiver.name} receiver: {len(receiver.receipts())} acknowledged receipts of "
+              f"{len(expected)} deliveries ({len(receiver.got)} requests), {len(missing)} missing, "
+              f"{sum(extra.values())} duplicates")
     check(lost == 0, f"no delivery lost: {lost} missing")
     check(
         duplicates <= len(in_flight_at_kill) and duplicate_ids <= in_flight_at_kill,
@@ -278,7 +288,7 @@ def main():
             resources += 1
             newest_ok += shown == final[resource]
     check(keys_agree, f"X-Nok-Feed-Position equals the body's id in all {len(receipts)} receipts")
-    print(f"{late} of {len(receipts)} receipts arrived after a newer change of the same resource")
+    print(f"{late} of {len(receipts)} acknowledged receipts arrived after a newer change of the same resource")
     check(
         newest_ok == resources,
         f"ordered by X-Nok-Feed-Position, {newest_ok} of {resources} (receiver, resource) pairs "

@@ -369,18 +369,10 @@ async fn deactivating_a_subscription_empties_its_queue() {
         .unwrap();
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
     assert_eq!(queue_depth(&app).await, "nok_webhook_queue_depth 0");
-    let statuses: Vec<(String, Option<String>)> = app
-        .db
-        .blocking()
-        .unwrap()
-        .transaction(|conn| {
-            Ok::<_, diesel::result::Error>(
-                webhook_outbox::table
-                    .filter(webhook_outbox::subscription_id.eq(subscription))
-                    .select((webhook_outbox::status, webhook_outbox::last_error))
-                    .load(conn)?,
-            )
-        })
+    let statuses: Vec<(String, Option<String>)> = webhook_outbox::table
+        .filter(webhook_outbox::subscription_id.eq(subscription))
+        .select((webhook_outbox::status, webhook_outbox::last_error))
+        .load(&mut **app.db.blocking().unwrap())
         .unwrap();
     assert_eq!(statuses.len(), 2);
     assert!(statuses
@@ -428,22 +420,17 @@ async fn shutdown_cuts_off_deliveries_in_flight_and_they_are_sent_again() {
         "no attempt settled"
     );
     let outbox = |app: &TestApp| {
-        app.db
-            .blocking()
-            .unwrap()
-            .transaction(|conn| {
-                Ok::<_, diesel::result::Error>(
-                    webhook_outbox::table
-                        .order(webhook_outbox::id)
-                        .select((
-                            webhook_outbox::id,
-                            webhook_outbox::status,
-                            webhook_outbox::attempts,
-                            webhook_outbox::leased_until,
-                        ))
-                        .load::<(i64, String, i32, Option<chrono::NaiveDateTime>)>(conn)?,
-                )
-            })
+        webhook_outbox::table
+            .order(webhook_outbox::id)
+            .select((
+                webhook_outbox::id,
+                webhook_outbox::status,
+                webhook_outbox::attempts,
+                webhook_outbox::leased_until,
+            ))
+            .load::<(i64, String, i32, Option<chrono::NaiveDateTime>)>(
+                &mut **app.db.blocking().unwrap(),
+            )
             .unwrap()
     };
     let rows = outbox(&app);
