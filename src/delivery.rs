@@ -261,7 +261,10 @@ pub async fn run(db: Db, settings: DeliverySettings, mut stop: StopSignal) {
         }
         tokio::select! {
             _ = tokio::time::sleep(settings.poll) => {}
-            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+            // Room again: claim at once, for all that were settled meanwhile together.
+            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {
+                while in_flight.try_join_next().is_some() {}
+            }
             changed = stop.changed() => {
                 if changed.is_err() {
                     break Duration::ZERO;
