@@ -2,7 +2,10 @@
 # Contract fuzzing: schemathesis (pinned, in build/venv-schemathesis) runs every operation of the
 # served OpenAPI document with all checks, once per role (the demo users admin, authority,
 # operator, council, organization, auditor, and anonymous), each against a release server on a
-# fresh SQLite database with demo data. Zero failures passes.
+# fresh SQLite database with demo data; then again for CONTRACT_PG_ROLES (default admin,
+# authority, anonymous) on a fresh PostgreSQL database (QUALITY_PG_URL, default the local
+# cluster; empty CONTRACT_PG_ROLES skips them), where some inputs fail that SQLite takes. Zero
+# failures passes.
 #
 # CONTRACT_MAX_EXAMPLES (default 25) bounds the test cases per operation and phase;
 # CONTRACT_MAX_TIME (default 75 s) the time per role; CONTRACT_ROLES the roles to run;
@@ -16,6 +19,7 @@ source "$(dirname "$0")/lib.sh"
 MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-25}
 MAX_TIME=${CONTRACT_MAX_TIME:-75}
 read -r -a ROLES <<<"${CONTRACT_ROLES:-${DEMO_ROLES[*]} anonymous}"
+read -r -a PG_ROLES <<<"${CONTRACT_PG_ROLES-admin authority anonymous}"
 SEED=${CONTRACT_SEED:-20261101}
 WORKERS=${CONTRACT_WORKERS:-1}
 
@@ -25,9 +29,19 @@ rm -rf "$OUT/contract"
 mkdir -p "$OUT/contract"
 summary=()
 failed=0
-for role in "${ROLES[@]}"; do
+runs=()
+for role in "${ROLES[@]}"; do runs+=("sqlite:$role"); done
+for role in "${PG_ROLES[@]}"; do runs+=("postgres:$role"); done
+for run in "${runs[@]}"; do
+    backend=${run%%:*}
+    role=${run#*:}
     make_tmp
-    start_demo_server
+    if [[ $backend == postgres ]]; then
+        fresh_pg_database
+        start_demo_server DATABASE_URL="$PG_DATABASE_URL"
+    else
+        start_demo_server
+    fi
     headers=()
     self_id=
     if [[ $role != anonymous ]]; then
@@ -37,8 +51,9 @@ for role in "${ROLES[@]}"; do
             python3 -c 'import json,sys; print(json.load(sys.stdin).get("user_id") or "")')
     fi
     dir=$OUT/contract/$role
+    [[ $backend == sqlite ]] || dir=$OUT/contract/$backend-$role
     mkdir -p "$dir"
-    log "schemathesis as $role (max $MAX_EXAMPLES examples per operation, $MAX_TIME s)"
+    log "schemathesis as $role on $backend (max $MAX_EXAMPLES examples per operation, $MAX_TIME s)"
     t0=$SECONDS
     rc=0
     # A fixed seed makes a run repeatable; --max-time bounds it.
@@ -54,16 +69,16 @@ for role in "${ROLES[@]}"; do
         --report junit,ndjson --report-dir "$dir" \
         >"$dir/output.txt" 2>&1) || rc=$?
     took=$((SECONDS - t0))
-    tail -n 25 "$dir/output.txt" | sed "s/^/  [$role] /"
+    tail -n 25 "$dir/output.txt" | sed "s/^/  [$backend $role] /"
     # What the hooks excused (quality/schemathesis_hooks.py), by reason: never silently.
     if [[ -s $dir/dropped.tsv ]]; then
-        cut -f1 "$dir/dropped.tsv" | sort | uniq -c | sed "s/^/  [$role] dropped by filter_failure: /"
+        cut -f1 "$dir/dropped.tsv" | sort | uniq -c | sed "s/^/  [$backend $role] dropped by filter_failure: /"
     fi
-    line=$(grep -E '^[0-9]+ (operations|passed|failed)|^=+ .*(passed|failed|error).* =+$' "$dir/output.txt" | tail -n 1 || true)
+    line=$(grep -E '^ *[0-9]+ generated|^[0-9]+ (operations|passed|failed)|^=+ .*(passed|failed|error).* =+$' "$dir/output.txt" | tail -n 1 | sed 's/^ *//' || true)
     if [[ $rc -eq 0 ]]; then
-        summary+=("$(printf 'PASS  %-13s %4ss  %s' "$role" "$took" "$line")")
+        summary+=("$(printf 'PASS  %-8s %-13s %4ss  %s' "$backend" "$role" "$took" "$line")")
     else
-        summary+=("$(printf 'FAIL  %-13s %4ss  %s (exit %s)' "$role" "$took" "$line" "$rc")")
+        summary+=("$(printf 'FAIL  %-8s %-13s %4ss  %s (exit %s)' "$backend" "$role" "$took" "$line" "$rc")")
         failed=1
     fi
     cp "$TMP/server.err" "$dir/server.log"
@@ -73,7 +88,7 @@ done
 echo
 printf 'contract: %s\n' "${summary[@]}" | tee "$OUT/contract-summary.txt"
 if [[ $failed -eq 0 ]]; then
-    echo "contract: PASS (schemathesis, all checks, ${#ROLES[@]} roles, max $MAX_EXAMPLES examples per operation)"
+    echo "contract: PASS (schemathesis, all checks, ${#ROLES[@]} roles on SQLite and ${#PG_ROLES[@]} on PostgreSQL, max $MAX_EXAMPLES examples per operation)"
 else
     echo "contract: FAIL (details: build/quality/contract/<role>/output.txt)"
     exit 1

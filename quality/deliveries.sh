@@ -10,12 +10,12 @@
 # quality/deliveries_probe.py (Python standard library only) runs the receivers, the instances
 # and the changes; psql reads the outbox. Output: build/quality/deliveries.txt.
 #
-# DELIVERIES_PG (default postgres://postgres@127.0.0.1:5432) is the server; the script makes its
-# own database webhooks_<time>_<pid> there and drops it at the end.
+# QUALITY_PG_URL (quality/lib.sh; default postgres://postgres@127.0.0.1:5432) is the server; the
+# script makes its own database webhooks_<time>_<pid> there and drops it at the end.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-PG=${DELIVERIES_PG:-postgres://postgres@127.0.0.1:5432}
+PG=$QUALITY_PG_URL
 DB=webhooks_$(date +%s)_$$
 command -v psql >/dev/null || die "psql is missing (PostgreSQL client)"
 release_binary

@@ -62,10 +62,29 @@ release_binary() {
     [[ -x $BIN ]] || die "no binary at $BIN"
 }
 
+# A PostgreSQL cluster for servers on PostgreSQL (QUALITY_PG_URL, without a database name).
+QUALITY_PG_URL=${QUALITY_PG_URL:-postgres://postgres@127.0.0.1:5432}
+PG_DATABASE=
+# fresh_pg_database: a new, empty database on QUALITY_PG_URL for the next server; sets
+# PG_DATABASE_URL. stop_server drops it.
+fresh_pg_database() {
+    drop_pg_database
+    PG_DATABASE=quality_$(basename "$0" .sh)_$$
+    psql "$QUALITY_PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_DATABASE WITH (FORCE)" >/dev/null 2>&1
+    psql "$QUALITY_PG_URL/postgres" -qc "CREATE DATABASE $PG_DATABASE" >/dev/null
+    PG_DATABASE_URL=$QUALITY_PG_URL/$PG_DATABASE
+}
+drop_pg_database() {
+    if [[ -n $PG_DATABASE ]]; then
+        psql "$QUALITY_PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_DATABASE WITH (FORCE)" >/dev/null 2>&1 || true
+        PG_DATABASE=
+    fi
+}
+
 SERVER_PID=
 TMP=
 # stop_server [RC]: stops the server (SIGTERM, then SIGKILL after 10 s), shows its log's last
-# lines when RC is not 0, removes TMP.
+# lines when RC is not 0, removes TMP and the server's PostgreSQL database, if any.
 stop_server() {
     local rc=${1:-0}
     if [[ -n $SERVER_PID ]]; then
@@ -84,6 +103,7 @@ stop_server() {
     fi
     [[ -z $TMP ]] || rm -rf "$TMP"
     TMP=
+    drop_pg_database
 }
 cleanup() {
     local rc=$?
@@ -122,7 +142,11 @@ start_demo_server() {
         sleep 0.1
     done
     [[ $(curl -s -o /dev/null -w '%{http_code}' "$BASE/ready") == 200 ]] || die "the server is not ready"
-    log "demo server at $BASE (pid $SERVER_PID, database $TMP/nok.db)"
+    local database=$TMP/nok.db assignment
+    for assignment in "$@"; do
+        [[ $assignment != DATABASE_URL=* ]] || database=${assignment#DATABASE_URL=}
+    done
+    log "demo server at $BASE (pid $SERVER_PID, database $database)"
 }
 
 # token USER: a bearer token of that demo user (password DEMO_PASSWORD) from POST /api/v1/auth/token.

@@ -1671,6 +1671,34 @@ def all_answers_check(p):
         p.check(not found, f"{label}: shows {found}")
 
 
+@probe("API8-control-characters", "NUL, control, bidi and zero-width characters in a query, "
+       "a path, a login and JSON bodies: 400/422 naming the field on either backend (PostgreSQL "
+       "cannot store NUL), never a 5xx and never stored")
+def api8_control_characters(p):
+    admin = W.tokens["admin"]
+    for value in ("%00", "a%01b", "%1B%5B31m"):
+        r = request("GET", f"{API}/organizations?q={value}")
+        p.problem(r, 400, f"anonymous q={value}", field="q")
+    r = request("GET", f"{API}/organizations/1%00")
+    p.problem(r, (400, 404), "a NUL in a path segment")
+    r = request("POST", f"{API}/auth/token", None,
+                {"username": "adm\u0000in", "password": "wrong"})
+    p.problem(r, (400, 401, 422), "a login with a NUL in the username")
+    for field, value in (("url", "https://hooks.example.org/\u0000"),
+                         ("secret", "se\u0000cret-of-sixteen-chars")):
+        body = {"url": "https://hooks.example.org/nok", "event_types": ["region.updated"],
+                field: value}
+        r = request("POST", f"{API}/webhooks", admin, body)
+        if r.status == 201:
+            SECRET_SHOWN_ONCE.add(id(r))
+            request("DELETE", f"{API}/webhooks/{r.json()['id']}", admin,
+                    headers={"If-Match": "*"})
+        p.problem(r, 422, f"a webhook {field} with a NUL", field=field)
+    for text in ("Область\u202e", "Об\u200bласть", "Область\u0085"):
+        r = request("POST", f"{API}/regions", admin, {"code": "98", "name": text})
+        p.problem(r, 422, f"a region name with {text[-1]!r}", field="name")
+
+
 @probe("API8-every-answer", "every answer of this run: no 5xx, errors are problem+json, none "
        "shows a password, hash, secret, SQL, driver message, path or stack trace")
 def api8_every_answer(p):

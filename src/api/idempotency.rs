@@ -5,9 +5,12 @@
 //! the first is still being answered, a retry gets 409. Keys belong to one caller and one path,
 //! and are forgotten after `NOK_IDEMPOTENCY_TTL_SECS`.
 //!
-//! The key is claimed before the work and its answer stored after: a crash in between leaves
-//! the key claimed (retries get 409 until it expires) rather than letting the work run twice.
-//! Survey uploads, too large to buffer, store their answer in their own transaction instead.
+//! The key is claimed before the work and its answer stored after. The work's own transaction
+//! marks the claim done (`db::idempotency::CLAIM`), so a crash between the commit and the
+//! stored answer leaves a claim known to have done its work: retries get 409 until the key
+//! expires rather than running the work twice. A claim whose work never committed (its request
+//! cut off before) is given up after a while, so that a retry runs. Survey uploads, too large to
+//! buffer, store their answer in their own transaction instead.
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -159,13 +162,15 @@ async fn answer_once(
     let hash = fingerprint(&req, &body);
     match claim(&keyed, &hash).await {
         Err(e) => Ok(refuse(req, e)),
-        Ok(Some(found)) => Ok(match stored_answer(found, &hash) {
+        Ok(Claim::Held(found)) => Ok(match stored_answer(found, &hash) {
             Ok(replay) => req.into_response(replay),
             Err(error) => refuse(req, error),
         }),
-        Ok(None) => {
+        Ok(Claim::Ours(id)) => {
             req.set_payload(actix_web::dev::Payload::from(body));
-            run_and_store(req, next, keyed).await
+            idempotency::CLAIM
+                .scope(id, run_and_store(req, next, keyed))
+                .await
         }
     }
 }
@@ -230,10 +235,17 @@ fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
         .collect()
 }
 
-/// Claims the key for the request of fingerprint `hash`: `None` when claimed now, else what the
-/// key holds (a claim in progress or a stored answer). Expired keys and abandoned claims are
+/// What a key holds for a request that sends it.
+enum Claim {
+    /// Claimed now, for this request (the claim's id).
+    Ours(i64),
+    /// Another request's claim in progress, or a stored answer.
+    Held(Recorded),
+}
+
+/// Claims the key for the request of fingerprint `hash`. Expired keys and abandoned claims are
 /// forgotten first.
-async fn claim(keyed: &Keyed, hash: &str) -> Result<Option<Recorded>, ApiError> {
+async fn claim(keyed: &Keyed, hash: &str) -> Result<Claim, ApiError> {
     let expired_before =
         now() - chrono::Duration::from_std(keyed.ttl).unwrap_or(chrono::Duration::days(1));
     let scope = keyed.scope.clone();
@@ -243,21 +255,28 @@ async fn claim(keyed: &Keyed, hash: &str) -> Result<Option<Recorded>, ApiError> 
         .run(move |conn| {
             if let Some(found) = idempotency::recorded(conn, &scope)? {
                 // A claim whose request never came back (its client gone, its instance dead)
-                // is given up after a while, so that a retry is not refused until it expires.
+                // is given up after a while, so that a retry is not refused until it expires;
+                // unless its work committed, which a retry must not do again.
                 let abandoned = found.status == 0
+                    && found.work_done_at.is_none()
                     && found.created_at < now() - chrono::Duration::seconds(ABANDONED_AFTER_SECS);
                 if found.created_at >= expired_before && !abandoned {
-                    return Ok(Some(found));
+                    return Ok(Claim::Held(found));
                 }
                 idempotency::forget(conn, &scope)?;
             }
-            Ok(
-                if idempotency::reserve(conn, &scope, &hash, expired_before)? {
-                    None
-                } else {
-                    idempotency::recorded(conn, &scope)?
-                },
-            )
+            match idempotency::reserve(conn, &scope, &hash, expired_before)? {
+                Some(id) => Ok(Claim::Ours(id)),
+                // Claimed by a request that came in between: what it holds now.
+                None => idempotency::recorded(conn, &scope)?
+                    .map(Claim::Held)
+                    .ok_or_else(|| {
+                        ApiError::Conflict(
+                            "A request with this Idempotency-Key is still being answered; retry later"
+                                .into(),
+                        )
+                    }),
+            }
         })
         .await
 }
@@ -271,6 +290,13 @@ fn stored_answer(found: Recorded, hash: &str) -> Result<HttpResponse, ApiError> 
             "reused",
             "was used with a different request; use a new key for a new request",
         )]));
+    }
+    if found.status == 0 && found.work_done_at.is_some() {
+        return Err(ApiError::Conflict(
+            "The request with this Idempotency-Key was carried out, but its answer was lost; \
+             it is not carried out again. Read the result instead"
+                .into(),
+        ));
     }
     if found.status == 0 {
         return Err(ApiError::Conflict(

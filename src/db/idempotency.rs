@@ -7,6 +7,22 @@ use super::schema::idempotency_keys;
 use super::{now, DbConnection};
 use crate::error::ApiResult;
 
+tokio::task_local! {
+    /// The `Idempotency-Key` claim (its row id) of the request this task answers. The
+    /// middleware sets it around the request; [`super::Db::transaction`] marks the claim's work
+    /// done inside the same transaction as the work, so that both commit or neither does.
+    pub static CLAIM: i64;
+}
+
+/// Marks the claim's work done; called inside the work's transaction.
+pub fn mark_work_done(conn: &mut DbConnection, claim: i64) -> ApiResult<()> {
+    diesel::update(idempotency_keys::table.find(claim))
+        .filter(idempotency_keys::status.eq(0))
+        .set(idempotency_keys::work_done_at.eq(now()))
+        .execute(conn)?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = idempotency_keys)]
 pub struct StoredAnswer {
@@ -67,6 +83,8 @@ pub struct Recorded {
     pub content_type: Option<String>,
     pub location: Option<String>,
     pub created_at: chrono::NaiveDateTime,
+    /// When the claimed request's work committed; with status 0, its answer was lost.
+    pub work_done_at: Option<chrono::NaiveDateTime>,
 }
 
 pub fn recorded(conn: &mut DbConnection, scope: &KeyScope) -> ApiResult<Option<Recorded>> {
@@ -79,14 +97,15 @@ pub fn recorded(conn: &mut DbConnection, scope: &KeyScope) -> ApiResult<Option<R
         .optional()?)
 }
 
-/// Claims the key for a first request (status 0 until its answer is stored); `false` if
-/// another request holds it. Answers older than `expired_before` are forgotten first.
+/// Claims the key for a first request (status 0 until its answer is stored): the claim's id,
+/// or `None` if another request holds it. Answers older than `expired_before` are forgotten
+/// first.
 pub fn reserve(
     conn: &mut DbConnection,
     scope: &KeyScope,
     request_hash: &str,
     expired_before: chrono::NaiveDateTime,
-) -> ApiResult<bool> {
+) -> ApiResult<Option<i64>> {
     diesel::delete(idempotency_keys::table)
         .filter(idempotency_keys::created_at.lt(expired_before))
         .execute(conn)?;
@@ -100,14 +119,15 @@ pub fn reserve(
             idempotency_keys::response_body.eq(""),
             idempotency_keys::created_at.eq(now()),
         ))
-        .execute(conn);
+        .returning(idempotency_keys::id)
+        .get_result::<i64>(conn);
     match inserted {
-        Ok(_) => Ok(true),
+        Ok(id) => Ok(Some(id)),
         // The unique (key, actor, route) index: another request holds the key.
         Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        )) => Ok(false),
+        )) => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
@@ -135,13 +155,15 @@ pub fn complete(
     Ok(())
 }
 
-/// Frees the key after a failure the client may retry (a 5xx): nothing was stored.
+/// Frees the key after a failure the client may retry (a 5xx) if the work did not commit; a
+/// claim whose work committed stays, so that a retry does not do it twice.
 pub fn release(conn: &mut DbConnection, scope: &KeyScope) -> ApiResult<()> {
     diesel::delete(idempotency_keys::table)
         .filter(idempotency_keys::key.eq(&scope.key))
         .filter(idempotency_keys::actor.eq(&scope.actor))
         .filter(idempotency_keys::route.eq(&scope.route))
         .filter(idempotency_keys::status.eq(0))
+        .filter(idempotency_keys::work_done_at.is_null())
         .execute(conn)?;
     Ok(())
 }

@@ -217,9 +217,17 @@ impl Db {
     {
         let writer = self.sqlite_writer.clone();
         let serialize = self.backend == Backend::Sqlite;
+        // Read here, on the request's task: the work runs on a blocking thread.
+        let claim = idempotency::CLAIM.try_with(|id| *id).ok();
         self.run(move |conn| {
             let _turn = serialize.then(|| writer.lock().unwrap_or_else(|e| e.into_inner()));
-            write_transaction(conn, work)
+            write_transaction(conn, |conn| {
+                let value = work(conn)?;
+                if let Some(claim) = claim {
+                    idempotency::mark_work_done(conn, claim)?;
+                }
+                Ok(value)
+            })
         })
         .await
     }

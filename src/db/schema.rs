@@ -169,6 +169,7 @@ diesel::table! {
         created_at -> Timestamp,
         content_type -> Nullable<Text>,
         location -> Nullable<Text>,
+        work_done_at -> Nullable<Timestamp>,
     }
 }
 

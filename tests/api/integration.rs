@@ -117,6 +117,88 @@ async fn keys_expire() {
     assert_problem(again, 409, None).await;
 }
 
+/// The state a crash leaves between the work's commit and the stored answer, made directly:
+/// the key's answer gone (status 0, as claimed), the claim older than any request. The mark of
+/// the work done is left as the work's transaction set it, and returned.
+async fn lose_the_answer(app: &TestApp, key: &'static str) -> Option<chrono::NaiveDateTime> {
+    use diesel::prelude::*;
+    use nok_api::db::schema::idempotency_keys as keys;
+    app.db
+        .run(move |conn| {
+            let long_ago = nok_api::db::now() - chrono::Duration::seconds(600);
+            diesel::update(keys::table.filter(keys::key.eq(key)))
+                .set((
+                    keys::status.eq(0),
+                    keys::response_body.eq(""),
+                    keys::created_at.eq(long_ago),
+                ))
+                .execute(conn)?;
+            Ok(keys::table
+                .filter(keys::key.eq(key))
+                .select(keys::work_done_at)
+                .first(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_retry_after_a_crash_between_commit_and_answer_is_not_done_again() {
+    let app = spawn_app().await;
+    let region = app.region("71", "Тульская область").await;
+    let count = || async {
+        let list: Value = app.get("/api/v1/organizations").await.json().await.unwrap();
+        list["items"].as_array().unwrap().len()
+    };
+    let body = organization_body(region, 1);
+    let first = post_with_key(&app, &app.admin, "/api/v1/organizations", "crash-1", &body).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    // The work committed, and with it the mark of its claim; the answer was lost.
+    let marked = lose_the_answer(&app, "crash-1").await;
+    assert!(marked.is_some(), "the work's transaction marks its claim");
+    let retry = post_with_key(&app, &app.admin, "/api/v1/organizations", "crash-1", &body).await;
+    let problem = assert_problem(retry, 409, None).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("answer was lost"),
+        "{problem}"
+    );
+    assert_eq!(count().await, 1, "not done twice");
+
+    // A claim whose work never committed (its request cut off before) is given up after a
+    // while: the retry does the work.
+    app.db
+        .run(|conn| {
+            use diesel::prelude::*;
+            use nok_api::db::schema::idempotency_keys as keys;
+            let actor: String = keys::table
+                .filter(keys::key.eq("crash-1"))
+                .select(keys::actor)
+                .first(conn)?;
+            diesel::insert_into(keys::table)
+                .values((
+                    keys::key.eq("crash-2"),
+                    keys::actor.eq(actor),
+                    keys::route.eq("/api/v1/organizations"),
+                    keys::request_hash.eq("cut off"),
+                    keys::status.eq(0),
+                    keys::response_body.eq(""),
+                    keys::created_at.eq(nok_api::db::now() - chrono::Duration::seconds(600)),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let other = organization_body(region, 2);
+    let retry = post_with_key(&app, &app.admin, "/api/v1/organizations", "crash-2", &other).await;
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    assert!(retry.headers().get("idempotent-replayed").is_none());
+    assert_eq!(count().await, 2);
+}
+
 /// Every change the caller may see, from the beginning, applied in order: (type, id) → state.
 async fn replay(
     app: &TestApp,
