@@ -32,7 +32,8 @@ pub struct DeliverySettings {
     pub timeout: Duration,
     /// Deliveries of one subscription in flight at once, counted over all instances.
     pub per_subscription: i64,
-    /// Deliveries this instance sends at once, all subscriptions together.
+    /// Deliveries this instance sends at once, all subscriptions together: far more than a few
+    /// slow subscriptions take, so that they leave room for the others.
     pub max_in_flight: usize,
     /// Deliver to loopback, private and other non-public addresses (`NOK_WEBHOOK_INTERNAL_TARGETS`).
     pub internal_targets: bool,
@@ -46,7 +47,7 @@ impl Default for DeliverySettings {
             max_attempts: 10,
             timeout: Duration::from_secs(10),
             per_subscription: 4,
-            max_in_flight: 64,
+            max_in_flight: 256,
             internal_targets: false,
         }
     }
