@@ -54,12 +54,12 @@ fn check(new: &NewWebhook, internal_allowed: bool) -> Vec<FieldError> {
     if parsed.is_none()
         || !(url.starts_with("https://") || url.starts_with("http://"))
         || url.len() > 2000
-        || url.contains(char::is_whitespace)
+        || url.contains(|c: char| c.is_whitespace() || c.is_control())
     {
         errors.push(FieldError::new(
             "url",
             "format",
-            "must be an http(s) URL of at most 2000 characters",
+            "must be an http(s) URL of at most 2000 characters, without spaces or control characters",
         ));
     }
     if new.event_types.is_empty() || new.event_types.len() > 50 {
@@ -89,6 +89,14 @@ fn check(new: &NewWebhook, internal_allowed: bool) -> Vec<FieldError> {
                 "secret",
                 "length",
                 "must be 16 to 200 characters",
+            ));
+        }
+        // NUL cannot be stored on PostgreSQL; no control character belongs in a shared secret.
+        if secret.contains(char::is_control) {
+            errors.push(FieldError::new(
+                "secret",
+                "format",
+                "must not contain control characters",
             ));
         }
     }

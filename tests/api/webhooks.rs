@@ -648,6 +648,28 @@ async fn special_purpose_addresses_and_local_names_are_refused_at_creation() {
         )
         .await;
     }
+    // NUL (which PostgreSQL cannot store) and other control characters: 422, on both backends.
+    for (body, field) in [
+        (
+            json!({"url": "https://soc71.example.ru/\u{0}", "event_types": ["*"]}),
+            "url",
+        ),
+        (
+            json!({"url": "https://soc71.example.ru/a\u{1b}b", "event_types": ["*"]}),
+            "url",
+        ),
+        (
+            json!({"url": "https://soc71.example.ru/", "event_types": ["*"], "secret": "a shared secret\u{0} of the region"}),
+            "secret",
+        ),
+    ] {
+        assert_problem(
+            app.post_json("/api/v1/webhooks", &body).await,
+            422,
+            Some(field),
+        )
+        .await;
+    }
     let body = json!({"url": "https://[2606:4700:4700::1111]/nok", "event_types": ["*"]});
     assert_eq!(
         app.post_json("/api/v1/webhooks", &body).await.status(),
