@@ -1603,6 +1603,16 @@ SSRF_REFUSED = [
     "http://2852039166/latest/meta-data/", "http://0251.0376.0251.0376/",
     "http://169.254.169.254.:80/", "http://0xa9fea9fe/", "http://%31%32%37.0.0.1/",
     "http://127.0.0.1\\@example.com/", "http://①②⑦.0.0.1/",
+    # The other IANA special-purpose ranges (benchmarking, protocol assignments, reserved,
+    # multicast, CGNAT, documentation), IPv4 embedded in IPv6 (mapped, translated, 6to4, NAT64,
+    # Teredo), and names local whatever they resolve to (issue 18.4). Names that resolve to
+    # such addresses are refused when delivering (tests/api/webhooks.rs).
+    "http://198.18.0.1/", "http://192.0.0.1/", "http://240.0.0.1/", "http://224.0.0.1/",
+    "http://100.64.0.1/", "http://192.0.2.1/", "http://[ff02::1]/",
+    "http://[::ffff:0:127.0.0.1]/", "http://[2002:7f00:1::]/", "http://[64:ff9b::a9fe:a9fe]/",
+    "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", "http://[2001:db8::1]/",
+    "http://metadata.google.internal/computeMetadata/v1/", "http://metadata/",
+    "http://printer.local/",
     # Not HTTP at all.
     "file:///etc/passwd", "gopher://127.0.0.1:6379/_INFO", "ftp://example.org/",
     "dict://127.0.0.1:11211/",
@@ -1610,7 +1620,8 @@ SSRF_REFUSED = [
 
 
 @probe("API7-ssrf", "server side request forgery: webhook URLs on loopback, private, link-local "
-       "addresses (in any spelling) or of other schemes are refused naming `url`")
+       "and the other special-purpose addresses (in any spelling), local names, or of other "
+       "schemes are refused naming `url`")
 def api7_ssrf(p):
     admin = W.tokens["admin"]
     ok = request("POST", f"{API}/webhooks", admin,

@@ -123,6 +123,10 @@ pub struct Config {
     /// Seconds one delivery attempt may take.
     #[arg(long, env = "NOK_WEBHOOK_TIMEOUT_SECS", default_value_t = 10, value_parser = trimmed::<u64>())]
     pub webhook_timeout_secs: u64,
+    /// Deliveries of one subscription in flight at once, over all instances (at least 1): a
+    /// slow receiver waits for its own, and holds no other subscription's.
+    #[arg(long, env = "NOK_WEBHOOK_CONCURRENCY", default_value_t = 4, value_parser = trimmed::<u32>())]
+    pub webhook_concurrency: u32,
     /// Seconds a stored `Idempotency-Key` answer is replayed.
     #[arg(long, env = "NOK_IDEMPOTENCY_TTL_SECS", default_value_t = 24 * 3600, value_parser = trimmed::<u64>())]
     pub idempotency_ttl_secs: u64,

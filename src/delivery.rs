@@ -1,23 +1,28 @@
 //! Delivers the webhook outbox: signs each event, POSTs it, logs the attempt, and retries
-//! failures with exponential backoff. Deliveries are claimed with a lease, so several instances
-//! share the work and a delivery whose instance dies is taken up again when the lease ends.
+//! failures with exponential backoff. Each delivery is claimed with a lease, sent and settled on
+//! its own, as soon as its answer arrives, so a slow receiver holds back no other: only its own
+//! next deliveries, beyond the few it may have in flight. Instances share the work; a delivery
+//! whose instance dies is taken up again when its lease ends (at least once: the receiver
+//! de-duplicates by `X-Nok-Delivery`).
 
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use futures_util::future::join_all;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::db::webhooks::{self, Attempt, Due};
 use crate::db::{now, Db};
-use crate::error::ApiResult;
+use crate::domain::address;
 
 /// How the worker paces itself.
 #[derive(Debug, Clone, Copy)]
 pub struct DeliverySettings {
-    /// How often the outbox is looked at.
+    /// How often the outbox is looked at when nothing else wakes the worker.
     pub poll: Duration,
     /// The first retry waits this long; each next one twice as long, up to an hour.
     pub retry_base: Duration,
@@ -25,8 +30,13 @@ pub struct DeliverySettings {
     pub max_attempts: i32,
     /// How long one attempt may take.
     pub timeout: Duration,
-    /// Deliveries taken per round.
-    pub batch: i64,
+    /// Deliveries of one subscription in flight at once, counted over all instances.
+    pub per_subscription: i64,
+    /// Deliveries this instance sends at once, all subscriptions together: far more than a few
+    /// slow subscriptions take, so that they leave room for the others.
+    pub max_in_flight: usize,
+    /// Deliver to loopback, private and other non-public addresses (`NOK_WEBHOOK_INTERNAL_TARGETS`).
+    pub internal_targets: bool,
 }
 
 impl Default for DeliverySettings {
@@ -36,10 +46,23 @@ impl Default for DeliverySettings {
             retry_base: Duration::from_secs(10),
             max_attempts: 10,
             timeout: Duration::from_secs(10),
-            batch: 50,
+            per_subscription: 4,
+            max_in_flight: 256,
+            internal_targets: false,
         }
     }
 }
+
+impl DeliverySettings {
+    /// How long a claimed delivery stays away from other instances: long enough to be sent.
+    fn lease(&self) -> Duration {
+        self.timeout * 3
+    }
+}
+
+/// How long the worker may finish the deliveries it is sending once told to stop; then they
+/// are cut off and stay leased, to be sent again when their lease ends. `None`: keep going.
+pub type StopSignal = watch::Receiver<Option<Duration>>;
 
 /// The signature header: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>`.
 pub const SIGNATURE_HEADER: &str = "X-Nok-Signature";
@@ -70,83 +93,215 @@ pub fn retry_at(
     Some(at + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1)))
 }
 
-/// Runs until `stop` turns true: claims due deliveries, sends them side by side (one that hangs
-/// or fails does not hold the others beyond its timeout), settles each.
-pub async fn run(db: Db, settings: DeliverySettings, mut stop: watch::Receiver<bool>) {
-    let client = match reqwest::Client::builder()
+/// Builds the HTTP client of deliveries: no redirects, no proxy, and unless internal targets
+/// are allowed, a resolver that keeps only public addresses, so that a name cannot lead to
+/// this machine or a private network whatever it resolves to when it is called.
+fn client(settings: &DeliverySettings) -> reqwest::Result<reqwest::Client> {
+    let builder = reqwest::Client::builder()
         .timeout(settings.timeout)
         .redirect(reqwest::redirect::Policy::none())
-        .build()
+        .no_proxy();
+    if settings.internal_targets {
+        builder.build()
+    } else {
+        builder.dns_resolver(Arc::new(PublicResolver)).build()
+    }
+}
+
+/// Resolves names to their public addresses only; a name with none fails to resolve.
+struct PublicResolver;
+
+impl reqwest::dns::Resolve for PublicResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let public: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| address::is_public(a.ip()))
+                .collect();
+            if public.is_empty() {
+                return Err(format!("{host} has no public address").into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// What the owner reads of an attempt that got no answer: the same whatever the cause (a
+/// refused address, a name that does not resolve, a closed port, a timeout), so that the log
+/// tells nothing about the network beyond the receiver's own answers.
+pub const NOT_DELIVERED: &str = "not delivered: no answer from the receiver";
+
+/// The header carrying the change's position in the feed (the event's `id`).
+pub const POSITION_HEADER: &str = "X-Nok-Feed-Position";
+
+/// Sends deliveries.
+#[derive(Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+    internal_targets: bool,
+}
+
+impl Sender {
+    pub fn new(settings: &DeliverySettings) -> reqwest::Result<Self> {
+        Ok(Self {
+            client: client(settings)?,
+            internal_targets: settings.internal_targets,
+        })
+    }
+
+    /// One attempt of `due`. Addresses in the URL itself are checked here (the resolver sees
+    /// only names).
+    pub async fn send(&self, due: &Due) -> Attempt {
+        let attempted_at = now();
+        let started = Instant::now();
+        let allowed = self.internal_targets || public_literal(&due.url);
+        let timestamp = attempted_at.and_utc().timestamp();
+        let sent = if allowed {
+            let request = self
+                .client
+                .post(&due.url)
+                .header("content-type", "application/json")
+                .header(
+                    SIGNATURE_HEADER,
+                    signature(&due.secret, timestamp, &due.body),
+                )
+                .header("X-Nok-Delivery", due.outbox_id.to_string())
+                .header(POSITION_HEADER, due.change_id.to_string())
+                .body(due.body.clone());
+            Some(request.send().await)
+        } else {
+            None
+        };
+        let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let (status_code, error, duration_ms) = match sent {
+            Some(Ok(response)) if response.status().is_success() => {
+                (Some(response.status().as_u16()), None, elapsed)
+            }
+            Some(Ok(response)) => (
+                Some(response.status().as_u16()),
+                Some(format!("the receiver answered {}", response.status())),
+                elapsed,
+            ),
+            // No duration either: how long a failure took would tell its cause.
+            Some(Err(e)) => {
+                tracing::debug!(delivery = due.outbox_id, error = %e, "webhook not delivered");
+                (None, Some(NOT_DELIVERED.to_owned()), 0)
+            }
+            None => {
+                tracing::debug!(
+                    delivery = due.outbox_id,
+                    "webhook URL names a non-public address"
+                );
+                (None, Some(NOT_DELIVERED.to_owned()), 0)
+            }
+        };
+        Attempt {
+            status_code,
+            error,
+            duration_ms,
+            attempted_at,
+        }
+    }
+}
+
+/// The URL's host is a name (checked when resolved) or a public address.
+fn public_literal(url: &str) -> bool {
+    match reqwest::Url::parse(url)
+        .ok()
+        .as_ref()
+        .and_then(|u| u.host())
     {
-        Ok(client) => client,
+        Some(url::Host::Domain(_)) => true,
+        Some(url::Host::Ipv4(ip)) => address::is_public_v4(ip),
+        Some(url::Host::Ipv6(ip)) => address::is_public_v6(ip),
+        None => false,
+    }
+}
+
+/// Runs until `stop` says so: claims due deliveries whenever there is room (at every poll, and
+/// as soon as a delivery in flight is settled), sends each on its own and settles it the
+/// moment its answer arrives. It looks at `stop` before every claim; told to stop, it claims
+/// nothing more, gives the deliveries in flight the time `stop` allows, and cuts off the rest.
+pub async fn run(db: Db, settings: DeliverySettings, mut stop: StopSignal) {
+    let sender = match Sender::new(&settings) {
+        Ok(sender) => sender,
         Err(e) => {
             tracing::error!(error = %e, "webhook deliveries cannot start");
             return;
         }
     };
-    loop {
-        match round(&db, &client, &settings).await {
-            // A full batch: more may be waiting, go on at once.
-            Ok(n) if n as i64 == settings.batch => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "webhook delivery round failed"),
+    let mut in_flight = JoinSet::new();
+    let grace = loop {
+        if let Some(grace) = *stop.borrow() {
+            break grace;
+        }
+        let room = settings.max_in_flight.saturating_sub(in_flight.len());
+        let mut more = false;
+        if room > 0 {
+            let (lease, per_subscription) = (settings.lease(), settings.per_subscription);
+            let limit = i64::try_from(room).unwrap_or(i64::MAX);
+            let claimed = db
+                .transaction(move |conn| {
+                    webhooks::claim(conn, now(), lease, per_subscription, limit)
+                })
+                .await;
+            match claimed {
+                Ok(due) => {
+                    // All the room taken: more may be due.
+                    more = due.len() == room;
+                    for due in due {
+                        in_flight.spawn(deliver(db.clone(), sender.clone(), settings, due));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "webhook deliveries could not be claimed"),
+            }
+        }
+        if more {
+            continue;
         }
         tokio::select! {
             _ = tokio::time::sleep(settings.poll) => {}
-            _ = stop.changed() => {}
+            // Room again: claim at once, for all that were settled meanwhile together.
+            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {
+                while in_flight.try_join_next().is_some() {}
+            }
+            changed = stop.changed() => {
+                if changed.is_err() {
+                    break Duration::ZERO;
+                }
+            }
         }
-        if *stop.borrow() {
-            return;
+    };
+    let deadline = tokio::time::sleep(grace);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            next = in_flight.join_next() => if next.is_none() {
+                return;
+            },
+            _ = &mut deadline => break,
         }
     }
+    tracing::info!(
+        deliveries = in_flight.len(),
+        "webhook deliveries cut off at shutdown; they stay leased and are sent again when their lease ends"
+    );
+    in_flight.abort_all();
+    while in_flight.join_next().await.is_some() {}
 }
 
-async fn round(db: &Db, client: &reqwest::Client, settings: &DeliverySettings) -> ApiResult<usize> {
-    let lease = settings.timeout * 3;
-    let batch = settings.batch;
-    let due = db
-        .transaction(move |conn| webhooks::claim(conn, now(), lease, batch))
-        .await?;
-    let n = due.len();
-    let attempts = join_all(due.into_iter().map(|d| attempt(client, d))).await;
-    for (due, attempt) in attempts {
-        let retry = retry_at(settings, due.attempts + 1, attempt.attempted_at);
-        db.transaction(move |conn| webhooks::settle(conn, &due, &attempt, retry))
-            .await?;
-    }
-    Ok(n)
-}
-
-async fn attempt(client: &reqwest::Client, due: Due) -> (Due, Attempt) {
-    let attempted_at = now();
-    let started = Instant::now();
-    let timestamp = attempted_at.and_utc().timestamp();
-    let sent = client
-        .post(&due.url)
-        .header("content-type", "application/json")
-        .header(
-            SIGNATURE_HEADER,
-            signature(&due.secret, timestamp, &due.body),
-        )
-        .header("X-Nok-Delivery", due.outbox_id.to_string())
-        .body(due.body.clone())
-        .send()
+/// Sends one delivery and settles it at once.
+async fn deliver(db: Db, sender: Sender, settings: DeliverySettings, due: Due) {
+    let attempt = sender.send(&due).await;
+    let retry = retry_at(&settings, due.attempts + 1, attempt.attempted_at);
+    let id = due.outbox_id;
+    let settled = db
+        .transaction(move |conn| webhooks::settle(conn, &due, &attempt, retry))
         .await;
-    let (status_code, error) = match sent {
-        Ok(response) if response.status().is_success() => (Some(response.status().as_u16()), None),
-        Ok(response) => (
-            Some(response.status().as_u16()),
-            Some(format!("the receiver answered {}", response.status())),
-        ),
-        Err(e) => (None, Some(format!("not delivered: {e}"))),
-    };
-    let attempt = Attempt {
-        status_code,
-        error,
-        duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
-        attempted_at,
-    };
-    (due, attempt)
+    if let Err(e) = settled {
+        tracing::warn!(delivery = id, error = %e, "webhook delivery not settled; it is sent again when its lease ends");
+    }
 }
 
 #[cfg(test)]

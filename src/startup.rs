@@ -67,6 +67,8 @@ pub struct Application {
     server: Server,
     db: Db,
     delivery: Option<DeliverySettings>,
+    /// `NOK_SHUTDOWN_TIMEOUT_SECS`, for the webhook deliveries in flight too.
+    shutdown_timeout: Duration,
 }
 
 impl Application {
@@ -104,8 +106,11 @@ impl Application {
             retry_base: Duration::from_millis(config.webhook_retry_base_ms),
             max_attempts: config.webhook_max_attempts.max(1),
             timeout: Duration::from_secs(config.webhook_timeout_secs.max(1)),
+            per_subscription: i64::from(config.webhook_concurrency.max(1)),
+            internal_targets: config.webhook_internal_targets,
             ..DeliverySettings::default()
         });
+        let shutdown_timeout = Duration::from_secs(config.shutdown_timeout_secs);
         let worker_db = db.clone();
         let internal_targets = web::Data::new(crate::api::webhooks::InternalTargets(
             config.webhook_internal_targets,
@@ -190,6 +195,7 @@ impl Application {
             server: server.run(),
             db: worker_db,
             delivery,
+            shutdown_timeout,
         })
     }
 
@@ -202,17 +208,62 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped (SIGTERM stops gracefully), delivering webhooks meanwhile.
+    /// Serves until stopped (SIGTERM stops gracefully), delivering webhooks meanwhile. The
+    /// deliveries stop with the server: from SIGTERM on they get `NOK_SHUTDOWN_TIMEOUT_SECS` (the
+    /// time requests in flight get too), from SIGINT or SIGQUIT none.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let (stop, stopped) = tokio::sync::watch::channel(None);
+        let stop = Arc::new(stop);
         let worker = self
             .delivery
             .map(|settings| tokio::spawn(crate::delivery::run(self.db.clone(), settings, stopped)));
+        let signals = worker
+            .is_some()
+            .then(|| tokio::spawn(stop_on_signals(stop.clone(), self.shutdown_timeout)));
         let result = self.server.await;
-        let _ = stop.send(true);
+        // Stopped from its handle (or the signals above came first: then this changes nothing).
+        stop.send_if_modified(|grace| {
+            grace.get_or_insert(self.shutdown_timeout);
+            true
+        });
         if let Some(worker) = worker {
             let _ = worker.await;
         }
+        if let Some(signals) = signals {
+            signals.abort();
+        }
         result
     }
+}
+
+/// Tells the webhook worker to stop on the signals the server stops on (it handles them itself
+/// and ends only when its own grace is over, which the worker would otherwise add to).
+#[cfg(unix)]
+async fn stop_on_signals(stop: Arc<tokio::sync::watch::Sender<Option<Duration>>>, grace: Duration) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int), Ok(mut quit)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::quit()),
+    ) else {
+        return;
+    };
+    let grace = tokio::select! {
+        _ = term.recv() => grace,
+        _ = int.recv() => Duration::ZERO,
+        _ = quit.recv() => Duration::ZERO,
+    };
+    stop.send_if_modified(|current| {
+        let first = current.is_none();
+        current.get_or_insert(grace);
+        first
+    });
+}
+
+#[cfg(not(unix))]
+async fn stop_on_signals(
+    _stop: Arc<tokio::sync::watch::Sender<Option<Duration>>>,
+    _grace: Duration,
+) {
+    std::future::pending::<()>().await
 }

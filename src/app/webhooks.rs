@@ -8,7 +8,7 @@ use crate::auth::{Caller, Role};
 use crate::db::audit::{self, Change};
 use crate::db::webhooks::{self as store, NewSubscription, SubscriptionRow};
 use crate::db::DbConnection;
-use crate::domain::paging;
+use crate::domain::{address, paging};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::views::webhooks::{Delivery, NewWebhook, Subscription};
 use crate::views::Page;
@@ -17,64 +17,26 @@ use crate::views::Page;
 #[derive(Debug, Clone, Copy)]
 pub struct InternalTargets(pub bool);
 
-/// The host of an http(s) URL names this machine or a private network: loopback, private,
-/// shared (carrier-grade NAT), link-local (cloud metadata), unspecified or unique-local
-/// addresses, or `localhost`. The URL is read as the delivering client reads it (WHATWG URL
-/// parsing), so that other spellings of an address are the address they spell: `2130706433`,
-/// `0x7f.1`, `0177.0.0.1`, `127.1`, `127.0.0.1.`, percent-encoded or full-width digits, `\` for
-/// `/` before an `@`. A URL that does not parse has no host to call and counts as internal.
+/// The host of an http(s) URL names this machine or a network that is not public: an address
+/// of the special-purpose ranges (`domain::address`), or a name that is local whatever it
+/// resolves to (`localhost`, `*.internal`, single labels…). The URL is read as the delivering
+/// client reads it (WHATWG URL parsing), so that other spellings of an address are the address
+/// they spell: `2130706433`, `0x7f.1`, `0177.0.0.1`, `127.1`, `127.0.0.1.`, percent-encoded or
+/// full-width digits, `\` for `/` before an `@`. A URL that does not parse has no host to call
+/// and counts as internal. Names are checked again when delivering, by what they resolve to.
 pub fn internal_host(url: &str) -> bool {
     reqwest::Url::parse(url.trim()).map_or(true, |url| internal_url(&url))
 }
 
 fn internal_url(url: &reqwest::Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return true;
-    };
-    let host = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
-    if host.is_empty()
-        || host == "localhost"
-        || host.ends_with(".localhost")
-        || host.ends_with(".local")
-    {
-        return true;
-    }
-    match host.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(ip)) => internal_v4(ip),
-        Ok(std::net::IpAddr::V6(ip)) => {
-            let s = ip.segments();
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
-                || (s[0] & 0xffc0) == 0xfec0
-                // IPv4-mapped and -compatible addresses, and NAT64's well-known prefix.
-                || ip.to_ipv4().is_some_and(internal_v4)
-                || (s[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
-                    && internal_v4(std::net::Ipv4Addr::new(
-                        (s[6] >> 8) as u8,
-                        s[6] as u8,
-                        (s[7] >> 8) as u8,
-                        s[7] as u8,
-                    )))
+    match url.host() {
+        None => true,
+        Some(url::Host::Ipv4(ip)) => !address::is_public_v4(ip),
+        Some(url::Host::Ipv6(ip)) => !address::is_public_v6(ip),
+        Some(url::Host::Domain(name)) => {
+            address::is_internal_name(&name.trim_end_matches('.').to_ascii_lowercase())
         }
-        Err(_) => false,
     }
-}
-
-fn internal_v4(ip: std::net::Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || a == 0
-        || (a == 100 && (b & 0xc0) == 64)
 }
 
 /// Every fault of a new subscription.
@@ -92,12 +54,12 @@ fn check(new: &NewWebhook, internal_allowed: bool) -> Vec<FieldError> {
     if parsed.is_none()
         || !(url.starts_with("https://") || url.starts_with("http://"))
         || url.len() > 2000
-        || url.contains(char::is_whitespace)
+        || url.contains(|c: char| c.is_whitespace() || c.is_control())
     {
         errors.push(FieldError::new(
             "url",
             "format",
-            "must be an http(s) URL of at most 2000 characters",
+            "must be an http(s) URL of at most 2000 characters, without spaces or control characters",
         ));
     }
     if new.event_types.is_empty() || new.event_types.len() > 50 {
@@ -127,6 +89,14 @@ fn check(new: &NewWebhook, internal_allowed: bool) -> Vec<FieldError> {
                 "secret",
                 "length",
                 "must be 16 to 200 characters",
+            ));
+        }
+        // NUL cannot be stored on PostgreSQL; no control character belongs in a shared secret.
+        if secret.contains(char::is_control) {
+            errors.push(FieldError::new(
+                "secret",
+                "format",
+                "must not contain control characters",
             ));
         }
     }
@@ -290,6 +260,17 @@ mod tests {
             "http://[::127.0.0.1]/",
             "http://[64:ff9b::10.0.0.1]/",
             "http://100.100.100.200/latest/meta-data/",
+            // The special-purpose ranges beyond the private ones, and local names.
+            "http://198.18.0.1/",
+            "http://192.0.0.1/",
+            "http://240.0.0.1/",
+            "http://224.0.0.1/",
+            "http://[ff02::1]/",
+            "http://[::ffff:0:127.0.0.1]/",
+            "http://[2002:7f00:1::]/",
+            "https://[2001:db8::1]/",
+            "http://metadata.google.internal/computeMetadata/v1/",
+            "http://metadata/",
             "not a url",
         ] {
             assert!(internal_host(url), "{url}");
@@ -297,7 +278,7 @@ mod tests {
         for url in [
             "https://soc71.example.ru/nok",
             "https://93.184.216.34/x",
-            "https://[2001:db8::1]/",
+            "https://[2606:4700:4700::1111]/",
         ] {
             assert!(!internal_host(url), "{url}");
         }

@@ -312,6 +312,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        leased_until -> Nullable<Timestamp>,
     }
 }
 

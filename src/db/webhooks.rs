@@ -127,11 +127,26 @@ pub fn list(
         .load(conn)?)
 }
 
-/// Deactivates the subscription if it is still at `version`; pending deliveries stop.
+/// The error of the deliveries given up because their subscription was deactivated.
+pub const CANCELLED: &str = "not delivered: the subscription was deactivated";
+
+/// Deactivates the subscription if it is still at `version`, and gives up its pending
+/// deliveries (`failed`), so that nothing waits for it in the queue.
 pub fn deactivate(
     conn: &mut DbConnection,
     current: &SubscriptionRow,
 ) -> ApiResult<SubscriptionRow> {
+    diesel::update(
+        webhook_outbox::table
+            .filter(webhook_outbox::subscription_id.eq(current.id))
+            .filter(webhook_outbox::status.eq(DeliveryStatus::Pending.as_str())),
+    )
+    .set((
+        webhook_outbox::status.eq(DeliveryStatus::Failed.as_str()),
+        webhook_outbox::last_error.eq(CANCELLED),
+        webhook_outbox::leased_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
     let changed = diesel::update(webhook_subscriptions::table)
         .filter(webhook_subscriptions::id.eq(current.id))
         .filter(webhook_subscriptions::version.eq(current.version))
@@ -216,64 +231,124 @@ impl DeliveryStatus {
 pub struct Due {
     pub outbox_id: i64,
     pub subscription_id: i64,
+    /// The change's position in the feed (the event's `id`): receivers order by it.
+    pub change_id: i64,
     pub url: String,
     pub secret: String,
     pub body: String,
     pub attempts: i32,
 }
 
-/// Claims up to `limit` deliveries due at `at` for `lease`: they are not due again until the
-/// lease ends, so another instance (or this one after a crash) takes them up only then.
+/// Claims deliveries due at `at` for `lease`: at most `limit` in all, and of each subscription
+/// as many as keep its deliveries in flight (leased, by any instance) at most
+/// `per_subscription`; each subscription's oldest first, the one waiting longest first. A
+/// claimed delivery is not due again until its lease ends, so another instance (or this one
+/// after a crash) takes it up only then, unless it is settled before.
 pub fn claim(
     conn: &mut DbConnection,
     at: NaiveDateTime,
     lease: std::time::Duration,
+    per_subscription: i64,
     limit: i64,
 ) -> ApiResult<Vec<Due>> {
-    let due = due(conn, at, limit)?;
-    let ids: Vec<i64> = due.iter().map(|d| d.outbox_id).collect();
     let until = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
-    diesel::update(webhook_outbox::table.filter(webhook_outbox::id.eq_any(ids)))
-        .set(webhook_outbox::next_attempt_at.eq(until))
-        .execute(conn)?;
-    Ok(due)
+    let mut claimed = Vec::new();
+    for subscription_id in waiting(conn, at)? {
+        let room = limit - claimed.len() as i64;
+        if room <= 0 {
+            break;
+        }
+        let Some((url, secret)) = lock_subscription(conn, subscription_id)? else {
+            continue;
+        };
+        let take = (per_subscription - in_flight(conn, subscription_id, at)?).min(room);
+        if take <= 0 {
+            continue;
+        }
+        let due = due(conn, subscription_id, at, take)?;
+        let ids: Vec<i64> = due.iter().map(|(id, ..)| *id).collect();
+        diesel::update(webhook_outbox::table.filter(webhook_outbox::id.eq_any(ids)))
+            .set((
+                webhook_outbox::next_attempt_at.eq(until),
+                webhook_outbox::leased_until.eq(Some(until)),
+            ))
+            .execute(conn)?;
+        claimed.extend(
+            due.into_iter()
+                .map(|(outbox_id, change_id, body, attempts)| Due {
+                    outbox_id,
+                    subscription_id,
+                    change_id,
+                    url: url.clone(),
+                    secret: secret.clone(),
+                    body,
+                    attempts,
+                }),
+        );
+    }
+    Ok(claimed)
 }
 
-/// Up to `limit` deliveries due at `at`, of active subscriptions, oldest first. On PostgreSQL
-/// the rows are locked and skipped by other instances until the caller's transaction ends.
-fn due(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -> ApiResult<Vec<Due>> {
-    let query = webhook_outbox::table
+/// Active subscriptions with deliveries due at `at`, the one whose oldest waits longest first.
+fn waiting(conn: &mut DbConnection, at: NaiveDateTime) -> ApiResult<Vec<i64>> {
+    let oldest = diesel::dsl::min(webhook_outbox::id);
+    let rows: Vec<(i64, Option<i64>)> = webhook_outbox::table
         .inner_join(webhook_subscriptions::table)
         .filter(webhook_outbox::status.eq(DeliveryStatus::Pending.as_str()))
         .filter(webhook_outbox::next_attempt_at.le(at))
         .filter(webhook_subscriptions::active.eq(true))
+        .group_by(webhook_outbox::subscription_id)
+        .select((webhook_outbox::subscription_id, oldest))
+        .order(oldest)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, _)| id).collect())
+}
+
+/// The URL and secret of an active subscription. On PostgreSQL its row stays locked until the
+/// caller's transaction ends, so that one instance at a time counts and claims its deliveries;
+/// `None` when another instance holds it (this round skips it) or it is inactive. SQLite's
+/// writers take turns anyway.
+fn lock_subscription(conn: &mut DbConnection, id: i64) -> ApiResult<Option<(String, String)>> {
+    let query = webhook_subscriptions::table
+        .find(id)
+        .filter(webhook_subscriptions::active.eq(true))
+        .select((webhook_subscriptions::url, webhook_subscriptions::secret));
+    Ok(match conn {
+        // NO KEY UPDATE: outbox rows written meanwhile (which lock it FOR KEY SHARE) do not wait.
+        DbConnection::Postgres(pg) => query
+            .for_no_key_update()
+            .skip_locked()
+            .first(pg)
+            .optional()?,
+        DbConnection::Sqlite(sqlite) => query.first(sqlite).optional()?,
+    })
+}
+
+/// Up to `limit` deliveries of the subscription due at `at`, oldest first: (id, change, body,
+/// attempts). On PostgreSQL the rows are locked and skipped by other instances until the
+/// caller's transaction ends.
+fn due(
+    conn: &mut DbConnection,
+    subscription_id: i64,
+    at: NaiveDateTime,
+    limit: i64,
+) -> ApiResult<Vec<(i64, i64, String, i32)>> {
+    let query = webhook_outbox::table
+        .filter(webhook_outbox::subscription_id.eq(subscription_id))
+        .filter(webhook_outbox::status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(webhook_outbox::next_attempt_at.le(at))
         .order(webhook_outbox::id)
         .limit(limit)
         .select((
             webhook_outbox::id,
-            webhook_outbox::subscription_id,
-            webhook_subscriptions::url,
-            webhook_subscriptions::secret,
+            webhook_outbox::change_id,
             webhook_outbox::body,
             webhook_outbox::attempts,
         ));
-    let rows: Vec<(i64, i64, String, String, String, i32)> = match conn {
+    Ok(match conn {
         DbConnection::Postgres(pg) => query.for_update().skip_locked().load(pg)?,
         DbConnection::Sqlite(sqlite) => query.load(sqlite)?,
-    };
-    Ok(rows
-        .into_iter()
-        .map(
-            |(outbox_id, subscription_id, url, secret, body, attempts)| Due {
-                outbox_id,
-                subscription_id,
-                url,
-                secret,
-                body,
-                attempts,
-            },
-        )
-        .collect())
+    })
 }
 
 /// The outcome of one attempt.
@@ -286,7 +361,8 @@ pub struct Attempt {
 }
 
 /// Logs the attempt and moves the delivery on: delivered, retried at `retry_at`, or failed
-/// for good when there is none.
+/// for good when there is none; its lease ends. A delivery settled meanwhile by another
+/// instance (its lease had run out) or given up with its subscription stays as it is.
 pub fn settle(
     conn: &mut DbConnection,
     due: &Due,
@@ -311,15 +387,21 @@ pub fn settle(
         (false, Some(at)) => (DeliveryStatus::Pending, at),
         (false, None) => (DeliveryStatus::Failed, attempt.attempted_at),
     };
-    diesel::update(webhook_outbox::table.find(due.outbox_id))
-        .set((
-            webhook_outbox::status.eq(status.as_str()),
-            webhook_outbox::attempts.eq(number),
-            webhook_outbox::next_attempt_at.eq(next),
-            webhook_outbox::last_error.eq(&attempt.error),
-            webhook_outbox::delivered_at.eq(delivered.then_some(attempt.attempted_at)),
-        ))
-        .execute(conn)?;
+    diesel::update(
+        webhook_outbox::table
+            .find(due.outbox_id)
+            .filter(webhook_outbox::status.eq(DeliveryStatus::Pending.as_str()))
+            .filter(webhook_outbox::attempts.eq(due.attempts)),
+    )
+    .set((
+        webhook_outbox::status.eq(status.as_str()),
+        webhook_outbox::attempts.eq(number),
+        webhook_outbox::next_attempt_at.eq(next),
+        webhook_outbox::last_error.eq(&attempt.error),
+        webhook_outbox::delivered_at.eq(delivered.then_some(attempt.attempted_at)),
+        webhook_outbox::leased_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -357,10 +439,27 @@ pub fn deliveries(
         .load(conn)?)
 }
 
-/// Deliveries waiting to go out: the queue depth.
+/// Deliveries waiting to go out (or being sent): the queue depth. Only active subscriptions'
+/// count, as only theirs are sent.
 pub fn pending(conn: &mut DbConnection) -> ApiResult<i64> {
     Ok(webhook_outbox::table
+        .inner_join(webhook_subscriptions::table)
         .filter(webhook_outbox::status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(webhook_subscriptions::active.eq(true))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Deliveries being sent now (leased, by any instance) of a subscription, at `at`.
+pub fn in_flight(
+    conn: &mut DbConnection,
+    subscription_id: i64,
+    at: NaiveDateTime,
+) -> ApiResult<i64> {
+    Ok(webhook_outbox::table
+        .filter(webhook_outbox::subscription_id.eq(subscription_id))
+        .filter(webhook_outbox::status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(webhook_outbox::leased_until.gt(at))
         .count()
         .get_result(conn)?)
 }

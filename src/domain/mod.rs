@@ -1,6 +1,7 @@
 //! Pure rules of the domain: no actix, no diesel, no I/O. Unit-tested in place.
 
 pub mod access;
+pub mod address;
 pub mod audit;
 pub mod cycle;
 pub mod deadline;

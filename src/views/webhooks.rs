@@ -9,8 +9,9 @@ use crate::error::ApiResult;
 
 /// A webhook subscription. Deliveries are POSTs of a change-feed event (JSON) with the headers
 /// `X-Nok-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the
-/// secret>` and `X-Nok-Delivery: <delivery id>`; a 2xx answer acknowledges, anything else is
-/// retried with exponential backoff.
+/// secret>`, `X-Nok-Delivery: <delivery id>` (at least once: de-duplicate by it) and
+/// `X-Nok-Feed-Position: <the event's id>` (deliveries may arrive out of order: order by it); a
+/// 2xx answer acknowledges, anything else is retried with exponential backoff.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Subscription {
     pub id: i64,
@@ -67,11 +68,14 @@ pub struct Delivery {
     pub event: String,
     pub attempt: i32,
     pub attempted_at: DateTime<Utc>,
-    /// The receiver's status; `null` when it could not be reached.
+    /// The receiver's status; `null` when it did not answer.
     pub status_code: Option<i32>,
+    /// Why it is not delivered: `the receiver answered <status>`, or `not delivered: no answer
+    /// from the receiver` whatever kept it from answering (the duration is then 0).
     pub error: Option<String>,
     pub duration_ms: i64,
-    /// Where the delivery stands now: `pending` (to be retried), `delivered` or `failed`.
+    /// Where the delivery stands now: `pending` (to be retried), `delivered` or `failed` (given
+    /// up after the last attempt, or when the subscription was deactivated).
     pub delivery_status: String,
 }
 

@@ -19,3 +19,4 @@ mod ratings;
 mod regions;
 mod security;
 mod service;
+mod webhooks;
