@@ -184,7 +184,7 @@ async fn deliveries(app: &TestApp, subscription: i64) -> Vec<Value> {
 }
 
 async fn queue_depth(app: &TestApp) -> String {
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.scrape_metrics().await.text().await.unwrap();
     metrics
         .lines()
         .find(|l| l.starts_with("nok_webhook_queue_depth "))
