@@ -352,3 +352,30 @@ pub async fn assert_problem(response: Response, status: u16, field: Option<&str>
 pub fn etag_of(response: &Response) -> String {
     response.headers()["etag"].to_str().unwrap().to_owned()
 }
+
+/// What a webhook receiver of the tests reads from one connection: the request's headers
+/// (names lower-cased) and body; the stream is handed back for the answer.
+pub fn read_request(
+    stream: std::net::TcpStream,
+) -> (Vec<(String, String)>, String, std::net::TcpStream) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut reader = BufReader::new(stream);
+    let mut headers = Vec::new();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.trim_end().split_once(": ") {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.parse().unwrap_or(0);
+            }
+            headers.push((name.to_ascii_lowercase(), value.to_owned()));
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    let body = String::from_utf8_lossy(&body).into_owned();
+    (headers, body, reader.into_inner())
+}

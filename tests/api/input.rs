@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::cycles::{collecting_cycle, evaluation, upload, HEADER};
 use crate::helpers::{assert_problem, organization_body, spawn_app};
-use crate::plans::{csv_of, import, new_plan, scene, seed_rows, xlsx_of, XLSX};
+use crate::plans::{csv_of, import, new_plan, plan_count, scene, seed_rows, xlsx_of, XLSX};
 
 #[tokio::test]
 async fn every_cell_of_a_plan_csv_export_is_guarded_against_formulas() {
@@ -147,17 +147,6 @@ async fn json_bodies_refuse_control_and_invisible_characters_naming_the_field() 
         assert_problem(authority.post_json("/api/v1/plans", &plan).await, 422, None).await;
     assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
     assert_eq!(plan_count(&app).await, 1, "nothing half-written");
-}
-
-async fn plan_count(app: &crate::helpers::TestApp) -> usize {
-    let page: Value = app
-        .as_(Some(&app.admin))
-        .get("/api/v1/plans")
-        .await
-        .json()
-        .await
-        .unwrap();
-    page["items"].as_array().unwrap().len()
 }
 
 #[tokio::test]

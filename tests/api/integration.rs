@@ -1,7 +1,7 @@
 //! What regional systems integrate with: idempotent POSTs, the change feed (replayed, it gives
 //! the visible state), and webhooks (signed, retried, surviving a restart).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,7 +13,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_problem, organization_body, spawn_app, spawn_app_with, test_config, TestApp,
+    assert_problem, organization_body, read_request, spawn_app, spawn_app_with, test_config,
+    TestApp,
 };
 
 async fn post_with_key(
@@ -491,28 +492,9 @@ fn receiver(statuses: Vec<u16>) -> Receiver {
     std::thread::spawn(move || {
         let mut statuses = statuses.into_iter();
         for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream);
-            let mut headers = Vec::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some((name, value)) = line.trim_end().split_once(": ") {
-                    if name.eq_ignore_ascii_case("content-length") {
-                        length = value.parse().unwrap_or(0);
-                    }
-                    headers.push((name.to_ascii_lowercase(), value.to_owned()));
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            seen.lock()
-                .unwrap()
-                .push((headers, String::from_utf8_lossy(&body).into_owned()));
+            let (headers, body, mut stream) = read_request(stream);
+            seen.lock().unwrap().push((headers, body));
             let status = statuses.next().unwrap_or(200);
-            let mut stream = reader.into_inner();
             let _ = write!(
                 stream,
                 "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"

@@ -75,7 +75,7 @@ fn measures(plan: &Value) -> Vec<Value> {
         .collect()
 }
 
-async fn plan_count(app: &TestApp) -> usize {
+pub(crate) async fn plan_count(app: &TestApp) -> usize {
     let page: Value = app
         .as_(Some(&app.admin))
         .get("/api/v1/plans")

@@ -5,7 +5,7 @@
 //! addresses their names resolve to. No timed assertions: receivers that hold requests until
 //! released show what goes on while a delivery is in flight.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -20,7 +20,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_problem, etag_of, organization_body, spawn_app_with, test_config, TestApp,
+    assert_problem, etag_of, organization_body, read_request, spawn_app_with, test_config, TestApp,
 };
 
 /// A request as the receiver got it: headers (names in lower case) and body.
@@ -87,27 +87,8 @@ impl Receiver {
             for stream in listener.incoming().flatten() {
                 let (arrivals, answers, gate) = (arrivals.clone(), answers.clone(), at.clone());
                 std::thread::spawn(move || {
-                    let mut reader = BufReader::new(stream);
-                    let mut headers = Vec::new();
-                    let mut length = 0;
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                            break;
-                        }
-                        if let Some((name, value)) = line.trim_end().split_once(": ") {
-                            if name.eq_ignore_ascii_case("content-length") {
-                                length = value.parse().unwrap_or(0);
-                            }
-                            headers.push((name.to_ascii_lowercase(), value.to_owned()));
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    let _ = reader.read_exact(&mut body);
-                    let request = Request {
-                        headers,
-                        body: String::from_utf8_lossy(&body).into_owned(),
-                    };
+                    let (headers, body, mut stream) = read_request(stream);
+                    let request = Request { headers, body };
                     let index = {
                         let mut arrivals = arrivals.lock().unwrap();
                         arrivals.push(request.clone());
@@ -116,7 +97,6 @@ impl Receiver {
                     if index < held {
                         gate.wait();
                     }
-                    let mut stream = reader.into_inner();
                     answers.lock().unwrap().push(request);
                     let _ = write!(
                         stream,
