@@ -2,8 +2,8 @@
 //! that page breaks split off joined back to the cells they belong to.
 
 use super::cells::{
-    is_column_numbering_row, is_roman_numeral, is_separator_row, join_nonempty, starts_lowercase,
-    starts_uppercase, tail_of,
+    is_column_numbering_row, is_roman_numeral, is_separator_row, join_nonempty, number_key,
+    starts_lowercase, starts_uppercase, tail_of,
 };
 use super::criteria::criterion_reading;
 use super::layout::{Field, Layout};
@@ -75,7 +75,7 @@ impl<'a> Body<'a> {
         if let Some(number) = self.layout.number_in(cells) {
             // "1 | Открытость …" above "1.1", "1.2" is a numbered section heading.
             let group = next_number
-                .and_then(|next| next.strip_prefix(number.as_str()))
+                .and_then(|next| number_key(next).strip_prefix(number_key(&number)))
                 .is_some_and(|rest| rest.starts_with('.'));
             let texts: Vec<usize> = filled
                 .iter()
@@ -108,7 +108,7 @@ impl<'a> Body<'a> {
         let Some(open) = &self.open else {
             return false;
         };
-        if open.number.as_deref() != Some(number) {
+        if open.number.as_deref().map(number_key) != Some(number_key(number)) {
             return false;
         }
         let number_col = self.layout.col(Field::Number);
@@ -642,7 +642,7 @@ mod tests {
             .collect();
         assert_eq!(
             outline,
-            [(Some(1), vec!["1.1", "1.2"]), (Some(3), vec!["2.1"])]
+            [(Some(1), vec!["1.1.", "1.2."]), (Some(3), vec!["2.1"])]
         );
         assert!(plan.warnings.is_empty(), "{:#?}", plan.warnings);
     }
