@@ -1,0 +1,149 @@
+//! Plan imports of files as the real tools write them: Russian Excel's CSV (Windows-1251, `;`,
+//! CRLF), the service's own CSV export read back, and a Word table pasted into Excel.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app};
+use crate::plans::{import, new_plan, scene};
+
+/// Rows as Russian Excel saves «CSV (разделители — запятые)»: `;`, CRLF, Windows-1251.
+fn excel_csv(rows: &[&[&str]]) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for row in rows {
+        writer.write_record(*row).unwrap();
+    }
+    let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1251.encode(&text);
+    assert!(!unmappable);
+    bytes.into_owned()
+}
+
+const HEADER: &[&str] = &[
+    "№ п/п",
+    "Наименование мероприятия",
+    "Срок реализации",
+    "Ответственный исполнитель",
+];
+
+#[tokio::test]
+async fn excel_csv_with_crlf_names_the_sheet_rows() {
+    let app = spawn_app().await;
+    let s = scene(&app).await;
+    let query = format!("organization_id={}&year=2019&dry_run=true", s.org);
+    let file = excel_csv(&[
+        HEADER,
+        &["Открытость и доступность информации об организации"],
+        &["1", "Обновить стенды", "когда-нибудь", "Иванов И.И."],
+        &["", "", "", ""],
+        &["2", "Обновить сайт", "постоянно", "Петров П.П."],
+    ]);
+    assert!(file.windows(2).filter(|w| w == b"\r\n").count() == 5);
+    let response = import(&app, &s.authority, &query, "text/csv", file).await;
+    let status = response.status();
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{result}");
+    let deadline_rows: Vec<&Value> = result["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["column"] == "deadline")
+        .map(|w| &w["row"])
+        .collect();
+    assert_eq!(deadline_rows, [&json!(3)], "{result}");
+
+    // A measure without a deadline on sheet row 5, after a blank row 4.
+    let file = excel_csv(&[
+        HEADER,
+        &["Открытость и доступность информации об организации"],
+        &["1", "Обновить стенды", "постоянно", "Иванов И.И."],
+        &["", "", "", ""],
+        &["2", "Обновить сайт", "", "Петров П.П."],
+    ]);
+    assert_problem(
+        import(&app, &s.authority, &query, "text/csv", file).await,
+        422,
+        Some("rows[5].deadline"),
+    )
+    .await;
+}
+
+/// Every text the CSV export guards, and numbers with their trailing marks.
+#[tokio::test]
+async fn a_csv_export_imports_back_exactly_as_written() {
+    let app = spawn_app().await;
+    let s = scene(&app).await;
+    let mut body = new_plan(s.org);
+    let written = [
+        ("1.1.", "- обработка персональных данных получателей услуг"),
+        ("1.2.", "=обновить сайт"),
+        ("1.3)", "+ информация на стендах"),
+        ("2", "@ электронная почта для обращений"),
+        ("3.", "＠ полноширинное начало"),
+    ];
+    body["sections"][0]["measures"] = written
+        .iter()
+        .map(|(number, title)| json!({"number": number, "title": title, "deadline": "постоянно"}))
+        .collect();
+    body["sections"][1]["measures"][0]["executors"][0]["name"] = json!("－ ГУ ТО «Центр»");
+    let created = app
+        .as_(Some(&s.organization))
+        .post_json("/api/v1/plans", &body)
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let plan: Value = created.json().await.unwrap();
+    let id = plan["id"].as_i64().unwrap();
+    let csv = app
+        .as_(Some(&s.organization))
+        .get(&format!("/api/v1/plans/{id}/export?format=csv"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let text = String::from_utf8(csv.clone()).unwrap();
+    assert!(text.contains("'- обработка"), "the export guards the cell");
+    let again = import(
+        &app,
+        &s.authority,
+        &format!("organization_id={}&dry_run=true", s.org),
+        "text/csv",
+        csv,
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let again: Value = again.json().await.unwrap();
+    let read: Vec<(String, String)> = again["plan"]["sections"][0]["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["number"].as_str().unwrap().to_owned(),
+                m["title"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let stored: Vec<(String, String)> = plan["sections"][0]["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["number"].as_str().unwrap().to_owned(),
+                m["title"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(stored.len(), written.len());
+    assert_eq!(read, stored);
+    assert_eq!(
+        again["plan"]["sections"][1]["measures"][0]["executors"],
+        plan["sections"][1]["measures"][0]["executors"]
+    );
+    assert_eq!(again["plan"]["approval"], plan["approval"]);
+}
