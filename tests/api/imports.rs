@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, spawn_app};
-use crate::plans::{import, new_plan, scene};
+use crate::plans::{import, new_plan, scene, XLSX};
 
 /// Rows as Russian Excel saves «CSV (разделители — запятые)»: `;`, CRLF, Windows-1251.
 fn excel_csv(rows: &[&[&str]]) -> Vec<u8> {
@@ -146,4 +146,120 @@ async fn a_csv_export_imports_back_exactly_as_written() {
         plan["sections"][1]["measures"][0]["executors"]
     );
     assert_eq!(again["plan"]["approval"], plan["approval"]);
+}
+
+/// A Word table pasted into Excel: each paragraph of a cell lands on a row of its own, a cell
+/// with fewer paragraphs is merged down over the rest of its table row (its last paragraph
+/// when it has several), and a measure broken over a page in Word leaves its second part
+/// without a number.
+fn pasted_word_table() -> Vec<u8> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let cell = Format::new().set_text_wrap();
+    for (c, heading) in HEADER.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, *heading, &cell)
+            .unwrap();
+    }
+    sheet
+        .merge_range(
+            1,
+            0,
+            1,
+            3,
+            "Открытость и доступность информации об организации",
+            &cell,
+        )
+        .unwrap();
+    // Measure 1: a two-paragraph title and four executors over rows 3–6.
+    sheet.merge_range(2, 0, 5, 0, "1.1.", &cell).unwrap();
+    sheet
+        .write_string_with_format(2, 1, "Обновить информацию на стендах", &cell)
+        .unwrap();
+    sheet
+        .merge_range(3, 1, 5, 1, "в холле и на этажах", &cell)
+        .unwrap();
+    sheet.merge_range(2, 2, 5, 2, "постоянно", &cell).unwrap();
+    for (r, person) in [
+        "Иванов И.И.",
+        "Петрова А.А.",
+        "Сидоров С.С.",
+        "Смирнова О.О.",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet
+            .write_string_with_format(2 + r as u32, 3, *person, &cell)
+            .unwrap();
+    }
+    // Measure 2 on rows 7–8, its second part (after a page break in Word) on rows 9–10.
+    sheet.merge_range(6, 0, 7, 0, "1.2.", &cell).unwrap();
+    sheet
+        .merge_range(6, 1, 7, 1, "Обновить сайт организации", &cell)
+        .unwrap();
+    sheet
+        .write_string_with_format(6, 2, "до 31.12.2019", &cell)
+        .unwrap();
+    sheet
+        .write_string_with_format(7, 2, "и далее ежегодно", &cell)
+        .unwrap();
+    sheet.merge_range(6, 3, 9, 3, "ГБУ «Центр»", &cell).unwrap();
+    sheet
+        .merge_range(8, 2, 9, 2, "по мере изменения", &cell)
+        .unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn a_word_table_pasted_into_excel_reads_each_paragraph_once() {
+    let app = spawn_app().await;
+    let s = scene(&app).await;
+    let response = import(
+        &app,
+        &s.authority,
+        &format!("organization_id={}&year=2019&dry_run=true", s.org),
+        XLSX,
+        pasted_word_table(),
+    )
+    .await;
+    let status = response.status();
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{result}");
+    let measures = result["plan"]["sections"][0]["measures"]
+        .as_array()
+        .unwrap();
+    assert_eq!(measures.len(), 2, "{result}");
+    assert_eq!(measures[0]["number"], "1.1.");
+    assert_eq!(
+        measures[0]["title"],
+        "Обновить информацию на стендах\nв холле и на этажах"
+    );
+    assert_eq!(measures[0]["deadline"]["text"], "постоянно");
+    let executors: Vec<&Value> = measures[0]["executors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["full_name"])
+        .collect();
+    assert_eq!(
+        executors,
+        [
+            "Иванов И.И.",
+            "Петрова А.А.",
+            "Сидоров С.С.",
+            "Смирнова О.О."
+        ]
+    );
+    assert_eq!(measures[1]["number"], "1.2.");
+    assert_eq!(measures[1]["title"], "Обновить сайт организации");
+    assert_eq!(
+        measures[1]["deadline"]["text"],
+        "до 31.12.2019\nи далее ежегодно по мере изменения"
+    );
+    assert_eq!(
+        measures[1]["executors"],
+        json!([{"kind": "institution", "name": "ГБУ «Центр»"}])
+    );
 }

@@ -37,6 +37,10 @@ struct OpenMeasure {
     cells: Vec<String>,
     /// The cells of its first row, to recognise copies of merged cells.
     first: Vec<String>,
+    /// Per column, the text its last row gave: a merged cell's text is copied onto every row
+    /// it covers, and a copy adds nothing (a Word table pasted into Excel puts each paragraph
+    /// on a row of its own and merges the neighbouring cells down).
+    last: Vec<String>,
 }
 
 /// Walks the rows below the header, keeping the measure that fragments join.
@@ -204,6 +208,7 @@ impl<'a> Body<'a> {
             row,
             number,
             first: own.clone(),
+            last: own.clone(),
             cells: own,
         });
         self.after_heading = false;
@@ -242,7 +247,9 @@ impl<'a> Body<'a> {
             let target = c.saturating_add_signed(offset);
             match layout.field_at(target) {
                 Some(Field::Number) => {}
+                Some(_) if open.last[target] == cells[c] => {}
                 Some(field) => {
+                    open.last[target].clone_from(&cells[c]);
                     let text = &mut open.cells[target];
                     // "Пономарева Т.А." + "Руководители организаций …" are two executors.
                     let next_item = field == Field::Executors
@@ -565,6 +572,31 @@ mod tests {
             all[0].executors,
             [person("Иванов И.И.", None), person("Петрова А.А.", None)]
         );
+    }
+
+    /// A Word table pasted into Excel: a row per paragraph, one-paragraph cells merged down
+    /// (copied by the sheet reader), the last paragraph of a shorter cell merged over the rest.
+    #[test]
+    fn merged_copies_add_nothing_to_paragraphs() {
+        let plan = read(&[
+            HEADER,
+            &["Открытость и доступность информации", "", "", ""],
+            &["1", "Обновить стенды", "постоянно", "Иванов И.И."],
+            &["1", "в холле", "постоянно", "Петрова А.А."],
+            &["1", "в холле", "постоянно", "Сидоров С.С."],
+            &["1", "в холле", "постоянно", "Смирнова О.О."],
+            &["2", "Обновить сайт", "до 31.12.2018", "ГБУ «Центр»"],
+            &["", "", "и далее ежегодно", "ГБУ «Центр»"],
+            &["", "", "и далее ежегодно", "ГБУ «Центр»"],
+        ]);
+        let all = measures(&plan);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].title, "Обновить стенды\nв холле");
+        assert_eq!(all[0].deadline, "постоянно");
+        assert_eq!(all[0].executors.len(), 4);
+        assert_eq!(all[1].title, "Обновить сайт");
+        assert_eq!(all[1].deadline, "до 31.12.2018 и далее ежегодно");
+        assert_eq!(all[1].executors, [institution("ГБУ «Центр»")]);
     }
 
     #[test]
