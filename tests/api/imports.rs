@@ -5,7 +5,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, spawn_app};
-use crate::plans::{import, new_plan, scene, XLSX};
+use crate::plans::{csv_of, import, new_plan, scene, seed_rows, XLSX};
+use nok_api::auth::Role;
 
 /// Rows as Russian Excel saves «CSV (разделители — запятые)»: `;`, CRLF, Windows-1251.
 fn excel_csv(rows: &[&[&str]]) -> Vec<u8> {
@@ -262,4 +263,72 @@ async fn a_word_table_pasted_into_excel_reads_each_paragraph_once() {
         measures[1]["executors"],
         json!([{"kind": "institution", "name": "ГБУ «Центр»"}])
     );
+}
+
+/// What a reader of the plan sees of each measure.
+fn measure_texts(plan: &Value) -> Vec<Value> {
+    plan["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["measures"].as_array().unwrap().clone())
+        .map(|m| {
+            json!([
+                m["number"],
+                m["shortcoming"],
+                m["title"],
+                m["deadline"]["text"],
+                m["executors"],
+                m["expected_result"],
+                m["information_source"]
+            ])
+        })
+        .collect()
+}
+
+/// Seeds 000 and 001 (list-style cells starting with «-» among them): import, CSV export,
+/// import again gives the same plan.
+#[tokio::test]
+async fn seed_plans_survive_a_csv_round_trip() {
+    let app = spawn_app().await;
+    let region = app.region("71", "Тульская область").await;
+    let authority = app.user_token("tula-authority", Role::Authority, Some(region), None);
+    let query = format!("region_id={region}&methodology_id=pre-2018-five-criteria");
+    for seed in ["000", "001"] {
+        let created = import(
+            &app,
+            &authority,
+            &query,
+            "text/csv",
+            csv_of(&seed_rows(seed)),
+        )
+        .await;
+        assert_eq!(created.status(), StatusCode::CREATED, "seed {seed}");
+        let plan: Value = created.json().await.unwrap();
+        let plan = &plan["plan"];
+        let csv = app
+            .as_(Some(&authority))
+            .get(&format!("/api/v1/plans/{}/export?format=csv", plan["id"]))
+            .await
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec();
+        let again = import(
+            &app,
+            &authority,
+            &format!("{query}&dry_run=true"),
+            "text/csv",
+            csv,
+        )
+        .await;
+        let status = again.status();
+        let again: Value = again.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "seed {seed}: {again}");
+        let again = &again["plan"];
+        assert_eq!(measure_texts(again), measure_texts(plan), "seed {seed}");
+        assert_eq!(again["title"], plan["title"], "seed {seed}");
+        assert_eq!(again["approval"], plan["approval"], "seed {seed}");
+        assert_eq!(again["year"], plan["year"], "seed {seed}");
+    }
 }
