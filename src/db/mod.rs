@@ -296,7 +296,7 @@ impl Db {
 /// writes after another connection committed (an idempotency claim, a webhook delivery);
 /// `BEGIN IMMEDIATE` waits for the lock up front (busy_timeout) instead. PostgreSQL takes row
 /// locks as it goes, so its transactions stay as they are.
-fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,

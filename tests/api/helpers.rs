@@ -185,9 +185,11 @@ impl TestApp {
             region_id,
             organization_id,
         };
-        let row = conn
-            .transaction(|conn| users::register(conn, &actor, &new))
-            .unwrap();
+        // A writer's transaction (BEGIN IMMEDIATE on SQLite), as the app's: a deferred one would
+        // fail at once, not wait, when the app's webhook worker writes at the same moment.
+        let row =
+            nok_api::db::write_transaction(&mut conn, |conn| users::register(conn, &actor, &new))
+                .unwrap();
         self.token_for(
             &row.principal().unwrap(),
             row.id,
