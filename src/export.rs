@@ -205,9 +205,7 @@ fn csv(sheets: &[Sheet], sheet_heading: &str, dialect: CsvDialect) -> Vec<u8> {
         let lead = usize::from(several);
         let width = sheets
             .iter()
-            .flat_map(|s| {
-                std::iter::once(s.headings.len()).chain(s.rows.iter().map(Vec::len))
-            })
+            .flat_map(|s| std::iter::once(s.headings.len()).chain(s.rows.iter().map(Vec::len)))
             .max()
             .unwrap_or(0)
             .max(1)
@@ -312,6 +310,59 @@ fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
     workbook.save_to_buffer()
 }
 
+/// What a download is called, without the extension: the name people read (any script, as
+/// `filename*` of RFC 6266) and an ASCII one for clients that read only `filename`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileName {
+    pub title: String,
+    pub ascii: String,
+}
+
+impl FileName {
+    /// The words joined by `_`, spaces inside them too; quotes and the characters file systems
+    /// refuse are left out, so that the name is saved as it is shown.
+    pub fn new(words: &[&str], ascii: String) -> Self {
+        let title = words
+            .iter()
+            .flat_map(|w| w.split_whitespace())
+            .map(|w| {
+                w.chars()
+                    .filter(|c| {
+                        !c.is_control()
+                            && !matches!(
+                                c,
+                                '/' | '\\'
+                                    | ':'
+                                    | '*'
+                                    | '?'
+                                    | '"'
+                                    | '<'
+                                    | '>'
+                                    | '|'
+                                    | '«'
+                                    | '»'
+                                    | '“'
+                                    | '”'
+                                    | '„'
+                                    | '\''
+                            )
+                    })
+                    .collect::<String>()
+            })
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join("_");
+        Self { title, ascii }
+    }
+}
+
+/// A rendered export and what to call it.
+#[derive(Debug)]
+pub struct Download {
+    pub name: FileName,
+    pub bytes: Vec<u8>,
+}
+
 /// A workbook that could not be written is the service's fault.
 pub fn workbook_error(e: XlsxError) -> crate::error::ApiError {
     crate::error::ApiError::internal(format!("writing the workbook failed: {e}"))
@@ -349,8 +400,12 @@ mod tests {
         assert_eq!(lines[0], "Форма,Место в рейтинге,Организация,Итоговый балл");
         assert_eq!(lines[1], "Все,1,\"ГУТО «Дом, \"\"А\"\"»\",91.6");
         assert_eq!(lines.len(), 3);
-        let single =
-            String::from_utf8(FileFormat::Csv(CsvDialect::Rfc4180).render(&[sheet("Все")], "Форма").unwrap()).unwrap();
+        let single = String::from_utf8(
+            FileFormat::Csv(CsvDialect::Rfc4180)
+                .render(&[sheet("Все")], "Форма")
+                .unwrap(),
+        )
+        .unwrap();
         assert!(single.starts_with("\u{feff}Место в рейтинге,"));
     }
 
@@ -419,7 +474,8 @@ mod tests {
     fn excel_ru_csv_has_decimal_commas_and_equal_rows() {
         let mut form = sheet("План");
         form.preamble = vec!["УТВЕРЖДАЮ".into(), "ПЛАН".into()];
-        form.rows.insert(0, vec![Cell::Text("I. Открытость".into())]);
+        form.rows
+            .insert(0, vec![Cell::Text("I. Открытость".into())]);
         form.rows.push(vec![
             Cell::Integer(2),
             Cell::Text("Дом; сад".into()),
@@ -445,6 +501,15 @@ mod tests {
         assert_eq!(records[3], ["I. Открытость", "", ""]);
         assert_eq!(records[4], ["1", "ГУТО «Дом, \"А\"»", "91,6"]);
         assert_eq!(records[5], ["2", "Дом; сад", "-97,4"]);
+    }
+
+    #[test]
+    fn file_names_keep_words_and_drop_what_file_systems_refuse() {
+        let name = FileName::new(
+            &["План", "ГБУ ТО «Дом: \"Ветеран\"/Тула»", "2019"],
+            "plan-7-2019".into(),
+        );
+        assert_eq!(name.title, "План_ГБУ_ТО_Дом_Ветеран_Тула_2019");
     }
 
     #[test]
