@@ -720,6 +720,32 @@ async fn reports_record_execution_with_figures_and_are_accepted_by_the_authority
     assert!(line[7]
         .to_string()
         .contains("Опрошено получателей услуг: 719 чел."));
+    let (title, ascii) = file_names(&app.get(&format!("{report_path}/export?format=xlsx")).await);
+    let year = plan["year"].as_i64().unwrap();
+    assert_eq!(
+        title,
+        format!("Отчёт_ГУТО_Одоевский_дом-интернат_№_1_{year}.xlsx")
+    );
+    assert_eq!(ascii, format!("report-{}-{year}.xlsx", report["id"]));
+    let csv = app
+        .get(&format!("{report_path}/export?format=csv&dialect=excel-ru"))
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(file_names(&csv).0.ends_with(".csv"));
+    let bytes = csv.bytes().await.unwrap().to_vec();
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+    assert_eq!(bytes.windows(2).filter(|w| w == b"\r\n").count(), lines);
+    let records = csv_records(&bytes, b';');
+    assert_eq!(records.len(), rows.len());
+    assert!(
+        records.iter().all(|r| r.len() == rows[1].len()),
+        "{records:?}"
+    );
+    assert!(records[0][0].starts_with("Отчёт о выполнении плана мероприятий"));
+    assert_eq!(
+        records[1][5],
+        "Реализованные меры по устранению выявленных недостатков"
+    );
 
     // The summary counts the plan's measures.
     let summary: Value = app
