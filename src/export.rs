@@ -319,39 +319,20 @@ pub struct FileName {
 }
 
 impl FileName {
-    /// The words joined by `_`, spaces inside them too; quotes and the characters file systems
-    /// refuse are left out, so that the name is saved as it is shown.
+    /// The words joined by `_`, spaces inside them too; quotes are left out and the characters
+    /// file systems refuse part words, so that the name is saved as it is shown.
     pub fn new(words: &[&str], ascii: String) -> Self {
-        let title = words
-            .iter()
-            .flat_map(|w| w.split_whitespace())
-            .map(|w| {
-                w.chars()
-                    .filter(|c| {
-                        !c.is_control()
-                            && !matches!(
-                                c,
-                                '/' | '\\'
-                                    | ':'
-                                    | '*'
-                                    | '?'
-                                    | '"'
-                                    | '<'
-                                    | '>'
-                                    | '|'
-                                    | '«'
-                                    | '»'
-                                    | '“'
-                                    | '”'
-                                    | '„'
-                                    | '\''
-                            )
-                    })
-                    .collect::<String>()
+        let cleaned: String = words
+            .join(" ")
+            .chars()
+            .filter(|c| !matches!(c, '"' | '«' | '»' | '“' | '”' | '„' | '\''))
+            .map(|c| match c {
+                '/' | '\\' | ':' | '*' | '?' | '<' | '>' | '|' => ' ',
+                c if c.is_control() => ' ',
+                c => c,
             })
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join("_");
+            .collect();
+        let title = cleaned.split_whitespace().collect::<Vec<_>>().join("_");
         Self { title, ascii }
     }
 }
