@@ -83,7 +83,8 @@ pub struct Sheet {
 /// How a CSV file is written: the separator, the decimal separator, the line ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CsvDialect {
-    /// `,` between fields, a decimal point, LF line ends (what the exports always wrote).
+    /// `,` between fields and a decimal point (what the exports always wrote); CRLF line ends,
+    /// as RFC 4180 has them.
     #[default]
     Rfc4180,
     /// What Excel and LibreOffice in a Russian locale read as numbers: `;` between fields, a
@@ -104,10 +105,12 @@ impl CsvDialect {
 
     fn writer(self) -> csv::WriterBuilder {
         let mut builder = csv::WriterBuilder::new();
-        match self {
-            Self::Rfc4180 => builder.delimiter(b','),
-            Self::ExcelRu => builder.delimiter(b';').terminator(csv::Terminator::CRLF),
-        };
+        builder
+            .terminator(csv::Terminator::CRLF)
+            .delimiter(match self {
+                Self::Rfc4180 => b',',
+                Self::ExcelRu => b';',
+            });
         builder
     }
 }
@@ -381,6 +384,7 @@ mod tests {
         assert_eq!(lines[0], "Форма,Место в рейтинге,Организация,Итоговый балл");
         assert_eq!(lines[1], "Все,1,\"ГУТО «Дом, \"\"А\"\"»\",91.6");
         assert_eq!(lines.len(), 3);
+        assert_eq!(text.matches("\r\n").count(), 3, "RFC 4180 line ends");
         let single = String::from_utf8(
             FileFormat::Csv(CsvDialect::Rfc4180)
                 .render(&[sheet("Все")], "Форма")

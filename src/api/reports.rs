@@ -193,8 +193,8 @@ pub struct ReportExportQuery {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
     #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
     pub format: Option<String>,
-    /// CSV only: `rfc4180` (default: `,`, decimal point) or `excel-ru` (`;`, decimal comma, CRLF;
-    /// numbers stay numbers in Russian Excel). Both UTF-8 with BOM.
+    /// CSV only: `rfc4180` (default: `,`, decimal point) or `excel-ru` (`;`, decimal comma;
+    /// numbers stay numbers in Russian Excel). Both UTF-8 with BOM and CRLF.
     #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline, example = "excel-ru")]
     pub dialect: Option<String>,
 }
