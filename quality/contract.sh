@@ -36,12 +36,14 @@ for run in "${runs[@]}"; do
     backend=${run%%:*}
     role=${run#*:}
     make_tmp
+    # With a metrics token, as in production: /metrics then answers 401 to anyone without it
+    # (unset, it is 404 to everyone, which no security scheme can describe).
+    server_env=(NOK_METRICS_TOKEN=quality-harness-metrics-token)
     if [[ $backend == postgres ]]; then
         fresh_pg_database
-        start_demo_server DATABASE_URL="$PG_DATABASE_URL"
-    else
-        start_demo_server
+        server_env+=(DATABASE_URL="$PG_DATABASE_URL")
     fi
+    start_demo_server "${server_env[@]}"
     headers=()
     self_id=
     if [[ $role != anonymous ]]; then

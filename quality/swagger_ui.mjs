@@ -51,8 +51,10 @@ try {
     await page.locator(".swagger-ui .auth-wrapper button.authorize").click();
     const modal = page.locator(".swagger-ui .modal-ux");
     await modal.waitFor();
-    await modal.locator("input").first().fill(token);
-    await modal.locator(".auth-btn-wrapper button.authorize").click();
+    // The users' scheme, not the metrics scraper's (`metrics_token`), which the modal also shows.
+    const bearer = modal.locator(".auth-container").filter({ hasText: "POST /api/v1/auth/token" });
+    await bearer.locator("input").first().fill(token);
+    await bearer.locator(".auth-btn-wrapper button.authorize").click();
     await modal.locator(".auth-btn-wrapper button.btn-done, .auth-btn-wrapper button.close-modal").first().click();
     await modal.waitFor({ state: "detached" });
 

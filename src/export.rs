@@ -1,6 +1,7 @@
 //! Tables for people: the same sheets rendered as XLSX (one worksheet each) or as one CSV file.
 //! Headings keep the official Russian wording; the data layer only fills cells.
 
+use crate::domain::text;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format as CellFormat, Workbook, XlsxError};
@@ -30,16 +31,10 @@ impl From<String> for Cell {
 /// The most characters an XLSX cell holds; longer text is cut with an ellipsis.
 const XLSX_CELL_CHARS: usize = 32_767;
 
-/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first, also after
-/// leading spaces or as their full-width forms, which some spreadsheets read alike; a tab or a
-/// line break first) is led by an apostrophe in CSV, which spreadsheets show as text.
+/// Text that a spreadsheet would run as a formula is led by an apostrophe in CSV, which
+/// spreadsheets show as text ([`text::csv_guarded`]; the plan import takes it off again).
 fn csv_safe(text: &str) -> String {
-    match text.trim_start_matches(' ').chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '＝' | '＋' | '－' | '＠') => {
-            format!("'{text}")
-        }
-        _ => text.to_owned(),
-    }
+    text::csv_guarded(text)
 }
 
 fn xlsx_text(text: &str) -> std::borrow::Cow<'_, str> {

@@ -8,9 +8,9 @@ use super::request_id::RequestId;
 use crate::app;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::TokenSettings;
-use crate::auth::{password, Caller};
+use crate::auth::Caller;
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::openapi::{TooManyRequests, Unauthorized};
 use crate::views::auth::{Me, TokenRequest, TokenResponse};
 
@@ -40,26 +40,16 @@ async fn token(
     request_id: RequestId,
     body: ApiJson<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
-    let TokenRequest { username, password } = body.0;
-    let username = username.trim().to_lowercase();
-    // Counted in the database, so that every instance counts the same attempts.
-    let (address, throttle, counted) = (proxies.client_of(&req), **throttle, username.clone());
-    let now_ms = chrono::Utc::now().timestamp_millis();
-    db.transaction(move |conn| throttle.attempt(conn, &address, &counted, now_ms))
-        .await?
-        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
-    let user = db
-        .run(move |conn| app::auth::account(conn, &username))
-        .await?;
-    // Verified on the blocking pool, without holding a connection: it takes a while, by design.
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let verified = web::block(move || password::verify(&password, stored.as_deref()))
-        .await
-        .map_err(ApiError::internal)?;
-    let settings = settings.into_inner();
-    let issued = db
-        .transaction(move |conn| app::auth::log_in(conn, &request_id.0, user, verified, &settings))
-        .await?;
+    let address = proxies.client_of(&req);
+    let issued = app::auth::token(
+        &db,
+        **throttle,
+        settings.into_inner(),
+        address,
+        request_id.0,
+        body.0,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(issued))

@@ -2,22 +2,50 @@
 
 use serde_json::json;
 
+use std::sync::Arc;
+
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::TokenSettings;
-use crate::auth::{policy, Caller};
+use crate::auth::{password, policy, Caller};
 use crate::db::audit::{self, Actor, Change};
 use crate::db::users::{self, UserRow};
-use crate::db::DbConnection;
+use crate::db::{Db, DbConnection};
 use crate::error::{ApiError, ApiResult};
-use crate::views::auth::{Me, TokenResponse};
+use crate::views::auth::{Me, TokenRequest, TokenResponse};
 
-/// The account a login names, if any. Its password is verified outside any transaction.
-pub fn account(conn: &mut DbConnection, username: &str) -> ApiResult<Option<UserRow>> {
-    users::find_by_username(conn, username)
+/// A login from `address`: counts the attempt (in the database, so that every instance counts
+/// the same attempts; 429 over a limit), verifies the password on the blocking pool without
+/// holding a connection (it takes a while, by design), and issues the token. The one use case
+/// that is async: its steps must not share one transaction.
+pub async fn token(
+    db: &Db,
+    throttle: LoginThrottle,
+    settings: Arc<TokenSettings>,
+    address: String,
+    request_id: String,
+    request: TokenRequest,
+) -> ApiResult<TokenResponse> {
+    let TokenRequest { username, password } = request;
+    let username = username.trim().to_lowercase();
+    let counted = username.clone();
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    db.transaction(move |conn| throttle.attempt(conn, &address, &counted, now_ms))
+        .await?
+        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
+    let user = db
+        .run(move |conn| users::find_by_username(conn, &username))
+        .await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let verified = actix_web::web::block(move || password::verify(&password, stored.as_deref()))
+        .await
+        .map_err(ApiError::internal)?;
+    db.transaction(move |conn| log_in(conn, &request_id, user, verified, &settings))
+        .await
 }
 
 /// Issues a token for `user` if its password was `verified` and it is active, and records the
 /// login. A wrong password and an unknown user get the same 401.
-pub fn log_in(
+fn log_in(
     conn: &mut DbConnection,
     request_id: &str,
     user: Option<UserRow>,

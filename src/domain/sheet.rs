@@ -124,12 +124,7 @@ pub fn rows_from_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
         })?;
         let skipped = record.position().map_or(0, |position| {
             let start = usize::try_from(position.byte()).unwrap_or(usize::MAX);
-            let after = text.as_bytes().get(start..).unwrap_or_default();
-            after
-                .iter()
-                .take_while(|&&b| b == b'\n' || b == b'\r')
-                .filter(|&&b| b == b'\n')
-                .count()
+            blank_lines_at(text.as_bytes(), start)
         });
         let row = rows.len() + skipped + 1;
         if row > MAX_ROWS {
@@ -144,9 +139,43 @@ pub fn rows_from_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
             return Err(too_many_columns(row));
         }
         rows.resize(row - 1, Vec::new());
-        rows.push(record.iter().take(width).map(str::to_owned).collect());
+        // The apostrophe the CSV export puts before text that would run as a formula is no
+        // part of the cell.
+        rows.push(
+            record
+                .iter()
+                .take(width)
+                .map(|cell| text::csv_unguarded(cell).to_owned())
+                .collect(),
+        );
     }
     finish(rows)
+}
+
+/// How many blank lines the CSV reader skipped before the record it started at `start`. The
+/// reader ends a record at the `\r` of a `\r\n` (what Excel writes) and starts the next one at
+/// its `\n`: that `\n` ends the previous line, not a blank one. `\r\n`, `\n` and a lone `\r`
+/// each end one line.
+fn blank_lines_at(bytes: &[u8], start: usize) -> usize {
+    let mut run = bytes
+        .get(start..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .copied()
+        .peekable();
+    let ends_previous = start > 0 && bytes.get(start - 1) == Some(&b'\r');
+    if ends_previous && run.peek() == Some(&b'\n') {
+        run.next();
+    }
+    let mut lines = 0;
+    while let Some(b) = run.next() {
+        if b == b'\r' && run.peek() == Some(&b'\n') {
+            run.next();
+        }
+        lines += 1;
+    }
+    lines
 }
 
 /// Reads the first worksheet that has any text. Numbers are written as Excel shows them without
@@ -673,6 +702,64 @@ mod tests {
             rows_from_xlsx(&xlsx).unwrap(),
             [vec![], vec![], vec!["".to_owned(), "B3".to_owned()]]
         );
+    }
+
+    #[test]
+    fn crlf_lines_keep_sheet_numbering() {
+        for (text, lines) in [
+            (
+                "a;b\r\nc;d\r\ne;f\r\n",
+                vec![vec!["a", "b"], vec!["c", "d"], vec!["e", "f"]],
+            ),
+            (
+                "\r\na;b\r\n\r\n\r\nc;d\r\ne\r\n",
+                vec![
+                    vec![],
+                    vec!["a", "b"],
+                    vec![],
+                    vec![],
+                    vec!["c", "d"],
+                    vec!["e"],
+                ],
+            ),
+            (
+                "a;b\rc;d\r\re",
+                vec![vec!["a", "b"], vec!["c", "d"], vec![], vec!["e"]],
+            ),
+            (
+                "\"a\r\nb\";c\r\nd\r\n",
+                vec![vec!["a\r\nb", "c"], vec!["d"]],
+            ),
+        ] {
+            let expected: Vec<Vec<String>> = lines
+                .into_iter()
+                .map(|row| row.into_iter().map(str::to_owned).collect())
+                .collect();
+            assert_eq!(
+                rows_from_csv(text.as_bytes()).unwrap(),
+                expected,
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_export_formula_guard_is_taken_off() {
+        let written = [
+            "- обработка персональных данных",
+            "=1+1",
+            "  +7 (495) 123-45-67",
+            "@home",
+            "＝x",
+            "'quoted' as written",
+            "'",
+            "'plain",
+        ];
+        let guarded: Vec<String> = written.iter().map(|t| text::csv_guarded(t)).collect();
+        assert_eq!(guarded[0], "'- обработка персональных данных");
+        assert_eq!(guarded[5], "'quoted' as written");
+        let read = rows_from_csv(&to_csv(&[guarded], b';')).unwrap();
+        assert_eq!(read, [written.map(str::to_owned).to_vec()]);
     }
 
     #[test]

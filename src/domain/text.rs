@@ -105,6 +105,35 @@ pub fn forbidden_in_cell(cell: &str) -> Option<(usize, char)> {
     })
 }
 
+/// Whether a spreadsheet would run `text` as a formula or break its cell when it stands in a CSV
+/// file: `=`, `+`, `-`, `@` first (also after leading spaces, or as the full-width forms some
+/// spreadsheets read alike), or a tab or a line break first. CSV exports lead such text with an
+/// apostrophe ([`csv_guarded`]); imports take it off again ([`csv_unguarded`]).
+pub fn runs_as_formula(text: &str) -> bool {
+    matches!(
+        text.trim_start_matches(' ').chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '＝' | '＋' | '－' | '＠')
+    )
+}
+
+/// `text` as a CSV cell spreadsheets show as text: led by an apostrophe when it would run.
+pub fn csv_guarded(text: &str) -> String {
+    if runs_as_formula(text) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The text a guarded CSV cell stands for: the apostrophe an export put before text that would
+/// run is taken off; any other apostrophe is the cell's own.
+pub fn csv_unguarded(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(text) if runs_as_formula(text) => text,
+        _ => cell,
+    }
+}
+
 /// Why `value` may not be the text of `field`, if it may not: the field named, the character by
 /// its code point.
 pub fn character_error(value: &str, field: &str) -> Option<FieldError> {

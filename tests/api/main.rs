@@ -8,6 +8,7 @@ mod cycles;
 mod demo;
 mod errors;
 mod helpers;
+mod imports;
 mod input;
 mod integration;
 mod openapi;

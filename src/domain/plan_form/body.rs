@@ -2,8 +2,8 @@
 //! that page breaks split off joined back to the cells they belong to.
 
 use super::cells::{
-    is_column_numbering_row, is_roman_numeral, is_separator_row, join_nonempty, starts_lowercase,
-    starts_uppercase, tail_of,
+    is_column_numbering_row, is_roman_numeral, is_separator_row, join_nonempty, number_key,
+    starts_lowercase, starts_uppercase, tail_of,
 };
 use super::criteria::criterion_reading;
 use super::layout::{Field, Layout};
@@ -37,6 +37,10 @@ struct OpenMeasure {
     cells: Vec<String>,
     /// The cells of its first row, to recognise copies of merged cells.
     first: Vec<String>,
+    /// Per column, the text its last row gave: a merged cell's text is copied onto every row
+    /// it covers, and a copy adds nothing (a Word table pasted into Excel puts each paragraph
+    /// on a row of its own and merges the neighbouring cells down).
+    last: Vec<String>,
 }
 
 /// Walks the rows below the header, keeping the measure that fragments join.
@@ -75,7 +79,7 @@ impl<'a> Body<'a> {
         if let Some(number) = self.layout.number_in(cells) {
             // "1 | Открытость …" above "1.1", "1.2" is a numbered section heading.
             let group = next_number
-                .and_then(|next| next.strip_prefix(number.as_str()))
+                .and_then(|next| number_key(next).strip_prefix(number_key(&number)))
                 .is_some_and(|rest| rest.starts_with('.'));
             let texts: Vec<usize> = filled
                 .iter()
@@ -108,7 +112,7 @@ impl<'a> Body<'a> {
         let Some(open) = &self.open else {
             return false;
         };
-        if open.number.as_deref() != Some(number) {
+        if open.number.as_deref().map(number_key) != Some(number_key(number)) {
             return false;
         }
         let number_col = self.layout.col(Field::Number);
@@ -204,6 +208,7 @@ impl<'a> Body<'a> {
             row,
             number,
             first: own.clone(),
+            last: own.clone(),
             cells: own,
         });
         self.after_heading = false;
@@ -242,7 +247,9 @@ impl<'a> Body<'a> {
             let target = c.saturating_add_signed(offset);
             match layout.field_at(target) {
                 Some(Field::Number) => {}
+                Some(_) if open.last[target] == cells[c] => {}
                 Some(field) => {
+                    open.last[target].clone_from(&cells[c]);
                     let text = &mut open.cells[target];
                     // "Пономарева Т.А." + "Руководители организаций …" are two executors.
                     let next_item = field == Field::Executors
@@ -567,6 +574,31 @@ mod tests {
         );
     }
 
+    /// A Word table pasted into Excel: a row per paragraph, one-paragraph cells merged down
+    /// (copied by the sheet reader), the last paragraph of a shorter cell merged over the rest.
+    #[test]
+    fn merged_copies_add_nothing_to_paragraphs() {
+        let plan = read(&[
+            HEADER,
+            &["Открытость и доступность информации", "", "", ""],
+            &["1", "Обновить стенды", "постоянно", "Иванов И.И."],
+            &["1", "в холле", "постоянно", "Петрова А.А."],
+            &["1", "в холле", "постоянно", "Сидоров С.С."],
+            &["1", "в холле", "постоянно", "Смирнова О.О."],
+            &["2", "Обновить сайт", "до 31.12.2018", "ГБУ «Центр»"],
+            &["", "", "и далее ежегодно", "ГБУ «Центр»"],
+            &["", "", "и далее ежегодно", "ГБУ «Центр»"],
+        ]);
+        let all = measures(&plan);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].title, "Обновить стенды\nв холле");
+        assert_eq!(all[0].deadline, "постоянно");
+        assert_eq!(all[0].executors.len(), 4);
+        assert_eq!(all[1].title, "Обновить сайт");
+        assert_eq!(all[1].deadline, "до 31.12.2018 и далее ежегодно");
+        assert_eq!(all[1].executors, [institution("ГБУ «Центр»")]);
+    }
+
     #[test]
     fn heading_broken_over_two_rows_and_signature_after_table() {
         let plan = read(&[
@@ -642,7 +674,7 @@ mod tests {
             .collect();
         assert_eq!(
             outline,
-            [(Some(1), vec!["1.1", "1.2"]), (Some(3), vec!["2.1"])]
+            [(Some(1), vec!["1.1.", "1.2."]), (Some(3), vec!["2.1"])]
         );
         assert!(plan.warnings.is_empty(), "{:#?}", plan.warnings);
     }

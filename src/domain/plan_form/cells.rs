@@ -32,14 +32,22 @@ pub(super) fn starts_uppercase(text: &str) -> bool {
     text.chars().next().is_some_and(char::is_uppercase)
 }
 
-/// "1", "1.", "2.3", "4)" as a measure number ("2.3" kept without the trailing mark).
+/// "1", "1.", "2.3", "1.1.", "4)" as a measure number, kept as written (numbers are the
+/// document's own: «1.1.» stays «1.1.»).
 pub(super) fn measure_number(text: &str) -> Option<String> {
-    let core = text.trim().trim_end_matches(['.', ')']);
+    let written = text.trim();
+    let core = number_key(written);
     let valid = !core.is_empty()
         && core
             .split('.')
             .all(|part| (1..=3).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit()));
-    valid.then(|| core.to_owned())
+    valid.then(|| written.to_owned())
+}
+
+/// What a measure number says without its trailing marks ("1.1." and "1.1" are one number),
+/// for telling rows of one measure and numbered groups apart.
+pub(super) fn number_key(number: &str) -> &str {
+    number.trim_end_matches(['.', ')'])
 }
 
 /// "I", "IV." — the numbering of sections in the 2018 form.
@@ -92,8 +100,11 @@ mod tests {
 
     #[test]
     fn cells_say_numbers_numerals_and_separators() {
-        assert_eq!(measure_number("2.3."), Some("2.3".to_owned()));
-        assert_eq!(measure_number("4)"), Some("4".to_owned()));
+        assert_eq!(measure_number("2.3."), Some("2.3.".to_owned()));
+        assert_eq!(measure_number(" 1.1. "), Some("1.1.".to_owned()));
+        assert_eq!(measure_number("4)"), Some("4)".to_owned()));
+        assert_eq!(number_key("1.1."), "1.1");
+        assert_eq!(measure_number("."), None);
         assert_eq!(measure_number("2017 год"), None);
         assert_eq!(measure_number("1234"), None);
         assert!(is_roman_numeral("IV."));

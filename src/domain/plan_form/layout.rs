@@ -392,11 +392,12 @@ mod tests {
         let all = measures(&plan);
         assert_eq!(all.len(), 32);
         let numbers: Vec<&str> = all.iter().map(|m| m.number.as_deref().unwrap()).collect();
-        assert_eq!(numbers[..4], ["1", "1.1", "1.2", "1.3"]);
-        assert_eq!(numbers.last(), Some(&"24"));
+        // Kept as the order writes them.
+        assert_eq!(numbers[..4], ["1.", "1.1.", "1.2.", "1.3."]);
+        assert_eq!(numbers.last(), Some(&"24."));
         let seventeenth = all
             .iter()
-            .find(|m| m.number.as_deref() == Some("17"))
+            .find(|m| m.number.as_deref() == Some("17."))
             .unwrap();
         assert_eq!(
             seventeenth.executors,
@@ -526,7 +527,7 @@ mod tests {
         ]);
         let all = measures(&plan);
         assert_eq!(all.len(), 2);
-        assert_eq!(all[1].number.as_deref(), Some("2"));
+        assert_eq!(all[1].number.as_deref(), Some("2."));
         assert!(all[1].executors.is_empty());
         assert_eq!(plan.sections[0].heading, "");
         let messages: Vec<(usize, Option<&str>)> = plan
