@@ -47,10 +47,17 @@ fn xlsx_text(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 impl Cell {
-    fn text(&self) -> String {
+    /// The cell as CSV text of `dialect`: numbers with its decimal separator, text guarded.
+    fn text(&self, dialect: CsvDialect) -> String {
         match self {
             Cell::Text(t) => csv_safe(t),
-            Cell::Decimal(d) => d.normalize().to_string(),
+            Cell::Decimal(d) => {
+                let written = d.normalize().to_string();
+                match dialect {
+                    CsvDialect::Rfc4180 => written,
+                    CsvDialect::ExcelRu => written.replace('.', ","),
+                }
+            }
             Cell::Integer(i) => i.to_string(),
             Cell::Empty => String::new(),
         }
@@ -68,10 +75,45 @@ pub struct Sheet {
     pub rows: Vec<Vec<Cell>>,
 }
 
+/// How a CSV file is written: the separator, the decimal separator, the line ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvDialect {
+    /// `,` between fields and a decimal point (what the exports always wrote); CRLF line ends,
+    /// as RFC 4180 has them.
+    #[default]
+    Rfc4180,
+    /// What Excel and LibreOffice in a Russian locale read as numbers: `;` between fields, a
+    /// decimal comma, CRLF line ends.
+    ExcelRu,
+}
+
+impl CsvDialect {
+    pub const NAMES: [&'static str; 2] = ["rfc4180", "excel-ru"];
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "rfc4180" => Some(Self::Rfc4180),
+            "excel-ru" => Some(Self::ExcelRu),
+            _ => None,
+        }
+    }
+
+    fn writer(self) -> csv::WriterBuilder {
+        let mut builder = csv::WriterBuilder::new();
+        builder
+            .terminator(csv::Terminator::CRLF)
+            .delimiter(match self {
+                Self::Rfc4180 => b',',
+                Self::ExcelRu => b';',
+            });
+        builder
+    }
+}
+
 /// The file formats an export can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
-    Csv,
+    Csv(CsvDialect),
     Xlsx,
 }
 
@@ -82,7 +124,7 @@ impl FileFormat {
 
     pub fn parse(value: &str) -> Option<Self> {
         match value {
-            "csv" => Some(Self::Csv),
+            "csv" => Some(Self::Csv(CsvDialect::default())),
             "xlsx" => Some(Self::Xlsx),
             _ => None,
         }
@@ -90,14 +132,14 @@ impl FileFormat {
 
     pub fn extension(self) -> &'static str {
         match self {
-            Self::Csv => "csv",
+            Self::Csv(_) => "csv",
             Self::Xlsx => "xlsx",
         }
     }
 
     pub fn media_type(self) -> &'static str {
         match self {
-            Self::Csv => Self::CSV_MEDIA_TYPE,
+            Self::Csv(_) => Self::CSV_MEDIA_TYPE,
             Self::Xlsx => Self::XLSX_MEDIA_TYPE,
         }
     }
@@ -125,31 +167,52 @@ impl FileFormat {
         ranges
             .into_iter()
             .find_map(|(_, _, media)| match media.to_ascii_lowercase().as_str() {
-                "text/csv" | "text/*" => Some(Self::Csv),
+                "text/csv" | "text/*" => Some(Self::Csv(CsvDialect::default())),
                 "*/*" | "application/*" => Some(Self::Xlsx),
                 m if m == Self::XLSX_MEDIA_TYPE => Some(Self::Xlsx),
                 _ => None,
             })
     }
 
+    /// This format with CSV written in `dialect` (XLSX has none).
+    pub fn with_dialect(self, dialect: CsvDialect) -> Self {
+        match self {
+            Self::Csv(_) => Self::Csv(dialect),
+            Self::Xlsx => Self::Xlsx,
+        }
+    }
+
     /// The sheets as a file of this format; CSV puts every sheet in one table, each row led by
     /// its sheet's name under `sheet_heading`.
     pub fn render(self, sheets: &[Sheet], sheet_heading: &str) -> Result<Vec<u8>, XlsxError> {
         match self {
-            Self::Csv => Ok(csv(sheets, sheet_heading)),
+            Self::Csv(dialect) => Ok(csv(sheets, sheet_heading, dialect)),
             Self::Xlsx => xlsx(sheets),
         }
     }
 }
 
-/// UTF-8 with a byte-order mark, so that spreadsheet programs read the Cyrillic right.
-fn csv(sheets: &[Sheet], sheet_heading: &str) -> Vec<u8> {
+/// UTF-8 with a byte-order mark, so that spreadsheet programs read the Cyrillic right. Every
+/// row has as many fields as the widest (the headings, as a rule): machine readers expect a
+/// rectangle, so the preamble and section rows are padded with empty fields.
+fn csv(sheets: &[Sheet], sheet_heading: &str, dialect: CsvDialect) -> Vec<u8> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
-        let mut writer = csv::WriterBuilder::new()
-            .flexible(true)
-            .from_writer(&mut out);
+        let mut writer = dialect.writer().from_writer(&mut out);
         let several = sheets.len() > 1;
+        let lead = usize::from(several);
+        let width = sheets
+            .iter()
+            .flat_map(|s| std::iter::once(s.headings.len()).chain(s.rows.iter().map(Vec::len)))
+            .max()
+            .unwrap_or(0)
+            .max(1)
+            + lead;
+        let mut table = CsvTable {
+            writer: &mut writer,
+            dialect,
+            width,
+        };
         let text = |t: &str| Cell::Text(t.to_owned());
         let mut first: Vec<Cell> = Vec::new();
         if several {
@@ -164,19 +227,19 @@ fn csv(sheets: &[Sheet], sheet_heading: &str) -> Vec<u8> {
         // A preamble (of a single sheet) goes above the headings, a line per row, as in the form.
         if let [sheet] = sheets {
             for line in &sheet.preamble {
-                write_csv_row(&mut writer, &[text(line)]);
+                table.write_csv_row(&[text(line)]);
             }
         }
-        write_csv_row(&mut writer, &first);
+        table.write_csv_row(&first);
         for sheet in sheets {
             for row in &sheet.rows {
                 if several {
                     let mut record = Vec::with_capacity(row.len() + 1);
                     record.push(text(&sheet.name));
                     record.extend(row.iter().cloned());
-                    write_csv_row(&mut writer, &record);
+                    table.write_csv_row(&record);
                 } else {
-                    write_csv_row(&mut writer, row);
+                    table.write_csv_row(row);
                 }
             }
         }
@@ -186,10 +249,24 @@ fn csv(sheets: &[Sheet], sheet_heading: &str) -> Vec<u8> {
 }
 
 /// The one way a row reaches a CSV file, whatever part of the table it is (preamble, headings,
-/// sheet names, data): every text cell is guarded by [`csv_safe`].
-fn write_csv_row(writer: &mut csv::Writer<&mut Vec<u8>>, cells: &[Cell]) {
-    // Writing to a Vec cannot fail.
-    let _ = writer.write_record(cells.iter().map(Cell::text));
+/// sheet names, data): every text cell is guarded by [`csv_safe`], numbers are written in the
+/// dialect, and the row is padded with empty fields to the table's width.
+struct CsvTable<'a, 'b> {
+    writer: &'a mut csv::Writer<&'b mut Vec<u8>>,
+    dialect: CsvDialect,
+    width: usize,
+}
+
+impl CsvTable<'_, '_> {
+    fn write_csv_row(&mut self, cells: &[Cell]) {
+        let padding = self.width.saturating_sub(cells.len());
+        let fields = cells
+            .iter()
+            .map(|c| c.text(self.dialect))
+            .chain(std::iter::repeat_n(String::new(), padding));
+        // Writing to a Vec cannot fail.
+        let _ = self.writer.write_record(fields);
+    }
 }
 
 fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
@@ -231,6 +308,40 @@ fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
     workbook.save_to_buffer()
 }
 
+/// What a download is called, without the extension: the name people read (any script, as
+/// `filename*` of RFC 6266) and an ASCII one for clients that read only `filename`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileName {
+    pub title: String,
+    pub ascii: String,
+}
+
+impl FileName {
+    /// The words joined by `_`, spaces inside them too; quotes are left out and the characters
+    /// file systems refuse part words, so that the name is saved as it is shown.
+    pub fn new(words: &[&str], ascii: String) -> Self {
+        let cleaned: String = words
+            .join(" ")
+            .chars()
+            .filter(|c| !matches!(c, '"' | '«' | '»' | '“' | '”' | '„' | '\''))
+            .map(|c| match c {
+                '/' | '\\' | ':' | '*' | '?' | '<' | '>' | '|' => ' ',
+                c if c.is_control() => ' ',
+                c => c,
+            })
+            .collect();
+        let title = cleaned.split_whitespace().collect::<Vec<_>>().join("_");
+        Self { title, ascii }
+    }
+}
+
+/// A rendered export and what to call it.
+#[derive(Debug)]
+pub struct Download {
+    pub name: FileName,
+    pub bytes: Vec<u8>,
+}
+
 /// A workbook that could not be written is the service's fault.
 pub fn workbook_error(e: XlsxError) -> crate::error::ApiError {
     crate::error::ApiError::internal(format!("writing the workbook failed: {e}"))
@@ -260,7 +371,7 @@ mod tests {
 
     #[test]
     fn csv_joins_sheets_under_a_leading_column() {
-        let bytes = FileFormat::Csv
+        let bytes = FileFormat::Csv(CsvDialect::Rfc4180)
             .render(&[sheet("Все"), sheet("Стационарная")], "Форма")
             .unwrap();
         let text = String::from_utf8(bytes).unwrap();
@@ -268,19 +379,25 @@ mod tests {
         assert_eq!(lines[0], "Форма,Место в рейтинге,Организация,Итоговый балл");
         assert_eq!(lines[1], "Все,1,\"ГУТО «Дом, \"\"А\"\"»\",91.6");
         assert_eq!(lines.len(), 3);
-        let single =
-            String::from_utf8(FileFormat::Csv.render(&[sheet("Все")], "Форма").unwrap()).unwrap();
+        assert_eq!(text.matches("\r\n").count(), 3, "RFC 4180 line ends");
+        let single = String::from_utf8(
+            FileFormat::Csv(CsvDialect::Rfc4180)
+                .render(&[sheet("Все")], "Форма")
+                .unwrap(),
+        )
+        .unwrap();
         assert!(single.starts_with("\u{feff}Место в рейтинге,"));
     }
 
     #[test]
     fn cells_are_safe_in_spreadsheets() {
+        let text = |c: Cell| c.text(CsvDialect::Rfc4180);
         assert_eq!(
-            Cell::Text("=HYPERLINK(\"x\")".into()).text(),
+            text(Cell::Text("=HYPERLINK(\"x\")".into())),
             "'=HYPERLINK(\"x\")"
         );
-        assert_eq!(Cell::Text("-1".into()).text(), "'-1");
-        assert_eq!(Cell::Text("ГУТО «Дом»".into()).text(), "ГУТО «Дом»");
+        assert_eq!(text(Cell::Text("-1".into())), "'-1");
+        assert_eq!(text(Cell::Text("ГУТО «Дом»".into())), "ГУТО «Дом»");
         let long = "я".repeat(40_000);
         let cut = xlsx_text(&long);
         assert_eq!(cut.chars().count(), XLSX_CELL_CHARS);
@@ -304,7 +421,7 @@ mod tests {
             rows: vec![vec![Cell::Text("=1+1".into()), Cell::Decimal(dec!(-5))]],
         };
         let single = String::from_utf8(
-            FileFormat::Csv
+            FileFormat::Csv(CsvDialect::Rfc4180)
                 .render(std::slice::from_ref(&hostile), "=x")
                 .unwrap(),
         )
@@ -313,15 +430,15 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "'=1+1",
-                "'+cmd|' /C calc'!A0",
-                "' @x",
+                "'=1+1,",
+                "'+cmd|' /C calc'!A0,",
+                "' @x,",
                 "'-2+3,'＝1",
                 "'=1+1,-5"
             ]
         );
         let several = String::from_utf8(
-            FileFormat::Csv
+            FileFormat::Csv(CsvDialect::Rfc4180)
                 .render(&[hostile.clone(), hostile], "=x")
                 .unwrap(),
         )
@@ -329,6 +446,50 @@ mod tests {
         let lines: Vec<&str> = several.trim_start_matches('\u{feff}').lines().collect();
         assert_eq!(lines[0], "'=x,'-2+3,'＝1");
         assert_eq!(lines[1], "'=SUM(1),'=1+1,-5");
+    }
+
+    /// Russian Excel's dialect: `;`, decimal comma, CRLF, BOM; the padded rows read back as a
+    /// rectangle with the csv crate set to the dialect.
+    #[test]
+    fn excel_ru_csv_has_decimal_commas_and_equal_rows() {
+        let mut form = sheet("План");
+        form.preamble = vec!["УТВЕРЖДАЮ".into(), "ПЛАН".into()];
+        form.rows
+            .insert(0, vec![Cell::Text("I. Открытость".into())]);
+        form.rows.push(vec![
+            Cell::Integer(2),
+            Cell::Text("Дом; сад".into()),
+            Cell::Decimal(dec!(-97.40)),
+        ]);
+        let bytes = FileFormat::Csv(CsvDialect::ExcelRu)
+            .render(&[form], "Форма")
+            .unwrap();
+        assert!(bytes.starts_with("\u{feff}".as_bytes()));
+        let text = std::str::from_utf8(&bytes[3..]).unwrap();
+        assert_eq!(text.matches("\r\n").count(), 6);
+        assert_eq!(text.matches('\n').count(), 6);
+        let records: Vec<Vec<String>> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(b';')
+            .from_reader(&bytes[3..])
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        assert_eq!(records.len(), 6);
+        assert!(records.iter().all(|r| r.len() == 3));
+        assert_eq!(records[0], ["УТВЕРЖДАЮ", "", ""]);
+        assert_eq!(records[3], ["I. Открытость", "", ""]);
+        assert_eq!(records[4], ["1", "ГУТО «Дом, \"А\"»", "91,6"]);
+        assert_eq!(records[5], ["2", "Дом; сад", "-97,4"]);
+    }
+
+    #[test]
+    fn file_names_keep_words_and_drop_what_file_systems_refuse() {
+        let name = FileName::new(
+            &["План", "ГБУ ТО «Дом: \"Ветеран\"/Тула»", "2019"],
+            "plan-7-2019".into(),
+        );
+        assert_eq!(name.title, "План_ГБУ_ТО_Дом_Ветеран_Тула_2019");
     }
 
     #[test]
@@ -344,11 +505,11 @@ mod tests {
         assert_eq!(FileFormat::from_accept(None), Some(FileFormat::Xlsx));
         assert_eq!(
             FileFormat::from_accept(Some("text/csv")),
-            Some(FileFormat::Csv)
+            Some(FileFormat::Csv(CsvDialect::Rfc4180))
         );
         assert_eq!(
             FileFormat::from_accept(Some("application/json, text/csv;q=0.5")),
-            Some(FileFormat::Csv)
+            Some(FileFormat::Csv(CsvDialect::Rfc4180))
         );
         assert_eq!(
             FileFormat::from_accept(Some(

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::conditional;
-use super::download::{file, negotiate, workbook_error};
+use super::download::{file, negotiate};
 use super::extract::OptionalJson;
 use super::{parse_filter, parse_year, ListFilterErrors};
 use crate::app::plan_forms::{self, ImportForm};
@@ -208,6 +208,10 @@ pub struct PlanExportQuery {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
     #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
     pub format: Option<String>,
+    /// CSV only: `rfc4180` (default: `,`, decimal point) or `excel-ru` (`;`, decimal comma;
+    /// numbers stay numbers in Russian Excel). Both UTF-8 with BOM and CRLF.
+    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline, example = "excel-ru")]
+    pub dialect: Option<String>,
 }
 
 #[utoipa::path(
@@ -232,12 +236,10 @@ async fn export(
     query: web::Query<PlanExportQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let format = negotiate(&req, query.into_inner().format)?;
-    let bytes = db
-        .run(move |conn| {
-            let sheet = plan_forms::export(conn, &caller, id)?;
-            format.render(&[sheet], "Лист").map_err(workbook_error)
-        })
+    let query = query.into_inner();
+    let format = negotiate(&req, query.format, query.dialect)?;
+    let download = db
+        .run(move |conn| plan_forms::export(conn, &caller, id, format))
         .await?;
-    Ok(file(format, format!("plan-{id}"), bytes))
+    Ok(file(format, download))
 }

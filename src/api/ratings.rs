@@ -137,6 +137,10 @@ pub struct ExportQuery {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
     #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
     pub format: Option<String>,
+    /// CSV only: `rfc4180` (default: `,`, decimal point) or `excel-ru` (`;`, decimal comma;
+    /// numbers stay numbers in Russian Excel). Both UTF-8 with BOM and CRLF.
+    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline, example = "excel-ru")]
+    pub dialect: Option<String>,
     /// As for the rating: `latest` (default), `published`, `current` or an approval number.
     #[param(value_type = Option<String>, pattern = "^(latest|published|current|[1-9][0-9]{0,8})$", example = "latest")]
     pub approval: Option<String>,
@@ -153,6 +157,10 @@ pub struct ResultsExportQuery {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
     #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
     pub format: Option<String>,
+    /// CSV only: `rfc4180` (default: `,`, decimal point) or `excel-ru` (`;`, decimal comma;
+    /// numbers stay numbers in Russian Excel). Both UTF-8 with BOM and CRLF.
+    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline, example = "excel-ru")]
+    pub dialect: Option<String>,
     /// As for the rating: `latest` (default), `published`, `current` or an approval number.
     #[param(value_type = Option<String>, pattern = "^(latest|published|current|[1-9][0-9]{0,8})$", example = "latest")]
     pub approval: Option<String>,
@@ -162,16 +170,15 @@ pub struct ResultsExportQuery {
 async fn export(
     (req, caller, db, cache): (HttpRequest, Caller, web::Data<Db>, web::Data<RatingCache>),
     cycle_id: i64,
-    (format, approval): (Option<String>, Option<String>),
+    (format, dialect, approval): (Option<String>, Option<String>, Option<String>),
     export: Export,
-    name: &str,
 ) -> ApiResult<HttpResponse> {
-    let format = negotiate(&req, format)?;
+    let format = negotiate(&req, format, dialect)?;
     let mut errors = ListFilterErrors::default();
     let requested = parse_filter(&mut errors, "approval", approval, |v| Requested::parse(&v));
     errors.into_result()?;
     let cache = cache.into_inner();
-    let bytes = db
+    let download = db
         .run(move |conn| {
             use_case::export(
                 conn,
@@ -183,7 +190,7 @@ async fn export(
             )
         })
         .await?;
-    Ok(file(format, format!("{name}-cycle-{cycle_id}"), bytes))
+    Ok(file(format, download))
 }
 
 #[utoipa::path(
@@ -211,16 +218,9 @@ async fn export_ratings(
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
     let criterion = query.criterion.unwrap_or_else(|| "total".into());
-    let asked = (query.format, query.approval);
+    let asked = (query.format, query.dialect, query.approval);
     let kind = Export::Ratings { criterion };
-    export(
-        (req, caller, db, cache),
-        id.into_inner(),
-        asked,
-        kind,
-        "rating",
-    )
-    .await
+    export((req, caller, db, cache), id.into_inner(), asked, kind).await
 }
 
 #[utoipa::path(
@@ -247,16 +247,9 @@ async fn export_results(
     query: web::Query<ResultsExportQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
-    let asked = (query.format, query.approval);
+    let asked = (query.format, query.dialect, query.approval);
     let kind = Export::Results;
-    export(
-        (req, caller, db, cache),
-        id.into_inner(),
-        asked,
-        kind,
-        "results",
-    )
-    .await
+    export((req, caller, db, cache), id.into_inner(), asked, kind).await
 }
 
 #[utoipa::path(

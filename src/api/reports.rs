@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::conditional::{self, IfMatch};
-use super::download::{file, negotiate, workbook_error};
+use super::download::{file, negotiate};
 use super::extract::ApiJson;
 use crate::app::reports::{self, ReportStep};
 use crate::app::Context;
@@ -193,6 +193,10 @@ pub struct ReportExportQuery {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
     #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
     pub format: Option<String>,
+    /// CSV only: `rfc4180` (default: `,`, decimal point) or `excel-ru` (`;`, decimal comma;
+    /// numbers stay numbers in Russian Excel). Both UTF-8 with BOM and CRLF.
+    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline, example = "excel-ru")]
+    pub dialect: Option<String>,
 }
 
 #[utoipa::path(
@@ -217,12 +221,10 @@ async fn export(
     query: web::Query<ReportExportQuery>,
 ) -> ApiResult<HttpResponse> {
     let (plan_id, id) = path.into_inner();
-    let format = negotiate(&req, query.into_inner().format)?;
-    let bytes = db
-        .run(move |conn| {
-            let sheet = reports::export(conn, &caller, plan_id, id)?;
-            format.render(&[sheet], "Лист").map_err(workbook_error)
-        })
+    let query = query.into_inner();
+    let format = negotiate(&req, query.format, query.dialect)?;
+    let download = db
+        .run(move |conn| reports::export(conn, &caller, (plan_id, id), format))
         .await?;
-    Ok(file(format, format!("report-{id}"), bytes))
+    Ok(file(format, download))
 }

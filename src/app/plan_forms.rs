@@ -13,7 +13,7 @@ use crate::domain::plan_form::{self, ApprovalBlock, Executor, PlanTable, RowWarn
 use crate::domain::scoring::Scores;
 use crate::domain::{deadline, sheet};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::export::{Cell, Sheet};
+use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Sheet};
 use crate::views::plans::{ImportResult, NewMeasure, NewPlan, NewSection, Plan, PlanDraftRequest};
 
 /// Drafts a plan of the evaluated organization: a section per criterion, one measure stub per
@@ -444,9 +444,45 @@ fn text_cell(value: &Option<String>) -> Cell {
 
 /// The plan in its official form: the «УТВЕРЖДАЮ» block and title above, a heading row per
 /// section, a row per measure, the implementation columns from the latest report.
-pub fn export(conn: &mut DbConnection, caller: &Caller, id: i64) -> ApiResult<Sheet> {
+/// The plan in the official form as a file, named `План_<organization>_<year>`.
+pub fn export(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: i64,
+    format: FileFormat,
+) -> ApiResult<Download> {
     let row = visibility::authorized_plan(conn, id, caller, &policy::PLAN_EXPORT)?;
-    let plan = plans::load(conn, &row, today())?;
+    let name = file_name(conn, "План", "plan", (id, row.organization_id, row.year))?;
+    let sheet = plan_sheet(conn, &row, id)?;
+    let bytes = format.render(&[sheet], "Лист").map_err(workbook_error)?;
+    Ok(Download { name, bytes })
+}
+
+/// `<what>_<organization's short name>_<year>` (the plan's number without an organization),
+/// `<kind>-<id>-<year>` in ASCII.
+pub(crate) fn file_name(
+    conn: &mut DbConnection,
+    what: &str,
+    kind: &str,
+    (id, organization_id, year): (i64, Option<i64>, i32),
+) -> ApiResult<FileName> {
+    let owner = match organization_id {
+        Some(organization) => organizations::find(conn, organization)?.short_name,
+        None => format!("№{id}"),
+    };
+    let year = year.to_string();
+    Ok(FileName::new(
+        &[what, &owner, &year],
+        format!("{kind}-{id}-{year}"),
+    ))
+}
+
+fn plan_sheet(
+    conn: &mut DbConnection,
+    row: &crate::db::plans::PlanRow,
+    id: i64,
+) -> ApiResult<Sheet> {
+    let plan = plans::load(conn, row, today())?;
     let executed = reports::latest_entries(conn, id)?;
     let mut rows = Vec::new();
     for section in &plan.sections {

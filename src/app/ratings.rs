@@ -23,7 +23,7 @@ use crate::domain::methodology::{self, Methodology};
 use crate::domain::organization::ServiceForm;
 use crate::domain::rating::{self, Placed, RatingCriterion, Snapshot};
 use crate::error::{ApiError, ApiResult};
-use crate::export::{workbook_error, Cell, FileFormat, Sheet};
+use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Sheet};
 use crate::views::ratings::{Approval, Basis, CriterionPoints, PreviousResult, Rating, RatingItem};
 
 use super::{cycles, evaluations, visibility};
@@ -591,7 +591,7 @@ pub fn export(
     (cycle_id, requested): (i64, Option<Requested>),
     export: &Export,
     format: FileFormat,
-) -> ApiResult<Vec<u8>> {
+) -> ApiResult<Download> {
     let rule = match export {
         Export::Ratings { .. } => &policy::RATINGS_EXPORT,
         Export::Results => &policy::RESULTS_EXPORT,
@@ -606,7 +606,29 @@ pub fn export(
         }
         Export::Results => format.render(&[results_sheet(&snapshot)?], "Лист"),
     };
-    rendered.map_err(workbook_error)
+    let region = crate::db::regions::find(conn, cycle.region_id)?;
+    let (what, kind) = match export {
+        Export::Ratings { .. } => ("Рейтинг", "rating"),
+        Export::Results => ("Результаты", "results"),
+    };
+    let year = cycle.year.to_string();
+    Ok(Download {
+        name: FileName::new(
+            &[what, &region.name, &year],
+            format!("{kind}-{}-{year}", ascii_word(&region.code)),
+        ),
+        bytes: rendered.map_err(workbook_error)?,
+    })
+}
+
+/// A code as a file name's ASCII word: letters and digits only, `x` if none is left.
+fn ascii_word(code: &str) -> String {
+    let word: String = code.chars().filter(char::is_ascii_alphanumeric).collect();
+    if word.is_empty() {
+        "x".into()
+    } else {
+        word
+    }
 }
 
 fn results_sheet(snapshot: &Snapshot) -> ApiResult<Sheet> {

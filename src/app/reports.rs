@@ -14,7 +14,7 @@ use crate::db::reports::{self as store, ReportRow};
 use crate::db::DbConnection;
 use crate::domain::plan::{PlanStatus, ReportStatus};
 use crate::error::{ApiError, ApiResult};
-use crate::export::{Cell, Sheet};
+use crate::export::{workbook_error, Cell, Download, FileFormat, Sheet};
 use crate::views::plans::Measure;
 use crate::views::reports::{report_of, EntryBody, NewReport, Report, ReportEntry};
 
@@ -224,10 +224,28 @@ pub const REPORT_HEADINGS: [&str; 9] = [
 
 /// The report in its official form: a heading row per section, a row per measure the report
 /// has an entry for.
-pub fn export(conn: &mut DbConnection, caller: &Caller, plan_id: i64, id: i64) -> ApiResult<Sheet> {
+/// The report in the official form as a file, named `Отчёт_<organization>_<year>`.
+pub fn export(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    (plan_id, id): (i64, i64),
+    format: FileFormat,
+) -> ApiResult<Download> {
     let (plan_row, row) = authorized(conn, plan_id, id, caller, &policy::REPORT_EXPORT)?;
-    let report = load(conn, &plan_row, &row)?;
-    let plan = plans::load(conn, &plan_row, today())?;
+    let name = super::plan_forms::file_name(
+        conn,
+        "Отчёт",
+        "report",
+        (id, plan_row.organization_id, plan_row.year),
+    )?;
+    let sheet = report_sheet(conn, &plan_row, &row)?;
+    let bytes = format.render(&[sheet], "Лист").map_err(workbook_error)?;
+    Ok(Download { name, bytes })
+}
+
+fn report_sheet(conn: &mut DbConnection, plan_row: &PlanRow, row: &ReportRow) -> ApiResult<Sheet> {
+    let report = load(conn, plan_row, row)?;
+    let plan = plans::load(conn, plan_row, today())?;
     let mut rows = Vec::new();
     for section in &plan.sections {
         rows.push(vec![Cell::Text(section.heading.clone())]);

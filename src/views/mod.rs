@@ -8,6 +8,7 @@ pub mod auth;
 pub mod changes;
 pub mod cycles;
 pub mod evaluations;
+pub mod exports;
 pub mod methodologies;
 pub mod organizations;
 pub mod plans;

@@ -720,6 +720,32 @@ async fn reports_record_execution_with_figures_and_are_accepted_by_the_authority
     assert!(line[7]
         .to_string()
         .contains("Опрошено получателей услуг: 719 чел."));
+    let (title, ascii) = file_names(&app.get(&format!("{report_path}/export?format=xlsx")).await);
+    let year = plan["year"].as_i64().unwrap();
+    assert_eq!(
+        title,
+        format!("Отчёт_ГУТО_Одоевский_дом-интернат_№_1_{year}.xlsx")
+    );
+    assert_eq!(ascii, format!("report-{}-{year}.xlsx", report["id"]));
+    let csv = app
+        .get(&format!("{report_path}/export?format=csv&dialect=excel-ru"))
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(file_names(&csv).0.ends_with(".csv"));
+    let bytes = csv.bytes().await.unwrap().to_vec();
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+    assert_eq!(bytes.windows(2).filter(|w| w == b"\r\n").count(), lines);
+    let records = csv_records(&bytes, b';');
+    assert_eq!(records.len(), rows.len());
+    assert!(
+        records.iter().all(|r| r.len() == rows[1].len()),
+        "{records:?}"
+    );
+    assert!(records[0][0].starts_with("Отчёт о выполнении плана мероприятий"));
+    assert_eq!(
+        records[1][5],
+        "Реализованные меры по устранению выявленных недостатков"
+    );
 
     // The summary counts the plan's measures.
     let summary: Value = app
@@ -838,7 +864,7 @@ async fn a_plan_exports_in_the_official_form_and_imports_back_the_same() {
     let text = csv.text().await.unwrap();
     assert!(text
         .trim_start_matches('\u{feff}')
-        .starts_with("УТВЕРЖДАЮ\n"));
+        .starts_with("УТВЕРЖДАЮ,,"));
     assert_problem(
         app.as_(Some(&s.organization))
             .get(&format!("/api/v1/plans/{id}/export?format=doc"))
@@ -952,6 +978,115 @@ async fn a_draft_plan_from_an_evaluation_holds_a_stub_per_shortcoming_with_the_c
             .await,
         404,
         None,
+    )
+    .await;
+}
+
+/// The fields of a CSV export read with the csv crate in `delimiter`, after the byte-order mark.
+pub(crate) fn csv_records(bytes: &[u8], delimiter: u8) -> Vec<Vec<String>> {
+    let body = bytes.strip_prefix("\u{feff}".as_bytes()).expect("a BOM");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(delimiter)
+        .from_reader(body)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// The RFC 6266 `filename*` of a download, percent-decoded, and its ASCII `filename`.
+pub(crate) fn file_names(response: &reqwest::Response) -> (String, String) {
+    let header = response.headers()["content-disposition"].to_str().unwrap();
+    assert!(header.starts_with("attachment;"), "{header}");
+    let ascii = header
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("filename="))
+        .unwrap()
+        .trim_matches('"')
+        .to_owned();
+    let encoded = header
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("filename*=UTF-8''"))
+        .unwrap();
+    assert!(encoded.is_ascii(), "{header}");
+    let title = percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .unwrap()
+        .into_owned();
+    (title, ascii)
+}
+
+#[tokio::test]
+async fn plan_csv_exports_in_both_dialects_are_rectangles_and_import_back_the_same() {
+    let app = spawn_app().await;
+    let s = scene(&app).await;
+    let plan: Value = app
+        .as_(Some(&s.authority))
+        .post_json("/api/v1/plans", &new_plan(s.org))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = plan["id"].as_i64().unwrap();
+    let year = plan["year"].as_i64().unwrap();
+    for (dialect, delimiter) in [("rfc4180", b','), ("excel-ru", b';')] {
+        let exported = app
+            .as_(Some(&s.organization))
+            .get(&format!(
+                "/api/v1/plans/{id}/export?format=csv&dialect={dialect}"
+            ))
+            .await;
+        assert_eq!(exported.status(), StatusCode::OK);
+        let (title, ascii) = file_names(&exported);
+        assert_eq!(
+            title,
+            format!("План_ГУТО_Одоевский_дом-интернат_№_1_{year}.csv")
+        );
+        assert_eq!(ascii, format!("plan-{id}-{year}.csv"));
+        let bytes = exported.bytes().await.unwrap().to_vec();
+        let crlf = bytes.windows(2).filter(|w| w == b"\r\n").count();
+        let lf = bytes.iter().filter(|&&b| b == b'\n').count();
+        assert_eq!(crlf, lf, "{crlf} CRLF of {lf} line ends");
+        let rows = csv_records(&bytes, delimiter);
+        // «УТВЕРЖДАЮ» block, title, headings, a section, its measures: 11 fields on each.
+        assert!(rows.len() > 6, "{rows:?}");
+        assert!(rows.iter().all(|r| r.len() == 11), "{rows:?}");
+        assert_eq!(rows[0][0], "УТВЕРЖДАЮ");
+        assert!(rows.iter().any(|r| r[0] == "№ п/п"));
+
+        let again = import(
+            &app,
+            &s.authority,
+            &format!("organization_id={}&dry_run=true", s.org),
+            "text/csv",
+            bytes,
+        )
+        .await;
+        assert_eq!(again.status(), StatusCode::OK, "{dialect}");
+        let again: Value = again.json().await.unwrap();
+        let key = |m: &Value| {
+            (
+                m["title"].clone(),
+                m["deadline"].clone(),
+                m["number"].clone(),
+            )
+        };
+        assert_eq!(
+            measures(&plan).iter().map(key).collect::<Vec<_>>(),
+            measures(&again["plan"]).iter().map(key).collect::<Vec<_>>(),
+            "{dialect}"
+        );
+        assert_eq!(again["plan"]["approval"], plan["approval"], "{dialect}");
+        assert_eq!(again["plan"]["title"], plan["title"], "{dialect}");
+    }
+    assert_problem(
+        app.as_(Some(&s.organization))
+            .get(&format!(
+                "/api/v1/plans/{id}/export?format=csv&dialect=excel"
+            ))
+            .await,
+        400,
+        Some("dialect"),
     )
     .await;
 }

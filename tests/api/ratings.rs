@@ -551,6 +551,63 @@ async fn exports_carry_official_headings_and_read_back_as_served() {
         Some("format"),
     )
     .await;
+    let (title, ascii) = crate::plans::file_names(&export("", None).await.unwrap());
+    assert_eq!(title, "Рейтинг_Тульская_область_2018.xlsx");
+    assert_eq!(ascii, "rating-71-2018.xlsx");
+
+    // Russian Excel's dialect: `;`, decimal comma, CRLF, BOM, one width for every row.
+    let ru = export("?format=csv&dialect=excel-ru", None).await.unwrap();
+    assert_eq!(ru.status(), StatusCode::OK);
+    let (title, ascii) = crate::plans::file_names(&ru);
+    assert_eq!(title, "Рейтинг_Тульская_область_2018.csv");
+    assert_eq!(ascii, "rating-71-2018.csv");
+    let bytes = ru.bytes().await.unwrap().to_vec();
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+    assert_eq!(bytes.windows(2).filter(|w| w == b"\r\n").count(), lines);
+    let records = crate::plans::csv_records(&bytes, b';');
+    assert_eq!(records.len(), 5);
+    assert!(
+        records.iter().all(|r| r.len() == headers.len()),
+        "{records:?}"
+    );
+    assert_eq!(
+        records[0][..2],
+        ["Форма социального обслуживания", "Место в рейтинге"]
+    );
+    assert_eq!(records[1][total + 1], "91,02");
+    assert_eq!(records[2][total + 1], "90,72");
+    assert_problem(
+        export("?format=csv&dialect=ru", None).await.unwrap(),
+        400,
+        Some("dialect"),
+    )
+    .await;
+
+    // The results export: the same dialect and a name of its own.
+    let results = app
+        .as_(Some(&r.authority))
+        .get(&format!(
+            "/api/v1/cycles/{cycle}/results/export?format=csv&dialect=excel-ru"
+        ))
+        .await;
+    assert_eq!(results.status(), StatusCode::OK);
+    let (title, ascii) = crate::plans::file_names(&results);
+    assert_eq!(title, "Результаты_Тульская_область_2018.csv");
+    assert_eq!(ascii, "results-71-2018.csv");
+    let records = crate::plans::csv_records(&results.bytes().await.unwrap(), b';');
+    assert_eq!(records.len(), 3);
+    let width = records[0].len();
+    assert!(records.iter().all(|r| r.len() == width), "{records:?}");
+    let result_total = records[0]
+        .iter()
+        .position(|h| h == "Итоговый балл")
+        .unwrap();
+    let mut totals: Vec<&str> = records[1..]
+        .iter()
+        .map(|r| r[result_total].as_str())
+        .collect();
+    totals.sort_unstable();
+    assert_eq!(totals, ["90,72", "91,02"]);
     assert_problem(
         export("?criterion=K9", None).await.unwrap(),
         400,
