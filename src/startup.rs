@@ -161,16 +161,8 @@ impl Application {
                 .wrap(from_fn(crate::api::idempotency::replay_or_record))
                 // After the gate: a route that needs a token says so before judging its input.
                 .wrap(from_fn({
-                    let route_table = route_table.clone();
                     let query_contract = query_contract.clone();
-                    move |req, next| {
-                        api::parameters::check(
-                            route_table.clone(),
-                            query_contract.clone(),
-                            req,
-                            next,
-                        )
-                    }
+                    move |req, next| api::parameters::check(query_contract.clone(), req, next)
                 }))
                 .wrap(from_fn({
                     let route_table = route_table.clone();

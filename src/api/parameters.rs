@@ -12,12 +12,12 @@ use std::collections::HashMap;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{web, Error, ResponseError};
+use actix_web::{web, Error, HttpMessage, ResponseError};
 use chrono::{DateTime, NaiveDate};
 use regex::Regex;
 use serde_json::Value;
 
-use crate::auth::gate::Routes;
+use crate::auth::gate::MatchedRule;
 use crate::error::{ApiError, ApiResult};
 use crate::views::ListFilterErrors;
 
@@ -141,17 +141,16 @@ impl Parameter {
 }
 
 pub async fn check(
-    routes: web::Data<Routes>,
     contract: web::Data<Contract>,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    // The path as the router matches it (percent-decoded), as the gate reads it.
-    let path = req.match_info().as_str();
-    if let Some(rule) = routes.rule_of(req.method().as_str(), path) {
+    // The route as the gate matched it; the path as the router matches it (percent-decoded).
+    let matched = req.extensions().get::<MatchedRule>().copied();
+    if let Some(MatchedRule(rule)) = matched {
         let documented = contract.query_of(rule.method, rule.path);
-        let verdict =
-            check_path(rule.path, path).and_then(|()| check_query(req.query_string(), documented));
+        let verdict = check_path(rule.path, req.match_info().as_str())
+            .and_then(|()| check_query(req.query_string(), documented));
         if let Err(error) = verdict {
             return Ok(req.into_response(error.error_response()));
         }

@@ -141,6 +141,11 @@ impl Routes {
     }
 }
 
+/// The policy rule of the route a request matched, as the gate found it (in the request's
+/// extensions; absent when no route matched).
+#[derive(Debug, Clone, Copy)]
+pub struct MatchedRule(pub &'static Rule);
+
 pub async fn authenticate(
     routes: web::Data<Routes>,
     req: ServiceRequest,
@@ -152,6 +157,10 @@ pub async fn authenticate(
     }
     // The path as the router matches it (percent-decoded), so no spelling of a route passes by.
     let rule = routes.rule_of(req.method().as_str(), req.match_info().as_str());
+    if let Some(rule) = rule {
+        // Kept for the middleware after this one, which would otherwise match the route again.
+        req.extensions_mut().insert(MatchedRule(rule));
+    }
     let Some(rule) = rule.filter(|rule| rule.access != Access::Open) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
