@@ -11,26 +11,17 @@
 # and the changes; psql reads the outbox. Output: build/quality/deliveries.txt.
 #
 # QUALITY_PG_URL (quality/lib.sh; default postgres://postgres@127.0.0.1:5432) is the server; the
-# script makes its own database webhooks_<time>_<pid> there and drops it at the end.
+# script makes its own database there (lib.sh fresh_pg_database) and drops it at the end.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-PG=$QUALITY_PG_URL
-DB=webhooks_$(date +%s)_$$
 command -v psql >/dev/null || die "psql is missing (PostgreSQL client)"
 release_binary
-psql "$PG/postgres" -qc "CREATE DATABASE $DB" >/dev/null || die "cannot create database $DB on $PG"
-drop_database() {
-    local rc=$?
-    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-    exit "$rc"
-}
-trap drop_database EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-log "two instances on $PG/$DB"
+make_tmp
+fresh_pg_database
+log "two instances on $PG_DATABASE_URL"
 rc=0
-python3 "$QDIR/deliveries_probe.py" "$BIN" "$PG/$DB" >"$OUT/deliveries.txt" 2>&1 || rc=$?
+python3 "$QDIR/deliveries_probe.py" "$BIN" "$PG_DATABASE_URL" >"$OUT/deliveries.txt" 2>&1 || rc=$?
 cat "$OUT/deliveries.txt"
 echo
 if [[ $rc -eq 0 ]]; then

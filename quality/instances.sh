@@ -8,16 +8,15 @@
 # to about a minute.
 #
 # Environment: QUALITY_PG_URL (default postgres://postgres@127.0.0.1:5432, a server where this
-# user may create databases; the script's own database instances_<random> is dropped at the end),
+# user may create databases; the script's own database (lib.sh fresh_pg_database) is dropped at
+# the end),
 # QUALITY_RACE_ROUNDS (10), QUALITY_RACERS (8), NOK_API_BIN (see lib.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-PG_URL=${QUALITY_PG_URL:-postgres://postgres@127.0.0.1:5432}
 ROUNDS=${QUALITY_RACE_ROUNDS:-10}
 RACERS=${QUALITY_RACERS:-8}
 LOGIN_LIMIT=10
-DB_NAME=instances_$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')
 command -v psql >/dev/null || die "psql is missing"
 command -v python3 >/dev/null || die "python3 is missing"
 release_binary
@@ -39,15 +38,14 @@ stop_instances() {
             tail -n 10 "$TMP/$name.err" >&2
         done
     fi
-    psql "$PG_URL/postgres" -qX -c "DROP DATABASE IF EXISTS $DB_NAME" >/dev/null 2>&1 || true
+    (exit "$rc")
     cleanup
 }
 trap stop_instances EXIT
 trap 'exit 124' ALRM
 
-psql "$PG_URL/postgres" -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $DB_NAME" >/dev/null ||
-    die "cannot create database $DB_NAME on $PG_URL"
-log "database $DB_NAME created; starting two instances at once"
+fresh_pg_database
+log "database $PG_DATABASE created; starting two instances at once"
 
 # The whole script stays within ~60 s whatever hangs.
 # (Its sleep is stopped with it, and holds no output open.)
@@ -64,7 +62,7 @@ started=$(date +%s.%N)
 for name in a b; do
     : >"$TMP/$name.out"
     (
-        export DATABASE_URL=$PG_URL/$DB_NAME NOK_DEMO_PASSWORD=$DEMO_PASSWORD NOK_LOG=warn
+        export DATABASE_URL=$PG_DATABASE_URL NOK_DEMO_PASSWORD=$DEMO_PASSWORD NOK_LOG=warn
         export NOK_JWT_SECRET=quality-instances-secret-of-at-least-32-bytes
         # Every probe comes from 127.0.0.1: the per-address limit must not be what stops them.
         export NOK_LOGIN_LIMIT_PER_USERNAME=$LOGIN_LIMIT NOK_LOGIN_LIMIT_PER_ADDRESS=1000
@@ -95,7 +93,7 @@ done
 added() { sed -n 's/^demo data: [0-9]* regions and \([0-9]*\) organizations added/\1/p' "$TMP/$1.out"; }
 ready_a=$(curl -s -o /dev/null -w '%{http_code}' "${BASE[a]}/ready")
 ready_b=$(curl -s -o /dev/null -w '%{http_code}' "${BASE[b]}/ready")
-orgs=$(psql "$PG_URL/$DB_NAME" -tAX -c "SELECT count(*) FROM organizations")
+orgs=$(psql "$PG_DATABASE_URL" -tAX -c "SELECT count(*) FROM organizations")
 verdict=FAIL
 [[ $ready_a == 200 && $ready_b == 200 && $(( $(added a) + $(added b) )) -eq $orgs && $orgs -gt 0 ]] && verdict=PASS
 echo "$verdict  both instances start on one fresh database at once: A listening after ${SECS[a]} s, B after ${SECS[b]} s; /ready $ready_a and $ready_b; demo organizations added by A $(added a), by B $(added b), in the database $orgs"
