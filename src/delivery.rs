@@ -207,15 +207,10 @@ impl Sender {
 
 /// The URL's host is a name (checked when resolved) or a public address.
 fn public_literal(url: &str) -> bool {
-    match reqwest::Url::parse(url)
-        .ok()
-        .as_ref()
-        .and_then(|u| u.host())
-    {
-        Some(url::Host::Domain(_)) => true,
-        Some(url::Host::Ipv4(ip)) => address::is_public_v4(ip),
-        Some(url::Host::Ipv6(ip)) => address::is_public_v6(ip),
-        None => false,
+    match reqwest::Url::parse(url) {
+        Ok(url) if matches!(url.host(), Some(url::Host::Domain(_))) => true,
+        Ok(url) => !crate::app::webhooks::internal_url(&url),
+        Err(_) => false,
     }
 }
 

@@ -28,7 +28,8 @@ pub fn internal_host(url: &str) -> bool {
     reqwest::Url::parse(url.trim()).map_or(true, |url| internal_url(&url))
 }
 
-fn internal_url(url: &reqwest::Url) -> bool {
+/// The URL's host is not public: an address of a special-purpose range, a local name, or none.
+pub fn internal_url(url: &reqwest::Url) -> bool {
     match url.host() {
         None => true,
         Some(url::Host::Ipv4(ip)) => !address::is_public_v4(ip),
