@@ -2,8 +2,10 @@
 # Generated clients, as integrators would make them from openapi/openapi.json:
 #  1. openapi-typescript → build/quality/api.d.ts, and `tsc --noEmit` type-checks quality/usage.ts
 #     (organizations list, a Plan, problem+json) against it;
-#  2. openapi-python-client → build/quality/python-client/nok_api_client, and quality/use_client.py
-#     uses it against a release server with demo data: logs in as admin, lists the organizations.
+#  2. openapi-python-client → build/quality/python-client/nok_api_client (configured by
+#     quality/python-client.yaml), and quality/use_client.py uses it against a release server with
+#     demo data: logs in as admin, lists the organizations, downloads an XLSX export (bytes),
+#     PATCHes an organization, uploads a plan file to the import.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -29,7 +31,7 @@ python_client() {
     rm -rf "$OUT/python-client"
     # The generator formats its output with ruff, from the same environment.
     PATH=$VENV/bin:$PATH "$VENV/bin/openapi-python-client" generate --path "$ROOT/openapi/openapi.json" \
-        --output-path "$OUT/python-client/nok_api_client" --meta none --overwrite >"$OUT/python-client.log" 2>&1 ||
+        --config "$QDIR/python-client.yaml" --output-path "$OUT/python-client/nok_api_client" --meta none --overwrite >"$OUT/python-client.log" 2>&1 ||
         { cat "$OUT/python-client.log" >&2; return 1; }
     # Operations the generator skipped ("WARNING parsing METHOD PATH"): only the known gaps.
     sed -n 's/^WARNING parsing \([A-Z]*\) \([^ ]*\) within .*/\1 \2/p' "$OUT/python-client.log" |
@@ -55,7 +57,7 @@ use_python_client() {
     PYTHONPATH=$OUT/python-client "$VENV/bin/python" "$QDIR/use_client.py" "$BASE" admin "$DEMO_PASSWORD" |
         tee "$OUT/use_client.txt" >&2
 }
-check "use_client.py: log in as admin, list organizations" use_python_client
+check "use_client.py: log in as admin, list organizations, export XLSX, PATCH, upload" use_python_client
 
 echo
 printf 'clients: %s\n' "${results[@]}"

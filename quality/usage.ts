@@ -51,3 +51,49 @@ export function describe(problem: Problem | NotFoundBody): string {
 
 const example: Problem = { type: "/problems/not-found", title: "Not found", status: 404, detail: "Plan 7 does not exist" };
 export const exampleText = describe(example);
+
+// openapi-fetch over the same types: a portal downloads an export as a Blob (the document states
+// it as a binary string, so the body is read as a Blob, not parsed), and reads the audit log's
+// changed fields and the feed's resources as their types.
+import createClient from "openapi-fetch";
+
+export const api = createClient<paths>({ baseUrl: "https://nok.example.org" });
+
+export async function downloadRatings(cycle: number, token: string): Promise<Blob> {
+    const { data, error, response } = await api.GET("/api/v1/cycles/{id}/ratings/export", {
+        params: { path: { id: cycle }, query: { format: "xlsx", criterion: "total" } },
+        headers: { Authorization: `Bearer ${token}` },
+        parseAs: "blob",
+    });
+    if (error !== undefined) throw new Error(describe(error));
+    const blob: Blob = data;
+    if (blob.type && !response.headers.get("Content-Type")?.startsWith("application/vnd.openxmlformats")) {
+        throw new Error(`not an XLSX file: ${blob.type}`);
+    }
+    return blob;
+}
+
+type Ratings = NonNullable<operations["get_rating"]["parameters"]["query"]>;
+// Closed sets are unions of literals: a typo does not type-check.
+export const stationary: Ratings = { service_form: "stationary", criterion: "K2" };
+// @ts-expect-error "stationery" is not a form of service
+export const typo: Ratings = { service_form: "stationery" };
+
+type AuditEvent = Schemas["AuditEvent"];
+export function changedFields(event: AuditEvent): string[] {
+    const before: Record<string, unknown> = event.before ?? {};
+    const after: Record<string, unknown> = event.after ?? {};
+    return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((f) => before[f] !== after[f]);
+}
+
+type FeedEvent = Schemas["FeedEvent"];
+export function feedLine(event: FeedEvent): string {
+    switch (event.resource_type) {
+        case "plan":
+            return `plan ${event.resource_id}: ${event.resource?.title ?? "deleted"}`;
+        case "organization":
+            return `organization ${event.resource_id}: ${event.resource?.inn ?? "deleted"}`;
+        default:
+            return `${event.event} ${event.resource_id}`;
+    }
+}

@@ -33,9 +33,11 @@ pub struct Problem {
     pub detail: String,
     /// The request path that failed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = false)]
     pub instance: Option<String>,
     /// The request's id, also in the `X-Request-Id` header and in the logs.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = false)]
     pub request_id: Option<String>,
     /// Present on validation problems: every rejected field.
     #[serde(skip_serializing_if = "Vec::is_empty")]

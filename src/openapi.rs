@@ -522,3 +522,400 @@ pub struct Forbidden(#[allow(dead_code)] Problem);
         "detail": "Too many attempts; retry in 42 s"})
 )]
 pub struct TooManyRequests(#[allow(dead_code)] Problem);
+
+/// What code generators (openapi-python-client, openapi-typescript) need to read the document
+/// without loss, as rules on the whole document so that every new route and type follows them
+/// (quality/clients.sh holds the result): files as binary strings, closed sets as enums, no
+/// object defaults, titled variants, the feed's resource typed by its `resource_type`, and every
+/// property a response always sends required.
+pub fn fit_for_generators(openapi: &mut utoipa::openapi::OpenApi) {
+    binary_files(openapi);
+    literal_alternatives_as_enums(openapi);
+    if let Some(components) = openapi.components.as_mut() {
+        for schema in components.schemas.values_mut() {
+            visit_schemas(schema, &mut drop_object_default);
+            visit_schemas(schema, &mut open_free_form_object);
+        }
+        title_variants(&mut components.schemas);
+        type_feed_resources(&mut components.schemas);
+    }
+    require_what_responses_always_send(openapi);
+}
+
+/// The operations of the document with their method, path first.
+fn operations_mut(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut Operation> + '_ {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+    })
+}
+
+/// Calls `f` on `schema` and on every schema inside it (properties, items, compositions).
+fn visit_schemas(schema: &mut RefOr<Schema>, f: &mut impl FnMut(&mut Schema)) {
+    let RefOr::T(schema) = schema else { return };
+    f(schema);
+    match schema {
+        Schema::Object(object) => {
+            for property in object.properties.values_mut() {
+                visit_schemas(property, f);
+            }
+            if let Some(AdditionalProperties::RefOr(extra)) = object.additional_properties.as_deref_mut() {
+                visit_schemas(extra, f);
+            }
+        }
+        Schema::Array(array) => {
+            if let utoipa::openapi::schema::ArrayItems::RefOrSchema(items) = &mut array.items {
+                visit_schemas(items, f);
+            }
+        }
+        Schema::OneOf(one_of) => one_of.items.iter_mut().for_each(|i| visit_schemas(i, f)),
+        Schema::AllOf(all_of) => all_of.items.iter_mut().for_each(|i| visit_schemas(i, f)),
+        Schema::AnyOf(any_of) => any_of.items.iter_mut().for_each(|i| visit_schemas(i, f)),
+        _ => {}
+    }
+}
+
+/// A body that is a file (XLSX, CSV, NDJSON, ZIP …) is a binary string of its media type, not
+/// an array of numbers (utoipa's `Vec<u8>`) or a text that a client would decode and corrupt.
+/// JSON bodies and plain text (metrics) stay as they are.
+fn binary_files(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat};
+    use utoipa::openapi::Type;
+    let binary = |media_type: &str| -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .content_media_type(media_type)
+            .into()
+    };
+    let is_file = |media_type: &str| !media_type.contains("json") && !media_type.starts_with("text/plain");
+    for operation in operations_mut(openapi) {
+        if let Some(body) = operation.request_body.as_mut() {
+            for (media_type, content) in body.content.iter_mut() {
+                if is_file(media_type) {
+                    content.schema = Some(binary(media_type));
+                }
+            }
+        }
+        for response in operation.responses.responses.values_mut() {
+            let RefOr::T(response) = response else { continue };
+            for (media_type, content) in response.content.iter_mut() {
+                if is_file(media_type) {
+                    content.schema = Some(binary(media_type));
+                }
+            }
+        }
+    }
+}
+
+/// A parameter whose pattern is a list of literal alternatives (`^(xlsx|csv)$`) is a closed set:
+/// an `enum`, which generators type as a union of literals (a pattern is just `string` to them).
+/// `api::parameters` reads the enum as it read the pattern.
+fn literal_alternatives_as_enums(openapi: &mut utoipa::openapi::OpenApi) {
+    for operation in operations_mut(openapi) {
+        for parameter in operation.parameters.iter_mut().flatten() {
+            let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut() else {
+                continue;
+            };
+            let Some(values) = schema.pattern.as_deref().and_then(literal_alternatives) else {
+                continue;
+            };
+            schema.pattern = None;
+            schema.enum_values = Some(values.into_iter().map(Into::into).collect());
+        }
+    }
+}
+
+/// `["xlsx", "csv"]` of `^(xlsx|csv)$`; `None` unless every alternative is a plain word.
+fn literal_alternatives(pattern: &str) -> Option<Vec<String>> {
+    let inner = pattern.strip_prefix("^(")?.strip_suffix(")$")?;
+    let plain = |word: &str| {
+        !word.is_empty()
+            && word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    let words: Vec<String> = inner.split('|').map(str::to_owned).collect();
+    words.iter().all(|w| plain(w)).then_some(words)
+}
+
+/// openapi-python-client refuses a model property with a default ("ModelProperty cannot have a
+/// default value") and drops every operation that uses it; an object's defaults are stated by
+/// the defaults of its own properties.
+fn drop_object_default(schema: &mut Schema) {
+    let default = match schema {
+        Schema::Object(object) => &mut object.default,
+        Schema::OneOf(one_of) => &mut one_of.default,
+        Schema::AllOf(all_of) => &mut all_of.default,
+        Schema::AnyOf(any_of) => &mut any_of.default,
+        Schema::Array(array) => &mut array.default,
+        _ => return,
+    };
+    if default
+        .as_ref()
+        .is_some_and(|value| value.is_object() || value.is_array())
+    {
+        *default = None;
+    }
+}
+
+/// An object of no declared properties (the audit log's changed fields) holds any fields:
+/// said so (`additionalProperties: true`), a generator types it as a map of any values, not as
+/// an object that can hold nothing (openapi-typescript's `Record<string, never>`).
+fn open_free_form_object(schema: &mut Schema) {
+    use utoipa::openapi::schema::SchemaType;
+    use utoipa::openapi::Type;
+    let Schema::Object(object) = schema else { return };
+    let is_object = match &object.schema_type {
+        SchemaType::Type(Type::Object) => true,
+        SchemaType::Array(types) => types.contains(&Type::Object),
+        _ => false,
+    };
+    if is_object && object.properties.is_empty() && object.additional_properties.is_none() {
+        object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(true)));
+    }
+}
+
+/// Variants of a `oneOf` get a title, which generators use as the class name
+/// (`DeadlinePartQuarter`, not `DeadlinePartType3`): the schema's name and the variant's tag
+/// (a property with one value, such as `kind`), its only value, or its only property.
+fn title_variants(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
+    for (name, schema) in schemas.iter_mut() {
+        let RefOr::T(Schema::OneOf(one_of)) = schema else { continue };
+        for item in &mut one_of.items {
+            let RefOr::T(Schema::Object(variant)) = item else { continue };
+            if variant.title.is_some() {
+                continue;
+            }
+            let single = |object: &utoipa::openapi::schema::Object| match object.enum_values.as_deref() {
+                Some([value]) => value.as_str().map(str::to_owned),
+                _ => None,
+            };
+            let tag = variant.properties.values().find_map(|property| match property {
+                RefOr::T(Schema::Object(object)) => single(object),
+                _ => None,
+            });
+            let only_property = (variant.properties.len() == 1)
+                .then(|| variant.properties.keys().next().cloned())
+                .flatten();
+            if let Some(word) = tag.or_else(|| single(variant)).or(only_property) {
+                variant.title = Some(format!("{name}{}", pascal_case(&word)));
+            }
+        }
+    }
+}
+
+fn pascal_case(word: &str) -> String {
+    word.split(['_', '-', '.'])
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The feed's `resource` is the resource as its GET shows it, so `FeedEvent` is one schema per
+/// resource type (`FeedEventPlan` …), told apart by `resource_type` (a discriminator).
+fn type_feed_resources(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
+    use utoipa::openapi::schema::{Discriminator, ObjectBuilder, OneOfBuilder};
+    use utoipa::openapi::Type;
+    let Some(RefOr::T(Schema::Object(event))) = schemas.get("FeedEvent").cloned() else {
+        return;
+    };
+    let mut union = OneOfBuilder::new().description(event.description.clone());
+    let mut mapping = Vec::new();
+    for (resource_type, view) in crate::views::changes::RESOURCE_SCHEMAS {
+        assert!(schemas.contains_key(*view), "the feed's {view} is not in the document");
+        let name = format!("FeedEvent{}", pascal_case(resource_type));
+        let mut variant = event.clone();
+        variant.title = Some(name.clone());
+        variant.description = None;
+        variant.properties.insert(
+            "resource_type".into(),
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some([*resource_type]))
+                .into(),
+        );
+        let description = variant
+            .properties
+            .get("resource")
+            .and_then(|property| match property {
+                RefOr::T(Schema::Object(object)) => object.description.clone(),
+                _ => None,
+            });
+        variant.properties.insert(
+            "resource".into(),
+            OneOfBuilder::new()
+                .item(ObjectBuilder::new().schema_type(Type::Null))
+                .item(Ref::from_schema_name(*view))
+                .description(description)
+                .into(),
+        );
+        if !variant.required.iter().any(|r| r == "resource") {
+            variant.required.push("resource".into());
+        }
+        schemas.insert(name.clone(), RefOr::T(Schema::Object(variant)));
+        union = union.item(Ref::from_schema_name(&name));
+        mapping.push((resource_type.to_string(), format!("#/components/schemas/{name}")));
+    }
+    let union = union
+        .discriminator(Some(Discriminator::with_mapping("resource_type", mapping)))
+        .build();
+    schemas.insert("FeedEvent".into(), RefOr::T(Schema::OneOf(union)));
+}
+
+/// The schemas `schema` names, directly or through others, into `found`.
+fn referenced(
+    schemas: &std::collections::BTreeMap<String, RefOr<Schema>>,
+    schema: &RefOr<Schema>,
+    found: &mut std::collections::BTreeSet<String>,
+) {
+    let mut names = Vec::new();
+    refs_in(schema, &mut names);
+    while let Some(name) = names.pop() {
+        if found.insert(name.clone()) {
+            if let Some(schema) = schemas.get(&name) {
+                refs_in(schema, &mut names);
+            }
+        }
+    }
+}
+
+/// The names of the schemas `schema` refers to directly.
+fn refs_in(schema: &RefOr<Schema>, names: &mut Vec<String>) {
+    use utoipa::openapi::schema::ArrayItems;
+    let schema = match schema {
+        RefOr::Ref(reference) => {
+            if let Some(name) = reference.ref_location.strip_prefix("#/components/schemas/") {
+                names.push(name.to_owned());
+            }
+            return;
+        }
+        RefOr::T(schema) => schema,
+    };
+    let items: Vec<&RefOr<Schema>> = match schema {
+        Schema::Object(object) => {
+            let mut items: Vec<_> = object.properties.values().collect();
+            if let Some(AdditionalProperties::RefOr(extra)) = object.additional_properties.as_deref() {
+                items.push(extra);
+            }
+            items
+        }
+        Schema::Array(array) => match &array.items {
+            ArrayItems::RefOrSchema(items) => vec![items.as_ref()],
+            _ => vec![],
+        },
+        Schema::OneOf(one_of) => one_of.items.iter().collect(),
+        Schema::AllOf(all_of) => all_of.items.iter().collect(),
+        Schema::AnyOf(any_of) => any_of.items.iter().collect(),
+        _ => vec![],
+    };
+    items.into_iter().for_each(|item| refs_in(item, names));
+}
+
+/// Whether a property's schema admits `null` (`type: [T, "null"]`, or `oneOf` with a null).
+pub fn nullable(schema: &RefOr<Schema>) -> bool {
+    use utoipa::openapi::schema::SchemaType;
+    use utoipa::openapi::Type;
+    match schema {
+        RefOr::T(Schema::Object(object)) => match &object.schema_type {
+            SchemaType::Array(types) => types.contains(&Type::Null),
+            SchemaType::Type(Type::Null) => true,
+            _ => false,
+        },
+        RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter().any(nullable),
+        RefOr::T(Schema::AnyOf(any_of)) => any_of.items.iter().any(nullable),
+        _ => false,
+    }
+}
+
+/// The schemas that only responses use (requests' schemas keep their optional fields).
+pub fn response_only_schemas(
+    openapi: &utoipa::openapi::OpenApi,
+) -> std::collections::BTreeSet<String> {
+    let Some(components) = openapi.components.as_ref() else {
+        return Default::default();
+    };
+    let schemas = &components.schemas;
+    let mut sent = std::collections::BTreeSet::new();
+    let mut received = std::collections::BTreeSet::new();
+    for item in openapi.paths.paths.values() {
+        let operations = [&item.get, &item.post, &item.put, &item.patch, &item.delete];
+        for operation in operations.into_iter().flatten() {
+            if let Some(body) = &operation.request_body {
+                for content in body.content.values() {
+                    if let Some(schema) = &content.schema {
+                        referenced(schemas, schema, &mut received);
+                    }
+                }
+            }
+            for response in operation.responses.responses.values() {
+                let RefOr::T(response) = response else { continue };
+                for content in response.content.values() {
+                    if let Some(schema) = &content.schema {
+                        referenced(schemas, schema, &mut sent);
+                    }
+                }
+            }
+        }
+    }
+    for response in components.responses.values() {
+        let RefOr::T(response) = response else { continue };
+        for content in response.content.values() {
+            if let Some(schema) = &content.schema {
+                referenced(schemas, schema, &mut sent);
+            }
+        }
+    }
+    sent.difference(&received).cloned().collect()
+}
+
+/// A response sends every field of its views, `null` where there is no value (serde writes an
+/// `Option` as `null` unless told to skip it), so in a schema that only responses use a nullable
+/// property is required: present, maybe `null` — not "maybe absent, maybe null". A field a
+/// view leaves out when empty is declared not nullable (`value_type` without `Option`).
+fn require_what_responses_always_send(openapi: &mut utoipa::openapi::OpenApi) {
+    let names = response_only_schemas(openapi);
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    for name in names {
+        let Some(schema) = components.schemas.get_mut(&name) else {
+            continue;
+        };
+        let mut objects: Vec<&mut utoipa::openapi::schema::Object> = Vec::new();
+        match schema {
+            RefOr::T(Schema::Object(object)) => objects.push(object),
+            RefOr::T(Schema::OneOf(one_of)) => {
+                for item in &mut one_of.items {
+                    if let RefOr::T(Schema::Object(object)) = item {
+                        objects.push(object);
+                    }
+                }
+            }
+            _ => {}
+        }
+        for object in objects {
+            let missing: Vec<String> = object
+                .properties
+                .iter()
+                .filter(|(field, schema)| nullable(schema) && !object.required.contains(field))
+                .map(|(field, _)| field.clone())
+                .collect();
+            object.required.extend(missing);
+        }
+    }
+}

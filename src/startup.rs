@@ -42,6 +42,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     openapi::apply_caching(&mut document);
     openapi::merge_flattened(&mut document);
     openapi::refer_page_items(&mut document);
+    openapi::fit_for_generators(&mut document);
     document
 }
 

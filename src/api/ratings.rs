@@ -46,7 +46,7 @@ pub struct RatingQuery {
     #[param(value_type = Option<String>, pattern = "^(all|stationary|semi_stationary|home_based)$", example = "stationary")]
     pub service_form: Option<String>,
     /// `total` (the default) or a criterion code of the cycle's methodology (`K1` … `K5`).
-    #[param(value_type = Option<String>, pattern = "^(total|K[1-5])$", example = "total")]
+    #[param(value_type = Option<String>, pattern = "^(total|K1|K2|K3|K4|K5)$", example = "total")]
     pub criterion: Option<String>,
     /// `latest` (the default: the latest approval; for callers who see only published data,
     /// the published one; before any approval, the current results), `published`, `current`
@@ -145,7 +145,7 @@ pub struct ExportQuery {
     #[param(value_type = Option<String>, pattern = "^(latest|published|current|[1-9][0-9]{0,8})$", example = "latest")]
     pub approval: Option<String>,
     /// `total` (default) or a criterion code to order by.
-    #[param(value_type = Option<String>, pattern = "^(total|K[1-5])$", example = "total")]
+    #[param(value_type = Option<String>, pattern = "^(total|K1|K2|K3|K4|K5)$", example = "total")]
     pub criterion: Option<String>,
 }
 

@@ -30,7 +30,8 @@ impl Exposure {
 }
 
 /// What happened to the resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
 pub enum Action {
     Created,
     Updated,
@@ -150,7 +151,7 @@ pub struct FeedEvent {
     pub occurred_at: chrono::DateTime<chrono::Utc>,
     pub resource_type: String,
     pub resource_id: String,
-    /// `created`, `updated` or `deleted`.
+    #[schema(value_type = Action)]
     pub action: String,
     /// The resource as it became, as its GET shows it; `null` for a deletion. Kept as the
     /// stored JSON text: the feed and the webhooks pass it on without parsing it again.

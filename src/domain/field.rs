@@ -23,3 +23,69 @@ impl FieldError {
         }
     }
 }
+
+impl FieldError {
+    /// Every rule a `validator` report names, as the API's field errors: JSON paths
+    /// (`head.full_name`, `service_forms[1]`), and for the built-in length rule the codes and
+    /// words of the hand-written checks it replaced (`required`, `too_long`). A custom rule
+    /// brings its own code and message. In path order, so that answers are stable.
+    pub fn from_report(report: &validator::ValidationErrors) -> Vec<FieldError> {
+        let mut found = Vec::new();
+        collect(report, "", &mut found);
+        found.sort_by(|a, b| a.field.cmp(&b.field));
+        found
+    }
+}
+
+fn collect(report: &validator::ValidationErrors, prefix: &str, found: &mut Vec<FieldError>) {
+    use validator::ValidationErrorsKind;
+    for (name, kind) in report.errors() {
+        let path = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(errors) => {
+                found.extend(errors.iter().map(|error| field_error(&path, error)));
+            }
+            ValidationErrorsKind::Struct(inner) => collect(inner, &path, found),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect(inner, &format!("{path}[{index}]"), found);
+                }
+            }
+        }
+    }
+}
+
+fn field_error(path: &str, error: &validator::ValidationError) -> FieldError {
+    if let Some(message) = &error.message {
+        return FieldError::new(path, &error.code, message.as_ref());
+    }
+    let param = |name: &str| error.params.get(name).and_then(serde_json::Value::as_u64);
+    let empty = match error.params.get("value") {
+        Some(serde_json::Value::String(text)) => text.is_empty(),
+        Some(serde_json::Value::Array(items)) => items.is_empty(),
+        _ => false,
+    };
+    match (error.code.as_ref(), param("max"), param("min")) {
+        ("length", _, Some(_)) if empty => FieldError::new(path, "required", "must not be empty"),
+        ("length", Some(max), _) => FieldError::new(
+            path,
+            "too_long",
+            format!("must be at most {max} characters"),
+        ),
+        ("range", max, min) => FieldError::new(
+            path,
+            "range",
+            match (min, max) {
+                (Some(min), Some(max)) => format!("must be {min} to {max}"),
+                (Some(min), None) => format!("must be at least {min}"),
+                (None, Some(max)) => format!("must be at most {max}"),
+                (None, None) => "is out of range".to_owned(),
+            },
+        ),
+        (code, _, _) => FieldError::new(path, code, format!("breaks the rule `{code}`")),
+    }
+}

@@ -164,6 +164,31 @@ impl Kpp {
     }
 }
 
+impl From<IdentifierError> for validator::ValidationError {
+    fn from(error: IdentifierError) -> Self {
+        validator::ValidationError::new(error.code).with_message(error.message.into())
+    }
+}
+
+/// The custom rules of `validator` (`#[validate(custom(function = …))]`): the number parses,
+/// check digits included.
+pub mod rules {
+    use super::{Inn, Kpp, Ogrn};
+    use validator::ValidationError;
+
+    pub fn inn(value: &str) -> Result<(), ValidationError> {
+        Inn::parse(value).map(drop).map_err(Into::into)
+    }
+
+    pub fn ogrn(value: &str) -> Result<(), ValidationError> {
+        Ogrn::parse(value).map(drop).map_err(Into::into)
+    }
+
+    pub fn kpp(value: &str) -> Result<(), ValidationError> {
+        Kpp::parse(value).map(drop).map_err(Into::into)
+    }
+}
+
 impl fmt::Display for Inn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

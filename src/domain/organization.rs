@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::identifiers::{Inn, Kpp, Ogrn};
-use super::text::{self, TextRule};
+use validator::{Validate, ValidationError};
+
+use super::identifiers::{rules, Inn, Kpp, Ogrn};
+use super::text;
 use super::variants::variant_names;
 use crate::domain::FieldError;
 
@@ -55,87 +57,96 @@ impl ServiceForm {
 }
 
 /// The head of the organization (руководитель).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"full_name": "Иванова Мария Петровна", "position": "Директор"}))]
 pub struct Head {
-    #[schema(min_length = 1, max_length = 300)]
+    #[validate(length(min = 1, max = PERSON_MAX), custom(function = text::one_line))]
+    #[schema(schema_with = crate::views::limits::text::<1, PERSON_MAX>)]
     pub full_name: String,
-    #[schema(min_length = 1, max_length = 300)]
+    #[validate(length(min = 1, max = PERSON_MAX), custom(function = text::one_line))]
+    #[schema(schema_with = crate::views::limits::text::<1, PERSON_MAX>)]
     pub position: String,
 }
 
 /// Everything an organization record holds apart from its identity and bookkeeping, as one
 /// value that is either freshly submitted or an existing record with a patch applied.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The field rules are `validator`'s; the limits are the constants below, which the document
+/// states too (`views::limits`), so they are written once.
+#[derive(Debug, Clone, PartialEq, Eq, Validate)]
 pub struct OrganizationDraft {
     pub region_id: i64,
+    #[validate(length(min = 1, max = NAME_MAX), custom(function = text::one_line))]
     pub full_name: String,
+    #[validate(length(min = 1, max = SHORT_NAME_MAX), custom(function = text::one_line))]
     pub short_name: String,
+    #[validate(custom(function = rules::inn))]
     pub inn: String,
+    #[validate(custom(function = rules::ogrn))]
     pub ogrn: String,
+    #[validate(custom(function = rules::kpp))]
     pub kpp: Option<String>,
     pub ownership: Ownership,
+    #[validate(length(min = 1, max = LONG_TEXT_MAX), custom(function = text::one_line))]
     pub founder: Option<String>,
+    #[validate(length(
+        min = 1,
+        code = "required",
+        message = "name at least one form of service: stationary, semi_stationary, home_based"
+    ))]
     pub service_forms: Vec<ServiceForm>,
+    #[validate(length(min = 1, max = LONG_TEXT_MAX), custom(function = text::one_line))]
     pub address: String,
+    #[validate(length(max = WEBSITE_MAX), custom(function = web_address))]
     pub website: Option<String>,
+    #[validate(length(min = 1, max = BUS_GOV_ID_MAX), custom(function = bus_gov_id_form))]
     pub bus_gov_id: Option<String>,
+    #[validate(nested)]
     pub head: Option<Head>,
     pub active: bool,
 }
 
-pub const NAME_RULE: TextRule = TextRule::required(1000);
-pub const SHORT_NAME_RULE: TextRule = TextRule::required(300);
-pub const LONG_TEXT_RULE: TextRule = TextRule::required(1000);
-pub const PERSON_RULE: TextRule = TextRule::required(300);
-pub const BUS_GOV_ID_RULE: TextRule = TextRule::required(64);
-pub const WEBSITE_MAX: usize = 500;
+pub const NAME_MAX: u64 = 1000;
+pub const SHORT_NAME_MAX: u64 = 300;
+pub const LONG_TEXT_MAX: u64 = 1000;
+pub const PERSON_MAX: u64 = 300;
+pub const BUS_GOV_ID_MAX: u64 = 64;
+pub const WEBSITE_MAX: u64 = 500;
+
+/// An absolute http:// or https:// address with a host name (a dot in it) and no spaces.
+fn web_address(url: &str) -> Result<(), ValidationError> {
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
+    let message = match host {
+        None => "must be an absolute http:// or https:// address",
+        Some(host) if !host.contains('.') || url.chars().any(char::is_whitespace) => {
+            "must be an absolute address with a host name and no spaces"
+        }
+        Some(_) => return Ok(()),
+    };
+    Err(ValidationError::new("format").with_message(message.into()))
+}
+
+fn bus_gov_id_form(id: &str) -> Result<(), ValidationError> {
+    text::one_line(id)?;
+    if id.chars().any(char::is_whitespace) {
+        return Err(ValidationError::new("format")
+            .with_message("bus.gov.ru id cannot contain spaces".into()));
+    }
+    Ok(())
+}
 
 impl OrganizationDraft {
     /// Trims text, checks every rule and returns the record as it will be stored, or every
     /// field that breaks a rule.
     pub fn validate(mut self) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        text::check(&mut self.full_name, "full_name", NAME_RULE, &mut errors);
-        text::check(
-            &mut self.short_name,
-            "short_name",
-            SHORT_NAME_RULE,
-            &mut errors,
-        );
-        text::check(&mut self.address, "address", LONG_TEXT_RULE, &mut errors);
-        text::check_optional(&mut self.founder, "founder", LONG_TEXT_RULE, &mut errors);
-        text::check_optional(
-            &mut self.bus_gov_id,
-            "bus_gov_id",
-            BUS_GOV_ID_RULE,
-            &mut errors,
-        );
-        if let Some(id) = &self.bus_gov_id {
-            if id.chars().any(char::is_whitespace) {
-                errors.push(FieldError::new(
-                    "bus_gov_id",
-                    "format",
-                    "bus.gov.ru id cannot contain spaces",
-                ));
-            }
-        }
-        if let Some(head) = &mut self.head {
-            text::check(
-                &mut head.full_name,
-                "head.full_name",
-                PERSON_RULE,
-                &mut errors,
-            );
-            text::check(
-                &mut head.position,
-                "head.position",
-                PERSON_RULE,
-                &mut errors,
-            );
-        }
-        self.check_website(&mut errors);
+        self.trim();
+        let mut errors = match Validate::validate(&self) {
+            Ok(()) => Vec::new(),
+            Err(report) => FieldError::from_report(&report),
+        };
         self.check_registration_numbers(&mut errors);
         self.check_service_forms(&mut errors);
         if errors.is_empty() {
@@ -145,46 +156,46 @@ impl OrganizationDraft {
         }
     }
 
-    fn check_website(&mut self, errors: &mut Vec<FieldError>) {
-        let Some(url) = &mut self.website else { return };
-        *url = url.trim().to_owned();
-        let host = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"))
-            .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
-        let message = match host {
-            _ if url.chars().count() > WEBSITE_MAX => Some((
-                "too_long",
-                format!("must be at most {WEBSITE_MAX} characters"),
-            )),
-            None => Some((
-                "format",
-                "must be an absolute http:// or https:// address".to_owned(),
-            )),
-            Some(host) if !host.contains('.') || url.chars().any(char::is_whitespace) => Some((
-                "format",
-                "must be an absolute address with a host name and no spaces".to_owned(),
-            )),
-            Some(_) => None,
+    fn trim(&mut self) {
+        let trim = |text: &mut String| {
+            if text.trim().len() != text.len() {
+                *text = text.trim().to_owned();
+            }
         };
-        if let Some((code, message)) = message {
-            errors.push(FieldError::new("website", code, message));
+        for text in [
+            &mut self.full_name,
+            &mut self.short_name,
+            &mut self.address,
+            &mut self.inn,
+            &mut self.ogrn,
+        ] {
+            trim(text);
+        }
+        for text in [
+            &mut self.kpp,
+            &mut self.founder,
+            &mut self.website,
+            &mut self.bus_gov_id,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            trim(text);
+        }
+        if let Some(head) = &mut self.head {
+            trim(&mut head.full_name);
+            trim(&mut head.position);
         }
     }
 
-    fn check_registration_numbers(&mut self, errors: &mut Vec<FieldError>) {
-        let inn = Inn::parse(self.inn.trim()).map_err(|e| {
-            errors.push(FieldError::new("inn", e.code, e.message));
-        });
-        let ogrn = Ogrn::parse(self.ogrn.trim()).map_err(|e| {
-            errors.push(FieldError::new("ogrn", e.code, e.message));
-        });
-        let kpp = self.kpp.as_deref().map(|k| {
-            Kpp::parse(k.trim()).map_err(|e| errors.push(FieldError::new("kpp", e.code, e.message)))
-        });
-        // A legal entity has a 10-digit INN, a 13-digit OGRN and a KPP; an individual
-        // entrepreneur a 12-digit INN, a 15-digit OGRNIP and no KPP.
-        if let (Ok(inn), Ok(ogrn)) = (&inn, &ogrn) {
+    /// What the numbers say together (each one's own form and check digit are field rules): a
+    /// legal entity has a 10-digit INN, a 13-digit OGRN and a KPP; an individual entrepreneur
+    /// a 12-digit INN, a 15-digit OGRNIP and no KPP.
+    fn check_registration_numbers(&self, errors: &mut Vec<FieldError>) {
+        let (Ok(inn), ogrn) = (Inn::parse(&self.inn), Ogrn::parse(&self.ogrn)) else {
+            return;
+        };
+        if let Ok(ogrn) = ogrn {
             if inn.is_legal_entity() != ogrn.is_legal_entity() {
                 errors.push(FieldError::new(
                     "ogrn",
@@ -193,43 +204,30 @@ impl OrganizationDraft {
                 ));
             }
         }
-        if let Ok(inn) = &inn {
-            match (inn.is_legal_entity(), &kpp) {
-                (true, None) => errors.push(FieldError::new(
-                    "kpp",
-                    "required",
-                    "a legal entity (10-digit INN) must have a KPP",
-                )),
-                (false, Some(_)) => errors.push(FieldError::new(
-                    "kpp",
-                    "not_allowed",
-                    "an individual entrepreneur (12-digit INN) has no KPP",
-                )),
-                _ => {}
-            }
-            if !inn.is_legal_entity() && self.ownership != Ownership::NonState {
-                errors.push(FieldError::new(
-                    "ownership",
-                    "mismatch",
-                    "an individual entrepreneur (12-digit INN) can only be non_state",
-                ));
-            }
+        let kpp = self.kpp.as_deref().map(Kpp::parse);
+        match (inn.is_legal_entity(), &kpp) {
+            (true, None) => errors.push(FieldError::new(
+                "kpp",
+                "required",
+                "a legal entity (10-digit INN) must have a KPP",
+            )),
+            (false, Some(_)) => errors.push(FieldError::new(
+                "kpp",
+                "not_allowed",
+                "an individual entrepreneur (12-digit INN) has no KPP",
+            )),
+            _ => {}
         }
-        self.inn = self.inn.trim().to_owned();
-        self.ogrn = self.ogrn.trim().to_owned();
-        if let Some(kpp) = &mut self.kpp {
-            *kpp = kpp.trim().to_owned();
+        if !inn.is_legal_entity() && self.ownership != Ownership::NonState {
+            errors.push(FieldError::new(
+                "ownership",
+                "mismatch",
+                "an individual entrepreneur (12-digit INN) can only be non_state",
+            ));
         }
     }
 
     fn check_service_forms(&mut self, errors: &mut Vec<FieldError>) {
-        if self.service_forms.is_empty() {
-            errors.push(FieldError::new(
-                "service_forms",
-                "required",
-                "name at least one form of service: stationary, semi_stationary, home_based",
-            ));
-        }
         for (i, form) in self.service_forms.iter().enumerate() {
             if self.service_forms[..i].contains(form) {
                 errors.push(FieldError::new(

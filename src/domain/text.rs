@@ -159,6 +159,16 @@ pub fn character_error(value: &str, field: &str) -> Option<FieldError> {
     Some(FieldError::new(field, "format", message))
 }
 
+/// The custom rule of `validator` for one-line texts: no character [`forbidden_char`] refuses.
+pub fn one_line(value: &str) -> Result<(), validator::ValidationError> {
+    match character_error(value, "") {
+        Some(error) => {
+            Err(validator::ValidationError::new("format").with_message(error.message.into()))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Trims `value` in place and records why it breaks `rule`, if it does.
 pub fn check(value: &mut String, field: &str, rule: TextRule, errors: &mut Vec<FieldError>) {
     let trimmed = value.trim();

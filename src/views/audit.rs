@@ -20,6 +20,7 @@ pub struct AuditEvent {
     pub actor_id: Option<i64>,
     /// Username of the actor; `null` for actions of the service itself.
     pub actor: Option<String>,
+    #[schema(value_type = Option<crate::domain::user::Role>)]
     pub role: Option<String>,
     /// `<resource>.<verb>`: `organization.create`, `user.deactivate`, `auth.login`, …
     pub action: String,

@@ -15,3 +15,15 @@ pub struct ChangePage {
     /// More changes are waiting now.
     pub has_more: bool,
 }
+
+/// The view each resource type of the feed carries as `resource` (as its GET shows it), for the
+/// document's one schema per resource type (`openapi::fit_for_generators`).
+pub const RESOURCE_SCHEMAS: &[(&str, &str)] = &[
+    ("region", "Region"),
+    ("organization", "Organization"),
+    ("cycle", "Cycle"),
+    ("evaluation", "EvaluationSummary"),
+    ("proposal", "Proposal"),
+    ("plan", "Plan"),
+    ("report", "Report"),
+];

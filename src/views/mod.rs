@@ -157,3 +157,81 @@ pub fn parse_filter<T>(
 pub mod page;
 
 pub use page::Page;
+
+/// Closed sets that views keep as text (they come from stored rows or methodology data), named
+/// for the document only: generators type an `enum` as a union of literals, a string as string.
+pub mod closed_sets {
+    use utoipa::ToSchema;
+
+    /// Criterion code of a methodology; both methodologies have five.
+    #[derive(ToSchema)]
+    pub enum CriterionCode {
+        K1,
+        K2,
+        K3,
+        K4,
+        K5,
+    }
+
+    /// What a rating ranks by: the total score or one criterion.
+    #[derive(ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum RatedBy {
+        Total,
+        #[schema(rename = "K1")]
+        K1,
+        #[schema(rename = "K2")]
+        K2,
+        #[schema(rename = "K3")]
+        K3,
+        #[schema(rename = "K4")]
+        K4,
+        #[schema(rename = "K5")]
+        K5,
+    }
+
+    /// The forms of service a rating covers: one form, or all of them together.
+    #[derive(ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum RatedForm {
+        All,
+        Stationary,
+        SemiStationary,
+        HomeBased,
+    }
+
+    /// What a rating rests on: an approval (a frozen snapshot) or the current results.
+    #[derive(ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum BasisKind {
+        Approval,
+        Current,
+    }
+}
+
+/// Schemas of fields whose limits the domain's `validator` rules hold (`#[schema(schema_with =
+/// limits::text::<1, SHORT_NAME_MAX>)]` beside `#[validate(length(min = 1, max =
+/// SHORT_NAME_MAX))]`): the document takes the same constants, so a limit is written once.
+/// utoipa's own `max_length = …` takes only a literal.
+pub mod limits {
+    use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType};
+    use utoipa::openapi::Type;
+
+    fn builder(types: SchemaType, min: u64, max: u64) -> Object {
+        ObjectBuilder::new()
+            .schema_type(types)
+            .min_length((min > 0).then_some(min as usize))
+            .max_length(Some(max as usize))
+            .build()
+    }
+
+    /// A text of `MIN` to `MAX` characters.
+    pub fn text<const MIN: u64, const MAX: u64>() -> Object {
+        builder(SchemaType::Type(Type::String), MIN, MAX)
+    }
+
+    /// A text of `MIN` to `MAX` characters, or `null`.
+    pub fn nullable_text<const MIN: u64, const MAX: u64>() -> Object {
+        builder(SchemaType::Array(vec![Type::String, Type::Null]), MIN, MAX)
+    }
+}

@@ -6,7 +6,11 @@ use utoipa::ToSchema;
 
 use super::{nullable, patch_required};
 use crate::db::organizations::OrganizationRow;
-use crate::domain::organization::{Head, OrganizationDraft, Ownership, ServiceForm};
+use super::limits;
+use crate::domain::organization::{
+    Head, OrganizationDraft, Ownership, ServiceForm, BUS_GOV_ID_MAX, LONG_TEXT_MAX, NAME_MAX,
+    SHORT_NAME_MAX, WEBSITE_MAX,
+};
 use crate::domain::FieldError;
 use crate::error::ApiResult;
 
@@ -95,9 +99,9 @@ impl Organization {
 }))]
 pub struct NewOrganization {
     pub region_id: i64,
-    #[schema(min_length = 1, max_length = 1000)]
+    #[schema(schema_with = limits::text::<1, NAME_MAX>)]
     pub full_name: String,
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(schema_with = limits::text::<1, SHORT_NAME_MAX>)]
     pub short_name: String,
     /// 10 digits for a legal entity, 12 for an individual entrepreneur; check digits are verified.
     #[schema(pattern = r"^[0-9]{10}([0-9]{2})?$")]
@@ -110,19 +114,19 @@ pub struct NewOrganization {
     #[serde(default)]
     pub kpp: Option<String>,
     pub ownership: Ownership,
-    #[schema(min_length = 1, max_length = 1000)]
+    #[schema(schema_with = limits::nullable_text::<1, LONG_TEXT_MAX>)]
     #[serde(default)]
     pub founder: Option<String>,
     /// At least one, each at most once.
     #[schema(min_items = 1, max_items = 3)]
     pub service_forms: Vec<ServiceForm>,
-    #[schema(min_length = 1, max_length = 1000)]
+    #[schema(schema_with = limits::text::<1, LONG_TEXT_MAX>)]
     pub address: String,
     /// Absolute http:// or https:// address.
-    #[schema(max_length = 500)]
+    #[schema(schema_with = limits::nullable_text::<0, WEBSITE_MAX>)]
     #[serde(default)]
     pub website: Option<String>,
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(schema_with = limits::nullable_text::<1, BUS_GOV_ID_MAX>)]
     #[serde(default)]
     pub bus_gov_id: Option<String>,
     #[serde(default)]
@@ -160,10 +164,10 @@ pub struct OrganizationPatch {
     #[schema(value_type = i64, required = false)]
     pub region_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 1000)]
+    #[schema(schema_with = limits::text::<1, NAME_MAX>, required = false)]
     pub full_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 300)]
+    #[schema(schema_with = limits::text::<1, SHORT_NAME_MAX>, required = false)]
     pub short_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = String, required = false, pattern = r"^[0-9]{10}([0-9]{2})?$")]
@@ -178,19 +182,19 @@ pub struct OrganizationPatch {
     #[schema(value_type = Ownership, required = false)]
     pub ownership: Option<Option<Ownership>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false, min_length = 1, max_length = 1000)]
+    #[schema(schema_with = limits::nullable_text::<1, LONG_TEXT_MAX>, required = false)]
     pub founder: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Vec<ServiceForm>, required = false, min_items = 1, max_items = 3)]
     pub service_forms: Option<Option<Vec<ServiceForm>>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 1000)]
+    #[schema(schema_with = limits::text::<1, LONG_TEXT_MAX>, required = false)]
     pub address: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false, max_length = 500)]
+    #[schema(schema_with = limits::nullable_text::<0, WEBSITE_MAX>, required = false)]
     pub website: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false, min_length = 1, max_length = 64)]
+    #[schema(schema_with = limits::nullable_text::<1, BUS_GOV_ID_MAX>, required = false)]
     pub bus_gov_id: Option<Option<String>>,
     /// Replaces the head as a whole; `null` removes it.
     #[serde(default, deserialize_with = "nullable")]

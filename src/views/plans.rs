@@ -55,6 +55,7 @@ pub struct Section {
     pub id: i64,
     pub position: i32,
     /// Criterion code of the plan's methodology (`K1` … `K5`), if the heading names one.
+    #[schema(value_type = Option<super::closed_sets::CriterionCode>)]
     pub criterion: Option<String>,
     pub heading: String,
     pub measures: Vec<Measure>,
@@ -130,6 +131,7 @@ pub struct NewMeasure {
 pub struct NewSection {
     /// `K1` … `K5`; the heading defaults to the criterion's official section heading.
     #[serde(default)]
+    #[schema(value_type = Option<super::closed_sets::CriterionCode>)]
     pub criterion: Option<String>,
     #[serde(default)]
     pub heading: Option<String>,

@@ -19,6 +19,7 @@ pub struct Proposal {
     /// The organization it is addressed to; `null`: every organization of the cycle.
     pub organization_id: Option<i64>,
     /// Criterion code of the cycle's methodology (`K1` … `K5`).
+    #[schema(value_type = super::closed_sets::CriterionCode)]
     pub criterion: String,
     /// Official wording of the criterion.
     pub criterion_name: String,
@@ -54,6 +55,7 @@ pub struct NewProposal {
     /// An organization the cycle assesses; leave out (or `null`) for all of them.
     #[serde(default)]
     pub organization_id: Option<i64>,
+    #[schema(value_type = super::closed_sets::CriterionCode)]
     pub criterion: String,
     #[schema(min_length = 1, max_length = 10000)]
     pub text: String,
@@ -68,7 +70,7 @@ pub struct ProposalPatch {
     #[schema(value_type = Option<i64>, required = false)]
     pub organization_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = super::closed_sets::CriterionCode, required = false)]
     pub criterion: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = String, required = false, min_length = 1, max_length = 10000)]

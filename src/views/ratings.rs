@@ -15,7 +15,7 @@ use crate::domain::cycle::CouncilDecision;
 pub struct Basis {
     /// `approval`: a frozen snapshot the council approved; `current`: results as they stand,
     /// not approved (seen only by the cycle's own readers).
-    #[schema(example = "approval")]
+    #[schema(value_type = super::closed_sets::BasisKind, example = "approval")]
     pub kind: String,
     pub approval_number: Option<i32>,
     pub council_decision: Option<CouncilDecision>,
@@ -93,8 +93,10 @@ pub struct Rating {
     pub region_id: i64,
     pub year: i32,
     /// `all`, `stationary`, `semi_stationary` or `home_based`.
+    #[schema(value_type = super::closed_sets::RatedForm)]
     pub service_form: String,
     /// `total` or a criterion code.
+    #[schema(value_type = super::closed_sets::RatedBy)]
     pub criterion: String,
     /// Official wording of the criterion, or «Итоговый балл».
     pub criterion_name: String,

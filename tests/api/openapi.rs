@@ -109,3 +109,224 @@ fn no_composition_includes_a_closed_schema() {
         );
     }
 }
+
+/// What a response body showed of each property of each named schema: how often the schema was
+/// seen, and how often the property was absent or `null` in it.
+#[derive(Default, Debug)]
+struct Seen {
+    objects: usize,
+    absent: std::collections::BTreeMap<String, usize>,
+    null: std::collections::BTreeMap<String, usize>,
+}
+
+/// Walks `value` along `schema` (resolving references, choosing `oneOf` variants by their
+/// discriminator or tag), recording what each named object schema's properties showed.
+fn observe(
+    document: &Value,
+    name: Option<&str>,
+    schema: &Value,
+    value: &Value,
+    seen: &mut std::collections::BTreeMap<String, Seen>,
+) {
+    let schemas = &document["components"]["schemas"];
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return observe(document, Some(name), &schemas[name], value, seen);
+    }
+    if value.is_null() {
+        return;
+    }
+    if let Some(variants) = schema["oneOf"].as_array() {
+        let mapped = schema["discriminator"]["propertyName"]
+            .as_str()
+            .and_then(|property| value[property].as_str())
+            .and_then(|tag| schema["discriminator"]["mapping"][tag].as_str());
+        if let Some(reference) = mapped {
+            return observe(document, name, &serde_json::json!({"$ref": reference}), value, seen);
+        }
+        // A tagged variant: the one whose single-valued property the value has; else the one
+        // non-null variant.
+        let resolve = |v: &Value| match v["$ref"].as_str() {
+            Some(r) => schemas[r.trim_start_matches("#/components/schemas/")].clone(),
+            None => v.clone(),
+        };
+        let tagged = variants.iter().find(|variant| {
+            let variant = resolve(variant);
+            variant["properties"].as_object().is_some_and(|properties| {
+                properties.iter().any(|(field, p)| {
+                    p["enum"].as_array().is_some_and(|e| e.len() == 1 && e[0] == value[field])
+                })
+            })
+        });
+        let non_null: Vec<_> = variants.iter().filter(|v| v["type"] != "null").collect();
+        let chosen = tagged.or((non_null.len() == 1).then(|| non_null[0]));
+        if let Some(variant) = chosen {
+            let title = variant["title"].as_str().or(name);
+            observe(document, title, variant, value, seen);
+        }
+        return;
+    }
+    if let (Some(items), Some(values)) = (schema.get("items"), value.as_array()) {
+        for item in values {
+            observe(document, None, items, item, seen);
+        }
+        return;
+    }
+    let (Some(properties), Some(object)) = (schema["properties"].as_object(), value.as_object())
+    else {
+        return;
+    };
+    let name = schema["title"].as_str().or(name);
+    if let Some(name) = name {
+        let record = seen.entry(name.to_owned()).or_default();
+        record.objects += 1;
+        for field in properties.keys() {
+            match object.get(field) {
+                None => *record.absent.entry(field.clone()).or_default() += 1,
+                Some(Value::Null) => *record.null.entry(field.clone()).or_default() += 1,
+                Some(_) => {}
+            }
+        }
+    }
+    for (field, property) in properties {
+        if let Some(inner) = object.get(field) {
+            observe(document, None, property, inner, seen);
+        }
+    }
+}
+
+/// Fetches every GET of the document over the demo data (lists, the first items of each, and
+/// their sub-resources) as the administrator and walks each JSON answer along the document: a
+/// property that no answer left out is `required` (in the schemas only responses use), and one
+/// that an answer sent as `null` is nullable. Other helpers' new routes are crawled the same way.
+#[tokio::test]
+async fn responses_send_what_the_document_requires_and_null_only_where_nullable() {
+    use crate::helpers::spawn_app;
+    use std::collections::{BTreeMap, BTreeSet, VecDeque};
+    let app = spawn_app().await;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || nok_api::demo::set_up(&db, |_| "demo password".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    let first_evaluation = {
+        let cycles: Value = app.request(reqwest::Method::GET, "/api/v1/cycles").send().await.unwrap().json().await.unwrap();
+        let cycle = cycles["items"][0]["id"].as_i64().unwrap();
+        let path = format!("/api/v1/cycles/{cycle}/evaluations");
+        let evaluations: Value = app.request(reqwest::Method::GET, &path).send().await.unwrap().json().await.unwrap();
+        evaluations["items"][0]["id"].as_i64().unwrap()
+    };
+    let draft = app
+        .post_json(&format!("/api/v1/evaluations/{first_evaluation}/plan-draft"), &serde_json::json!({}))
+        .await;
+    assert!(draft.status().is_success(), "plan draft: {}", draft.status());
+
+    let document: Value = serde_json::to_value(nok_api::startup::openapi_document()).unwrap();
+    let openapi: utoipa::openapi::OpenApi = nok_api::startup::openapi_document();
+    let response_only = nok_api::openapi::response_only_schemas(&openapi);
+    let templates: Vec<(String, Value)> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, item)| item["get"]["responses"]["200"]["content"]["application/json"].is_object())
+        .map(|(path, item)| (path.clone(), item["get"].clone()))
+        .collect();
+    let segments = |p: &str| p.split('/').map(str::to_owned).collect::<Vec<_>>();
+    let mut queue: VecDeque<(String, String)> = templates
+        .iter()
+        .filter(|(t, _)| !t.contains('{') && t.starts_with("/api/"))
+        .map(|(t, _)| (t.clone(), t.clone()))
+        .collect();
+    let mut fetched = BTreeSet::new();
+    let mut seen = BTreeMap::new();
+    while let Some((template, path)) = queue.pop_front() {
+        if !fetched.insert(path.clone()) || fetched.len() > 400 {
+            continue;
+        }
+        let operation = &templates.iter().find(|(t, _)| *t == template).unwrap().1;
+        let takes_limit = operation["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["name"] == "limit"));
+        let url = if takes_limit { format!("{path}?limit=500") } else { path.clone() };
+        let response = app.request(reqwest::Method::GET, &url).send().await.unwrap();
+        if !response.status().is_success() {
+            continue;
+        }
+        let body: Value = response.json().await.unwrap();
+        let schema = &operation["responses"]["200"]["content"]["application/json"]["schema"];
+        observe(&document, None, schema, &body, &mut seen);
+        // Deeper templates: a parameter filled from the items of this answer (or, for a single
+        // resource, nothing to fill), then literal segments.
+        let depth = segments(&template).len();
+        for (deeper, _) in &templates {
+            let parts = segments(deeper);
+            if parts.len() <= depth || !deeper.starts_with(&format!("{template}/")) {
+                continue;
+            }
+            let rest = &parts[depth..];
+            let concrete = match rest[0].strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                Some(parameter) => {
+                    if rest[1..].iter().any(|s| s.starts_with('{')) {
+                        continue;
+                    }
+                    let key = if parameter == "id" || parameter.ends_with("_id") && body["items"][0].get(parameter).is_none() { "id" } else { parameter };
+                    let items = body["items"].as_array().cloned().unwrap_or_default();
+                    items
+                        .iter()
+                        .take(3)
+                        .filter_map(|item| match &item[key] {
+                            Value::Number(n) => Some(n.to_string()),
+                            Value::String(s) => Some(s.clone()),
+                            _ => None,
+                        })
+                        .map(|id| format!("{path}/{id}/{}", rest[1..].join("/")).trim_end_matches('/').to_owned())
+                        .collect::<Vec<_>>()
+                }
+                None if rest.iter().all(|s| !s.starts_with('{')) => vec![format!("{path}/{}", rest.join("/"))],
+                None => continue,
+            };
+            for concrete in concrete {
+                queue.push_back((deeper.clone(), concrete));
+            }
+        }
+    }
+    assert!(fetched.len() > 20, "only {} answers walked: {fetched:?}", fetched.len());
+    let schemas = &document["components"]["schemas"];
+    let mut faults = Vec::new();
+    for (name, record) in &seen {
+        // A named schema, or a titled variant of one's oneOf.
+        let (owner, schema) = match &schemas[name.as_str()] {
+            Value::Null => schemas
+                .as_object()
+                .unwrap()
+                .iter()
+                .find_map(|(owner, s)| {
+                    let variants = s["oneOf"].as_array()?;
+                    let variant = variants.iter().find(|v| v["title"] == name.as_str())?;
+                    Some((owner.clone(), variant.clone()))
+                })
+                .unwrap(),
+            schema => (name.clone(), schema.clone()),
+        };
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+            let nullable = property["type"].as_array().is_some_and(|t| t.contains(&Value::from("null")))
+                || property["oneOf"].as_array().is_some_and(|v| v.iter().any(|v| v["type"] == "null"));
+            if record.null.contains_key(field) && !nullable {
+                faults.push(format!("{name}.{field} was null but is not nullable"));
+            }
+            if response_only.contains(&owner) {
+                if !record.absent.contains_key(field) && !required.contains(&field.as_str()) {
+                    faults.push(format!(
+                        "{name}.{field} was in all {} answers but is not required",
+                        record.objects
+                    ));
+                }
+            }
+        }
+    }
+    assert!(faults.is_empty(), "{}", faults.join("\n"));
+}
