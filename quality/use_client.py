@@ -15,12 +15,13 @@ import zipfile
 from nok_api_client import AuthenticatedClient, Client
 from nok_api_client.api.auth import get_me, issue_token
 from nok_api_client.api.cycles import list_cycles
-from nok_api_client.api.evaluations import list_evaluations
+from nok_api_client.api.evaluations import get_evaluation, list_evaluations
 from nok_api_client.api.organizations import get_organization, list_organizations, update_organization
 from nok_api_client.api.plans import draft_plan_from_evaluation, export_plan, import_plan
 from nok_api_client.api.ratings import export_ratings
 from nok_api_client.models import (
     CycleStatus,
+    Evaluation,
     ImportResult,
     Me,
     Organization,
@@ -125,7 +126,7 @@ def upload_plan(client: AuthenticatedClient) -> bool:
     import (dry run): the bytes go up as they came down."""
     cycle = published_cycle(client)
     evaluations = expect(list_evaluations.sync_detailed(cycle.id, client=client, limit=1), PageEvaluationSummary)
-    evaluation = evaluations.items[0]
+    evaluation = expect(get_evaluation.sync_detailed(cycle.id, evaluations.items[0].organization_id, client=client), Evaluation)
     plan = expect(
         draft_plan_from_evaluation.sync_detailed(evaluation.id, client=client, body=PlanDraftRequest()), Plan
     )
