@@ -1,8 +1,8 @@
 """Uses the client that openapi-python-client generated from openapi/openapi.json (package
 `nok_api_client`, on PYTHONPATH from quality/clients.sh) as a regional system's integrator would:
 logs in as a demo user, lists every organization page by page, downloads a rating as XLSX
-(bytes, checked as a ZIP package), changes an organization with PATCH and If-Match, drafts a plan
-from an evaluation, exports it as CSV and uploads that file to the plan import (dry run).
+(bytes, checked as a ZIP package), changes an organization with PATCH and If-Match, and uploads
+a plan file (CSV) to the plan import (dry run).
 Prints the count of organizations.
 
     python use_client.py BASE_URL USERNAME PASSWORD
@@ -15,22 +15,18 @@ import zipfile
 from nok_api_client import AuthenticatedClient, Client
 from nok_api_client.api.auth import get_me, issue_token
 from nok_api_client.api.cycles import list_cycles
-from nok_api_client.api.evaluations import get_evaluation, list_evaluations
 from nok_api_client.api.organizations import get_organization, list_organizations, update_organization
-from nok_api_client.api.plans import draft_plan_from_evaluation, export_plan, import_plan
+from nok_api_client.api.plans import import_plan
 from nok_api_client.api.ratings import export_ratings
 from nok_api_client.models import (
     CycleStatus,
-    Evaluation,
+    ExportRatingsFormat,
     ImportResult,
     Me,
     Organization,
     OrganizationPatch,
     PageCycle,
-    PageEvaluationSummary,
     PageOrganization,
-    Plan,
-    PlanDraftRequest,
     Problem,
     TokenRequest,
     TokenResponse,
@@ -70,7 +66,7 @@ def main() -> int:
         print(f"organizations: {len(organizations)} in {pages} pages of at most 7, e.g. {organizations[0].short_name}")
         exported = export_xlsx(client)
         patched = patch_organization(client, organizations[0].id)
-        uploaded = upload_plan(client)
+        uploaded = upload_plan(client, organizations[0])
     return 0 if organizations and exported and patched and uploaded else 1
 
 
@@ -91,7 +87,7 @@ def published_cycle(client: AuthenticatedClient):
 def export_xlsx(client: AuthenticatedClient) -> bool:
     """GET …/ratings/export?format=xlsx: the body comes as bytes, a valid XLSX (a ZIP package)."""
     cycle = published_cycle(client)
-    answer = export_ratings.sync_detailed(cycle.id, client=client, format_="xlsx")
+    answer = export_ratings.sync_detailed(cycle.id, client=client, format_=ExportRatingsFormat.XLSX)
     file = expect(answer, File)
     if file is None:
         return False
@@ -121,34 +117,28 @@ def patch_organization(client: AuthenticatedClient, organization_id: int) -> boo
     return True
 
 
-def upload_plan(client: AuthenticatedClient) -> bool:
-    """Drafts a plan from an evaluation, exports it as CSV and uploads the file to the plan
-    import (dry run): the bytes go up as they came down."""
-    cycle = published_cycle(client)
-    evaluations = expect(list_evaluations.sync_detailed(cycle.id, client=client, limit=1), PageEvaluationSummary)
-    evaluation = expect(get_evaluation.sync_detailed(cycle.id, evaluations.items[0].organization_id, client=client), Evaluation)
-    plan = expect(
-        draft_plan_from_evaluation.sync_detailed(evaluation.id, client=client, body=PlanDraftRequest()), Plan
-    )
-    if plan is None:
-        return False
-    exported = expect(export_plan.sync_detailed(plan.id, client=client, format_="csv"), File)
-    if exported is None:
-        return False
-    csv = exported.payload.read()
-    answer = import_plan.sync_detailed(
-        client=client,
-        body=File(payload=io.BytesIO(csv), file_name="plan.csv", mime_type="text/csv"),
-        dry_run=True,
-        organization_id=plan.organization_id if plan.organization_id is not None else UNSET,
-        region_id=plan.region_id,
-        year=plan.year,
-    )
+# A plan in the official form (ПП РФ № 457) as a regional system keeps it: a section heading by
+# criterion, then numbered measures.
+PLAN_CSV = (
+    "№ п/п,Наименование мероприятия,Плановый срок реализации мероприятия,"
+    "Ответственный исполнитель (с указанием фамилии, имени, отчества и должности)\r\n"
+    "Открытость и доступность информации об организации социальной сферы,,,\r\n"
+    "1,Обновить информационные стенды,до 31.12.2019,\"Иванова Мария Петровна, директор\"\r\n"
+    "2,Разместить на сайте раздел «Часто задаваемые вопросы»,IV квартал 2019,\"Петров Пётр Петрович, заместитель директора\"\r\n"
+)
+
+
+def upload_plan(client: AuthenticatedClient, organization: Organization) -> bool:
+    """POST /plans/import (dry run): a CSV file goes up as bytes, and what would be created
+    comes back."""
+    body = File(payload=io.BytesIO(PLAN_CSV.encode()), file_name="plan.csv", mime_type="text/csv")
+    answer = import_plan.sync_detailed(client=client, body=body, dry_run=True, organization_id=organization.id, year=2019)
     result = expect(answer, ImportResult)
     if result is None:
         return False
-    print(f"upload: plan {plan.id} exported as CSV ({len(csv)} bytes) and imported (dry run): {result.to_dict().keys()}")
-    return True
+    measures = sum(len(section.measures) for section in result.plan.sections)
+    print(f"upload: plan of {organization.short_name} for 2019 read from CSV (dry run): {measures} measures")
+    return measures == 2
 
 
 if __name__ == "__main__":

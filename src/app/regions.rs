@@ -14,15 +14,9 @@ use crate::views::regions::{NewRegion, Region, RegionPatch};
 use crate::views::Page;
 
 /// The code and name, trimmed and checked.
-fn validated(mut code: String, mut name: String) -> ApiResult<(String, String)> {
-    let mut errors = Vec::new();
-    region::check_code(&mut code, &mut errors);
-    region::check_name(&mut name, &mut errors);
-    if errors.is_empty() {
-        Ok((code, name))
-    } else {
-        Err(ApiError::Validation(errors))
-    }
+fn validated(code: String, name: String) -> ApiResult<(String, String)> {
+    let fields = region::RegionFields::checked(&code, &name).map_err(ApiError::Validation)?;
+    Ok((fields.code, fields.name))
 }
 
 /// A page of regions. The query's faults are told only to a caller who may list.

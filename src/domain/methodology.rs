@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
 use super::survey::Question;
 use crate::domain::FieldError;
@@ -281,11 +282,15 @@ pub enum RoundingStage {
     EachCriterion,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// The most decimal places a cycle may round to.
+pub const MAX_PRECISION: u32 = 6;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 pub struct Rounding {
     /// Decimal places, 0–6.
-    #[schema(minimum = 0, maximum = 6, example = 2)]
+    #[validate(range(min = 0, max = MAX_PRECISION))]
+    #[schema(schema_with = crate::views::limits::whole_number::<0, MAX_PRECISION>)]
     pub precision: u32,
     pub mode: RoundingMode,
     pub stage: RoundingStage,
@@ -329,7 +334,7 @@ pub enum RegionTotal {
 }
 
 /// The options a cycle chooses within its methodology; stored with every result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 #[schema(example = json!({
     "waiting_time_applied": false,
@@ -346,6 +351,7 @@ pub struct Settings {
     pub indicator_4_3: FourThreeVariant,
     /// `"reweight"` or `{"count_as": "0"}`.
     pub zero_denominator: ZeroDenominatorRule,
+    #[validate(nested)]
     pub rounding: Rounding,
     pub region_total: RegionTotal,
 }
@@ -360,19 +366,16 @@ impl Settings {
         region_total: RegionTotal::MeanOfTotals,
     };
 
-    pub const MAX_PRECISION: u32 = 6;
+    pub const MAX_PRECISION: u32 = MAX_PRECISION;
 
     /// Every setting out of its range, whatever the methodology; paths are relative to the
     /// settings object. [`Settings::validate_for`] adds the checks against a methodology.
     pub fn validate(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        if self.rounding.precision > Self::MAX_PRECISION {
-            errors.push(FieldError::new(
-                "rounding.precision",
-                "range",
-                format!("must be 0 to {}", Self::MAX_PRECISION),
-            ));
-        }
+        let mut errors = match Validate::validate(self) {
+            Ok(()) => Vec::new(),
+            Err(report) => FieldError::from_report(&report),
+        };
+        // A decimal inside an enum variant: a rule `validator` cannot name the path of.
         if let ZeroDenominatorRule::CountAs(points) = self.zero_denominator {
             if points < Decimal::ZERO || points > Decimal::ONE_HUNDRED {
                 errors.push(FieldError::new(

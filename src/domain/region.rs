@@ -1,25 +1,45 @@
 //! A subject of the Russian Federation (субъект РФ), identified by its two-digit code.
 
-use super::text::{self, TextRule};
+use validator::{Validate, ValidationError};
+
+use super::text;
 use crate::domain::FieldError;
 
-pub const NAME_RULE: TextRule = TextRule::required(200);
+pub const NAME_MAX: u64 = 200;
 
-/// Checks a subject code: two digits, 01–99 (e.g. "71" Тульская область, "86" ХМАО – Югра).
-pub fn check_code(code: &mut String, errors: &mut Vec<FieldError>) {
-    *code = code.trim().to_owned();
-    let well_formed = code.len() == 2 && code.bytes().all(|b| b.is_ascii_digit()) && code != "00";
-    if !well_formed {
-        errors.push(FieldError::new(
-            "code",
-            "format",
-            "must be the two-digit code of a subject of the Russian Federation, 01–99",
-        ));
+/// A region's own fields, trimmed; the rules are `validator`'s (the document states the same
+/// limit through `views::limits`).
+#[derive(Debug, Clone, PartialEq, Eq, Validate)]
+pub struct RegionFields {
+    #[validate(custom(function = subject_code))]
+    pub code: String,
+    #[validate(length(min = 1, max = NAME_MAX), custom(function = text::one_line))]
+    pub name: String,
+}
+
+impl RegionFields {
+    /// The code and name, trimmed, or every field that breaks a rule.
+    pub fn checked(code: &str, name: &str) -> Result<Self, Vec<FieldError>> {
+        let fields = Self {
+            code: code.trim().to_owned(),
+            name: name.trim().to_owned(),
+        };
+        match fields.validate() {
+            Ok(()) => Ok(fields),
+            Err(report) => Err(FieldError::from_report(&report)),
+        }
     }
 }
 
-pub fn check_name(name: &mut String, errors: &mut Vec<FieldError>) {
-    text::check(name, "name", NAME_RULE, errors);
+/// A subject code: two digits, 01–99 (e.g. "71" Тульская область, "86" ХМАО – Югра).
+fn subject_code(code: &str) -> Result<(), ValidationError> {
+    let well_formed = code.len() == 2 && code.bytes().all(|b| b.is_ascii_digit()) && code != "00";
+    if well_formed {
+        return Ok(());
+    }
+    Err(ValidationError::new("format").with_message(
+        "must be the two-digit code of a subject of the Russian Federation, 01–99".into(),
+    ))
 }
 
 #[cfg(test)]
@@ -37,9 +57,8 @@ mod tests {
             ("711", false),
             ("7a", false),
         ] {
-            let mut errors = Vec::new();
-            check_code(&mut code.to_owned(), &mut errors);
-            assert_eq!(errors.is_empty(), ok, "{code}");
+            let checked = RegionFields::checked(code, "Тульская область");
+            assert_eq!(checked.is_ok(), ok, "{code}");
         }
     }
 }

@@ -230,6 +230,17 @@ pub mod limits {
         builder(SchemaType::Type(Type::String), MIN, MAX)
     }
 
+    /// A whole number from `MIN` to `MAX`.
+    pub fn whole_number<const MIN: u32, const MAX: u32>() -> Object {
+        use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+            .minimum(Some(MIN))
+            .maximum(Some(MAX))
+            .build()
+    }
+
     /// A text of `MIN` to `MAX` characters, or `null`.
     pub fn nullable_text<const MIN: u64, const MAX: u64>() -> Object {
         builder(SchemaType::Array(vec![Type::String, Type::Null]), MIN, MAX)

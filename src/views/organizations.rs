@@ -122,8 +122,7 @@ pub struct NewOrganization {
     pub service_forms: Vec<ServiceForm>,
     #[schema(schema_with = limits::text::<1, LONG_TEXT_MAX>)]
     pub address: String,
-    /// Absolute http:// or https:// address.
-    #[schema(schema_with = limits::nullable_text::<0, WEBSITE_MAX>)]
+    #[schema(schema_with = website)]
     #[serde(default)]
     pub website: Option<String>,
     #[schema(schema_with = limits::nullable_text::<1, BUS_GOV_ID_MAX>)]
@@ -191,7 +190,7 @@ pub struct OrganizationPatch {
     #[schema(schema_with = limits::text::<1, LONG_TEXT_MAX>, required = false)]
     pub address: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(schema_with = limits::nullable_text::<0, WEBSITE_MAX>, required = false)]
+    #[schema(schema_with = website, required = false)]
     pub website: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(schema_with = limits::nullable_text::<1, BUS_GOV_ID_MAX>, required = false)]
@@ -248,4 +247,12 @@ impl OrganizationPatch {
             Err(errors)
         }
     }
+}
+
+/// The schema of `website`: its limit is the domain's, which `schema_with` takes (see
+/// `views::limits`), and a description, which `schema_with` would drop from the field's doc.
+fn website() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::nullable_text::<0, WEBSITE_MAX>();
+    schema.description = Some("Absolute http:// or https:// address.".into());
+    schema
 }

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::nullable;
 use crate::db::regions::RegionRow;
+use crate::domain::region::NAME_MAX;
 
 /// A subject of the Russian Federation.
 #[derive(Debug, Serialize, ToSchema)]
@@ -40,7 +41,7 @@ pub struct NewRegion {
     /// Two digits, 01–99; unique.
     #[schema(pattern = "^[0-9]{2}$")]
     pub code: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = super::limits::text::<1, NAME_MAX>)]
     pub name: String,
 }
 
@@ -53,6 +54,6 @@ pub struct RegionPatch {
     #[schema(value_type = String, required = false, pattern = "^[0-9]{2}$")]
     pub code: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
+    #[schema(schema_with = super::limits::text::<1, NAME_MAX>, required = false)]
     pub name: Option<Option<String>>,
 }
