@@ -542,7 +542,7 @@ pub fn fit_for_generators(openapi: &mut utoipa::openapi::OpenApi) {
     require_what_responses_always_send(openapi);
 }
 
-/// The operations of the document with their method, path first.
+/// Every operation of the document.
 fn operations_mut(
     openapi: &mut utoipa::openapi::OpenApi,
 ) -> impl Iterator<Item = &mut Operation> + '_ {
@@ -568,7 +568,9 @@ fn visit_schemas(schema: &mut RefOr<Schema>, f: &mut impl FnMut(&mut Schema)) {
             for property in object.properties.values_mut() {
                 visit_schemas(property, f);
             }
-            if let Some(AdditionalProperties::RefOr(extra)) = object.additional_properties.as_deref_mut() {
+            if let Some(AdditionalProperties::RefOr(extra)) =
+                object.additional_properties.as_deref_mut()
+            {
                 visit_schemas(extra, f);
             }
         }
@@ -597,7 +599,8 @@ fn binary_files(openapi: &mut utoipa::openapi::OpenApi) {
             .content_media_type(media_type)
             .into()
     };
-    let is_file = |media_type: &str| !media_type.contains("json") && !media_type.starts_with("text/plain");
+    let is_file =
+        |media_type: &str| !media_type.contains("json") && !media_type.starts_with("text/plain");
     for operation in operations_mut(openapi) {
         if let Some(body) = operation.request_body.as_mut() {
             for (media_type, content) in body.content.iter_mut() {
@@ -607,7 +610,9 @@ fn binary_files(openapi: &mut utoipa::openapi::OpenApi) {
             }
         }
         for response in operation.responses.responses.values_mut() {
-            let RefOr::T(response) = response else { continue };
+            let RefOr::T(response) = response else {
+                continue;
+            };
             for (media_type, content) in response.content.iter_mut() {
                 if is_file(media_type) {
                     content.schema = Some(binary(media_type));
@@ -674,7 +679,9 @@ fn drop_object_default(schema: &mut Schema) {
 fn open_free_form_object(schema: &mut Schema) {
     use utoipa::openapi::schema::SchemaType;
     use utoipa::openapi::Type;
-    let Schema::Object(object) = schema else { return };
+    let Schema::Object(object) = schema else {
+        return;
+    };
     let is_object = match &object.schema_type {
         SchemaType::Type(Type::Object) => true,
         SchemaType::Array(types) => types.contains(&Type::Object),
@@ -690,20 +697,28 @@ fn open_free_form_object(schema: &mut Schema) {
 /// (a property with one value, such as `kind`), its only value, or its only property.
 fn title_variants(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
     for (name, schema) in schemas.iter_mut() {
-        let RefOr::T(Schema::OneOf(one_of)) = schema else { continue };
+        let RefOr::T(Schema::OneOf(one_of)) = schema else {
+            continue;
+        };
         for item in &mut one_of.items {
-            let RefOr::T(Schema::Object(variant)) = item else { continue };
+            let RefOr::T(Schema::Object(variant)) = item else {
+                continue;
+            };
             if variant.title.is_some() {
                 continue;
             }
-            let single = |object: &utoipa::openapi::schema::Object| match object.enum_values.as_deref() {
-                Some([value]) => value.as_str().map(str::to_owned),
-                _ => None,
-            };
-            let tag = variant.properties.values().find_map(|property| match property {
-                RefOr::T(Schema::Object(object)) => single(object),
-                _ => None,
-            });
+            let single =
+                |object: &utoipa::openapi::schema::Object| match object.enum_values.as_deref() {
+                    Some([value]) => value.as_str().map(str::to_owned),
+                    _ => None,
+                };
+            let tag = variant
+                .properties
+                .values()
+                .find_map(|property| match property {
+                    RefOr::T(Schema::Object(object)) => single(object),
+                    _ => None,
+                });
             let only_property = (variant.properties.len() == 1)
                 .then(|| variant.properties.keys().next().cloned())
                 .flatten();
@@ -737,7 +752,10 @@ fn type_feed_resources(schemas: &mut std::collections::BTreeMap<String, RefOr<Sc
     let mut union = OneOfBuilder::new().description(event.description.clone());
     let mut mapping = Vec::new();
     for (resource_type, view) in crate::views::changes::RESOURCE_SCHEMAS {
-        assert!(schemas.contains_key(*view), "the feed's {view} is not in the document");
+        assert!(
+            schemas.contains_key(*view),
+            "the feed's {view} is not in the document"
+        );
         let name = format!("FeedEvent{}", pascal_case(resource_type));
         let mut variant = event.clone();
         variant.title = Some(name.clone());
@@ -769,7 +787,10 @@ fn type_feed_resources(schemas: &mut std::collections::BTreeMap<String, RefOr<Sc
         }
         schemas.insert(name.clone(), RefOr::T(Schema::Object(variant)));
         union = union.item(Ref::from_schema_name(&name));
-        mapping.push((resource_type.to_string(), format!("#/components/schemas/{name}")));
+        mapping.push((
+            resource_type.to_string(),
+            format!("#/components/schemas/{name}"),
+        ));
     }
     let union = union
         .discriminator(Some(Discriminator::with_mapping("resource_type", mapping)))
@@ -809,7 +830,9 @@ fn refs_in(schema: &RefOr<Schema>, names: &mut Vec<String>) {
     let items: Vec<&RefOr<Schema>> = match schema {
         Schema::Object(object) => {
             let mut items: Vec<_> = object.properties.values().collect();
-            if let Some(AdditionalProperties::RefOr(extra)) = object.additional_properties.as_deref() {
+            if let Some(AdditionalProperties::RefOr(extra)) =
+                object.additional_properties.as_deref()
+            {
                 items.push(extra);
             }
             items
@@ -863,7 +886,9 @@ pub fn response_only_schemas(
                 }
             }
             for response in operation.responses.responses.values() {
-                let RefOr::T(response) = response else { continue };
+                let RefOr::T(response) = response else {
+                    continue;
+                };
                 for content in response.content.values() {
                     if let Some(schema) = &content.schema {
                         referenced(schemas, schema, &mut sent);
@@ -873,7 +898,9 @@ pub fn response_only_schemas(
         }
     }
     for response in components.responses.values() {
-        let RefOr::T(response) = response else { continue };
+        let RefOr::T(response) = response else {
+            continue;
+        };
         for content in response.content.values() {
             if let Some(schema) = &content.schema {
                 referenced(schemas, schema, &mut sent);
@@ -917,5 +944,46 @@ fn require_what_responses_always_send(openapi: &mut utoipa::openapi::OpenApi) {
                 .collect();
             object.required.extend(missing);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_lists_of_plain_words_are_closed_sets() {
+        assert_eq!(
+            literal_alternatives("^(xlsx|csv)$").unwrap(),
+            ["xlsx", "csv"]
+        );
+        assert_eq!(
+            literal_alternatives("^(pre-2018-five-criteria|mintrud-344n-2018)$").unwrap(),
+            ["pre-2018-five-criteria", "mintrud-344n-2018"]
+        );
+        for open in [
+            "^(latest|published|current|[1-9][0-9]{0,8})$",
+            "^(total|K[1-5])$",
+            "^[0-9]{2}$",
+            "^(a|)$",
+        ] {
+            assert_eq!(literal_alternatives(open), None, "{open}");
+        }
+    }
+
+    #[test]
+    fn variant_titles_are_pascal_case() {
+        assert_eq!(pascal_case("day_month"), "DayMonth");
+        assert_eq!(pascal_case("count_as"), "CountAs");
+        assert_eq!(pascal_case("per-plan"), "PerPlan");
+    }
+
+    #[test]
+    fn the_feed_names_a_view_for_every_resource_type_it_carries() {
+        let typed: Vec<&str> = crate::views::changes::RESOURCE_SCHEMAS
+            .iter()
+            .map(|(resource_type, _)| *resource_type)
+            .collect();
+        assert_eq!(typed, crate::app::changes::TYPES);
     }
 }

@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::limits;
 use super::{nullable, patch_required};
 use crate::db::organizations::OrganizationRow;
-use super::limits;
 use crate::domain::organization::{
     Head, OrganizationDraft, Ownership, ServiceForm, BUS_GOV_ID_MAX, LONG_TEXT_MAX, NAME_MAX,
     SHORT_NAME_MAX, WEBSITE_MAX,

@@ -142,7 +142,13 @@ fn observe(
             .and_then(|property| value[property].as_str())
             .and_then(|tag| schema["discriminator"]["mapping"][tag].as_str());
         if let Some(reference) = mapped {
-            return observe(document, name, &serde_json::json!({"$ref": reference}), value, seen);
+            return observe(
+                document,
+                name,
+                &serde_json::json!({"$ref": reference}),
+                value,
+                seen,
+            );
         }
         // A tagged variant: the one whose single-valued property the value has; else the one
         // non-null variant.
@@ -154,7 +160,9 @@ fn observe(
             let variant = resolve(variant);
             variant["properties"].as_object().is_some_and(|properties| {
                 properties.iter().any(|(field, p)| {
-                    p["enum"].as_array().is_some_and(|e| e.len() == 1 && e[0] == value[field])
+                    p["enum"]
+                        .as_array()
+                        .is_some_and(|e| e.len() == 1 && e[0] == value[field])
                 })
             })
         });
@@ -210,22 +218,38 @@ async fn responses_send_what_the_document_requires_and_null_only_where_nullable(
         .unwrap()
         .unwrap();
     // The demo resets the password of its `admin`, which ends the app's own admin token.
-    let token = app.user_token("document-walker", nok_api::domain::user::Role::Admin, None, None);
+    let token = app.user_token(
+        "document-walker",
+        nok_api::domain::user::Role::Admin,
+        None,
+        None,
+    );
     let admin = app.as_(Some(&token));
     let first_evaluation = {
         let cycles: Value = admin.get("/api/v1/cycles").await.json().await.unwrap();
-        let cycle = cycles["items"][0]["id"].as_i64().expect(&cycles.to_string());
+        let cycle = cycles["items"][0]["id"]
+            .as_i64()
+            .expect(&cycles.to_string());
         let path = format!("/api/v1/cycles/{cycle}/evaluations");
         let evaluations: Value = admin.get(&path).await.json().await.unwrap();
-        let organization = evaluations["items"][0]["organization_id"].as_i64().expect(&evaluations.to_string());
+        let organization = evaluations["items"][0]["organization_id"]
+            .as_i64()
+            .expect(&evaluations.to_string());
         let path = format!("/api/v1/cycles/{cycle}/evaluations/{organization}");
         let evaluation: Value = admin.get(&path).await.json().await.unwrap();
         evaluation["id"].as_i64().expect(&evaluation.to_string())
     };
     let draft = admin
-        .post_json(&format!("/api/v1/evaluations/{first_evaluation}/plan-draft"), &serde_json::json!({}))
+        .post_json(
+            &format!("/api/v1/evaluations/{first_evaluation}/plan-draft"),
+            &serde_json::json!({}),
+        )
         .await;
-    assert!(draft.status().is_success(), "plan draft: {}", draft.status());
+    assert!(
+        draft.status().is_success(),
+        "plan draft: {}",
+        draft.status()
+    );
 
     let document: Value = serde_json::to_value(nok_api::startup::openapi_document()).unwrap();
     let openapi: utoipa::openapi::OpenApi = nok_api::startup::openapi_document();
@@ -234,7 +258,9 @@ async fn responses_send_what_the_document_requires_and_null_only_where_nullable(
         .as_object()
         .unwrap()
         .iter()
-        .filter(|(_, item)| item["get"]["responses"]["200"]["content"]["application/json"].is_object())
+        .filter(|(_, item)| {
+            item["get"]["responses"]["200"]["content"]["application/json"].is_object()
+        })
         .map(|(path, item)| (path.clone(), item["get"].clone()))
         .collect();
     let segments = |p: &str| p.split('/').map(str::to_owned).collect::<Vec<_>>();
@@ -253,7 +279,11 @@ async fn responses_send_what_the_document_requires_and_null_only_where_nullable(
         let takes_limit = operation["parameters"]
             .as_array()
             .is_some_and(|ps| ps.iter().any(|p| p["name"] == "limit"));
-        let url = if takes_limit { format!("{path}?limit=500") } else { path.clone() };
+        let url = if takes_limit {
+            format!("{path}?limit=500")
+        } else {
+            path.clone()
+        };
         let response = admin.get(&url).await;
         if !response.status().is_success() {
             continue;
@@ -275,7 +305,13 @@ async fn responses_send_what_the_document_requires_and_null_only_where_nullable(
                     if rest[1..].iter().any(|s| s.starts_with('{')) {
                         continue;
                     }
-                    let key = if parameter == "id" || parameter.ends_with("_id") && body["items"][0].get(parameter).is_none() { "id" } else { parameter };
+                    let key = if parameter == "id"
+                        || parameter.ends_with("_id") && body["items"][0].get(parameter).is_none()
+                    {
+                        "id"
+                    } else {
+                        parameter
+                    };
                     let items = body["items"].as_array().cloned().unwrap_or_default();
                     items
                         .iter()
@@ -285,10 +321,16 @@ async fn responses_send_what_the_document_requires_and_null_only_where_nullable(
                             Value::String(s) => Some(s.clone()),
                             _ => None,
                         })
-                        .map(|id| format!("{path}/{id}/{}", rest[1..].join("/")).trim_end_matches('/').to_owned())
+                        .map(|id| {
+                            format!("{path}/{id}/{}", rest[1..].join("/"))
+                                .trim_end_matches('/')
+                                .to_owned()
+                        })
                         .collect::<Vec<_>>()
                 }
-                None if rest.iter().all(|s| !s.starts_with('{')) => vec![format!("{path}/{}", rest.join("/"))],
+                None if rest.iter().all(|s| !s.starts_with('{')) => {
+                    vec![format!("{path}/{}", rest.join("/"))]
+                }
                 None => continue,
             };
             for concrete in concrete {
@@ -296,7 +338,11 @@ async fn responses_send_what_the_document_requires_and_null_only_where_nullable(
             }
         }
     }
-    assert!(fetched.len() > 20, "only {} answers walked: {fetched:?}", fetched.len());
+    assert!(
+        fetched.len() > 20,
+        "only {} answers walked: {fetched:?}",
+        fetched.len()
+    );
     let schemas = &document["components"]["schemas"];
     let mut faults = Vec::new();
     for (name, record) in &seen {
@@ -319,8 +365,12 @@ async fn responses_send_what_the_document_requires_and_null_only_where_nullable(
             .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         for (field, property) in schema["properties"].as_object().into_iter().flatten() {
-            let nullable = property["type"].as_array().is_some_and(|t| t.contains(&Value::from("null")))
-                || property["oneOf"].as_array().is_some_and(|v| v.iter().any(|v| v["type"] == "null"));
+            let nullable = property["type"]
+                .as_array()
+                .is_some_and(|t| t.contains(&Value::from("null")))
+                || property["oneOf"]
+                    .as_array()
+                    .is_some_and(|v| v.iter().any(|v| v["type"] == "null"));
             if record.null.contains_key(field) && !nullable {
                 faults.push(format!("{name}.{field} was null but is not nullable"));
             }
