@@ -86,6 +86,13 @@ export function changedFields(event: AuditEvent): string[] {
     return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((f) => before[f] !== after[f]);
 }
 
+// Narrowed by resource_type, the changes are the resource's own fields.
+export function newPlanTitle(event: AuditEvent): string | undefined {
+    if (event.resource_type !== "plan") return undefined;
+    const changes: Schemas["PlanChanges"] | null = event.after;
+    return changes?.title;
+}
+
 type FeedEvent = Schemas["FeedEvent"];
 export function feedLine(event: FeedEvent): string {
     switch (event.resource_type) {

@@ -527,7 +527,7 @@ pub struct TooManyRequests(#[allow(dead_code)] Problem);
 /// without loss, as rules on the whole document so that every new route and type follows them
 /// (quality/clients.sh holds the result): files as binary strings, closed sets as enums, no
 /// object defaults, titled variants, the feed's resource typed by its `resource_type`, and every
-/// property a response always sends required.
+/// property a response always sends required; the audit log's changes typed by `resource_type`.
 pub fn fit_for_generators(openapi: &mut utoipa::openapi::OpenApi) {
     binary_files(openapi);
     literal_alternatives_as_enums(openapi);
@@ -540,6 +540,9 @@ pub fn fit_for_generators(openapi: &mut utoipa::openapi::OpenApi) {
         type_feed_resources(&mut components.schemas);
     }
     require_what_responses_always_send(openapi);
+    if let Some(components) = openapi.components.as_mut() {
+        type_audit_changes(&mut components.schemas);
+    }
 }
 
 /// Every operation of the document.
@@ -744,58 +747,101 @@ fn pascal_case(word: &str) -> String {
 /// The feed's `resource` is the resource as its GET shows it, so `FeedEvent` is one schema per
 /// resource type (`FeedEventPlan` …), told apart by `resource_type` (a discriminator).
 fn type_feed_resources(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
+    let types = crate::views::changes::RESOURCE_SCHEMAS
+        .iter()
+        .map(|(resource_type, view)| (*resource_type, Some(view.to_string())));
+    split_by_resource_type(schemas, "FeedEvent", &["resource"], types.collect());
+}
+
+/// The audit log's `before` and `after` are the fields of the resource's representation that
+/// changed: `AuditEvent` is one schema per resource type (`AuditEventPlan` …, a discriminator on
+/// `resource_type`) whose changes are `<View>Changes`, the view's properties, none required.
+/// Run after [`require_what_responses_always_send`]: a change names only some fields.
+fn type_audit_changes(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
+    let mut types = Vec::new();
+    for (resource_type, view) in crate::views::audit::CHANGED_FIELDS {
+        let Some(view) = view else {
+            types.push((*resource_type, None));
+            continue;
+        };
+        let Some(RefOr::T(Schema::Object(object))) = schemas.get(*view) else {
+            panic!("the audit log's {view} is not in the document");
+        };
+        let mut changes = object.clone();
+        changes.required.clear();
+        changes.example = None;
+        changes.additional_properties = None;
+        changes.description = Some(format!(
+            "The fields of {view} that the change set, as its GET shows them."
+        ));
+        let name = format!("{view}Changes");
+        schemas.insert(name.clone(), RefOr::T(Schema::Object(changes)));
+        types.push((*resource_type, Some(name)));
+    }
+    split_by_resource_type(schemas, "AuditEvent", &["before", "after"], types);
+}
+
+/// Replaces the object schema `name` with a `oneOf` of one copy per resource type
+/// (`<name><Type>`) whose `resource_type` is that type and whose `fields` are `null` or the
+/// schema given for the type (or stay as they are, for a type given none), with a
+/// discriminator on `resource_type`.
+fn split_by_resource_type(
+    schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>,
+    name: &str,
+    fields: &[&str],
+    types: Vec<(&str, Option<String>)>,
+) {
     use utoipa::openapi::schema::{Discriminator, ObjectBuilder, OneOfBuilder};
     use utoipa::openapi::Type;
-    let Some(RefOr::T(Schema::Object(event))) = schemas.get("FeedEvent").cloned() else {
+    let Some(RefOr::T(Schema::Object(event))) = schemas.get(name).cloned() else {
         return;
     };
     let mut union = OneOfBuilder::new().description(event.description.clone());
     let mut mapping = Vec::new();
-    for (resource_type, view) in crate::views::changes::RESOURCE_SCHEMAS {
-        assert!(
-            schemas.contains_key(*view),
-            "the feed's {view} is not in the document"
-        );
-        let name = format!("FeedEvent{}", pascal_case(resource_type));
+    for (resource_type, schema) in types {
+        if let Some(schema) = &schema {
+            assert!(
+                schemas.contains_key(schema),
+                "{name}: {schema} is not in the document"
+            );
+        }
+        let variant_name = format!("{name}{}", pascal_case(resource_type));
         let mut variant = event.clone();
-        variant.title = Some(name.clone());
+        variant.title = Some(variant_name.clone());
         variant.description = None;
+        variant.example = None;
         variant.properties.insert(
             "resource_type".into(),
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .enum_values(Some([*resource_type]))
+                .enum_values(Some([resource_type]))
                 .into(),
         );
-        let description = variant
-            .properties
-            .get("resource")
-            .and_then(|property| match property {
+        for field in fields.iter().filter(|_| schema.is_some()) {
+            let description = variant.properties.get(*field).and_then(|p| match p {
                 RefOr::T(Schema::Object(object)) => object.description.clone(),
                 _ => None,
             });
-        variant.properties.insert(
-            "resource".into(),
-            OneOfBuilder::new()
+            let typed = OneOfBuilder::new()
                 .item(ObjectBuilder::new().schema_type(Type::Null))
-                .item(Ref::from_schema_name(*view))
-                .description(description)
-                .into(),
-        );
-        if !variant.required.iter().any(|r| r == "resource") {
-            variant.required.push("resource".into());
+                .item(Ref::from_schema_name(schema.as_deref().unwrap_or_default()))
+                .description(description);
+            variant.properties.insert((*field).into(), typed.into());
+            if !variant.required.iter().any(|r| r == field) {
+                variant.required.push((*field).into());
+            }
         }
-        schemas.insert(name.clone(), RefOr::T(Schema::Object(variant)));
-        union = union.item(Ref::from_schema_name(&name));
+        schemas.insert(variant_name.clone(), RefOr::T(Schema::Object(variant)));
+        union = union.item(Ref::from_schema_name(&variant_name));
         mapping.push((
             resource_type.to_string(),
-            format!("#/components/schemas/{name}"),
+            format!("#/components/schemas/{variant_name}"),
         ));
     }
     let union = union
         .discriminator(Some(Discriminator::with_mapping("resource_type", mapping)))
         .build();
-    schemas.insert("FeedEvent".into(), RefOr::T(Schema::OneOf(union)));
+    schemas.insert(name.into(), RefOr::T(Schema::OneOf(union)));
 }
 
 /// The schemas `schema` names, directly or through others, into `found`.

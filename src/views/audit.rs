@@ -58,3 +58,20 @@ impl AuditEvent {
         })
     }
 }
+
+/// The representation whose changed fields `before` and `after` hold, per resource type (`None`:
+/// fields of their own, such as an evaluation's inputs), for the document's one schema per
+/// resource type (`openapi::fit_for_generators`). A type the log records must be listed: the
+/// document's walk over the demo data (tests/api/openapi.rs) refuses one that is not.
+pub const CHANGED_FIELDS: &[(&str, Option<&str>)] = &[
+    ("region", Some("Region")),
+    ("organization", Some("Organization")),
+    ("cycle", Some("Cycle")),
+    ("evaluation", None),
+    ("proposal", Some("Proposal")),
+    ("plan", Some("Plan")),
+    ("measure", Some("Measure")),
+    ("report", Some("Report")),
+    ("user", Some("User")),
+    ("webhook", Some("Subscription")),
+];
