@@ -482,6 +482,9 @@ pub const WEBHOOK_REDELIVER: Rule = rule(
     Access::Roles(WEBHOOK_OWNERS),
 );
 
+/// The published data of a year, as anyone may read it.
+pub const OPEN_DATA: Rule = rule("GET", "/api/v1/open-data/{year}", Access::Anyone);
+
 /// Every route of the API. A test checks that it matches the OpenAPI document exactly.
 pub const RULES: &[Rule] = &[
     HEALTH,
@@ -561,6 +564,7 @@ pub const RULES: &[Rule] = &[
     WEBHOOK_DELIVERIES,
     WEBHOOK_PING,
     WEBHOOK_REDELIVER,
+    OPEN_DATA,
 ];
 
 /// Fields an organization user may change in its own record: contact data, not identity,

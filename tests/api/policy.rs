@@ -463,6 +463,7 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
         ("GET", "/api/v1/webhooks/{id}/deliveries") => {
             (format!("/api/v1/webhooks/{webhook}/deliveries"), None)
         }
+        ("GET", "/api/v1/open-data/{year}") => ("/api/v1/open-data/2018".to_owned(), None),
         ("POST", "/api/v1/webhooks/{id}/ping") => {
             (format!("/api/v1/webhooks/{webhook}/ping"), None)
         }
