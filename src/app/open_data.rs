@@ -77,7 +77,7 @@ pub fn archive(conn: &mut DbConnection, cache: &RatingCache, year: i32) -> ApiRe
     let anonymous = Caller::anonymous();
     let mut files: Vec<(Resource, Download)> = Vec::new();
     let mut modified = NaiveDateTime::from(
-        chrono::NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| ApiError::NotFound)?,
+        chrono::NaiveDate::from_ymd_opt(year, 1, 1).ok_or(ApiError::NotFound)?,
     );
 
     let filter = CycleFilter {

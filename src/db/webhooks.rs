@@ -327,6 +327,9 @@ fn lock_subscription(conn: &mut DbConnection, id: i64) -> ApiResult<Option<(Stri
     })
 }
 
+/// A due delivery as read: (id, change, event type, body, attempts).
+type DueRow = (i64, Option<i64>, String, String, i32);
+
 /// Up to `limit` deliveries of the subscription due at `at`, oldest first: (id, change, event
 /// type, body, attempts). On PostgreSQL the rows are locked and skipped by other instances until the
 /// caller's transaction ends.
@@ -335,7 +338,7 @@ fn due(
     subscription_id: i64,
     at: NaiveDateTime,
     limit: i64,
-) -> ApiResult<Vec<(i64, Option<i64>, String, String, i32)>> {
+) -> ApiResult<Vec<DueRow>> {
     let query = webhook_outbox::table
         .filter(webhook_outbox::subscription_id.eq(subscription_id))
         .filter(webhook_outbox::status.eq(DeliveryStatus::Pending.as_str()))

@@ -86,7 +86,7 @@ fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
             assert_eq!(file.compression(), zip::CompressionMethod::Deflated);
             let mut content = Vec::new();
             file.read_to_end(&mut content).unwrap();
-            (file.name().to_owned(), content)
+            (file.name().unwrap().to_string(), content)
         })
         .collect()
 }
