@@ -222,13 +222,15 @@ impl ApiError {
                     (1, _) => "поле",
                     _ => "поля",
                 };
-                let verb = if n % 10 == 1 && n % 100 != 11 { "заполнено" } else { "заполнены" };
+                let verb = if n % 10 == 1 && n % 100 != 11 {
+                    "заполнено"
+                } else {
+                    "заполнены"
+                };
                 format!("{n} {noun} {verb} неверно")
             }
             Self::MethodNotAllowed { allow } => text(slug).replace("{allow}", &allow.join(", ")),
-            Self::NotAcceptable { offered } => {
-                text(slug).replace("{offered}", &offered.join(", "))
-            }
+            Self::NotAcceptable { offered } => text(slug).replace("{offered}", &offered.join(", ")),
             Self::PayloadTooLarge { limit } => text(slug).replace("{limit}", &limit.to_string()),
             Self::UnsupportedMediaType { expected } => text(slug).replace("{expected}", expected),
             Self::TooManyRequests { retry_after_secs } => {
@@ -425,22 +427,39 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_title_and_a_detail_in_both_languages() {
-        let field = || vec![FieldError::new("inn", "check_digit", "INN check digit is wrong")];
+        let field = || {
+            vec![FieldError::new(
+                "inn",
+                "check_digit",
+                "INN check digit is wrong",
+            )]
+        };
         let all = [
-            ApiError::BadRequest { detail: "x".into(), errors: field() },
+            ApiError::BadRequest {
+                detail: "x".into(),
+                errors: field(),
+            },
             ApiError::Validation(field()),
             ApiError::Validation(vec![field()[0].clone(), FieldError::new("kpp", "odd", "x")]),
             ApiError::Unauthorized("x".into()),
             ApiError::forbidden("x"),
             ApiError::NotFound,
-            ApiError::MethodNotAllowed { allow: vec!["GET".into()] },
-            ApiError::NotAcceptable { offered: vec!["text/csv"] },
+            ApiError::MethodNotAllowed {
+                allow: vec!["GET".into()],
+            },
+            ApiError::NotAcceptable {
+                offered: vec!["text/csv"],
+            },
             ApiError::Conflict("x".into()),
             ApiError::PreconditionFailed,
             ApiError::PreconditionRequired,
             ApiError::PayloadTooLarge { limit: 10 },
-            ApiError::UnsupportedMediaType { expected: "application/json" },
-            ApiError::TooManyRequests { retry_after_secs: 3 },
+            ApiError::UnsupportedMediaType {
+                expected: "application/json",
+            },
+            ApiError::TooManyRequests {
+                retry_after_secs: 3,
+            },
             ApiError::Unavailable("x".into()),
             ApiError::Internal("x".into()),
         ];
@@ -450,8 +469,16 @@ mod tests {
             assert_eq!(en.type_, ru.type_);
             assert!(!en.title.is_empty() && !ru.title.is_empty(), "{}", en.type_);
             assert_ne!(en.title, ru.title);
-            assert!(!ru.detail.is_empty() && !ru.detail.contains('{'), "{}", ru.detail);
-            assert!(ru.detail.chars().any(|c| ('а'..='я').contains(&c)), "{}", ru.detail);
+            assert!(
+                !ru.detail.is_empty() && !ru.detail.contains('{'),
+                "{}",
+                ru.detail
+            );
+            assert!(
+                ru.detail.chars().any(|c| ('а'..='я').contains(&c)),
+                "{}",
+                ru.detail
+            );
             let codes = |p: &Problem| p.errors.iter().map(|e| e.code.clone()).collect::<Vec<_>>();
             assert_eq!(codes(&en), codes(&ru));
         }
@@ -461,8 +488,12 @@ mod tests {
         let odd = ApiError::validation("kpp", "odd", "x").to_problem_in(None, Lang::Ru);
         assert_eq!(odd.errors[0].message, catalogue::FIELD_FALLBACK.ru);
         let many = |n: usize| {
-            let errors = (0..n).map(|i| FieldError::new(format!("f{i}"), "format", "x")).collect();
-            ApiError::Validation(errors).to_problem_in(None, Lang::Ru).detail
+            let errors = (0..n)
+                .map(|i| FieldError::new(format!("f{i}"), "format", "x"))
+                .collect();
+            ApiError::Validation(errors)
+                .to_problem_in(None, Lang::Ru)
+                .detail
         };
         assert_eq!(many(2), "2 поля заполнены неверно");
         assert_eq!(many(5), "5 полей заполнены неверно");

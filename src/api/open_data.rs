@@ -41,9 +41,8 @@ async fn open_data(
     cache: web::Data<RatingCache>,
     year: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let year = parse_year(year.into_inner()).ok_or_else(|| {
-        ApiError::bad_field("year", "format", "must be a year from 2013 to 2100")
-    })?;
+    let year = parse_year(year.into_inner())
+        .ok_or_else(|| ApiError::bad_field("year", "format", "must be a year from 2013 to 2100"))?;
     let cache = cache.into_inner();
     let data = db
         .run(move |conn| app::open_data::archive(conn, &cache, year))

@@ -76,9 +76,8 @@ const CSV: FileFormat = FileFormat::Csv(CsvDialect::Rfc4180);
 pub fn archive(conn: &mut DbConnection, cache: &RatingCache, year: i32) -> ApiResult<OpenData> {
     let anonymous = Caller::anonymous();
     let mut files: Vec<(Resource, Download)> = Vec::new();
-    let mut modified = NaiveDateTime::from(
-        chrono::NaiveDate::from_ymd_opt(year, 1, 1).ok_or(ApiError::NotFound)?,
-    );
+    let mut modified =
+        NaiveDateTime::from(chrono::NaiveDate::from_ymd_opt(year, 1, 1).ok_or(ApiError::NotFound)?);
 
     let filter = CycleFilter {
         year: Some(year),
@@ -86,8 +85,7 @@ pub fn archive(conn: &mut DbConnection, cache: &RatingCache, year: i32) -> ApiRe
     };
     let mut after_id = 0;
     loop {
-        let (cycles, next) =
-            super::cycles::list(conn, &anonymous, &filter, after_id, MAX_LIMIT)?;
+        let (cycles, next) = super::cycles::list(conn, &anonymous, &filter, after_id, MAX_LIMIT)?;
         for cycle in &cycles {
             after_id = cycle.id;
             let kinds = [
@@ -240,11 +238,7 @@ fn dictionary(files: &[(Resource, Download)]) -> ApiResult<Vec<u8>> {
 
 /// The archive: the tables, the dictionary and the metadata, each dated `modified`, so that the
 /// same data makes the same bytes (and ETag).
-fn zip(
-    year: i32,
-    files: Vec<(Resource, Download)>,
-    modified: DateTime<Utc>,
-) -> ApiResult<Vec<u8>> {
+fn zip(year: i32, files: Vec<(Resource, Download)>, modified: DateTime<Utc>) -> ApiResult<Vec<u8>> {
     let dictionary = dictionary(&files)?;
     let metadata = Metadata {
         title: Labels {
@@ -320,6 +314,9 @@ mod tests {
     #[test]
     fn the_heading_row_is_found_below_a_preamble() {
         let csv = "\u{feff}УТВЕРЖДАЮ,,\n,,\n№ п/п,Результат,ИНН\n1,,7107470989\n";
-        assert_eq!(headings(csv.as_bytes()).unwrap(), ["№ п/п", "Результат", "ИНН"]);
+        assert_eq!(
+            headings(csv.as_bytes()).unwrap(),
+            ["№ п/п", "Результат", "ИНН"]
+        );
     }
 }

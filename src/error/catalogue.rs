@@ -21,16 +21,48 @@ pub const TITLES: &[Message] = &[
     m("unauthorized", "Unauthorized", "Требуется аутентификация"),
     m("forbidden", "Forbidden", "Доступ запрещён"),
     m("not-found", "Not found", "Не найдено"),
-    m("method-not-allowed", "Method not allowed", "Метод не поддерживается"),
-    m("not-acceptable", "Not acceptable", "Формат ответа недоступен"),
+    m(
+        "method-not-allowed",
+        "Method not allowed",
+        "Метод не поддерживается",
+    ),
+    m(
+        "not-acceptable",
+        "Not acceptable",
+        "Формат ответа недоступен",
+    ),
     m("conflict", "Conflict", "Конфликт"),
-    m("precondition-failed", "Precondition failed", "Предусловие не выполнено"),
-    m("precondition-required", "Precondition required", "Требуется предусловие"),
-    m("payload-too-large", "Payload too large", "Слишком большой запрос"),
-    m("unsupported-media-type", "Unsupported media type", "Неподдерживаемый тип данных"),
-    m("too-many-requests", "Too many requests", "Слишком много запросов"),
+    m(
+        "precondition-failed",
+        "Precondition failed",
+        "Предусловие не выполнено",
+    ),
+    m(
+        "precondition-required",
+        "Precondition required",
+        "Требуется предусловие",
+    ),
+    m(
+        "payload-too-large",
+        "Payload too large",
+        "Слишком большой запрос",
+    ),
+    m(
+        "unsupported-media-type",
+        "Unsupported media type",
+        "Неподдерживаемый тип данных",
+    ),
+    m(
+        "too-many-requests",
+        "Too many requests",
+        "Слишком много запросов",
+    ),
     m("unavailable", "Service unavailable", "Сервис недоступен"),
-    m("internal", "Internal server error", "Внутренняя ошибка сервера"),
+    m(
+        "internal",
+        "Internal server error",
+        "Внутренняя ошибка сервера",
+    ),
 ];
 
 /// Details of problems whose English detail is written where they are raised: the Russian
@@ -106,29 +138,89 @@ pub const FIELDS: &[Message] = &[
     m("required", "is required", "обязательное поле"),
     m("format", "has the wrong format", "неверный формат"),
     m("type", "has the wrong type", "неверный тип значения"),
-    m("range", "is out of range", "значение вне допустимого диапазона"),
+    m(
+        "range",
+        "is out of range",
+        "значение вне допустимого диапазона",
+    ),
     m("length", "has the wrong length", "недопустимая длина"),
     m("too_long", "is too long", "слишком длинное значение"),
     m("too_large", "is too large", "слишком большое значение"),
     m("too_many", "has too many items", "слишком много элементов"),
-    m("too_many_columns", "has too many columns", "слишком много столбцов"),
+    m(
+        "too_many_columns",
+        "has too many columns",
+        "слишком много столбцов",
+    ),
     m("duplicate", "is repeated", "значение повторяется"),
-    m("repeated", "is given more than once", "параметр указан более одного раза"),
+    m(
+        "repeated",
+        "is given more than once",
+        "параметр указан более одного раза",
+    ),
     m("reused", "is already in use", "значение уже используется"),
     m("mismatch", "does not match", "значения не согласуются"),
-    m("not_allowed", "may not be set here", "значение здесь не допускается"),
-    m("not_found", "names nothing that exists", "указанный объект не существует"),
-    m("not_in_cycle", "is not assessed in this cycle", "организация не участвует в этом цикле оценки"),
-    m("not_computable", "cannot be computed", "значение невозможно вычислить"),
-    m("unknown_value", "is not one of the allowed values", "недопустимое значение из закрытого списка"),
+    m(
+        "not_allowed",
+        "may not be set here",
+        "значение здесь не допускается",
+    ),
+    m(
+        "not_found",
+        "names nothing that exists",
+        "указанный объект не существует",
+    ),
+    m(
+        "not_in_cycle",
+        "is not assessed in this cycle",
+        "организация не участвует в этом цикле оценки",
+    ),
+    m(
+        "not_computable",
+        "cannot be computed",
+        "значение невозможно вычислить",
+    ),
+    m(
+        "unknown_value",
+        "is not one of the allowed values",
+        "недопустимое значение из закрытого списка",
+    ),
     m("unknown_code", "names an unknown code", "неизвестный код"),
-    m("unknown_field", "is not a field of this body", "неизвестное поле"),
-    m("unknown_parameter", "is not a parameter of this request", "неизвестный параметр запроса"),
-    m("control_character", "contains a control character", "содержит управляющий символ"),
-    m("encoding", "is not in a readable encoding", "неподдерживаемая кодировка"),
-    m("check_digit", "has a wrong check digit", "неверное контрольное число"),
-    m("internal_address", "names a non-public address", "адрес указывает на этот сервер или внутреннюю сеть"),
-    m("more_errors", "has more errors than are listed", "ошибок больше, чем перечислено"),
+    m(
+        "unknown_field",
+        "is not a field of this body",
+        "неизвестное поле",
+    ),
+    m(
+        "unknown_parameter",
+        "is not a parameter of this request",
+        "неизвестный параметр запроса",
+    ),
+    m(
+        "control_character",
+        "contains a control character",
+        "содержит управляющий символ",
+    ),
+    m(
+        "encoding",
+        "is not in a readable encoding",
+        "неподдерживаемая кодировка",
+    ),
+    m(
+        "check_digit",
+        "has a wrong check digit",
+        "неверное контрольное число",
+    ),
+    m(
+        "internal_address",
+        "names a non-public address",
+        "адрес указывает на этот сервер или внутреннюю сеть",
+    ),
+    m(
+        "more_errors",
+        "has more errors than are listed",
+        "ошибок больше, чем перечислено",
+    ),
 ];
 
 /// What a field error of an unknown code says in Russian.
@@ -144,7 +236,8 @@ mod tests {
     use super::*;
 
     fn cyrillic(text: &str) -> bool {
-        text.chars().any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap_or(c)))
+        text.chars()
+            .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap_or(c)))
     }
 
     #[test]

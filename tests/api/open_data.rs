@@ -45,7 +45,12 @@ async fn published_year(app: &TestApp) -> (i64, i64, i64, i64) {
     let step = |path: String| async move {
         let response = app.request(Method::POST, &path).send().await.unwrap();
         let status = response.status();
-        assert_eq!(status, StatusCode::OK, "{path}: {}", response.text().await.unwrap());
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{path}: {}",
+            response.text().await.unwrap()
+        );
     };
     step(format!("/api/v1/plans/{id}/submit")).await;
     step(format!("/api/v1/plans/{id}/approve")).await;
@@ -66,8 +71,10 @@ async fn published_year(app: &TestApp) -> (i64, i64, i64, i64) {
             &format!("/api/v1/plans/{id}/reports/{report_id}/entries/{measure}"),
         )
         .header("If-Match", etag)
-        .json(&json!({"execution_info": "Стенды обновлены", "actual_date": "2018-11-20",
-            "figures": [{"name": "Опрошено получателей услуг", "value": "719", "unit": "чел."}]}))
+        .json(
+            &json!({"execution_info": "Стенды обновлены", "actual_date": "2018-11-20",
+            "figures": [{"name": "Опрошено получателей услуг", "value": "719", "unit": "чел."}]}),
+        )
         .send()
         .await
         .unwrap();
@@ -128,8 +135,14 @@ async fn the_open_data_of_a_year_is_what_the_anonymous_api_serves() {
     for key in ["title", "publisher"] {
         assert!(metadata[key]["ru"].is_string() && metadata[key]["en"].is_string());
     }
-    assert_eq!(metadata["period"], json!({"start": "2018-01-01", "end": "2018-12-31"}));
-    assert!(metadata["licence"].as_str().unwrap().starts_with("CC BY 4.0"));
+    assert_eq!(
+        metadata["period"],
+        json!({"start": "2018-01-01", "end": "2018-12-31"})
+    );
+    assert!(metadata["licence"]
+        .as_str()
+        .unwrap()
+        .starts_with("CC BY 4.0"));
     assert!(metadata["modified"].is_string());
 
     // Every table is the anonymous API's answer at its source, byte for byte.
@@ -144,17 +157,35 @@ async fn the_open_data_of_a_year_is_what_the_anonymous_api_serves() {
         format!("/api/v1/plans/{plan}/export?format=csv"),
         format!("/api/v1/plans/{plan}/reports/{report}/export?format=csv"),
     ] {
-        assert!(sources.contains(&expected.as_str()), "{expected} in {sources:?}");
+        assert!(
+            sources.contains(&expected.as_str()),
+            "{expected} in {sources:?}"
+        );
     }
     assert!(
-        sources.iter().all(|s| !s.contains(&format!("/plans/{draft}/"))),
+        sources
+            .iter()
+            .all(|s| !s.contains(&format!("/plans/{draft}/"))),
         "the draft plan is not published"
     );
-    assert_eq!(files.len(), resources.len() + 2, "tables, dictionary, metadata");
+    assert_eq!(
+        files.len(),
+        resources.len() + 2,
+        "tables, dictionary, metadata"
+    );
     let dictionary = csv_rows(&file("data-dictionary.csv"));
     assert_eq!(
         dictionary[0],
-        ["file", "column", "label_ru", "label_en", "meaning_ru", "meaning_en", "type", "unit"]
+        [
+            "file",
+            "column",
+            "label_ru",
+            "label_en",
+            "meaning_ru",
+            "meaning_en",
+            "type",
+            "unit"
+        ]
     );
     for resource in resources {
         let path = resource["path"].as_str().unwrap();
@@ -167,16 +198,22 @@ async fn the_open_data_of_a_year_is_what_the_anonymous_api_serves() {
         let columns: Vec<&Vec<String>> = dictionary.iter().filter(|r| r[0] == path).collect();
         assert!(!columns.is_empty(), "{path}");
         let rows = csv_rows(&packed);
-        let heading = rows.iter().find(|r| r.iter().all(|f| !f.is_empty())).unwrap();
+        let heading = rows
+            .iter()
+            .find(|r| r.iter().all(|f| !f.is_empty()))
+            .unwrap();
         let described: Vec<&str> = columns.iter().map(|r| r[1].as_str()).collect();
-        assert_eq!(described, heading.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(
+            described,
+            heading.iter().map(String::as_str).collect::<Vec<_>>()
+        );
         assert!(columns.iter().all(|r| !r[3].is_empty() && !r[6].is_empty()));
     }
-    let total = dictionary
-        .iter()
-        .find(|r| r[1] == "Итоговый балл")
-        .unwrap();
-    assert_eq!((total[3].as_str(), total[6].as_str()), ("Total score", "decimal"));
+    let total = dictionary.iter().find(|r| r[1] == "Итоговый балл").unwrap();
+    assert_eq!(
+        (total[3].as_str(), total[6].as_str()),
+        ("Total score", "decimal")
+    );
 
     // The same for every caller, and cached like every anonymous read.
     let again = app
@@ -217,7 +254,9 @@ async fn open_data_refuses_bad_years_and_bad_credentials() {
         assert_eq!(body["errors"][0]["code"], "format", "{year}");
     }
     assert_problem(
-        app.as_(Some("not-a-token")).get("/api/v1/open-data/2018").await,
+        app.as_(Some("not-a-token"))
+            .get("/api/v1/open-data/2018")
+            .await,
         401,
         None,
     )

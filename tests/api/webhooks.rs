@@ -730,6 +730,27 @@ async fn pings_and_redeliveries_carry_the_event_type_and_the_user_agent() {
         events,
         ["ping", "organization.created", "organization.created"]
     );
+    // This instance counted them, and /metrics shows the process's own figures beside.
+    let metrics = app.scrape_metrics().await.text().await.unwrap();
+    let sample = |name: &str| -> f64 {
+        let line = metrics
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} in\n{metrics}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(
+        sample("nok_webhook_deliveries_total{outcome=\"delivered\"}"),
+        3.0
+    );
+    assert_eq!(
+        sample("nok_webhook_deliveries_total{outcome=\"failed\"}"),
+        0.0
+    );
+    assert!(sample("process_resident_memory_bytes") > 1e6);
+    assert!(sample("process_open_fds") > 0.0);
+    assert!(sample("process_threads") >= 1.0);
+    assert!(sample("process_cpu_seconds_total") >= 0.0);
 }
 
 #[tokio::test]
@@ -769,18 +790,19 @@ async fn pings_and_redeliveries_refuse_bad_input_and_other_callers() {
     let redeliver =
         |id: i64, delivery: &str| format!("/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver");
 
-    // Bad ids: 400 naming the parameter; an unknown or another subscription's delivery: 404.
+    // Ids that are no numbers name nothing, as everywhere (404); so do an unknown subscription
+    // or delivery, and another subscription's delivery.
     assert_problem(
         post(Some(&authority), "/api/v1/webhooks/x/ping".into())
             .await
             .unwrap(),
-        400,
+        404,
         None,
     )
     .await;
     assert_problem(
         post(Some(&authority), redeliver(mine, "x")).await.unwrap(),
-        400,
+        404,
         None,
     )
     .await;
@@ -807,7 +829,8 @@ async fn pings_and_redeliveries_refuse_bad_input_and_other_callers() {
         None,
     )
     .await;
-    // Refused callers: anonymous 401, a role without webhooks 403, another owner 404.
+    // Refused callers: anonymous 401, a role without webhooks 403, an authority of another
+    // region 403, another owner of the same region 404 (its subscriptions are out of sight).
     assert_problem(post(None, ping(mine)).await.unwrap(), 401, None).await;
     assert_problem(post(Some(&operator), ping(mine)).await.unwrap(), 403, None).await;
     assert_problem(
@@ -820,7 +843,7 @@ async fn pings_and_redeliveries_refuse_bad_input_and_other_callers() {
     .await;
     assert_problem(
         post(Some(&authority), ping(theirs)).await.unwrap(),
-        404,
+        403,
         None,
     )
     .await;
@@ -828,10 +851,12 @@ async fn pings_and_redeliveries_refuse_bad_input_and_other_callers() {
         post(Some(&authority), redeliver(theirs, &delivery))
             .await
             .unwrap(),
-        404,
+        403,
         None,
     )
     .await;
+    let colleague = app.user_token("ping-colleague", Role::Authority, Some(region), None);
+    assert_problem(post(Some(&colleague), ping(mine)).await.unwrap(), 404, None).await;
     // The owner and an administrator may; a deactivated subscription takes nothing more (409).
     let ok = post(Some(&other), redeliver(theirs, &delivery))
         .await
