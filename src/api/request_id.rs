@@ -68,9 +68,10 @@ pub async fn assign(
         .filter(|_| lang != Lang::En)
         .map(|e| e.to_problem_in(None, lang));
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(lang.tag()) {
-        headers.insert(header::CONTENT_LANGUAGE, value);
-    }
+    headers.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.tag()),
+    );
     headers.append(header::VARY, HeaderValue::from_static("Accept-Language"));
     let (request, response) = response.into_parts();
     let (head, body) = response.into_parts();

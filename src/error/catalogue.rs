@@ -221,6 +221,37 @@ pub const FIELDS: &[Message] = &[
         "has more errors than are listed",
         "ошибок больше, чем перечислено",
     ),
+    // Survey uploads.
+    m(
+        "unknown_column",
+        "is not a column of the form",
+        "неизвестный столбец",
+    ),
+    m(
+        "missing_column",
+        "is a required column that is missing",
+        "отсутствует обязательный столбец",
+    ),
+    m(
+        "duplicate_column",
+        "is a column given twice",
+        "столбец указан дважды",
+    ),
+    m(
+        "duplicate_key",
+        "is a key given twice in one line",
+        "ключ повторяется в одной строке",
+    ),
+    m(
+        "not_applicable",
+        "does not apply to this answer",
+        "вопрос не относится к этому ответу",
+    ),
+    m(
+        "cell_count",
+        "has another number of cells than the header",
+        "число ячеек не совпадает с заголовком",
+    ),
 ];
 
 /// What a field error of an unknown code says in Russian.
