@@ -297,6 +297,48 @@ mod tests {
         }
     }
 
+    /// Every field code written in the source (the code argument of `FieldError::new`,
+    /// `ApiError::validation`, `bad_field` and the survey's `CellError`) has its entry, so that
+    /// no Russian answer falls back to the generic message.
+    #[test]
+    fn every_field_code_of_the_source_is_in_the_catalogue() {
+        let calls = regex::Regex::new(
+            r#"(?:FieldError::new|validation|bad_field|CellError::column)\(\s*(?:[^,()]|\([^()]*\))*,\s*"([a-z_]+)""#,
+        )
+        .unwrap();
+        let rows = regex::Regex::new(r#"CellError::row\(\s*"([a-z_]+)""#).unwrap();
+        let mut pending = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        let mut found = 0;
+        while let Some(path) = pending.pop() {
+            if path.is_dir() {
+                pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Tests make up codes of their own.
+            let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for code in calls.captures_iter(text).chain(rows.captures_iter(text)) {
+                found += 1;
+                assert!(
+                    find(FIELDS, &code[1]).is_some(),
+                    "{}: field code `{}` has no entry in FIELDS",
+                    path.display(),
+                    &code[1]
+                );
+            }
+        }
+        assert!(
+            found > 50,
+            "only {found} field codes found: is the pattern still right?"
+        );
+    }
+
     #[test]
     fn every_detail_kind_has_a_title() {
         for detail in DETAILS.iter().filter(|d| d.code != "field") {
