@@ -22,10 +22,11 @@ FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates libssl3 curl \
     && rm -rf /var/lib/apt/lists/* \
-    && groupadd --system nok \
-    && useradd --system --gid nok --home-dir /var/lib/nok --create-home nok
+    && groupadd --system --gid 10001 nok \
+    && useradd --system --uid 10001 --gid nok --home-dir /var/lib/nok --create-home nok
 COPY --from=build /src/target/release/nok-api /usr/local/bin/nok-api
-USER nok
+# Numeric, so that the host and Kubernetes (runAsNonRoot) see a non-root user without /etc/passwd.
+USER 10001:10001
 WORKDIR /var/lib/nok
 # SQLite lives on the volume; set DATABASE_URL=postgres://… to use PostgreSQL instead.
 VOLUME ["/var/lib/nok"]
@@ -34,6 +35,6 @@ ENV DATABASE_URL=/var/lib/nok/nok.db \
     NOK_LOG=info
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
-    CMD curl -fsS http://127.0.0.1:8080/health || exit 1
+    CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/health"]
 ENTRYPOINT ["nok-api"]
 CMD ["serve"]

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# The quality harness: OpenAPI lint, generated clients, security probes, crash-then-retry, two
+# The quality harness: OpenAPI lint, Dockerfile lint, generated clients, security probes, crash-then-retry, two
 # instances on one PostgreSQL database (start, tokens, races, feed, login limits), webhook
 # deliveries on two instances, Swagger UI in Chromium, contract fuzzing, one after the other,
 # with the time of each step. Builds the release binary once.
-# QUALITY_STEPS (default "lint clients security crash_retry instances deliveries swagger_ui
-# contract") chooses the steps.
+# QUALITY_STEPS (default "lint dockerfile clients security crash_retry instances deliveries
+# swagger_ui contract") chooses the steps.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-read -r -a STEPS <<<"${QUALITY_STEPS:-lint clients security crash_retry instances deliveries swagger_ui contract}"
+read -r -a STEPS <<<"${QUALITY_STEPS:-lint dockerfile clients security crash_retry instances deliveries swagger_ui contract}"
 started=$SECONDS
 results=()
 failed=0
-if [[ " ${STEPS[*]} " != " lint " ]]; then
+# The lints read files only: no binary for them.
+needs_binary=false
+for name in "${STEPS[@]}"; do
+    [[ $name == lint || $name == dockerfile ]] || needs_binary=true
+done
+if $needs_binary; then
     t0=$SECONDS
     release_binary
     export NOK_API_BIN=$BIN

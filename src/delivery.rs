@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 use crate::db::webhooks::{self, Attempt, Due};
 use crate::db::{now, Db};
 use crate::domain::address;
+use crate::metrics::Metrics;
 
 /// How the worker paces itself.
 #[derive(Debug, Clone, Copy)]
@@ -99,6 +100,7 @@ pub fn retry_at(
 fn client(settings: &DeliverySettings) -> reqwest::Result<reqwest::Client> {
     let builder = reqwest::Client::builder()
         .timeout(settings.timeout)
+        .user_agent(USER_AGENT)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy();
     if settings.internal_targets {
@@ -135,6 +137,13 @@ pub const NOT_DELIVERED: &str = "not delivered: no answer from the receiver";
 /// The header carrying the change's position in the feed (the event's `id`).
 pub const POSITION_HEADER: &str = "X-Nok-Feed-Position";
 
+/// The header naming the event type (`plan.updated`, `ping`), so that a receiver can route a
+/// delivery before reading its body.
+pub const EVENT_HEADER: &str = "X-Nok-Event";
+
+/// The `User-Agent` of deliveries: receivers and their firewalls tell them by it.
+pub const USER_AGENT: &str = concat!("nok-api/", env!("CARGO_PKG_VERSION"));
+
 /// Sends deliveries.
 #[derive(Clone)]
 pub struct Sender {
@@ -167,8 +176,13 @@ impl Sender {
                     signature(&due.secret, timestamp, &due.body),
                 )
                 .header("X-Nok-Delivery", due.outbox_id.to_string())
-                .header(POSITION_HEADER, due.change_id.to_string())
-                .body(due.body.clone());
+                .header(EVENT_HEADER, &due.event_type);
+            // A ping is no change: it has no place in the feed.
+            let request = match due.change_id {
+                Some(position) => request.header(POSITION_HEADER, position.to_string()),
+                None => request,
+            };
+            let request = request.body(due.body.clone());
             Some(request.send().await)
         } else {
             None
@@ -218,7 +232,7 @@ fn public_literal(url: &str) -> bool {
 /// as soon as a delivery in flight is settled), sends each on its own and settles it the
 /// moment its answer arrives. It looks at `stop` before every claim; told to stop, it claims
 /// nothing more, gives the deliveries in flight the time `stop` allows, and cuts off the rest.
-pub async fn run(db: Db, settings: DeliverySettings, mut stop: StopSignal) {
+pub async fn run(db: Db, settings: DeliverySettings, metrics: Arc<Metrics>, mut stop: StopSignal) {
     let sender = match Sender::new(&settings) {
         Ok(sender) => sender,
         Err(e) => {
@@ -246,7 +260,8 @@ pub async fn run(db: Db, settings: DeliverySettings, mut stop: StopSignal) {
                     // All the room taken: more may be due.
                     more = due.len() == room;
                     for due in due {
-                        in_flight.spawn(deliver(db.clone(), sender.clone(), settings, due));
+                        let worker = (db.clone(), sender.clone(), metrics.clone());
+                        in_flight.spawn(deliver(worker, settings, due));
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "webhook deliveries could not be claimed"),
@@ -286,9 +301,14 @@ pub async fn run(db: Db, settings: DeliverySettings, mut stop: StopSignal) {
     while in_flight.join_next().await.is_some() {}
 }
 
-/// Sends one delivery and settles it at once.
-async fn deliver(db: Db, sender: Sender, settings: DeliverySettings, due: Due) {
+/// Sends one delivery, counts its outcome and settles it at once.
+async fn deliver(
+    (db, sender, metrics): (Db, Sender, Arc<Metrics>),
+    settings: DeliverySettings,
+    due: Due,
+) {
     let attempt = sender.send(&due).await;
+    metrics.record_delivery(attempt.error.is_none());
     let retry = retry_at(&settings, due.attempts + 1, attempt.attempted_at);
     let id = due.outbox_id;
     let settled = db

@@ -1,6 +1,8 @@
 //! The one place where failures become HTTP: every error leaves the service as
 //! `application/problem+json` (RFC 9457), and only this module picks status codes for errors.
 
+pub mod catalogue;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -12,6 +14,68 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// The detail of every 404.
 pub const NOT_FOUND: &str = "The resource does not exist";
+
+/// The language of problem answers: Russian when `Accept-Language` prefers it, English
+/// otherwise. Field codes and `type` URIs are the same in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Ru,
+}
+
+impl Lang {
+    /// The language tag of `Content-Language`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Ru => "ru",
+        }
+    }
+
+    /// The language an `Accept-Language` header (RFC 9110 §12.5.4) prefers among those offered:
+    /// the highest `q` (1 if none), the first listed of equal ones; `*` and unknown ones mean
+    /// English; `q=0` excludes.
+    pub fn negotiate(accept_language: Option<&str>) -> Self {
+        let mut best: Option<(u16, Self)> = None;
+        for range in accept_language.unwrap_or("").split(',') {
+            let mut parts = range.split(';');
+            let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
+                .next()
+                .map_or(Some(1000), quality);
+            let Some(q) = q.filter(|q| *q > 0) else {
+                continue;
+            };
+            let primary = tag.split('-').next().unwrap_or("");
+            let lang = match primary {
+                "ru" => Self::Ru,
+                "en" | "*" => Self::En,
+                _ => continue,
+            };
+            if best.is_none_or(|(top, _)| q > top) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Self::En, |(_, lang)| lang)
+    }
+}
+
+/// A `q` value in thousandths; `None` when malformed.
+fn quality(value: &str) -> Option<u16> {
+    let value = value.trim();
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = format!("{fraction:0<3}").parse::<u16>().ok()?;
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
 
 /// RFC 9457 problem details, as every error body of this API.
 #[derive(Debug, Serialize, ToSchema)]
@@ -123,25 +187,58 @@ impl ApiError {
         Self::Internal(cause.to_string())
     }
 
-    fn slug_and_title(&self) -> (&'static str, &'static str) {
+    /// The slug of the problem's `type` URI, which keys its messages in the catalogue.
+    fn slug(&self) -> &'static str {
         match self {
-            Self::BadRequest { .. } => ("bad-request", "Bad request"),
-            Self::Validation(_) => ("validation", "Validation failed"),
-            Self::Unauthorized(_) => ("unauthorized", "Unauthorized"),
-            Self::Forbidden { .. } => ("forbidden", "Forbidden"),
-            Self::NotFound => ("not-found", "Not found"),
-            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
-            Self::NotAcceptable { .. } => ("not-acceptable", "Not acceptable"),
-            Self::Conflict(_) => ("conflict", "Conflict"),
-            Self::PreconditionFailed => ("precondition-failed", "Precondition failed"),
-            Self::PreconditionRequired => ("precondition-required", "Precondition required"),
-            Self::PayloadTooLarge { .. } => ("payload-too-large", "Payload too large"),
-            Self::UnsupportedMediaType { .. } => {
-                ("unsupported-media-type", "Unsupported media type")
+            Self::BadRequest { .. } => "bad-request",
+            Self::Validation(_) => "validation",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden { .. } => "forbidden",
+            Self::NotFound => "not-found",
+            Self::MethodNotAllowed { .. } => "method-not-allowed",
+            Self::NotAcceptable { .. } => "not-acceptable",
+            Self::Conflict(_) => "conflict",
+            Self::PreconditionFailed => "precondition-failed",
+            Self::PreconditionRequired => "precondition-required",
+            Self::PayloadTooLarge { .. } => "payload-too-large",
+            Self::UnsupportedMediaType { .. } => "unsupported-media-type",
+            Self::TooManyRequests { .. } => "too-many-requests",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The detail in Russian: the catalogue's for the kind, its placeholders filled; a single
+    /// field error names the field.
+    fn detail_ru(&self, errors: &[FieldError]) -> String {
+        let slug = self.slug();
+        let text = |code: &str| catalogue::find(catalogue::DETAILS, code).map_or("", |m| m.ru);
+        match self {
+            Self::Validation(_) | Self::BadRequest { .. } if errors.len() == 1 => text("field")
+                .replace("{field}", &errors[0].field)
+                .replace("{message}", &errors[0].message),
+            Self::Validation(_) => {
+                let n = errors.len();
+                let noun = match (n % 10, n % 100) {
+                    (1, 11) | (2..=4, 12..=14) | (0 | 5..=9, _) => "полей",
+                    (1, _) => "поле",
+                    _ => "поля",
+                };
+                let verb = if n % 10 == 1 && n % 100 != 11 {
+                    "заполнено"
+                } else {
+                    "заполнены"
+                };
+                format!("{n} {noun} {verb} неверно")
             }
-            Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
-            Self::Unavailable(_) => ("unavailable", "Service unavailable"),
-            Self::Internal(_) => ("internal", "Internal server error"),
+            Self::MethodNotAllowed { allow } => text(slug).replace("{allow}", &allow.join(", ")),
+            Self::NotAcceptable { offered } => text(slug).replace("{offered}", &offered.join(", ")),
+            Self::PayloadTooLarge { limit } => text(slug).replace("{limit}", &limit.to_string()),
+            Self::UnsupportedMediaType { expected } => text(slug).replace("{expected}", expected),
+            Self::TooManyRequests { retry_after_secs } => {
+                text(slug).replace("{seconds}", &retry_after_secs.to_string())
+            }
+            _ => text(slug).to_owned(),
         }
     }
 
@@ -180,18 +277,36 @@ impl ApiError {
     }
 
     pub fn to_problem(&self, instance: Option<String>) -> Problem {
-        let (slug, title) = self.slug_and_title();
-        let errors = match self {
+        self.to_problem_in(instance, Lang::En)
+    }
+
+    /// The problem in `lang`: title, detail and field messages; codes and `type` stay.
+    pub fn to_problem_in(&self, instance: Option<String>, lang: Lang) -> Problem {
+        let slug = self.slug();
+        let mut errors = match self {
             Self::Validation(errors)
             | Self::BadRequest { errors, .. }
             | Self::Forbidden { errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
+        let title = catalogue::find(catalogue::TITLES, slug);
+        let (title, detail) = match lang {
+            Lang::En => (title.map_or("", |m| m.en), self.detail()),
+            Lang::Ru => {
+                for error in &mut errors {
+                    error.message = catalogue::find(catalogue::FIELDS, &error.code)
+                        .unwrap_or(&catalogue::FIELD_FALLBACK)
+                        .ru
+                        .to_owned();
+                }
+                (title.map_or("", |m| m.ru), self.detail_ru(&errors))
+            }
+        };
         Problem {
             type_: format!("/problems/{slug}"),
             title: title.into(),
             status: self.status_code().as_u16(),
-            detail: self.detail(),
+            detail,
             instance,
             request_id: None,
             errors,
@@ -287,3 +402,104 @@ impl From<r2d2::Error> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_preferred_language_is_read_with_its_quality() {
+        for (header, lang) in [
+            (Some("ru-RU,ru;q=0.9,en;q=0.8"), Lang::Ru),
+            (Some("ru"), Lang::Ru),
+            (Some("en"), Lang::En),
+            (None, Lang::En),
+            (Some(""), Lang::En),
+            (Some("en;q=0.5, ru;q=0.7"), Lang::Ru),
+            (Some("ru;q=0.5, en"), Lang::En),
+            (Some("ru;q=0, en;q=0.1"), Lang::En),
+            (Some("de, ru;q=0.3"), Lang::Ru),
+            (Some("*"), Lang::En),
+            (Some("ru;q=2"), Lang::En),
+            (Some("RU-ru"), Lang::Ru),
+        ] {
+            assert_eq!(Lang::negotiate(header), lang, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn every_kind_has_a_title_and_a_detail_in_both_languages() {
+        let field = || {
+            vec![FieldError::new(
+                "inn",
+                "check_digit",
+                "INN check digit is wrong",
+            )]
+        };
+        let all = [
+            ApiError::BadRequest {
+                detail: "x".into(),
+                errors: field(),
+            },
+            ApiError::Validation(field()),
+            ApiError::Validation(vec![field()[0].clone(), FieldError::new("kpp", "odd", "x")]),
+            ApiError::Unauthorized("x".into()),
+            ApiError::forbidden("x"),
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed {
+                allow: vec!["GET".into()],
+            },
+            ApiError::NotAcceptable {
+                offered: vec!["text/csv"],
+            },
+            ApiError::Conflict("x".into()),
+            ApiError::PreconditionFailed,
+            ApiError::PreconditionRequired,
+            ApiError::PayloadTooLarge { limit: 10 },
+            ApiError::UnsupportedMediaType {
+                expected: "application/json",
+            },
+            ApiError::TooManyRequests {
+                retry_after_secs: 3,
+            },
+            ApiError::Unavailable("x".into()),
+            ApiError::Internal("x".into()),
+        ];
+        for error in all {
+            let en = error.to_problem_in(None, Lang::En);
+            let ru = error.to_problem_in(None, Lang::Ru);
+            assert_eq!(en.type_, ru.type_);
+            assert!(!en.title.is_empty() && !ru.title.is_empty(), "{}", en.type_);
+            assert_ne!(en.title, ru.title);
+            assert!(
+                !ru.detail.is_empty() && !ru.detail.contains('{'),
+                "{}",
+                ru.detail
+            );
+            assert!(
+                ru.detail.chars().any(|c| ('а'..='я').contains(&c)),
+                "{}",
+                ru.detail
+            );
+            let codes = |p: &Problem| p.errors.iter().map(|e| e.code.clone()).collect::<Vec<_>>();
+            assert_eq!(codes(&en), codes(&ru));
+        }
+        let ru = ApiError::Validation(field()).to_problem_in(None, Lang::Ru);
+        assert_eq!(ru.detail, "Поле `inn`: неверное контрольное число");
+        assert_eq!(ru.errors[0].message, "неверное контрольное число");
+        let odd = ApiError::validation("kpp", "odd", "x").to_problem_in(None, Lang::Ru);
+        assert_eq!(odd.errors[0].message, catalogue::FIELD_FALLBACK.ru);
+        let many = |n: usize| {
+            let errors = (0..n)
+                .map(|i| FieldError::new(format!("f{i}"), "format", "x"))
+                .collect();
+            ApiError::Validation(errors)
+                .to_problem_in(None, Lang::Ru)
+                .detail
+        };
+        assert_eq!(many(2), "2 поля заполнены неверно");
+        assert_eq!(many(5), "5 полей заполнены неверно");
+        assert_eq!(many(21), "21 поле заполнено неверно");
+        assert_eq!(many(12), "12 полей заполнены неверно");
+    }
+}

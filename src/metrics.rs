@@ -1,8 +1,11 @@
 //! Prometheus metrics without a metrics crate: a registry of request counts and latencies per
-//! route and status, rendered with the pool's gauges in the text exposition format 0.0.4.
+//! route and status and of webhook delivery attempts, rendered with the pool's gauges and the
+//! process's own (read from /proc) in the text exposition format 0.0.4. Counters are this
+//! process's, as Prometheus counters are: instances sharing a database are scraped one by one.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -51,6 +54,10 @@ struct Latencies {
 #[derive(Debug, Default)]
 pub struct Metrics {
     requests: Mutex<BTreeMap<Series, Latencies>>,
+    /// Webhook delivery attempts this process made that the receiver acknowledged (2xx).
+    webhooks_delivered: AtomicU64,
+    /// Webhook delivery attempts this process made that failed (to be retried or given up).
+    webhooks_failed: AtomicU64,
 }
 
 /// A gauge contributed to the exposition by another module (see `api::metrics::extra_gauges`).
@@ -82,7 +89,18 @@ impl Metrics {
         }
     }
 
-    /// The exposition: requests, the pool, the build, then the `extra` gauges.
+    /// Counts one webhook delivery attempt: acknowledged or not.
+    pub fn record_delivery(&self, delivered: bool) {
+        let counter = if delivered {
+            &self.webhooks_delivered
+        } else {
+            &self.webhooks_failed
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The exposition: requests, webhook deliveries, the pool, the build, the process, then the
+    /// `extra` gauges.
     pub fn render(&self, pool: PoolUsage, extra: &[Gauge]) -> String {
         let mut out = String::new();
         {
@@ -121,6 +139,22 @@ impl Metrics {
         }
         family(
             &mut out,
+            "nok_webhook_deliveries_total",
+            "counter",
+            "Webhook delivery attempts of this instance, by outcome: delivered (a 2xx answer) or failed.",
+        );
+        for (outcome, counter) in [
+            ("delivered", &self.webhooks_delivered),
+            ("failed", &self.webhooks_failed),
+        ] {
+            let _ = writeln!(
+                out,
+                "nok_webhook_deliveries_total{{outcome=\"{outcome}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
+        family(
+            &mut out,
             "nok_db_pool_connections",
             "gauge",
             "Open connections of the database pool, idle or in use.",
@@ -153,11 +187,130 @@ impl Metrics {
             "nok_build_info{{version=\"{}\"}} 1",
             escape(env!("CARGO_PKG_VERSION"))
         );
+        if let Some(process) = Process::read() {
+            process.render(&mut out);
+        }
         for gauge in extra {
             family(&mut out, gauge.name, "gauge", gauge.help);
             let _ = writeln!(out, "{} {}", gauge.name, sample(gauge.value));
         }
         out
+    }
+}
+
+/// The process's own figures, under the names every Prometheus client library uses, so that the
+/// usual dashboards and alerts apply. Read from /proc: on systems without it there are none.
+#[derive(Debug, Clone, PartialEq)]
+struct Process {
+    resident_memory_bytes: u64,
+    virtual_memory_bytes: u64,
+    cpu_seconds: f64,
+    open_fds: u64,
+    max_fds: Option<u64>,
+    threads: u64,
+    start_time_seconds: Option<f64>,
+}
+
+impl Process {
+    fn read() -> Option<Self> {
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let open_fds = std::fs::read_dir("/proc/self/fd").ok()?.count() as u64;
+        let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+        let boot = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        Self::parse(&stat, &status, open_fds, &limits, &boot)
+    }
+
+    /// `stat`: /proc/self/stat; `status`: /proc/self/status; `limits`: /proc/self/limits;
+    /// `boot`: /proc/stat (its `btime`).
+    fn parse(stat: &str, status: &str, open_fds: u64, limits: &str, boot: &str) -> Option<Self> {
+        // The command name (field 2) is in parentheses and may hold spaces: fields are counted
+        // after its closing one, from field 3 (state) on.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok());
+        let ticks = rustix::param::clock_ticks_per_second().max(1) as f64;
+        let cpu_seconds = (field(14)? + field(15)?) as f64 / ticks;
+        let kilobytes = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        let max_fds = limits
+            .lines()
+            .find_map(|l| l.strip_prefix("Max open files"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok());
+        let boot_time = boot
+            .lines()
+            .find_map(|l| l.strip_prefix("btime "))
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let start_time_seconds = boot_time
+            .zip(field(22))
+            .map(|(boot, started)| boot as f64 + started as f64 / ticks);
+        Some(Self {
+            resident_memory_bytes: kilobytes("VmRSS:")? * 1024,
+            virtual_memory_bytes: kilobytes("VmSize:")? * 1024,
+            cpu_seconds,
+            open_fds,
+            max_fds,
+            threads: kilobytes("Threads:")?,
+            start_time_seconds,
+        })
+    }
+
+    fn render(&self, out: &mut String) {
+        let mut sample = |name: &str, kind: &str, help: &str, value: String| {
+            family(out, name, kind, help);
+            let _ = writeln!(out, "{name} {value}");
+        };
+        sample(
+            "process_resident_memory_bytes",
+            "gauge",
+            "Resident memory size in bytes.",
+            self.resident_memory_bytes.to_string(),
+        );
+        sample(
+            "process_virtual_memory_bytes",
+            "gauge",
+            "Virtual memory size in bytes.",
+            self.virtual_memory_bytes.to_string(),
+        );
+        sample(
+            "process_cpu_seconds_total",
+            "counter",
+            "Total user and system CPU time spent in seconds.",
+            self.cpu_seconds.to_string(),
+        );
+        sample(
+            "process_open_fds",
+            "gauge",
+            "Number of open file descriptors.",
+            self.open_fds.to_string(),
+        );
+        if let Some(max) = self.max_fds {
+            sample(
+                "process_max_fds",
+                "gauge",
+                "Maximum number of open file descriptors.",
+                max.to_string(),
+            );
+        }
+        sample(
+            "process_threads",
+            "gauge",
+            "Number of OS threads in the process.",
+            self.threads.to_string(),
+        );
+        if let Some(start) = self.start_time_seconds {
+            sample(
+                "process_start_time_seconds",
+                "gauge",
+                "Start time of the process since unix epoch in seconds.",
+                start.to_string(),
+            );
+        }
     }
 }
 
@@ -265,7 +418,56 @@ mod tests {
             env!("CARGO_PKG_VERSION")
         )));
         assert!(text.contains("# TYPE nok_test_depth gauge\nnok_test_depth 4\n"));
+        assert!(text.contains("nok_webhook_deliveries_total{outcome=\"delivered\"} 0\n"));
         assert_eq!(sample(f64::INFINITY), "+Inf");
         assert_eq!(escape("a\"b\\c"), "a\\\"b\\\\c");
+    }
+
+    #[test]
+    fn delivery_attempts_are_counted_by_outcome() {
+        let metrics = Metrics::default();
+        metrics.record_delivery(true);
+        metrics.record_delivery(false);
+        metrics.record_delivery(false);
+        let text = metrics.render(POOL, &[]);
+        assert!(text.contains("# TYPE nok_webhook_deliveries_total counter\n"));
+        assert!(text.contains("nok_webhook_deliveries_total{outcome=\"delivered\"} 1\n"));
+        assert!(text.contains("nok_webhook_deliveries_total{outcome=\"failed\"} 2\n"));
+    }
+
+    #[test]
+    fn process_figures_are_read_from_proc_files() {
+        // A command name with a space and a parenthesis, as /proc writes it.
+        let stat = "4242 (nok api) S 1 4242 4242 0 -1 4194560 900 0 0 0 250 50 0 0 20 0 9 0 12345 \
+                    812345678 3000 18446744073709551615";
+        let status = "Name:\tnok-api\nVmSize:\t  793316 kB\nVmRSS:\t   12000 kB\nThreads:\t9\n";
+        let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
+                      Max open files            1024                 524288               files\n";
+        let boot = "cpu  1 2 3\nbtime 1765000000\n";
+        let process = Process::parse(stat, status, 17, limits, boot).unwrap();
+        let ticks = rustix::param::clock_ticks_per_second() as f64;
+        assert_eq!(process.resident_memory_bytes, 12_000 * 1024);
+        assert_eq!(process.virtual_memory_bytes, 793_316 * 1024);
+        assert_eq!(process.cpu_seconds, 300.0 / ticks);
+        assert_eq!(process.open_fds, 17);
+        assert_eq!(process.max_fds, Some(1024));
+        assert_eq!(process.threads, 9);
+        assert_eq!(
+            process.start_time_seconds,
+            Some(1_765_000_000.0 + 12345.0 / ticks)
+        );
+        assert_eq!(Process::parse("garbage", status, 0, "", ""), None);
+        // This process's own, when /proc is there.
+        if std::path::Path::new("/proc/self/stat").exists() {
+            let text = Metrics::default().render(POOL, &[]);
+            for name in [
+                "process_resident_memory_bytes",
+                "process_cpu_seconds_total",
+                "process_open_fds",
+                "process_threads",
+            ] {
+                assert!(text.contains(&format!("\n{name} ")), "{name} in\n{text}");
+            }
+        }
     }
 }

@@ -68,6 +68,8 @@ pub struct Application {
     server: Server,
     db: Db,
     delivery: Option<DeliverySettings>,
+    /// The metrics registry the server renders, which the deliveries count into too.
+    metrics: Arc<crate::metrics::Metrics>,
     /// `NOK_SHUTDOWN_TIMEOUT_SECS`, for the webhook deliveries in flight too.
     shutdown_timeout: Duration,
 }
@@ -124,6 +126,7 @@ impl Application {
         )));
         let db = web::Data::new(db);
         let registry = web::Data::new(crate::metrics::Metrics::default());
+        let metrics = registry.clone().into_inner();
         let public_max_age = http_cache::PublicMaxAge(config.public_max_age_secs);
         let cors_origins = config.cors_origins.clone();
         let body_limit = config.body_limit;
@@ -188,6 +191,7 @@ impl Application {
             server: server.run(),
             db: worker_db,
             delivery,
+            metrics,
             shutdown_timeout,
         })
     }
@@ -207,9 +211,10 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(None);
         let stop = Arc::new(stop);
-        let worker = self
-            .delivery
-            .map(|settings| tokio::spawn(crate::delivery::run(self.db.clone(), settings, stopped)));
+        let worker = self.delivery.map(|settings| {
+            let (db, metrics) = (self.db.clone(), self.metrics.clone());
+            tokio::spawn(crate::delivery::run(db, settings, metrics, stopped))
+        });
         let signals = worker
             .is_some()
             .then(|| tokio::spawn(stop_on_signals(stop.clone(), self.shutdown_timeout)));

@@ -23,7 +23,13 @@ pub fn middleware(origins: &[String]) -> Condition<Cors> {
             header::CONTENT_TYPE,
             header::IF_MATCH,
             header::IF_NONE_MATCH,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
             HeaderName::from_static("idempotency-key"),
+            // Tracing: a portal passes its own request id and W3C trace context along.
+            HeaderName::from_static(request_id::HEADER),
+            HeaderName::from_static("traceparent"),
+            HeaderName::from_static("tracestate"),
         ])
         .expose_headers([
             header::ETAG,
@@ -31,6 +37,10 @@ pub fn middleware(origins: &[String]) -> Condition<Cors> {
             HeaderName::from_static(request_id::HEADER),
             header::RETRY_AFTER,
             header::CONTENT_DISPOSITION,
+            header::LINK,
+            header::LAST_MODIFIED,
+            header::CONTENT_LANGUAGE,
+            HeaderName::from_static("x-total-count"),
         ])
         .max_age(3600);
     Condition::new(!origins.is_empty(), cors)

@@ -46,7 +46,8 @@ impl MetricsToken {
     }
 }
 
-/// Request counts and latencies per route and status, the database pool, the version. Only
+/// Request counts and latencies per route and status, webhook delivery attempts, the database
+/// pool, the version, the process (memory, CPU, open files, threads). Only
 /// for the scraper: it needs `Authorization: Bearer <NOK_METRICS_TOKEN>`, and without that
 /// setting it is not served (404).
 #[utoipa::path(
@@ -60,7 +61,11 @@ impl MetricsToken {
         status = 200,
         description = "Prometheus text exposition format 0.0.4: `nok_http_requests_total`, \
 `nok_http_request_duration_seconds` (histogram) by method, route pattern and status; \
-`nok_db_pool_connections` by state, `nok_db_pool_max_connections`, `nok_build_info`",
+`nok_webhook_deliveries_total` by outcome (delivered, failed; this instance's attempts), \
+`nok_db_pool_connections` by state, `nok_db_pool_max_connections`, `nok_build_info`, \
+`nok_webhook_queue_depth`, and the process's own (from /proc): `process_resident_memory_bytes`, \
+`process_virtual_memory_bytes`, `process_cpu_seconds_total`, `process_open_fds`, \
+`process_max_fds`, `process_threads`, `process_start_time_seconds`",
         content_type = "text/plain; version=0.0.4; charset=utf-8",
         body = String,
     )),

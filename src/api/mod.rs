@@ -19,6 +19,7 @@ pub mod http_cache;
 pub mod idempotency;
 pub mod methodologies;
 pub mod metrics;
+pub mod open_data;
 pub mod organizations;
 pub mod parameters;
 pub mod plan_forms;
@@ -58,7 +59,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(plan_forms::configure)
         .configure(reports::configure)
         .configure(changes::configure)
-        .configure(webhooks::configure);
+        .configure(webhooks::configure)
+        .configure(open_data::configure);
 }
 
 /// An RFC 3339 moment of a query parameter, as stored (UTC).

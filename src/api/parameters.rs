@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{web, Error, HttpMessage, ResponseError};
+use actix_web::{web, Error, HttpMessage};
 use chrono::{DateTime, NaiveDate};
 use regex::Regex;
 use serde_json::Value;
@@ -152,7 +152,7 @@ pub async fn check(
         let verdict = check_path(rule.path, req.match_info().as_str())
             .and_then(|()| check_query(req.query_string(), documented));
         if let Err(error) = verdict {
-            return Ok(req.into_response(error.error_response()));
+            return Ok(ServiceResponse::from_err(error, req.into_parts().0));
         }
     }
     Ok(next.call(req).await?.map_into_boxed_body())

@@ -10,7 +10,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest};
 
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::{catalogue, ApiError, Lang, PROBLEM_JSON};
 
 pub const HEADER: &str = "x-request-id";
 
@@ -26,6 +26,9 @@ fn acceptable(id: &str) -> bool {
 
 /// Gives the request its id, echoes it in `X-Request-Id`, and writes it (with the request path
 /// as `instance`) into problem+json bodies, so that a failing call can be found in the logs.
+/// Problem bodies are also written in the language `Accept-Language` prefers (`error::Lang`),
+/// whoever raised them (the gate, the query contract, extractors, handlers, the fallback), with
+/// `Content-Language` and `Vary: Accept-Language`.
 pub async fn assign(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -38,6 +41,11 @@ pub async fn assign(
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
+    let lang = Lang::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
     let mut response = next.call(req).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response
@@ -52,11 +60,39 @@ pub async fn assign(
         return Ok(response.map_into_boxed_body());
     }
     let instance = response.request().path().to_owned();
+    // The error itself, when the answer carries one: its problem is written again in `lang`.
+    let localized = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .filter(|_| lang != Lang::En)
+        .map(|e| e.to_problem_in(None, lang));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.tag()),
+    );
+    headers.append(header::VARY, HeaderValue::from_static("Accept-Language"));
     let (request, response) = response.into_parts();
     let (head, body) = response.into_parts();
     let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
-    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+    let parsed = match localized {
+        Some(problem) => serde_json::to_value(problem),
+        None => serde_json::from_slice::<serde_json::Value>(&bytes),
+    };
+    let body = match parsed {
         Ok(serde_json::Value::Object(mut problem)) => {
+            // A problem written by hand (not an `ApiError`): at least its title in `lang`.
+            if lang != Lang::En {
+                let slug = problem
+                    .get("type")
+                    .and_then(|t| t.as_str())
+                    .and_then(|t| t.strip_prefix("/problems/"))
+                    .and_then(|slug| catalogue::find(catalogue::TITLES, slug));
+                if let Some(title) = slug {
+                    problem.insert("title".into(), title.ru.into());
+                }
+            }
             problem
                 .entry("instance")
                 .or_insert_with(|| serde_json::Value::String(instance));

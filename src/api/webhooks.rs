@@ -13,7 +13,7 @@ use crate::app::{self, Context, Listing};
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::views::webhooks::{Delivery, NewWebhook, Subscription};
+use crate::views::webhooks::{Delivery, NewWebhook, QueuedDelivery, Subscription};
 use crate::views::Page;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -21,7 +21,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(create)
         .service(read)
         .service(remove)
-        .service(deliveries);
+        .service(deliveries)
+        .service(ping)
+        .service(redeliver);
 }
 
 #[utoipa::path(
@@ -158,4 +160,45 @@ async fn deliveries(
         .run(move |conn| app::webhooks::deliveries(conn, &caller, id, listing))
         .await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+#[utoipa::path(
+    operation_id = "ping_webhook",
+    summary = "Send a ping to a webhook subscription",
+    tag = "webhooks",
+    params(("id" = i64, Path, description = "Subscription id")),
+    responses(
+        (status = 202, description = "Queued: a signed delivery of event `ping` (header `X-Nok-Event: ping`, no feed position), sent at once; its attempts are listed under `/deliveries`", body = QueuedDelivery),
+    ),
+)]
+#[post("/webhooks/{id}/ping")]
+async fn ping(caller: Caller, db: web::Data<Db>, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let queued = db
+        .transaction(move |conn| app::webhooks::ping(conn, &caller, id))
+        .await?;
+    Ok(HttpResponse::Accepted().json(queued))
+}
+
+#[utoipa::path(
+    operation_id = "redeliver_webhook_delivery",
+    summary = "Send a past delivery of a webhook subscription again",
+    tag = "webhooks",
+    params(("id" = i64, Path, description = "Subscription id"),
+           ("delivery_id" = i64, Path, description = "The past delivery (`delivery_id` of its attempts)")),
+    responses(
+        (status = 202, description = "Queued: the same event and body under a new delivery id, sent at once", body = QueuedDelivery),
+    ),
+)]
+#[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
+async fn redeliver(
+    caller: Caller,
+    db: web::Data<Db>,
+    path: web::Path<(i64, i64)>,
+) -> ApiResult<HttpResponse> {
+    let ids = path.into_inner();
+    let queued = db
+        .transaction(move |conn| app::webhooks::redeliver(conn, &caller, ids))
+        .await?;
+    Ok(HttpResponse::Accepted().json(queued))
 }

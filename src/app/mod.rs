@@ -13,6 +13,7 @@ pub mod changes;
 pub mod cycles;
 pub mod evaluations;
 pub mod methodologies;
+pub mod open_data;
 pub mod organizations;
 pub mod plan_forms;
 pub mod plans;

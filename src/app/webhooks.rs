@@ -10,7 +10,7 @@ use crate::db::webhooks::{self as store, NewSubscription, SubscriptionRow};
 use crate::db::DbConnection;
 use crate::domain::{address, paging};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::views::webhooks::{Delivery, NewWebhook, Subscription};
+use crate::views::webhooks::{Delivery, NewWebhook, PingEvent, QueuedDelivery, Subscription};
 use crate::views::Page;
 
 /// Whether internal addresses may receive webhooks (`NOK_WEBHOOK_INTERNAL_TARGETS`).
@@ -226,6 +226,61 @@ pub fn deliveries(
     let (rows, next_cursor) = paging::split_page(rows, limit, |(d, _, _)| d.id);
     let items = rows.into_iter().map(Delivery::of).collect();
     Ok(Page { items, next_cursor })
+}
+
+/// The event type of a ping.
+pub const PING: &str = "ping";
+
+/// A subscription that takes deliveries on request: its owner's (an administrator's: any) and
+/// active; a deactivated one is a conflict, as it delivers nothing.
+fn deliverable(
+    conn: &mut DbConnection,
+    id: i64,
+    caller: &Caller,
+    rule: &Rule,
+) -> ApiResult<SubscriptionRow> {
+    let row = authorized(conn, id, caller, rule)?;
+    if !row.active {
+        return Err(ApiError::Conflict(
+            "The subscription is deactivated: nothing is delivered to it".into(),
+        ));
+    }
+    Ok(row)
+}
+
+fn queued(delivery_id: i64, event: &str) -> QueuedDelivery {
+    QueuedDelivery {
+        delivery_id,
+        event: event.to_owned(),
+        delivery_status: store::DeliveryStatus::Pending.as_str().to_owned(),
+    }
+}
+
+/// Queues a ping to the subscription: a signed delivery of event `ping`, to test the receiver.
+pub fn ping(conn: &mut DbConnection, caller: &Caller, id: i64) -> ApiResult<QueuedDelivery> {
+    let row = deliverable(conn, id, caller, &policy::WEBHOOK_PING)?;
+    let event = PingEvent {
+        event: PING.to_owned(),
+        subscription_id: row.id,
+        event_types: row.patterns()?,
+        occurred_at: crate::db::now().and_utc(),
+    };
+    let body = serde_json::to_string(&event).map_err(ApiError::internal)?;
+    let delivery_id = store::queue(conn, row.id, None, PING, &body)?;
+    Ok(queued(delivery_id, PING))
+}
+
+/// Queues a past delivery of the subscription again, as it was (the same event and body) under
+/// a new delivery id, whatever became of the first: the receiver de-duplicates by the event.
+pub fn redeliver(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    (id, delivery_id): (i64, i64),
+) -> ApiResult<QueuedDelivery> {
+    let row = deliverable(conn, id, caller, &policy::WEBHOOK_REDELIVER)?;
+    let (change_id, event, body) = store::past_delivery(conn, row.id, delivery_id)?;
+    let delivery_id = store::queue(conn, row.id, change_id, &event, &body)?;
+    Ok(queued(delivery_id, &event))
 }
 
 #[cfg(test)]

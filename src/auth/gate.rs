@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{web, Error, FromRequest, HttpMessage, ResponseError};
+use actix_web::{web, Error, FromRequest, HttpMessage};
 
 use super::policy::{self, Access, Rule};
 use super::Caller;
@@ -153,7 +153,7 @@ pub async fn authenticate(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     // On every route, open ones too: two `Authorization` headers are refused, never one chosen.
     if let Err(error) = super::extractor::authorization(req.request()) {
-        return Ok(req.into_response(error.error_response()));
+        return Ok(ServiceResponse::from_err(error, req.into_parts().0));
     }
     // The path as the router matches it (percent-decoded), so no spelling of a route passes by.
     let rule = routes.rule_of(req.method().as_str(), req.match_info().as_str());
@@ -172,7 +172,7 @@ pub async fn authenticate(
             req.extensions_mut().insert(caller);
             Ok(next.call(req).await?.map_into_boxed_body())
         }
-        Err(error) => Ok(req.into_response(error.error_response())),
+        Err(error) => Ok(ServiceResponse::from_err(error, req.into_parts().0)),
     }
 }
 

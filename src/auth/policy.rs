@@ -471,6 +471,19 @@ pub const WEBHOOK_DELIVERIES: Rule = rule(
     "/api/v1/webhooks/{id}/deliveries",
     Access::Roles(WEBHOOK_OWNERS),
 );
+pub const WEBHOOK_PING: Rule = rule(
+    "POST",
+    "/api/v1/webhooks/{id}/ping",
+    Access::Roles(WEBHOOK_OWNERS),
+);
+pub const WEBHOOK_REDELIVER: Rule = rule(
+    "POST",
+    "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+    Access::Roles(WEBHOOK_OWNERS),
+);
+
+/// The published data of a year, as anyone may read it.
+pub const OPEN_DATA: Rule = rule("GET", "/api/v1/open-data/{year}", Access::Anyone);
 
 /// Every route of the API. A test checks that it matches the OpenAPI document exactly.
 pub const RULES: &[Rule] = &[
@@ -549,6 +562,9 @@ pub const RULES: &[Rule] = &[
     WEBHOOK_READ,
     WEBHOOK_DELETE,
     WEBHOOK_DELIVERIES,
+    WEBHOOK_PING,
+    WEBHOOK_REDELIVER,
+    OPEN_DATA,
 ];
 
 /// Fields an organization user may change in its own record: contact data, not identity,

@@ -303,7 +303,7 @@ diesel::table! {
     webhook_outbox (id) {
         id -> BigInt,
         subscription_id -> BigInt,
-        change_id -> BigInt,
+        change_id -> Nullable<BigInt>,
         event_type -> Text,
         body -> Text,
         status -> Text,

@@ -195,7 +195,7 @@ pub fn enqueue(
         diesel::insert_into(webhook_outbox::table)
             .values((
                 webhook_outbox::subscription_id.eq(subscription.id),
-                webhook_outbox::change_id.eq(change.id),
+                webhook_outbox::change_id.eq(Some(change.id)),
                 webhook_outbox::event_type.eq(&event.event),
                 webhook_outbox::body.eq(serde_json::to_string(&event).map_err(ApiError::internal)?),
                 webhook_outbox::status.eq(DeliveryStatus::Pending.as_str()),
@@ -231,8 +231,11 @@ impl DeliveryStatus {
 pub struct Due {
     pub outbox_id: i64,
     pub subscription_id: i64,
-    /// The change's position in the feed (the event's `id`): receivers order by it.
-    pub change_id: i64,
+    /// The change's position in the feed (the event's `id`): receivers order by it. `None` for
+    /// a ping, which is no change.
+    pub change_id: Option<i64>,
+    /// `plan.updated`, `ping`: the `X-Nok-Event` header.
+    pub event_type: String,
     pub url: String,
     pub secret: String,
     pub body: String,
@@ -273,18 +276,18 @@ pub fn claim(
                 webhook_outbox::leased_until.eq(Some(until)),
             ))
             .execute(conn)?;
-        claimed.extend(
-            due.into_iter()
-                .map(|(outbox_id, change_id, body, attempts)| Due {
-                    outbox_id,
-                    subscription_id,
-                    change_id,
-                    url: url.clone(),
-                    secret: secret.clone(),
-                    body,
-                    attempts,
-                }),
-        );
+        claimed.extend(due.into_iter().map(
+            |(outbox_id, change_id, event_type, body, attempts)| Due {
+                outbox_id,
+                subscription_id,
+                change_id,
+                event_type,
+                url: url.clone(),
+                secret: secret.clone(),
+                body,
+                attempts,
+            },
+        ));
     }
     Ok(claimed)
 }
@@ -324,15 +327,18 @@ fn lock_subscription(conn: &mut DbConnection, id: i64) -> ApiResult<Option<(Stri
     })
 }
 
-/// Up to `limit` deliveries of the subscription due at `at`, oldest first: (id, change, body,
-/// attempts). On PostgreSQL the rows are locked and skipped by other instances until the
+/// A due delivery as read: (id, change, event type, body, attempts).
+type DueRow = (i64, Option<i64>, String, String, i32);
+
+/// Up to `limit` deliveries of the subscription due at `at`, oldest first: (id, change, event
+/// type, body, attempts). On PostgreSQL the rows are locked and skipped by other instances until the
 /// caller's transaction ends.
 fn due(
     conn: &mut DbConnection,
     subscription_id: i64,
     at: NaiveDateTime,
     limit: i64,
-) -> ApiResult<Vec<(i64, i64, String, i32)>> {
+) -> ApiResult<Vec<DueRow>> {
     let query = webhook_outbox::table
         .filter(webhook_outbox::subscription_id.eq(subscription_id))
         .filter(webhook_outbox::status.eq(DeliveryStatus::Pending.as_str()))
@@ -342,6 +348,7 @@ fn due(
         .select((
             webhook_outbox::id,
             webhook_outbox::change_id,
+            webhook_outbox::event_type,
             webhook_outbox::body,
             webhook_outbox::attempts,
         ));
@@ -462,4 +469,49 @@ pub fn in_flight(
         .filter(webhook_outbox::leased_until.gt(at))
         .count()
         .get_result(conn)?)
+}
+
+/// Queues a delivery of `event_type` with `body` to the subscription, due at once: a ping
+/// (`change_id` `None`) or the redelivery of a past delivery. Returns its id.
+pub fn queue(
+    conn: &mut DbConnection,
+    subscription_id: i64,
+    change_id: Option<i64>,
+    event_type: &str,
+    body: &str,
+) -> ApiResult<i64> {
+    let at = now();
+    Ok(diesel::insert_into(webhook_outbox::table)
+        .values((
+            webhook_outbox::subscription_id.eq(subscription_id),
+            webhook_outbox::change_id.eq(change_id),
+            webhook_outbox::event_type.eq(event_type),
+            webhook_outbox::body.eq(body),
+            webhook_outbox::status.eq(DeliveryStatus::Pending.as_str()),
+            webhook_outbox::attempts.eq(0),
+            webhook_outbox::next_attempt_at.eq(at),
+            webhook_outbox::created_at.eq(at),
+        ))
+        .returning(webhook_outbox::id)
+        .get_result(conn)?)
+}
+
+/// A past delivery of the subscription: (change, event type, body); `NotFound` if it has none
+/// of that id.
+pub fn past_delivery(
+    conn: &mut DbConnection,
+    subscription_id: i64,
+    delivery_id: i64,
+) -> ApiResult<(Option<i64>, String, String)> {
+    webhook_outbox::table
+        .filter(webhook_outbox::id.eq(delivery_id))
+        .filter(webhook_outbox::subscription_id.eq(subscription_id))
+        .select((
+            webhook_outbox::change_id,
+            webhook_outbox::event_type,
+            webhook_outbox::body,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(ApiError::NotFound)
 }

@@ -10,8 +10,10 @@ use crate::error::ApiResult;
 /// A webhook subscription. Deliveries are POSTs of a change-feed event (JSON) with the headers
 /// `X-Nok-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the
 /// secret>`, `X-Nok-Delivery: <delivery id>` (at least once: de-duplicate by it) and
-/// `X-Nok-Feed-Position: <the event's id>` (deliveries may arrive out of order: order by it); a
-/// 2xx answer acknowledges, anything else is retried with exponential backoff.
+/// `X-Nok-Feed-Position: <the event's id>` (deliveries may arrive out of order: order by it),
+/// `X-Nok-Event: <the event type>` and `User-Agent: nok-api/<version>`; a 2xx answer
+/// acknowledges, anything else is retried with exponential backoff. A ping (event `ping`, no
+/// feed position) tests the receiver; a past delivery can be sent again (a new delivery id).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Subscription {
     pub id: i64,
@@ -94,4 +96,28 @@ impl Delivery {
             delivery_status: status,
         }
     }
+}
+
+/// A delivery queued on request (a ping or a redelivery): sent at once by the delivery worker,
+/// its attempts then listed under `/deliveries`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"delivery_id": 42, "event": "ping", "delivery_status": "pending"}))]
+pub struct QueuedDelivery {
+    /// The new delivery's id (its `X-Nok-Delivery` header).
+    pub delivery_id: i64,
+    /// Its event type (`X-Nok-Event`): `ping`, or the redelivered event's.
+    pub event: String,
+    /// Always `pending`: queued, not sent yet.
+    pub delivery_status: String,
+}
+
+/// The body of a ping: which subscription it tests, and when it was asked for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PingEvent {
+    /// Always `ping`.
+    pub event: String,
+    pub subscription_id: i64,
+    /// The subscription's patterns, so that the receiver sees what it will get.
+    pub event_types: Vec<String>,
+    pub occurred_at: DateTime<Utc>,
 }

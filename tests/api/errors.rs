@@ -157,3 +157,116 @@ async fn problems_name_their_request_and_path() {
     let problem = assert_problem(response, 404, None).await;
     assert_eq!(problem["request_id"], header.as_str());
 }
+
+/// A problem as a Russian reader asks for it: status, title, detail, field codes and messages.
+async fn in_russian(request: reqwest::RequestBuilder, status: u16) -> serde_json::Value {
+    let response = request
+        .header("Accept-Language", "ru-RU,ru;q=0.9,en;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-language"], "ru");
+    let vary: Vec<String> = response
+        .headers()
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+        .collect();
+    assert!(
+        vary.iter().any(|v| v.contains("accept-language")),
+        "{vary:?}"
+    );
+    let body = assert_problem(response, status, None).await;
+    let cyrillic = |v: &serde_json::Value| {
+        v.as_str()
+            .unwrap()
+            .chars()
+            .any(|c| ('а'..='я').contains(&c))
+    };
+    assert!(
+        cyrillic(&body["title"]) && cyrillic(&body["detail"]),
+        "{body}"
+    );
+    for error in body["errors"].as_array().into_iter().flatten() {
+        assert!(cyrillic(&error["message"]), "{body}");
+    }
+    body
+}
+
+#[tokio::test]
+async fn problems_are_in_russian_when_accept_language_prefers_it() {
+    let mut config = test_config();
+    config.body_limit = 2048;
+    let app = spawn_app_with(config).await;
+    let operator = app.user_token("ru-operator", nok_api::auth::Role::Operator, None, None);
+
+    // Raised before any handler: the fallback, the router's 405, the gate, the query contract.
+    let missing = in_russian(app.as_(None).request(Method::GET, "/api/v1/nothing"), 404).await;
+    assert_eq!(missing["title"], "Не найдено");
+    assert_eq!(missing["type"], "/problems/not-found");
+    let method = in_russian(
+        app.as_(None).request(Method::DELETE, "/api/v1/regions"),
+        405,
+    )
+    .await;
+    assert!(method["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("Этот ресурс поддерживает: "));
+    let anonymous = in_russian(app.as_(None).request(Method::GET, "/api/v1/users"), 401).await;
+    assert_eq!(anonymous["title"], "Требуется аутентификация");
+    in_russian(
+        app.as_(Some(&operator))
+            .request(Method::GET, "/api/v1/users"),
+        403,
+    )
+    .await;
+    let query = in_russian(
+        app.as_(None)
+            .request(Method::GET, "/api/v1/regions?bogus=1"),
+        400,
+    )
+    .await;
+    assert_eq!(query["errors"][0]["field"], "bogus");
+    assert_eq!(query["errors"][0]["code"], "unknown_parameter");
+    assert_eq!(
+        query["errors"][0]["message"],
+        "неизвестный параметр запроса"
+    );
+    // Bodies: malformed JSON, a missing field, too large.
+    let post = || app.request(Method::POST, "/api/v1/regions");
+    let malformed = post()
+        .header("content-type", "application/json")
+        .body("{\"code\":");
+    in_russian(malformed, 400).await;
+    let required = in_russian(post().json(&json!({"code": "71"})), 422).await;
+    assert_eq!(required["errors"][0]["field"], "name");
+    assert_eq!(required["errors"][0]["code"], "required");
+    assert_eq!(required["errors"][0]["message"], "обязательное поле");
+    assert_eq!(required["detail"], "Поле `name`: обязательное поле");
+    let large = in_russian(
+        post().json(&json!({"code": "71", "name": "я".repeat(2000)})),
+        413,
+    )
+    .await;
+    assert!(
+        large["detail"].as_str().unwrap().contains("2048 байт"),
+        "{large}"
+    );
+
+    // English when asked for it, or by default; the codes and types are the same.
+    for language in [Some("en"), Some("de, en;q=0.5"), None] {
+        let mut request = app
+            .as_(None)
+            .request(Method::GET, "/api/v1/regions?bogus=1");
+        if let Some(language) = language {
+            request = request.header("Accept-Language", language);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.headers()["content-language"], "en");
+        let body = assert_problem(response, 400, Some("bogus")).await;
+        assert_eq!(body["title"], "Bad request");
+        assert_eq!(body["errors"][0]["code"], "unknown_parameter");
+        assert_eq!(query["type"], body["type"]);
+    }
+}

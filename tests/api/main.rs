@@ -11,6 +11,7 @@ mod helpers;
 mod imports;
 mod input;
 mod integration;
+mod open_data;
 mod openapi;
 mod operability;
 mod organizations;

@@ -382,6 +382,18 @@ fn preflight(app: &TestApp, origin: &str) -> reqwest::RequestBuilder {
         )
 }
 
+/// A portal's preflight that passes tracing and conditional headers along.
+fn preflight_tracing(app: &TestApp, origin: &str) -> reqwest::RequestBuilder {
+    app.client
+        .request(Method::OPTIONS, app.url("/api/v1/organizations"))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "x-request-id, traceparent, tracestate, idempotency-key, if-match, accept-language",
+        )
+}
+
 const PORTAL: &str = "https://portal.example.ru";
 
 #[tokio::test]
@@ -413,6 +425,24 @@ async fn cors_answers_configured_origins_only() {
     }
     assert_eq!(headers["access-control-max-age"], "3600");
 
+    let tracing = preflight_tracing(&app, PORTAL).send().await.unwrap();
+    assert_eq!(tracing.status(), StatusCode::OK);
+    assert_eq!(tracing.headers()["access-control-allow-origin"], PORTAL);
+    let allowed_headers = tracing.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in [
+        "x-request-id",
+        "traceparent",
+        "tracestate",
+        "idempotency-key",
+        "if-match",
+        "accept-language",
+    ] {
+        assert!(allowed_headers.contains(header), "{allowed_headers}");
+    }
+
     let read = app
         .as_(None)
         .request(Method::GET, "/api/v1/regions")
@@ -432,6 +462,8 @@ async fn cors_answers_configured_origins_only() {
         "x-request-id",
         "retry-after",
         "content-disposition",
+        "link",
+        "x-total-count",
     ] {
         assert!(exposed.contains(header), "{exposed}");
     }

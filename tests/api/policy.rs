@@ -32,6 +32,9 @@ struct Fixture {
     /// A webhook subscription of each region's authority (the home one is the matrix's).
     home_webhook: i64,
     away_webhook: i64,
+    /// A ping of each subscription: the delivery redelivered.
+    home_delivery: i64,
+    away_delivery: i64,
     tokens: Vec<(Role, String)>,
     /// The next proposal to delete (index into a cycle's proposals), and measure (into a
     /// draft plan's): each test's own, as are its fixture's resources.
@@ -126,6 +129,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let away_authority = app.user_token("matrix-away-authority", Role::Authority, Some(away), None);
     let home_webhook = webhook(app, &home_authority).await;
     let away_webhook = webhook(app, &away_authority).await;
+    let home_delivery = ping(app, &home_authority, home_webhook).await;
+    let away_delivery = ping(app, &away_authority, away_webhook).await;
     Fixture {
         home,
         away,
@@ -140,6 +145,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         away_plans,
         home_webhook,
         away_webhook,
+        home_delivery,
+        away_delivery,
         tokens,
         deleted: AtomicU64::new(1),
         deleted_measures: AtomicU64::new(1),
@@ -156,6 +163,17 @@ async fn webhook(app: &TestApp, token: &str) -> i64 {
         .post_json("/api/v1/webhooks", &webhook_body())
         .await;
     created(response).await["id"].as_i64().unwrap()
+}
+
+/// Pings the subscription: the id of the queued delivery.
+async fn ping(app: &TestApp, token: &str, webhook: i64) -> i64 {
+    let response = app
+        .as_(Some(token))
+        .request(Method::POST, &format!("/api/v1/webhooks/{webhook}/ping"))
+        .send()
+        .await
+        .unwrap();
+    created(response).await["delivery_id"].as_i64().unwrap()
 }
 
 async fn created(response: reqwest::Response) -> Value {
@@ -289,6 +307,11 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
         (plans.draft, plans.measures[0], plans.approved, plans.report);
     let proposal = proposals[0];
     let webhook = if away { f.away_webhook } else { f.home_webhook };
+    let delivery = if away {
+        f.away_delivery
+    } else {
+        f.home_delivery
+    };
     let n = next();
     let method = Method::from_bytes(rule.method.as_bytes()).unwrap();
     let (path, body) = match (rule.method, rule.path) {
@@ -440,6 +463,14 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
         ("GET", "/api/v1/webhooks/{id}/deliveries") => {
             (format!("/api/v1/webhooks/{webhook}/deliveries"), None)
         }
+        ("GET", "/api/v1/open-data/{year}") => ("/api/v1/open-data/2018".to_owned(), None),
+        ("POST", "/api/v1/webhooks/{id}/ping") => {
+            (format!("/api/v1/webhooks/{webhook}/ping"), None)
+        }
+        ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver") => (
+            format!("/api/v1/webhooks/{webhook}/deliveries/{delivery}/redeliver"),
+            None,
+        ),
         ("POST", "/api/v1/plans") => (rule.path.to_owned(), Some(plan_body(org, 1))),
         ("POST", "/api/v1/plans/import") => {
             let path = format!("/api/v1/plans/import?dry_run=true&organization_id={org}&year=2019");

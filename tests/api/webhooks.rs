@@ -11,6 +11,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use diesel::prelude::*;
+use nok_api::auth::Role;
 use nok_api::config::Config;
 use nok_api::db::schema::webhook_outbox;
 use nok_api::db::webhooks::{self, NewSubscription};
@@ -474,7 +475,8 @@ fn due(url: String) -> webhooks::Due {
     webhooks::Due {
         outbox_id: 1,
         subscription_id: 1,
-        change_id: 1,
+        change_id: Some(1),
+        event_type: "plan.updated".into(),
         url,
         secret: "a shared secret of the region".into(),
         body: "{}".into(),
@@ -655,4 +657,229 @@ async fn special_purpose_addresses_and_local_names_are_refused_at_creation() {
         app.post_json("/api/v1/webhooks", &body).await.status(),
         StatusCode::CREATED
     );
+}
+
+/// The receiver tells deliveries apart by `X-Nok-Event` and the sender by `User-Agent`; a ping
+/// tests the receiver and a past delivery goes again under a new delivery id, the same event.
+#[tokio::test]
+async fn pings_and_redeliveries_carry_the_event_type_and_the_user_agent() {
+    let app = spawn_app_with(fast_webhooks()).await;
+    let receiver = Receiver::new(0);
+    let subscription = subscribe(&app, &receiver.url, &["organization.*"]).await;
+    let ping_path = format!("/api/v1/webhooks/{subscription}/ping");
+    let pinged = app.request(Method::POST, &ping_path).send().await.unwrap();
+    assert_eq!(pinged.status(), StatusCode::ACCEPTED);
+    let pinged: Value = pinged.json().await.unwrap();
+    assert_eq!(pinged["event"], "ping");
+    assert_eq!(pinged["delivery_status"], "pending");
+    until("the ping arrives", || receiver.arrived().len() == 1).await;
+    let ping = &receiver.arrived()[0];
+    assert_eq!(ping.header("x-nok-event"), "ping");
+    assert_eq!(
+        ping.header("user-agent"),
+        format!("nok-api/{}", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(
+        ping.header("x-nok-delivery"),
+        pinged["delivery_id"].to_string()
+    );
+    assert_eq!(
+        ping.header(POSITION_HEADER),
+        "",
+        "a ping has no feed position"
+    );
+    assert_eq!(ping.event()["event"], "ping");
+    assert_eq!(ping.event()["subscription_id"], subscription);
+    assert_eq!(ping.event()["event_types"], json!(["organization.*"]));
+
+    let region = app.region("71", "Тульская область").await;
+    app.organization(&organization_body(region, 1)).await;
+    until("the change arrives", || receiver.arrived().len() == 2).await;
+    let first = receiver.arrived()[1].clone();
+    assert_eq!(first.header("x-nok-event"), "organization.created");
+    let delivery: i64 = first.header("x-nok-delivery").parse().unwrap();
+    let redeliver = format!("/api/v1/webhooks/{subscription}/deliveries/{delivery}/redeliver");
+    let again = app.request(Method::POST, &redeliver).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::ACCEPTED);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["event"], "organization.created");
+    assert_ne!(again["delivery_id"], delivery);
+    until("the redelivery arrives", || receiver.arrived().len() == 3).await;
+    let second = receiver.arrived()[2].clone();
+    assert_eq!(second.body, first.body, "the same event");
+    assert_eq!(second.header("x-nok-event"), "organization.created");
+    assert_eq!(
+        second.header(POSITION_HEADER),
+        first.header(POSITION_HEADER)
+    );
+    assert_eq!(
+        second.header("x-nok-delivery"),
+        again["delivery_id"].to_string()
+    );
+    // Every attempt is listed, the ping and the redelivery among them.
+    let mut listed = Vec::new();
+    for _ in 0..2400 {
+        listed = deliveries(&app, subscription).await;
+        if listed.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let events: Vec<&Value> = listed.iter().map(|d| &d["event"]).collect();
+    assert_eq!(
+        events,
+        ["ping", "organization.created", "organization.created"]
+    );
+    // This instance counted them, and /metrics shows the process's own figures beside.
+    let metrics = app.scrape_metrics().await.text().await.unwrap();
+    let sample = |name: &str| -> f64 {
+        let line = metrics
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} in\n{metrics}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(
+        sample("nok_webhook_deliveries_total{outcome=\"delivered\"}"),
+        3.0
+    );
+    assert_eq!(
+        sample("nok_webhook_deliveries_total{outcome=\"failed\"}"),
+        0.0
+    );
+    assert!(sample("process_resident_memory_bytes") > 1e6);
+    assert!(sample("process_open_fds") > 0.0);
+    assert!(sample("process_threads") >= 1.0);
+    assert!(sample("process_cpu_seconds_total") >= 0.0);
+}
+
+#[tokio::test]
+async fn pings_and_redeliveries_refuse_bad_input_and_other_callers() {
+    let app = spawn_app_with(fast_webhooks()).await;
+    let region = app.region("71", "Тульская область").await;
+    let away = app.region("66", "Свердловская область").await;
+    let authority = app.user_token("ping-authority", Role::Authority, Some(region), None);
+    let other = app.user_token("ping-other", Role::Authority, Some(away), None);
+    let operator = app.user_token("ping-operator", Role::Operator, Some(region), None);
+    let body = json!({"url": "http://127.0.0.1:9/events", "event_types": ["*"]});
+    let mine: Value = app
+        .as_(Some(&authority))
+        .post_json("/api/v1/webhooks", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let theirs: Value = app
+        .as_(Some(&other))
+        .post_json("/api/v1/webhooks", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (mine, theirs) = (mine["id"].as_i64().unwrap(), theirs["id"].as_i64().unwrap());
+    let post =
+        |token: Option<&str>, path: String| app.as_(token).request(Method::POST, &path).send();
+    let ping = |id: i64| format!("/api/v1/webhooks/{id}/ping");
+    let their_ping: Value = post(Some(&other), ping(theirs))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let their_delivery = their_ping["delivery_id"].as_i64().unwrap();
+    let redeliver =
+        |id: i64, delivery: &str| format!("/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver");
+
+    // Ids that are no numbers name nothing, as everywhere (404); so do an unknown subscription
+    // or delivery, and another subscription's delivery.
+    assert_problem(
+        post(Some(&authority), "/api/v1/webhooks/x/ping".into())
+            .await
+            .unwrap(),
+        404,
+        None,
+    )
+    .await;
+    assert_problem(
+        post(Some(&authority), redeliver(mine, "x")).await.unwrap(),
+        404,
+        None,
+    )
+    .await;
+    assert_problem(
+        post(Some(&authority), ping(i64::MAX)).await.unwrap(),
+        404,
+        None,
+    )
+    .await;
+    assert_problem(
+        post(Some(&authority), redeliver(mine, "999999"))
+            .await
+            .unwrap(),
+        404,
+        None,
+    )
+    .await;
+    let delivery = their_delivery.to_string();
+    assert_problem(
+        post(Some(&authority), redeliver(mine, &delivery))
+            .await
+            .unwrap(),
+        404,
+        None,
+    )
+    .await;
+    // Refused callers: anonymous 401, a role without webhooks 403, an authority of another
+    // region 403, another owner of the same region 404 (its subscriptions are out of sight).
+    assert_problem(post(None, ping(mine)).await.unwrap(), 401, None).await;
+    assert_problem(post(Some(&operator), ping(mine)).await.unwrap(), 403, None).await;
+    assert_problem(
+        post(Some(&operator), redeliver(theirs, &delivery))
+            .await
+            .unwrap(),
+        403,
+        None,
+    )
+    .await;
+    assert_problem(
+        post(Some(&authority), ping(theirs)).await.unwrap(),
+        403,
+        None,
+    )
+    .await;
+    assert_problem(
+        post(Some(&authority), redeliver(theirs, &delivery))
+            .await
+            .unwrap(),
+        403,
+        None,
+    )
+    .await;
+    let colleague = app.user_token("ping-colleague", Role::Authority, Some(region), None);
+    assert_problem(post(Some(&colleague), ping(mine)).await.unwrap(), 404, None).await;
+    // The owner and an administrator may; a deactivated subscription takes nothing more (409).
+    let ok = post(Some(&other), redeliver(theirs, &delivery))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::ACCEPTED);
+    let ok = post(Some(&app.admin), ping(theirs)).await.unwrap();
+    assert_eq!(ok.status(), StatusCode::ACCEPTED);
+    let path = format!("/api/v1/webhooks/{theirs}");
+    let etag = etag_of(&app.as_(Some(&app.admin)).get(&path).await);
+    let removed = app
+        .request(Method::DELETE, &path)
+        .header("If-Match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_problem(post(Some(&other), ping(theirs)).await.unwrap(), 409, None).await;
+    assert_problem(
+        post(Some(&other), redeliver(theirs, &delivery))
+            .await
+            .unwrap(),
+        409,
+        None,
+    )
+    .await;
 }
