@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod methodologies;
 pub mod metrics;
 pub mod organizations;
+pub mod pages;
 pub mod parameters;
 pub mod plan_forms;
 pub mod plans;
@@ -59,6 +60,14 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(reports::configure)
         .configure(changes::configure)
         .configure(webhooks::configure);
+}
+
+/// A region code of a query parameter (`region_code=71`): two digits, 01–99.
+pub fn parse_code(value: String) -> Option<String> {
+    let mut code = value;
+    let mut errors = Vec::new();
+    crate::domain::region::check_code(&mut code, &mut errors);
+    errors.is_empty().then_some(code)
 }
 
 /// An RFC 3339 moment of a query parameter, as stored (UTC).

@@ -78,6 +78,7 @@ impl WebhookListQuery {
 )]
 #[get("/webhooks")]
 async fn list(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
     query: web::Query<WebhookListQuery>,
@@ -86,7 +87,7 @@ async fn list(
     let page = db
         .run(move |conn| app::webhooks::list(conn, &caller, listing))
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(super::pages::respond(&req, &page))
 }
 
 #[utoipa::path(
@@ -148,6 +149,7 @@ async fn remove(
 )]
 #[get("/webhooks/{id}/deliveries")]
 async fn deliveries(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
     id: web::Path<i64>,
@@ -157,5 +159,5 @@ async fn deliveries(
     let page = db
         .run(move |conn| app::webhooks::deliveries(conn, &caller, id, listing))
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(super::pages::respond(&req, &page))
 }

@@ -120,7 +120,7 @@ pub fn create(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("proposal.create", "proposal", row.id, None, Some(&proposal))?.exposed(
+        Change::of("proposal.created", "proposal", row.id, None, Some(&proposal))?.exposed(
             visibility::proposal_exposure(&cycle, &row),
             visibility::proposal_exposure(&cycle, &row),
         ),
@@ -202,7 +202,7 @@ pub fn update(
         conn,
         &ctx.actor(),
         Change::of(
-            "proposal.update",
+            "proposal.updated",
             "proposal",
             id,
             Some(&before),
@@ -229,7 +229,7 @@ pub fn delete(
         conn,
         &ctx.actor(),
         Change::of(
-            "proposal.delete",
+            "proposal.deleted",
             "proposal",
             id,
             Some(&shown(&current, &cycle)),

@@ -111,7 +111,7 @@ pub fn create(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("report.create", "report", row.id, None, Some(&report))?.exposed(
+        Change::of("report.created", "report", row.id, None, Some(&report))?.exposed(
             visibility::report_exposure(&plan, &row)?,
             visibility::report_exposure(&plan, &row)?,
         ),
@@ -158,7 +158,7 @@ pub fn put_entry(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("report.entry", "report", id, Some(&before), Some(&after))?.exposed(
+        Change::of("report.entry_saved", "report", id, Some(&before), Some(&after))?.exposed(
             visibility::report_exposure(&plan, &current)?,
             visibility::report_exposure(&plan, &row)?,
         ),
