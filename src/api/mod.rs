@@ -26,6 +26,7 @@ pub mod plan_forms;
 pub mod plans;
 pub mod proposals;
 pub mod ratings;
+pub mod redoc;
 pub mod regions;
 pub mod reports;
 pub mod request_id;
