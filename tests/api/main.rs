@@ -16,6 +16,7 @@ mod operability;
 mod organizations;
 mod plans;
 mod policy;
+mod portal;
 mod ratings;
 mod regions;
 mod security;
