@@ -178,7 +178,7 @@ async fn the_log_filters_pages_and_is_readable_by_admin_and_auditor_only() {
     for code in ["71", "66", "33"] {
         app.region(code, &format!("Регион {code}")).await;
     }
-    let regions = events(&app, "resource_type=region&action=region.create").await;
+    let regions = events(&app, "resource_type=region&action=region.created").await;
     assert_eq!(regions.len(), 3);
     assert!(regions
         .iter()
