@@ -299,7 +299,11 @@ fn document_paging(operation: &mut Operation) {
             ok.headers.insert(
                 "X-Total-Count".into(),
                 utoipa::openapi::HeaderBuilder::new()
-                    .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)))
+                    .schema(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(0)),
+                    )
                     .description(Some("Matches across all pages; sent with `total=true`"))
                     .build(),
             );
@@ -339,16 +343,19 @@ fn drop_filter_examples(operation: &mut Operation) {
     use utoipa::openapi::path::{Parameter, ParameterIn};
     use utoipa::openapi::Required;
     let parameters = operation.parameters.iter_mut().flatten();
-    for parameter in parameters.filter(|p| {
-        p.parameter_in == ParameterIn::Query && p.required != Required::True
-    }) {
+    for parameter in
+        parameters.filter(|p| p.parameter_in == ParameterIn::Query && p.required != Required::True)
+    {
         // The parameter's own example has no setter: it goes through its JSON form.
         let mut value = serde_json::to_value(&*parameter).expect("a parameter serializes");
         let default = value.pointer("/schema/default").cloned();
         let Some(fields) = value.as_object_mut() else {
             continue;
         };
-        if fields.get("example").is_some_and(|e| Some(e) != default.as_ref()) {
+        if fields
+            .get("example")
+            .is_some_and(|e| Some(e) != default.as_ref())
+        {
             fields.remove("example");
             if let Some(schema) = fields.get_mut("schema").and_then(|s| s.as_object_mut()) {
                 schema.remove("example");

@@ -11,8 +11,8 @@ use crate::auth::token::TokenSettings;
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::openapi::{TooManyRequests, Unauthorized};
 use crate::error::Problem;
+use crate::openapi::{TooManyRequests, Unauthorized};
 use crate::views::auth::{Me, OAuthError, PasswordGrant, TokenRequest, TokenResponse};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -58,7 +58,12 @@ impl CycleListQuery {
         let (after_id, limit) = errors.paging(self.limit.as_deref(), self.cursor.as_deref());
         let filter = CycleFilter {
             region_id: parse_filter(&mut errors, "region_id", self.region_id, |v| v.parse().ok()),
-            region_code: parse_filter(&mut errors, "region_code", self.region_code, super::parse_code),
+            region_code: parse_filter(
+                &mut errors,
+                "region_code",
+                self.region_code,
+                super::parse_code,
+            ),
             year: parse_filter(&mut errors, "year", self.year, parse_year),
             status: parse_filter(&mut errors, "status", self.status, |v| {
                 CycleStatus::parse(&v)

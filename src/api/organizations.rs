@@ -4,10 +4,10 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::cache::PageHeaders;
 use super::cache::{self, PageCache};
 use super::conditional::{self, IfMatch};
 use super::extract::ApiJson;
-use super::cache::PageHeaders;
 use super::{parse_code, parse_filter, parse_moment, ListFilterErrors};
 use crate::app::{self, Context, Listing};
 use crate::auth::Caller;
@@ -77,10 +77,14 @@ impl OrganizationListQuery {
             region_id: parse_filter(&mut errors, "region_id", self.region_id, |v| v.parse().ok()),
             region_code: parse_filter(&mut errors, "region_code", self.region_code, parse_code),
             inn: parse_filter(&mut errors, "inn", self.inn, |v| {
-                identifiers::Inn::parse(&v).ok().map(|inn| inn.as_str().to_owned())
+                identifiers::Inn::parse(&v)
+                    .ok()
+                    .map(|inn| inn.as_str().to_owned())
             }),
             ogrn: parse_filter(&mut errors, "ogrn", self.ogrn, |v| {
-                identifiers::Ogrn::parse(&v).ok().map(|ogrn| ogrn.as_str().to_owned())
+                identifiers::Ogrn::parse(&v)
+                    .ok()
+                    .map(|ogrn| ogrn.as_str().to_owned())
             }),
             service_form: parse_filter(&mut errors, "service_form", self.service_form, |v| {
                 ServiceForm::parse(&v)

@@ -61,6 +61,9 @@ mod tests {
             "</api/v1/organizations?q=%D0%B1%D0%B5&limit=2&cursor=7>; rel=\"next\""
         );
         let req = TestRequest::get().uri("/api/v1/regions").to_http_request();
-        assert_eq!(next_link(&req, "a"), "</api/v1/regions?cursor=a>; rel=\"next\"");
+        assert_eq!(
+            next_link(&req, "a"),
+            "</api/v1/regions?cursor=a>; rel=\"next\""
+        );
     }
 }

@@ -86,7 +86,12 @@ impl PlanListQuery {
         let (after_id, limit) = errors.paging(self.limit.as_deref(), self.cursor.as_deref());
         let filter = PlanFilter {
             region_id: parse_filter(&mut errors, "region_id", self.region_id, |v| v.parse().ok()),
-            region_code: parse_filter(&mut errors, "region_code", self.region_code, super::parse_code),
+            region_code: parse_filter(
+                &mut errors,
+                "region_code",
+                self.region_code,
+                super::parse_code,
+            ),
             organization_id: parse_filter(
                 &mut errors,
                 "organization_id",

@@ -387,7 +387,11 @@ pub fn list(
         .iter()
         .map(|r| summary_of(r, &measures, as_of))
         .collect::<ApiResult<_>>()?;
-    Ok(Page { items, next_cursor, total: None })
+    Ok(Page {
+        items,
+        next_cursor,
+        total: None,
+    })
 }
 
 /// The plan on `as_of`, with its version.
@@ -641,7 +645,13 @@ pub fn update_measure(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("measure.updated", "measure", id, Some(&before), Some(&after))?,
+        Change::of(
+            "measure.updated",
+            "measure",
+            id,
+            Some(&before),
+            Some(&after),
+        )?,
     )?;
     feed_plan(conn, plan_id)?;
     Ok((row.version, after))

@@ -120,7 +120,14 @@ pub fn create(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("proposal.created", "proposal", row.id, None, Some(&proposal))?.exposed(
+        Change::of(
+            "proposal.created",
+            "proposal",
+            row.id,
+            None,
+            Some(&proposal),
+        )?
+        .exposed(
             visibility::proposal_exposure(&cycle, &row),
             visibility::proposal_exposure(&cycle, &row),
         ),

@@ -158,7 +158,14 @@ pub fn put_entry(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("report.entry_saved", "report", id, Some(&before), Some(&after))?.exposed(
+        Change::of(
+            "report.entry_saved",
+            "report",
+            id,
+            Some(&before),
+            Some(&after),
+        )?
+        .exposed(
             visibility::report_exposure(&plan, &current)?,
             visibility::report_exposure(&plan, &row)?,
         ),

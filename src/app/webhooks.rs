@@ -181,7 +181,11 @@ pub fn list(
         .iter()
         .map(|r| Subscription::of(r, false))
         .collect::<ApiResult<_>>()?;
-    Ok(Page { items, next_cursor, total: None })
+    Ok(Page {
+        items,
+        next_cursor,
+        total: None,
+    })
 }
 
 pub fn read(conn: &mut DbConnection, caller: &Caller, id: i64) -> ApiResult<(i64, Subscription)> {
@@ -225,7 +229,11 @@ pub fn deliveries(
     let rows = store::deliveries(conn, id, after_id, limit)?;
     let (rows, next_cursor) = paging::split_page(rows, limit, |(d, _, _)| d.id);
     let items = rows.into_iter().map(Delivery::of).collect();
-    Ok(Page { items, next_cursor, total: None })
+    Ok(Page {
+        items,
+        next_cursor,
+        total: None,
+    })
 }
 
 #[cfg(test)]

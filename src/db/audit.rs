@@ -207,7 +207,10 @@ pub fn list(
             0 => query,
             _ => query.filter(audit_events::id.lt(after_id)),
         };
-        query.order(audit_events::id.desc()).limit(limit + 1).load(conn)?
+        query
+            .order(audit_events::id.desc())
+            .limit(limit + 1)
+            .load(conn)?
     } else {
         query
             .filter(audit_events::id.gt(after_id))

@@ -219,17 +219,17 @@ pub fn list(
         (Name, None) => query.order((organizations::name_search, id)),
         (Name, Some((name, _))) => query
             .filter(
-                organizations::name_search.gt(name.clone()).or(organizations::name_search
-                    .eq(name)
-                    .and(id.gt(after_id))),
+                organizations::name_search
+                    .gt(name.clone())
+                    .or(organizations::name_search.eq(name).and(id.gt(after_id))),
             )
             .order((organizations::name_search, id)),
         (NameDescending, None) => query.order((organizations::name_search.desc(), id.desc())),
         (NameDescending, Some((name, _))) => query
             .filter(
-                organizations::name_search.lt(name.clone()).or(organizations::name_search
-                    .eq(name)
-                    .and(id.lt(after_id))),
+                organizations::name_search
+                    .lt(name.clone())
+                    .or(organizations::name_search.eq(name).and(id.lt(after_id))),
             )
             .order((organizations::name_search.desc(), id.desc())),
         (UpdatedAt, None) => query.order((organizations::updated_at, id)),
@@ -240,9 +240,7 @@ pub fn list(
                     .or(organizations::updated_at.eq(at).and(id.gt(after_id))),
             )
             .order((organizations::updated_at, id)),
-        (UpdatedAtDescending, None) => {
-            query.order((organizations::updated_at.desc(), id.desc()))
-        }
+        (UpdatedAtDescending, None) => query.order((organizations::updated_at.desc(), id.desc())),
         (UpdatedAtDescending, Some((_, at))) => query
             .filter(
                 organizations::updated_at

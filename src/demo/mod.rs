@@ -84,7 +84,14 @@ pub fn load(
                 let row = organizations::insert(conn, &draft)?;
                 let shown = crate::views::organizations::Organization::of(&row)?;
                 created(conn, "organization", row.id, &shown)?;
-                audited(conn, "organization.created", "organization", row.id, None, &shown)?;
+                audited(
+                    conn,
+                    "organization.created",
+                    "organization",
+                    row.id,
+                    None,
+                    &shown,
+                )?;
                 loaded.organizations += 1;
             }
         }

@@ -121,10 +121,15 @@ mod tests {
         let mut sorted = ACTIONS.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(sorted, ACTIONS, "keep ACTIONS sorted and without duplicates");
+        assert_eq!(
+            sorted, ACTIONS,
+            "keep ACTIONS sorted and without duplicates"
+        );
         for action in ACTIONS {
             let (resource_type, verb) = action.split_once('.').expect(action);
-            assert!(!verb.is_empty() && (resource_type == "auth" || known_resource_type(resource_type)));
+            assert!(
+                !verb.is_empty() && (resource_type == "auth" || known_resource_type(resource_type))
+            );
         }
         assert!(known_resource_type("user") && !known_resource_type("auth"));
         assert!(!known_action("plan.create"));

@@ -98,7 +98,10 @@ async fn demo_cycles_are_published_once_with_ratings_and_changes() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["cycle.created", "cycle.approved", "cycle.published"]);
+    assert_eq!(
+        actions,
+        ["cycle.created", "cycle.approved", "cycle.published"]
+    );
     assert!(history["items"][0]["actor"].is_null());
     let entered: Value = app
         .as_(Some(&app.admin))

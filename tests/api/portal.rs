@@ -26,7 +26,9 @@ async fn assert_oauth_error(response: Response, status: u16, error: &str) -> Val
     assert_eq!(response.headers()["cache-control"], "no-store");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], error, "{body}");
-    assert!(body["error_description"].as_str().is_some_and(|d| !d.is_empty()));
+    assert!(body["error_description"]
+        .as_str()
+        .is_some_and(|d| !d.is_empty()));
     body
 }
 
@@ -179,7 +181,12 @@ async fn a_region_is_found_by_its_code() {
         .unwrap();
     assert_eq!(head.status(), StatusCode::OK);
     assert_eq!(head.headers()["etag"].to_str().unwrap(), etag);
-    assert_problem(app.as_(None).get("/api/v1/regions/by-code/33").await, 404, None).await;
+    assert_problem(
+        app.as_(None).get("/api/v1/regions/by-code/33").await,
+        404,
+        None,
+    )
+    .await;
     for bad in ["7", "711", "7a", "00"] {
         let path = format!("/api/v1/regions/by-code/{bad}");
         assert_problem(app.as_(None).get(&path).await, 400, Some("code")).await;
@@ -203,7 +210,14 @@ async fn organizations_are_found_by_region_code_inn_and_ogrn() {
     app.organization(&organization_body(other, 2)).await;
     let get = |query: String| {
         let app = &app;
-        async move { items(app.as_(None).get(&format!("/api/v1/organizations?{query}")).await).await }
+        async move {
+            items(
+                app.as_(None)
+                    .get(&format!("/api/v1/organizations?{query}"))
+                    .await,
+            )
+            .await
+        }
     };
     let found = get("region_code=71".into()).await;
     assert_eq!(found.len(), 1);
@@ -236,9 +250,16 @@ async fn organizations_are_found_by_region_code_inn_and_ogrn() {
     }
     for list in ["cycles", "plans"] {
         let path = format!("/api/v1/{list}?region_code=7x");
-        assert_problem(app.as_(Some(&app.admin)).get(&path).await, 400, Some("region_code")).await;
+        assert_problem(
+            app.as_(Some(&app.admin)).get(&path).await,
+            400,
+            Some("region_code"),
+        )
+        .await;
         let path = format!("/api/v1/{list}?region_code=71");
-        assert!(items(app.as_(Some(&app.admin)).get(&path).await).await.is_empty());
+        assert!(items(app.as_(Some(&app.admin)).get(&path).await)
+            .await
+            .is_empty());
     }
 }
 
@@ -280,30 +301,43 @@ async fn lists_link_to_their_next_page_and_count_on_request() {
         app.organization(&organization_body(tula, n)).await;
     }
     let pages = follow_links(&app, "/api/v1/organizations?limit=2&region_code=71").await;
-    assert_eq!(
-        pages.iter().map(Vec::len).collect::<Vec<_>>(),
-        [2, 2, 1]
-    );
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
     let regions = follow_links(&app, "/api/v1/regions?limit=1").await;
     assert_eq!(regions.len(), 1);
-    let audit = follow_links(&app, "/api/v1/audit-events?limit=2&resource_type=organization").await;
+    let audit = follow_links(
+        &app,
+        "/api/v1/audit-events?limit=2&resource_type=organization",
+    )
+    .await;
     assert_eq!(audit.concat().len(), 5);
 
     // The total, in the body and the header; the cached page keeps both, and its ETag differs
     // from the page without the total.
     for _ in 0..2 {
-        let counted = app.as_(Some(&app.admin)).get("/api/v1/organizations?limit=2&total=true").await;
+        let counted = app
+            .as_(Some(&app.admin))
+            .get("/api/v1/organizations?limit=2&total=true")
+            .await;
         assert_eq!(counted.status(), StatusCode::OK);
         assert_eq!(counted.headers()["x-total-count"], "5");
-        assert!(counted.headers()["link"].to_str().unwrap().contains("total=true"));
+        assert!(counted.headers()["link"]
+            .to_str()
+            .unwrap()
+            .contains("total=true"));
         let body: Value = counted.json().await.unwrap();
         assert_eq!(body["total"], 5);
     }
-    let plain = app.as_(Some(&app.admin)).get("/api/v1/organizations?limit=2").await;
+    let plain = app
+        .as_(Some(&app.admin))
+        .get("/api/v1/organizations?limit=2")
+        .await;
     assert!(plain.headers().get("x-total-count").is_none());
     let plain_tag = plain.headers()["etag"].to_str().unwrap().to_owned();
     assert!(plain.json::<Value>().await.unwrap().get("total").is_none());
-    let counted = app.as_(Some(&app.admin)).get("/api/v1/organizations?limit=2&total=true").await;
+    let counted = app
+        .as_(Some(&app.admin))
+        .get("/api/v1/organizations?limit=2&total=true")
+        .await;
     assert_ne!(counted.headers()["etag"].to_str().unwrap(), plain_tag);
     let regions: Value = app
         .as_(Some(&app.admin))
@@ -313,7 +347,14 @@ async fn lists_link_to_their_next_page_and_count_on_request() {
         .await
         .unwrap();
     assert_eq!(regions["total"], 1);
-    assert_problem(app.as_(Some(&app.admin)).get("/api/v1/regions?total=1").await, 400, Some("total")).await;
+    assert_problem(
+        app.as_(Some(&app.admin))
+            .get("/api/v1/regions?total=1")
+            .await,
+        400,
+        Some("total"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -321,13 +362,22 @@ async fn organizations_sort_by_name_and_update_time_across_pages() {
     let app = spawn_app().await;
     let tula = app.region("71", "Тульская область").await;
     let mut ids = Vec::new();
-    for (n, name) in [(1, "Ясная поляна"), (2, "алексинский центр"), (3, "Ёлочка"), (4, "Богородицкий дом")] {
+    for (n, name) in [
+        (1, "Ясная поляна"),
+        (2, "алексинский центр"),
+        (3, "Ёлочка"),
+        (4, "Богородицкий дом"),
+    ] {
         let mut body = organization_body(tula, n);
         body["full_name"] = json!(format!("{name} № {n}"));
         ids.push(app.organization(&body).await["id"].as_i64().unwrap());
     }
     let ids_of = |pages: Vec<Vec<Value>>| -> Vec<i64> {
-        pages.concat().iter().map(|o| o["id"].as_i64().unwrap()).collect()
+        pages
+            .concat()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect()
     };
     // Case and ё folded: алексинский, богородицкий, ёлочка (= елочка), ясная.
     let by_name = ids_of(follow_links(&app, "/api/v1/organizations?sort=name&limit=3").await);
@@ -339,7 +389,11 @@ async fn organizations_sort_by_name_and_update_time_across_pages() {
     let current = app.as_(Some(&app.admin)).get(&path).await;
     let etag = current.headers()["etag"].to_str().unwrap().to_owned();
     let changed = app
-        .patch_json(&path, Some(&etag), &json!({"address": "301440, Тульская область, п. Одоев, ул. Победы, д. 2"}))
+        .patch_json(
+            &path,
+            Some(&etag),
+            &json!({"address": "301440, Тульская область, п. Одоев, ул. Победы, д. 2"}),
+        )
         .await;
     assert_eq!(changed.status(), StatusCode::OK);
     let latest = ids_of(follow_links(&app, "/api/v1/organizations?sort=-updated_at&limit=2").await);
@@ -358,19 +412,30 @@ async fn the_audit_log_has_closed_lists_a_region_filter_and_newest_first() {
     app.organization(&organization_body(other, 2)).await;
     let get = |query: &'static str| {
         let app = &app;
-        async move { items(app.as_(Some(&app.admin)).get(&format!("/api/v1/audit-events?{query}")).await).await }
+        async move {
+            items(
+                app.as_(Some(&app.admin))
+                    .get(&format!("/api/v1/audit-events?{query}"))
+                    .await,
+            )
+            .await
+        }
     };
     let created = get("action=organization.created").await;
     assert_eq!(created.len(), 2);
     let tula_events = get("region_code=71").await;
     assert_eq!(
-        tula_events.iter().map(|e| e["action"].as_str().unwrap()).collect::<Vec<_>>(),
+        tula_events
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect::<Vec<_>>(),
         ["region.created", "organization.created"]
     );
     assert!(tula_events.iter().all(|e| e["region_id"] == tula));
     assert_eq!(tula_events[1]["resource_id"], ours["id"].to_string());
     let by_id = items(
-        app.as_(Some(&app.admin)).get(&format!("/api/v1/audit-events?region_id={tula}"))
+        app.as_(Some(&app.admin))
+            .get(&format!("/api/v1/audit-events?region_id={tula}"))
             .await,
     )
     .await;
@@ -380,7 +445,11 @@ async fn the_audit_log_has_closed_lists_a_region_filter_and_newest_first() {
     let mut newest: Vec<i64> = all.iter().map(|e| e["id"].as_i64().unwrap()).collect();
     newest.reverse();
     let pages = follow_links(&app, "/api/v1/audit-events?sort=-at&limit=2").await;
-    let paged: Vec<i64> = pages.concat().iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    let paged: Vec<i64> = pages
+        .concat()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(paged, newest);
     let counted: Value = app
         .as_(Some(&app.admin))
@@ -416,7 +485,10 @@ async fn redoc_is_served_from_the_binary() {
     let html = page.text().await.unwrap();
     assert!(html.contains("spec-url=\"/api-docs/openapi.json\""));
     assert!(html.contains("src=\"/redoc/redoc.standalone.js\""));
-    assert!(!html.contains("https://"), "the page refers to no other host");
+    assert!(
+        !html.contains("https://"),
+        "the page refers to no other host"
+    );
     let head = app
         .as_(None)
         .request(Method::HEAD, "/redoc")
