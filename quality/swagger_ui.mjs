@@ -48,8 +48,11 @@ async function newPage(context) {
 /// Expands GET /api/v1/audit-events, executes it and answers [status shown, Authorization sent].
 async function execute(page) {
     const operation = page.locator("#operations-audit-list_audit_events");
-    await operation.locator(".opblock-summary").first().click();
+    await operation.waitFor({ timeout: 30_000 });
     const tryOut = operation.locator("button.try-out__btn");
+    // After a reload deep linking may have it open already.
+    if (!(await tryOut.isVisible())) await operation.locator(".opblock-summary").first().click();
+    await tryOut.waitFor({ timeout: 10_000 });
     if ((await tryOut.innerText()).trim() === "Try it out") await tryOut.click();
     const sent = page.waitForRequest(
         (r) => new URL(r.url()).pathname === "/api/v1/audit-events" && r.method() === "GET",
@@ -61,9 +64,10 @@ async function execute(page) {
     return [(await status.innerText()).trim(), (await request.allHeaders())["authorization"] ?? ""];
 }
 
+let page = null;
 try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1600 } });
-    const page = await newPage(context);
+    page = await newPage(context);
     step(`load ${base}/swagger-ui/`);
     await page.goto(`${base}/swagger-ui/`, { waitUntil: "load" });
     await page.locator(".swagger-ui .info .title").waitFor({ timeout: 30_000 });
@@ -89,7 +93,8 @@ try {
         "Swagger UI sent a form-encoded grant_type=password",
     );
     const token = (await loginResponse.json()).access_token ?? "";
-    await oauth.locator("button.authorize", { hasText: "Logout" }).waitFor({ timeout: 10_000 });
+    // Authorized, the form gives way to the user's name and a Logout button.
+    await modal.locator("button", { hasText: "Logout" }).first().waitFor({ timeout: 10_000 });
     await modal.locator("button.close-modal, .auth-btn-wrapper button.btn-done").first().click();
     await modal.waitFor({ state: "detached" });
 
@@ -107,14 +112,16 @@ try {
 
     step(`load ${base}/redoc`);
     const redoc = await newPage(context);
+    page = redoc;
     await redoc.goto(`${base}/redoc`, { waitUntil: "load" });
-    await redoc.locator("h1").first().waitFor({ timeout: 60_000 });
-    await redoc.getByText("List organizations").first().waitFor({ timeout: 60_000 });
+    await redoc.locator("[data-section-id^='operation/']").first().waitFor({ timeout: 120_000 });
+    await redoc.locator("[data-section-id='operation/list_organizations']").waitFor({ state: "attached", timeout: 30_000 });
     const operations = await redoc.locator("[data-section-id^='operation/']").count();
     check(operations > 50, `Redoc renders ${operations} operations`);
     await redoc.screenshot({ path: `${shots}/redoc.png`, fullPage: false });
 } catch (error) {
     check(false, error.message.split("\n")[0]);
+    if (page) await page.screenshot({ path: `${shots}/swagger-ui-failure.png` }).catch(() => {});
 } finally {
     await browser.close();
 }

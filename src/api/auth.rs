@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 /// `invalid_request`; 429 when throttled) — Swagger UI's Authorize logs in this way.
 #[utoipa::path(
     operation_id = "issue_token",
+    summary = "Log in for a bearer token",
     tag = "auth",
     request_body(content(
         (TokenRequest = "application/json"),
