@@ -127,6 +127,7 @@ pub fn create(
             None,
             Some(&proposal),
         )?
+        .in_region(cycle.region_id)
         .exposed(
             visibility::proposal_exposure(&cycle, &row),
             visibility::proposal_exposure(&cycle, &row),
@@ -215,6 +216,7 @@ pub fn update(
             Some(&before),
             Some(&after),
         )?
+        .in_region(cycle.region_id)
         .exposed(
             visibility::proposal_exposure(&cycle, &current),
             visibility::proposal_exposure(&cycle, &row),
@@ -242,6 +244,7 @@ pub fn delete(
             Some(&shown(&current, &cycle)),
             None::<&Proposal>,
         )?
+        .in_region(cycle.region_id)
         .exposed(
             visibility::proposal_exposure(&cycle, &current),
             visibility::proposal_exposure(&cycle, &current),

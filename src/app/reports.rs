@@ -111,10 +111,12 @@ pub fn create(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("report.created", "report", row.id, None, Some(&report))?.exposed(
-            visibility::report_exposure(&plan, &row)?,
-            visibility::report_exposure(&plan, &row)?,
-        ),
+        Change::of("report.created", "report", row.id, None, Some(&report))?
+            .in_region(plan.region_id)
+            .exposed(
+                visibility::report_exposure(&plan, &row)?,
+                visibility::report_exposure(&plan, &row)?,
+            ),
     )?;
     Ok((report_tag(&plan, &row), report))
 }
@@ -165,6 +167,7 @@ pub fn put_entry(
             Some(&before),
             Some(&after),
         )?
+        .in_region(plan.region_id)
         .exposed(
             visibility::report_exposure(&plan, &current)?,
             visibility::report_exposure(&plan, &row)?,
@@ -208,10 +211,12 @@ pub fn step(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of(step.action, "report", id, Some(&before), Some(&after))?.exposed(
-            visibility::report_exposure(&plan, &current)?,
-            visibility::report_exposure(&plan, &row)?,
-        ),
+        Change::of(step.action, "report", id, Some(&before), Some(&after))?
+            .in_region(plan.region_id)
+            .exposed(
+                visibility::report_exposure(&plan, &current)?,
+                visibility::report_exposure(&plan, &row)?,
+            ),
     )?;
     Ok((report_tag(&plan, &row), after))
 }
