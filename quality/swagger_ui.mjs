@@ -1,12 +1,16 @@
-// Swagger UI in a real browser: Debian's Chromium driven by playwright-core, offline (every
-// request that leaves the server under test is aborted and fails the run). Loads /swagger-ui/,
-// authorizes with a bearer token, runs "Try it out" → "Execute" on GET /api/v1/organizations and
-// expects a 200 in the UI, sent with the token. Saves a screenshot.
+// Swagger UI and Redoc in a real browser: Debian's Chromium driven by playwright-core, offline
+// (every request that leaves the server under test is aborted and fails the run).
+// Swagger UI: the `auth` tag comes first; Authorize logs in with a username and password (the
+// OAuth2 password flow form, which posts grant_type=password to /api/v1/auth/token); "Try it
+// out" → "Execute" on GET /api/v1/audit-events answers 200, sent with the issued token; after a
+// reload the authorization is still there (persistAuthorization) and Execute still answers 200.
+// Redoc: /redoc renders the operations from /api-docs/openapi.json with nothing from elsewhere.
+// Saves screenshots of both.
 //
-//   node swagger_ui.mjs BASE_URL TOKEN SCREENSHOT.png
+//   node swagger_ui.mjs BASE_URL USERNAME PASSWORD SCREENSHOT_DIR
 import { chromium } from "playwright-core";
 
-const [base, token, screenshot] = process.argv.slice(2);
+const [base, username, password, shots] = process.argv.slice(2);
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const origin = new URL(base).origin;
 const step = (text) => console.error(`[swagger_ui.mjs] ${text}`);
@@ -26,9 +30,11 @@ const browser = await chromium.launch({
 });
 const offsite = [];
 const pageErrors = [];
-let listRequest = null;
-try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+const checks = [];
+const check = (ok, text) => checks.push([Boolean(ok), text]);
+
+async function newPage(context) {
+    const page = await context.newPage();
     await page.route("**/*", (route) => {
         const url = route.request().url();
         if (url.startsWith(origin) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
@@ -36,58 +42,90 @@ try {
         return route.abort();
     });
     page.on("pageerror", (error) => pageErrors.push(String(error)));
-    page.on("request", (request) => {
-        const url = new URL(request.url());
-        if (url.pathname === "/api/v1/organizations" && request.method() === "GET") listRequest = request;
-    });
+    return page;
+}
 
+/// Expands GET /api/v1/audit-events, executes it and answers [status shown, Authorization sent].
+async function execute(page) {
+    const operation = page.locator("#operations-audit-list_audit_events");
+    await operation.waitFor({ timeout: 30_000 });
+    const tryOut = operation.locator("button.try-out__btn");
+    // After a reload deep linking may have it open already.
+    if (!(await tryOut.isVisible())) await operation.locator(".opblock-summary").first().click();
+    await tryOut.waitFor({ timeout: 10_000 });
+    if ((await tryOut.innerText()).trim() === "Try it out") await tryOut.click();
+    const sent = page.waitForRequest(
+        (r) => new URL(r.url()).pathname === "/api/v1/audit-events" && r.method() === "GET",
+    );
+    await operation.locator("button.execute").click();
+    const request = await sent;
+    const status = operation.locator(".live-responses-table .response .response-col_status").first();
+    await status.waitFor({ timeout: 30_000 });
+    return [(await status.innerText()).trim(), (await request.allHeaders())["authorization"] ?? ""];
+}
+
+let page = null;
+try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1600 } });
+    page = await newPage(context);
     step(`load ${base}/swagger-ui/`);
     await page.goto(`${base}/swagger-ui/`, { waitUntil: "load" });
     await page.locator(".swagger-ui .info .title").waitFor({ timeout: 30_000 });
-    const title = (await page.locator(".swagger-ui .info .title").innerText()).split("\n")[0];
-    step(`document loaded: ${title}`);
+    const firstTag = (await page.locator(".swagger-ui .opblock-tag-section h3").first().getAttribute("data-tag")) ?? "";
+    check(firstTag === "auth", `the first tag is "${firstTag}" (want auth)`);
 
-    step("Authorize: paste the bearer token");
+    step("Authorize: username and password in the OAuth2 password flow form");
     await page.locator(".swagger-ui .auth-wrapper button.authorize").click();
     const modal = page.locator(".swagger-ui .modal-ux");
     await modal.waitFor();
-    // The users' scheme, not the metrics scraper's (`metrics_token`), which the modal also shows.
-    const bearer = modal.locator(".auth-container").filter({ hasText: "POST /api/v1/auth/token" });
-    await bearer.locator("input").first().fill(token);
-    await bearer.locator(".auth-btn-wrapper button.authorize").click();
-    await modal.locator(".auth-btn-wrapper button.btn-done, .auth-btn-wrapper button.close-modal").first().click();
+    const oauth = modal.locator(".auth-container").filter({ has: page.locator("#oauth_username") });
+    await oauth.locator("#oauth_username").fill(username);
+    await oauth.locator("#oauth_password").fill(password);
+    const login = page.waitForResponse(
+        (r) => new URL(r.url()).pathname === "/api/v1/auth/token" && r.request().method() === "POST",
+    );
+    await oauth.locator(".auth-btn-wrapper button.authorize").click();
+    const loginResponse = await login;
+    const loginBody = loginResponse.request().postData() ?? "";
+    check(loginResponse.status() === 200, `the password grant answered ${loginResponse.status()} (want 200)`);
+    check(
+        /grant_type=password/.test(loginBody) && (loginResponse.request().headers()["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"),
+        "Swagger UI sent a form-encoded grant_type=password",
+    );
+    const token = (await loginResponse.json()).access_token ?? "";
+    // Authorized, the form gives way to the user's name and a Logout button.
+    await modal.locator("button", { hasText: "Logout" }).first().waitFor({ timeout: 10_000 });
+    await modal.locator("button.close-modal, .auth-btn-wrapper button.btn-done").first().click();
     await modal.waitFor({ state: "detached" });
 
-    step("GET /api/v1/organizations: expand, Try it out, Execute");
-    const operation = page.locator("#operations-organizations-list_organizations");
-    await operation.locator(".opblock-summary").first().click();
-    await operation.locator("button.try-out__btn").click();
-    await operation.locator("button.execute").click();
-    const status = operation.locator(".live-responses-table .response .response-col_status").first();
-    await status.waitFor({ timeout: 30_000 });
-    const code = (await status.innerText()).trim();
-    const body = await operation.locator(".live-responses-table .response-col_description pre").first().innerText();
-    await operation.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: screenshot, fullPage: false });
-    step(`screenshot: ${screenshot}`);
+    step("GET /api/v1/audit-events: Try it out, Execute");
+    const [code, authorization] = await execute(page);
+    check(code === "200", `Execute shows status ${code} (want 200)`);
+    check(token && authorization === `Bearer ${token}`, `the call carried the issued token (${authorization ? "Bearer …" : "none"})`);
+    await page.screenshot({ path: `${shots}/swagger-ui.png`, fullPage: false });
 
-    const authorization = listRequest ? (await listRequest.allHeaders())["authorization"] ?? "" : "";
-    let items = -1;
-    try {
-        items = JSON.parse(body).items.length;
-    } catch {}
-    const checks = [
-        [code === "200", `the UI shows status ${code} (want 200)`],
-        [items > 0, `the UI shows a page of ${items} organizations`],
-        [authorization === `Bearer ${token}`, `the request carried the pasted token (${authorization ? "Bearer …" : "none"})`],
-        [offsite.length === 0, `requests off the server: ${offsite.length} ${offsite.slice(0, 3).join(" ")}`],
-        [pageErrors.length === 0, `page errors: ${pageErrors.length} ${pageErrors.slice(0, 3).join(" | ")}`],
-    ];
-    for (const [ok, text] of checks) console.log(`${ok ? "ok  " : "FAIL"} ${text}`);
-    process.exitCode = checks.every(([ok]) => ok) ? 0 : 1;
+    step("reload: still authorized");
+    await page.reload({ waitUntil: "load" });
+    await page.locator(".swagger-ui .info .title").waitFor({ timeout: 30_000 });
+    const [again, kept] = await execute(page);
+    check(again === "200" && kept === `Bearer ${token}`, `after a reload Execute shows ${again} with ${kept ? "the token" : "no token"}`);
+
+    step(`load ${base}/redoc`);
+    const redoc = await newPage(context);
+    page = redoc;
+    await redoc.goto(`${base}/redoc`, { waitUntil: "load" });
+    await redoc.locator("[data-section-id^='operation/']").first().waitFor({ timeout: 120_000 });
+    await redoc.locator("[data-section-id='operation/list_organizations']").waitFor({ state: "attached", timeout: 30_000 });
+    const operations = await redoc.locator("[data-section-id^='operation/']").count();
+    check(operations > 50, `Redoc renders ${operations} operations`);
+    await redoc.screenshot({ path: `${shots}/redoc.png`, fullPage: false });
 } catch (error) {
-    console.log(`FAIL ${error.message.split("\n")[0]}`);
-    process.exitCode = 1;
+    check(false, error.message.split("\n")[0]);
+    if (page) await page.screenshot({ path: `${shots}/swagger-ui-failure.png` }).catch(() => {});
 } finally {
     await browser.close();
 }
+check(offsite.length === 0, `requests off the server: ${offsite.length} ${offsite.slice(0, 3).join(" ")}`);
+check(pageErrors.length === 0, `page errors: ${pageErrors.length} ${pageErrors.slice(0, 3).join(" | ")}`);
+for (const [ok, text] of checks) console.log(`${ok ? "ok  " : "FAIL"} ${text}`);
+process.exitCode = checks.every(([ok]) => ok) ? 0 : 1;

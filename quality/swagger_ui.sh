@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Swagger UI in a real browser: Debian's Chromium (installed if missing) driven by playwright-core,
-# offline, against a release server with demo data. Logs in as the demo admin (curl), authorizes
-# in the UI with the token, runs "Try it out" on GET /api/v1/organizations and expects 200.
-# Output: build/quality/swagger-ui.png (screenshot), build/quality/swagger-ui.txt.
+# Swagger UI and Redoc in a real browser: Debian's Chromium (installed if missing) driven by
+# playwright-core, offline, against a release server with demo data. Authorize logs in as the
+# demo admin with username and password (the OAuth2 password flow), "Try it out" on
+# GET /api/v1/audit-events answers 200 with the token, again after a reload; /redoc renders the
+# operations with no request off the server.
+# Output: build/quality/swagger-ui.png, build/quality/redoc.png, build/quality/swagger-ui.txt.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -19,15 +21,14 @@ log "$("$CHROMIUM" --version 2>/dev/null)"
 npm_tools
 release_binary
 start_demo_server
-admin_token=$(token admin)
 
-rm -f "$OUT/swagger-ui.png"
+rm -f "$OUT/swagger-ui.png" "$OUT/redoc.png"
 rc=0
-(cd "$QDIR" && CHROMIUM=$CHROMIUM node swagger_ui.mjs "$BASE" "$admin_token" "$OUT/swagger-ui.png") |
+(cd "$QDIR" && CHROMIUM=$CHROMIUM node swagger_ui.mjs "$BASE" admin "$DEMO_PASSWORD" "$OUT") |
     tee "$OUT/swagger-ui.txt" || rc=$?
 echo
-if [[ $rc -eq 0 && -s $OUT/swagger-ui.png ]]; then
-    echo "swagger-ui: PASS (Try it out on GET /api/v1/organizations → 200; screenshot build/quality/swagger-ui.png)"
+if [[ $rc -eq 0 && -s $OUT/swagger-ui.png && -s $OUT/redoc.png ]]; then
+    echo "swagger-ui: PASS (Authorize with username and password, Execute → 200, kept after reload; Redoc offline; screenshots build/quality/swagger-ui.png, redoc.png)"
 else
     echo "swagger-ui: FAIL (see above; screenshot: $OUT/swagger-ui.png)"
     exit 1

@@ -151,6 +151,15 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// A refused token request of the OAuth2 password grant, answered in the shape of RFC 6749
+    /// §5.2 (`error`, `error_description`) that OAuth2 clients such as Swagger UI read; 429 with
+    /// `Retry-After` when the login was throttled.
+    #[error("oauth2 token request refused: {error}")]
+    OAuth {
+        error: &'static str,
+        description: String,
+        retry_after_secs: Option<u64>,
+    },
     /// Anything unexpected. The cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -187,6 +196,25 @@ impl ApiError {
         Self::Internal(cause.to_string())
     }
 
+    /// The error a token request of the OAuth2 password grant gets instead (RFC 6749 §5.2):
+    /// wrong credentials are `invalid_grant`, a malformed request `invalid_request`. Failures of
+    /// the service itself stay problems.
+    pub fn for_oauth(self) -> Self {
+        let (error, retry_after_secs) = match &self {
+            Self::Unauthorized(_) => ("invalid_grant", None),
+            Self::TooManyRequests { retry_after_secs } => {
+                ("invalid_request", Some(*retry_after_secs))
+            }
+            Self::BadRequest { .. } | Self::Validation(_) => ("invalid_request", None),
+            _ => return self,
+        };
+        Self::OAuth {
+            error,
+            description: self.detail(),
+            retry_after_secs,
+        }
+    }
+
     /// The slug of the problem's `type` URI, which keys its messages in the catalogue.
     fn slug(&self) -> &'static str {
         match self {
@@ -204,6 +232,7 @@ impl ApiError {
             Self::UnsupportedMediaType { .. } => "unsupported-media-type",
             Self::TooManyRequests { .. } => "too-many-requests",
             Self::Unavailable(_) => "unavailable",
+            Self::OAuth { .. } => "oauth",
             Self::Internal(_) => "internal",
         }
     }
@@ -253,6 +282,7 @@ impl ApiError {
             | Self::Unavailable(detail)
             | Self::Unauthorized(detail)
             | Self::Forbidden { detail, .. } => detail.clone(),
+            Self::OAuth { description, .. } => description.clone(),
             Self::NotFound => NOT_FOUND.into(),
             Self::TooManyRequests { retry_after_secs } => {
                 format!("Too many attempts; retry in {retry_after_secs} s")
@@ -331,6 +361,11 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::OAuth {
+                retry_after_secs: Some(_),
+                ..
+            } => StatusCode::TOO_MANY_REQUESTS,
+            Self::OAuth { .. } => StatusCode::BAD_REQUEST,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -340,6 +375,20 @@ impl ResponseError for ApiError {
             tracing::error!(%cause, "internal error");
         }
         let mut response = HttpResponse::build(self.status_code());
+        if let Self::OAuth {
+            error,
+            description,
+            retry_after_secs,
+        } = self
+        {
+            if let Some(secs) = retry_after_secs {
+                response.insert_header((header::RETRY_AFTER, secs.to_string()));
+            }
+            return response
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::PRAGMA, "no-cache"))
+                .json(serde_json::json!({"error": error, "error_description": description}));
+        }
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         match self {
             Self::MethodNotAllowed { allow } => {

@@ -7,7 +7,10 @@
 
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{AdditionalProperties, Schema};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::security::{
+    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityRequirement,
+    SecurityScheme,
+};
 use utoipa::openapi::{Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi, ToResponse};
 
@@ -22,9 +25,12 @@ use crate::error::{FieldError, Problem};
 assessment cycles, collected data and computed scores, ratings approved by the public council, \
 improvement plans with their measures, and reports on their execution.\n\n\
 Authenticate with `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>` \
-(in Swagger UI: Authorize). Each operation lists the roles that may call it. \
-Every error is `application/problem+json` (RFC 9457). Lists are paginated with `limit` and an \
-opaque `cursor`; the next page's cursor is `next_cursor` in the body. Reads (of one resource and \
+(in Swagger UI: Authorize, with a username and password — the OAuth2 password grant). Each \
+operation lists the roles that may call it. \
+Every error is `application/problem+json` (RFC 9457), except the refusals of a form-encoded \
+OAuth2 login, which are RFC 6749 errors. Lists are paginated with `limit` and an \
+opaque `cursor`; the next page's cursor is `next_cursor` in the body, and its URL the `Link` \
+header (`rel=\"next\"`, RFC 8288); `total=true` also counts the matches (`total`, `X-Total-Count`). Reads (of one resource and \
 of list pages) return an `ETag`, and `If-None-Match` with it answers 304; writes to an existing \
 resource require `If-Match` with it. Anonymous reads, which show published data only, may be \
 cached (`Cache-Control: public`).",
@@ -32,6 +38,7 @@ cached (`Cache-Control: public`).",
     ),
     servers((url = "/", description = "The instance that serves this document")),
     tags(
+        (name = "auth", description = "Bearer tokens: log in (JSON, or the OAuth2 password grant that Swagger UI's Authorize uses), see who you are"),
         (name = "regions", description = "Subjects of the Russian Federation (субъекты РФ)"),
         (name = "organizations", description = "Organizations of social services (организации социального обслуживания)"),
         (name = "methodologies", description = "Versioned methodologies: criteria, indicators, weights, item lists, settings"),
@@ -45,7 +52,6 @@ cached (`Cache-Control: public`).",
         (name = "webhooks", description = "Webhook subscriptions: signed deliveries of changes from a transactional outbox, retried with backoff"),
         (name = "open-data", description = "Bulk downloads: everything published for a year as CSV files in one ZIP, with a data dictionary and metadata"),
         (name = "summary", description = "Regional dashboards: coverage of the assessment, mean scores, distribution"),
-        (name = "auth", description = "Bearer tokens: log in, see who you are"),
         (name = "users", description = "Accounts and their roles (administrators only)"),
         (name = "audit", description = "The append-only log of every change"),
         (name = "service", description = "Liveness, readiness and metrics of the service"),
@@ -61,6 +67,8 @@ cached (`Cache-Control: public`).",
 pub struct ApiDoc;
 
 pub const BEARER: &str = "bearer";
+/// The same bearer token, obtained by the OAuth2 password grant (Swagger UI's Authorize form).
+pub const OAUTH2_PASSWORD: &str = "oauth2_password";
 /// The scraper's credential for /metrics, which a route declares itself.
 pub const METRICS_TOKEN: &str = "metrics_token";
 
@@ -78,6 +86,16 @@ impl Modify for BearerScheme {
                     .description(Some("A token from POST /api/v1/auth/token"))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            OAUTH2_PASSWORD,
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::Password(Password::new(
+                    "/api/v1/auth/token",
+                    Scopes::new(),
+                ))],
+                "Log in with a username and password (RFC 6749 §4.3); the token is the bearer token",
+            )),
         );
         components.add_security_scheme(
             METRICS_TOKEN,
@@ -120,12 +138,13 @@ pub fn apply_policy(openapi: &mut utoipa::openapi::OpenApi) {
                 _ => roles,
             });
             let bearer = SecurityRequirement::new(BEARER, Vec::<String>::new());
+            let oauth2 = SecurityRequirement::new(OAUTH2_PASSWORD, Vec::<String>::new());
             operation.security.get_or_insert_with(|| match rule.access {
                 policy::Access::Open => vec![SecurityRequirement::default()],
                 policy::Access::Anyone | policy::Access::PublishedOr(_) => {
-                    vec![SecurityRequirement::default(), bearer]
+                    vec![SecurityRequirement::default(), bearer, oauth2]
                 }
-                _ => vec![bearer],
+                _ => vec![bearer, oauth2],
             });
             let responses = &mut operation.responses.responses;
             if rule.access != policy::Access::Open {
@@ -146,6 +165,8 @@ pub fn apply_policy(openapi: &mut utoipa::openapi::OpenApi) {
             document_if_match(operation);
             document_shape(operation);
             document_paging(operation);
+            document_closed_lists(path, operation);
+            drop_filter_examples(operation);
         }
     }
 }
@@ -259,6 +280,91 @@ fn document_paging(operation: &mut Operation) {
         };
         parameter.description = Some(description);
         parameter.schema = Some(schema.into());
+    }
+    let parameters = operation.parameters.iter().flatten();
+    let names: Vec<&str> = parameters.map(|p| p.name.as_str()).collect();
+    if !names.contains(&"cursor") {
+        return;
+    }
+    if let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") {
+        ok.headers.insert(
+            "Link".into(),
+            utoipa::openapi::HeaderBuilder::new()
+                .schema(ObjectBuilder::new().schema_type(Type::String))
+                .description(Some(
+                    "RFC 8288 link to the next page (`rel=\"next\"`), absent on the last page",
+                ))
+                .build(),
+        );
+        if names.contains(&"total") {
+            ok.headers.insert(
+                "X-Total-Count".into(),
+                utoipa::openapi::HeaderBuilder::new()
+                    .schema(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(0)),
+                    )
+                    .description(Some("Matches across all pages; sent with `total=true`"))
+                    .build(),
+            );
+        }
+    }
+}
+
+/// Closed lists of query parameters whose values live in code (`domain::audit`, the sorts), as
+/// enums, so that generators and Swagger UI offer exactly them.
+fn document_closed_lists(path: &str, operation: &mut Operation) {
+    use crate::db::organizations::OrganizationSort;
+    use crate::domain::audit;
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let parameters = operation.parameters.iter_mut().flatten();
+    for parameter in parameters.filter(|p| p.parameter_in == ParameterIn::Query) {
+        let values: Vec<&str> = match (path, parameter.name.as_str()) {
+            ("/api/v1/audit-events", "action") => audit::ACTIONS.to_vec(),
+            ("/api/v1/audit-events", "resource_type") => audit::resource_types(),
+            ("/api/v1/audit-events", "sort") => vec!["at", "-at"],
+            ("/api/v1/organizations", "sort") => OrganizationSort::VALUES.to_vec(),
+            _ => continue,
+        };
+        parameter.schema = Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(values))
+                .into(),
+        );
+    }
+}
+
+/// A filter's example would be pre-filled by Swagger UI and silently narrow the answer of
+/// whoever presses Execute: optional query parameters keep an example only where it is what
+/// leaving the parameter out does (its default).
+fn drop_filter_examples(operation: &mut Operation) {
+    use utoipa::openapi::path::{Parameter, ParameterIn};
+    use utoipa::openapi::Required;
+    let parameters = operation.parameters.iter_mut().flatten();
+    for parameter in
+        parameters.filter(|p| p.parameter_in == ParameterIn::Query && p.required != Required::True)
+    {
+        // The parameter's own example has no setter: it goes through its JSON form.
+        let mut value = serde_json::to_value(&*parameter).expect("a parameter serializes");
+        let default = value.pointer("/schema/default").cloned();
+        let Some(fields) = value.as_object_mut() else {
+            continue;
+        };
+        if fields
+            .get("example")
+            .is_some_and(|e| Some(e) != default.as_ref())
+        {
+            fields.remove("example");
+            if let Some(schema) = fields.get_mut("schema").and_then(|s| s.as_object_mut()) {
+                schema.remove("example");
+                schema.remove("examples");
+            }
+            *parameter = serde_json::from_value::<Parameter>(value)
+                .expect("a parameter without its example deserializes");
+        }
     }
 }
 

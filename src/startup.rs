@@ -156,9 +156,13 @@ impl Application {
                 .configure(|cfg| routes(&mut ServiceConfig::new(cfg)))
                 .service(
                     SwaggerUi::new("/swagger-ui/{_:.*}")
-                        .url("/api-docs/openapi.json", (*document).clone()),
+                        .url("/api-docs/openapi.json", (*document).clone())
+                        // The token of Authorize survives a reload (kept in the browser's
+                        // localStorage).
+                        .config(utoipa_swagger_ui::Config::default().persist_authorization(true)),
                 )
                 .route("/swagger-ui", web::get().to(swagger_ui_redirect))
+                .configure(api::redoc::configure)
                 .default_service(web::to(fallback))
                 // The first wrapped runs innermost: caching sees the handlers' answers, the
                 // metrics and the access log see the final ones, all with the request's id.

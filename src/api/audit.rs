@@ -1,15 +1,16 @@
 //! `/api/v1/audit-events`: the append-only log of every change. Read-only by construction: no
 //! route writes to it except through the changes it records.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{parse_filter, parse_moment, ListFilterErrors};
+use super::{parse_code, parse_filter, parse_moment, ListFilterErrors};
 use crate::app::{self, Listing};
 use crate::auth::Caller;
 use crate::db::audit::AuditFilter;
 use crate::db::Db;
+use crate::domain::audit;
 use crate::error::ApiResult;
 use crate::views::audit::AuditEvent;
 use crate::views::Page;
@@ -26,11 +27,22 @@ pub struct AuditListQuery {
     pub cursor: Option<String>,
     /// Username of the actor.
     pub actor: Option<String>,
-    /// `organization`, `region`, `user`, …
+    /// One of the types of resource the log records (`organization`, `plan`, …).
     pub resource_type: Option<String>,
     pub resource_id: Option<String>,
-    /// `organization.update`, `auth.login`, …
+    /// One of the actions the log records (`organization.updated`, `plan.approved`, …).
     pub action: Option<String>,
+    /// Only events of this region (by id).
+    #[param(value_type = Option<i64>)]
+    pub region_id: Option<String>,
+    /// Only events of the region with this code (`71`).
+    #[param(value_type = Option<String>, pattern = "^[0-9]{2}$", example = "71")]
+    pub region_code: Option<String>,
+    /// `at` (the default): oldest first; `-at`: newest first.
+    pub sort: Option<String>,
+    /// `true`: also count the events across all pages (`total`, `X-Total-Count`).
+    #[param(value_type = Option<bool>)]
+    pub total: Option<String>,
     /// Events at or after this moment (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
     pub since: Option<String>,
@@ -45,13 +57,28 @@ impl AuditListQuery {
         let page = errors.paging(self.limit.as_deref(), self.cursor.as_deref());
         let filter = AuditFilter {
             actor: self.actor,
-            resource_type: self.resource_type,
+            resource_type: parse_filter(&mut errors, "resource_type", self.resource_type, |v| {
+                audit::known_resource_type(&v).then_some(v)
+            }),
             resource_id: self.resource_id,
-            action: self.action,
+            action: parse_filter(&mut errors, "action", self.action, |v| {
+                audit::known_action(&v).then_some(v)
+            }),
             since: parse_filter(&mut errors, "since", self.since, parse_moment),
             until: parse_filter(&mut errors, "until", self.until, parse_moment),
+            region_id: parse_filter(&mut errors, "region_id", self.region_id, |v| v.parse().ok()),
+            region_code: parse_filter(&mut errors, "region_code", self.region_code, parse_code),
+            newest_first: parse_filter(&mut errors, "sort", self.sort, |v| match v.as_str() {
+                "at" => Some(false),
+                "-at" => Some(true),
+                _ => None,
+            })
+            .unwrap_or(false),
         };
-        errors.into_listing(filter, page)
+        let total = errors.total(self.total);
+        errors
+            .into_listing(filter, page)
+            .map(|listing| listing.counted(total))
     }
 }
 
@@ -61,11 +88,12 @@ impl AuditListQuery {
     tag = "audit",
     params(AuditListQuery),
     responses(
-        (status = 200, description = "A page of audit events, oldest first", body = Page<AuditEvent>),
+        (status = 200, description = "A page of audit events, oldest first (newest first with `sort=-at`)", body = Page<AuditEvent>),
     ),
 )]
 #[get("/audit-events")]
 async fn list(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
     query: web::Query<AuditListQuery>,
@@ -74,5 +102,5 @@ async fn list(
     let page = db
         .run(move |conn| app::audit::list(conn, &caller, listing))
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(super::pages::respond(&req, &page))
 }

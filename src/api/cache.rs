@@ -19,6 +19,15 @@ use crate::error::ApiResult;
 struct Page {
     version: i64,
     body: Bytes,
+    headers: PageHeaders,
+}
+
+/// What a page's headers say besides its ETag (`Link`, `X-Total-Count`; see `api::pages`),
+/// kept with its body so that a cached page answers with the same headers.
+#[derive(Debug, Clone, Default)]
+pub struct PageHeaders {
+    pub next_cursor: Option<String>,
+    pub total: Option<i64>,
 }
 
 /// At most `capacity` pages; when full it starts over, which keeps it bounded without
@@ -36,12 +45,9 @@ impl PageCache {
         }
     }
 
-    fn get(&self, key: &(Collection, String), version: i64) -> Option<Bytes> {
+    fn get(&self, key: &(Collection, String), version: i64) -> Option<Page> {
         let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        pages
-            .get(key)
-            .filter(|p| p.version == version)
-            .map(|p| p.body.clone())
+        pages.get(key).filter(|p| p.version == version).cloned()
     }
 
     fn put(&self, key: (Collection, String), page: Page) {
@@ -57,7 +63,9 @@ impl PageCache {
 }
 
 /// Answers a list request of `collection` whose page is fully determined by `query` (the
-/// parsed, validated query string): from the cache when current, else built by `build`.
+/// parsed, validated query string): from the cache when current, else built by `build`. The
+/// ETag covers the `Link` too: it is made of the raw query string, and the next cursor is a
+/// function of the query and the data version.
 pub async fn list<F>(
     req: &HttpRequest,
     db: &Db,
@@ -67,26 +75,26 @@ pub async fn list<F>(
     build: F,
 ) -> ApiResult<HttpResponse>
 where
-    F: FnOnce(&mut DbConnection) -> ApiResult<Vec<u8>> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> ApiResult<(Vec<u8>, PageHeaders)> + Send + 'static,
 {
     let key = (collection, query);
-    let (version, body) = db
+    let page = db
         .run(move |conn| {
             let version = versions::current(conn, collection)?;
-            if let Some(body) = cache.get(&key, version) {
-                return Ok((version, body));
+            if let Some(page) = cache.get(&key, version) {
+                return Ok(page);
             }
-            let body = Bytes::from(build(conn)?);
-            cache.put(
-                key,
-                Page {
-                    version,
-                    body: body.clone(),
-                },
-            );
-            Ok((version, body))
+            let (body, headers) = build(conn)?;
+            let page = Page {
+                version,
+                body: Bytes::from(body),
+                headers,
+            };
+            cache.put(key, page.clone());
+            Ok(page)
         })
         .await?;
+    let version = page.version;
     // The page is a function of the query, the data version and the code that renders it.
     let tag = format!(
         "\"{}-{version}-{:016x}\"",
@@ -96,8 +104,15 @@ where
     if is_not_modified(req, &tag) {
         return Ok(not_modified(tag));
     }
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    super::pages::headers(
+        req,
+        &mut response,
+        page.headers.next_cursor.as_deref(),
+        page.headers.total,
+    );
+    Ok(response
         .insert_header((header::ETAG, tag))
         .content_type("application/json")
-        .body(body))
+        .body(page.body))
 }

@@ -39,8 +39,12 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct CycleListQuery {
     pub limit: Option<String>,
     pub cursor: Option<String>,
+    /// Only this region (by id; `region_code` takes its code).
     #[param(value_type = Option<i64>)]
     pub region_id: Option<String>,
+    /// Only the region with this code of the subject of the RF (`71`).
+    #[param(value_type = Option<String>, pattern = "^[0-9]{2}$", example = "71")]
+    pub region_code: Option<String>,
     #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2018)]
     pub year: Option<String>,
     #[param(value_type = Option<CycleStatus>)]
@@ -54,6 +58,12 @@ impl CycleListQuery {
         let (after_id, limit) = errors.paging(self.limit.as_deref(), self.cursor.as_deref());
         let filter = CycleFilter {
             region_id: parse_filter(&mut errors, "region_id", self.region_id, |v| v.parse().ok()),
+            region_code: parse_filter(
+                &mut errors,
+                "region_code",
+                self.region_code,
+                super::parse_code,
+            ),
             year: parse_filter(&mut errors, "year", self.year, parse_year),
             status: parse_filter(&mut errors, "status", self.status, |v| {
                 CycleStatus::parse(&v)
@@ -75,6 +85,7 @@ impl CycleListQuery {
 )]
 #[get("/cycles")]
 async fn list(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
     query: web::Query<CycleListQuery>,
@@ -83,7 +94,14 @@ async fn list(
     let (items, next_cursor) = db
         .run(move |conn| use_case::list(conn, &caller, &filter, after_id, limit))
         .await?;
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+    Ok(super::pages::respond(
+        &req,
+        &Page {
+            items,
+            next_cursor,
+            total: None,
+        },
+    ))
 }
 
 #[utoipa::path(

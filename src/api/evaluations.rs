@@ -57,6 +57,7 @@ impl EvaluationListQuery {
 )]
 #[get("/cycles/{id}/evaluations")]
 async fn list(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
     id: web::Path<i64>,
@@ -67,7 +68,14 @@ async fn list(
     let (items, next_cursor) = db
         .run(move |conn| use_case::list(conn, &caller, cycle_id, after, limit))
         .await?;
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+    Ok(super::pages::respond(
+        &req,
+        &Page {
+            items,
+            next_cursor,
+            total: None,
+        },
+    ))
 }
 
 #[utoipa::path(

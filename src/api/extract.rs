@@ -53,6 +53,39 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
     }
 }
 
+/// A body that is JSON (read as [`ApiJson`] reads it) or an HTML form
+/// (`application/x-www-form-urlencoded`, the encoding of OAuth2 token requests), as name and
+/// value pairs in their order, within the same size limit.
+pub enum JsonOrForm<T> {
+    Json(T),
+    Form(Vec<(String, String)>),
+}
+
+pub const FORM: &str = "application/x-www-form-urlencoded";
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonOrForm<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_form = matches!(req.mime_type(), Ok(Some(mime)) if mime.essence_str() == FORM);
+        let (is_json, body) = read_body(req, payload);
+        Box::pin(async move {
+            if is_form {
+                let bytes = body.await?;
+                let pairs = url::form_urlencoded::parse(&bytes).into_owned().collect();
+                return Ok(JsonOrForm::Form(pairs));
+            }
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType {
+                    expected: "application/json or application/x-www-form-urlencoded",
+                });
+            }
+            parse_json(&body.await?).map(JsonOrForm::Json)
+        })
+    }
+}
+
 fn not_json() -> ApiError {
     ApiError::UnsupportedMediaType {
         expected: "application/json",

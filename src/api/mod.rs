@@ -21,11 +21,13 @@ pub mod methodologies;
 pub mod metrics;
 pub mod open_data;
 pub mod organizations;
+pub mod pages;
 pub mod parameters;
 pub mod plan_forms;
 pub mod plans;
 pub mod proposals;
 pub mod ratings;
+pub mod redoc;
 pub mod regions;
 pub mod reports;
 pub mod request_id;
@@ -61,6 +63,14 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(changes::configure)
         .configure(webhooks::configure)
         .configure(open_data::configure);
+}
+
+/// A region code of a query parameter (`region_code=71`): two digits, 01–99.
+pub fn parse_code(value: String) -> Option<String> {
+    let mut code = value;
+    let mut errors = Vec::new();
+    crate::domain::region::check_code(&mut code, &mut errors);
+    errors.is_empty().then_some(code)
 }
 
 /// An RFC 3339 moment of a query parameter, as stored (UTC).

@@ -4,15 +4,17 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::cache::PageHeaders;
 use super::cache::{self, PageCache};
 use super::conditional::{self, IfMatch};
 use super::extract::ApiJson;
-use super::{parse_filter, parse_moment, ListFilterErrors};
+use super::{parse_code, parse_filter, parse_moment, ListFilterErrors};
 use crate::app::{self, Context, Listing};
 use crate::auth::Caller;
-use crate::db::organizations::{search_term, OrganizationFilter};
+use crate::db::organizations::{search_term, OrganizationFilter, OrganizationSort};
 use crate::db::versions::Collection;
 use crate::db::Db;
+use crate::domain::identifiers;
 use crate::domain::organization::ServiceForm;
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::Conflict;
@@ -34,21 +36,37 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct OrganizationListQuery {
     pub limit: Option<String>,
     pub cursor: Option<String>,
-    /// Only organizations of this region.
+    /// Only organizations of this region (by id; `region_code` takes its code).
     #[param(value_type = Option<i64>)]
     pub region_id: Option<String>,
+    /// Only organizations of the region with this code of the subject of the RF (`71`).
+    #[param(value_type = Option<String>, pattern = "^[0-9]{2}$", example = "71")]
+    pub region_code: Option<String>,
+    /// Only the organization(s) with this INN (10 digits, 12 for an individual entrepreneur).
+    #[param(value_type = Option<String>, pattern = "^([0-9]{10}|[0-9]{12})$", example = "7107470989")]
+    pub inn: Option<String>,
+    /// Only the organization(s) with this OGRN (13 digits, 15 for an OGRNIP).
+    #[param(value_type = Option<String>, pattern = "^([0-9]{13}|[0-9]{15})$", example = "1027100968510")]
+    pub ogrn: Option<String>,
     /// Only organizations providing this form of service.
     #[param(value_type = Option<ServiceForm>)]
     pub service_form: Option<String>,
     /// Only active (`true`) or only deactivated (`false`) organizations.
     #[param(value_type = Option<bool>)]
     pub active: Option<String>,
-    /// Case-insensitive substring of the full or short name (ё and е match alike).
+    /// Case-insensitive substring of the full or short name (ё and е match alike), or the
+    /// first digits of an INN.
     #[param(max_length = 200, example = "березовского")]
     pub q: Option<String>,
     /// Only organizations changed at or after this moment (RFC 3339), for incremental sync.
     #[param(value_type = Option<String>, format = DateTime, example = "2026-11-01T00:00:00Z")]
     pub updated_since: Option<String>,
+    /// Order: `id` (the default), `name` / `-name` (by full name), `updated_at` /
+    /// `-updated_at` (latest changes first).
+    pub sort: Option<String>,
+    /// `true`: also count the matches across all pages (`total`, `X-Total-Count`).
+    #[param(value_type = Option<bool>)]
+    pub total: Option<String>,
 }
 
 impl OrganizationListQuery {
@@ -57,6 +75,17 @@ impl OrganizationListQuery {
         let page = errors.paging(self.limit.as_deref(), self.cursor.as_deref());
         let filter = OrganizationFilter {
             region_id: parse_filter(&mut errors, "region_id", self.region_id, |v| v.parse().ok()),
+            region_code: parse_filter(&mut errors, "region_code", self.region_code, parse_code),
+            inn: parse_filter(&mut errors, "inn", self.inn, |v| {
+                identifiers::Inn::parse(&v)
+                    .ok()
+                    .map(|inn| inn.as_str().to_owned())
+            }),
+            ogrn: parse_filter(&mut errors, "ogrn", self.ogrn, |v| {
+                identifiers::Ogrn::parse(&v)
+                    .ok()
+                    .map(|ogrn| ogrn.as_str().to_owned())
+            }),
             service_form: parse_filter(&mut errors, "service_form", self.service_form, |v| {
                 ServiceForm::parse(&v)
             }),
@@ -70,8 +99,15 @@ impl OrganizationListQuery {
                 self.updated_since,
                 parse_moment,
             ),
+            sort: parse_filter(&mut errors, "sort", self.sort, |v| {
+                OrganizationSort::parse(&v)
+            })
+            .unwrap_or_default(),
         };
-        errors.into_listing(filter, page)
+        let total = errors.total(self.total);
+        errors
+            .into_listing(filter, page)
+            .map(|listing| listing.counted(total))
     }
 }
 
@@ -96,8 +132,8 @@ async fn list(
 ) -> ApiResult<HttpResponse> {
     let listing = app::organizations::may_list(&caller, query.into_inner().listing())?;
     let key = format!(
-        "{:?}|{}|{}",
-        listing.filter, listing.after_id, listing.limit
+        "{:?}|{}|{}|{}",
+        listing.filter, listing.after_id, listing.limit, listing.total
     );
     let cache = cache.into_inner();
     cache::list(
@@ -108,7 +144,12 @@ async fn list(
         key,
         move |conn| {
             let page = app::organizations::list(conn, &listing)?;
-            serde_json::to_vec(&page).map_err(ApiError::internal)
+            let body = serde_json::to_vec(&page).map_err(ApiError::internal)?;
+            let headers = PageHeaders {
+                next_cursor: page.next_cursor,
+                total: page.total,
+            };
+            Ok((body, headers))
         },
     )
     .await

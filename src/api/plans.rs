@@ -64,8 +64,12 @@ impl AsOfQuery {
 pub struct PlanListQuery {
     pub limit: Option<String>,
     pub cursor: Option<String>,
+    /// Only this region (by id; `region_code` takes its code).
     #[param(value_type = Option<i64>)]
     pub region_id: Option<String>,
+    /// Only the region with this code of the subject of the RF (`71`).
+    #[param(value_type = Option<String>, pattern = "^[0-9]{2}$", example = "71")]
+    pub region_code: Option<String>,
     #[param(value_type = Option<i64>)]
     pub organization_id: Option<String>,
     #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2018)]
@@ -82,6 +86,12 @@ impl PlanListQuery {
         let (after_id, limit) = errors.paging(self.limit.as_deref(), self.cursor.as_deref());
         let filter = PlanFilter {
             region_id: parse_filter(&mut errors, "region_id", self.region_id, |v| v.parse().ok()),
+            region_code: parse_filter(
+                &mut errors,
+                "region_code",
+                self.region_code,
+                super::parse_code,
+            ),
             organization_id: parse_filter(
                 &mut errors,
                 "organization_id",
@@ -115,6 +125,7 @@ impl PlanListQuery {
 )]
 #[get("/plans")]
 async fn list(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
     query: web::Query<PlanListQuery>,
@@ -123,7 +134,7 @@ async fn list(
     let page = db
         .run(move |conn| plans::list(conn, &caller, listing))
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(super::pages::respond(&req, &page))
 }
 
 #[utoipa::path(

@@ -18,6 +18,7 @@ use crate::views::Page;
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list)
         .service(create)
+        .service(read_by_code)
         .service(read)
         .service(update);
 }
@@ -28,13 +29,19 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct RegionListQuery {
     pub limit: Option<String>,
     pub cursor: Option<String>,
+    /// `true`: also count the regions (`total`, `X-Total-Count`).
+    #[param(value_type = Option<bool>)]
+    pub total: Option<String>,
 }
 
 impl RegionListQuery {
-    fn listing(&self) -> ApiResult<Listing<()>> {
+    fn listing(self) -> ApiResult<Listing<()>> {
         let mut errors = ListFilterErrors::default();
         let page = errors.paging(self.limit.as_deref(), self.cursor.as_deref());
-        errors.into_listing((), page)
+        let total = errors.total(self.total);
+        errors
+            .into_listing((), page)
+            .map(|listing| listing.counted(total))
     }
 }
 
@@ -49,15 +56,16 @@ impl RegionListQuery {
 )]
 #[get("/regions")]
 async fn list(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
     query: web::Query<RegionListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let listing = query.listing();
+    let listing = query.into_inner().listing();
     let page = db
         .run(move |conn| app::regions::list(conn, &caller, listing))
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(super::pages::respond(&req, &page))
 }
 
 #[utoipa::path(
@@ -106,6 +114,33 @@ async fn read(
     let id = id.into_inner();
     let (version, region) = db
         .run(move |conn| app::regions::read(conn, &caller, id))
+        .await?;
+    Ok(conditional::respond(&req, version, &region))
+}
+
+#[utoipa::path(
+    operation_id = "get_region_by_code",
+    summary = "Read a region by its code",
+    description = "The region with the code of the subject of the Russian Federation people know \
+(`71` Тульская область), as `GET /regions/{id}` answers it.",
+    tag = "regions",
+    params(("code" = String, Path, description = "Two-digit code of the subject of the RF, 01–99", pattern = "^[0-9]{2}$", example = "71"),
+           ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
+    responses(
+        (status = 200, description = "The region", body = Region, headers(("ETag" = String))),
+        (status = 304, description = "The cached copy named by `If-None-Match` is current"),
+    ),
+)]
+#[get("/regions/by-code/{code}")]
+async fn read_by_code(
+    caller: Caller,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    code: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let code = code.into_inner();
+    let (version, region) = db
+        .run(move |conn| app::regions::read_by_code(conn, &caller, &code))
         .await?;
     Ok(conditional::respond(&req, version, &region))
 }

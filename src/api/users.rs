@@ -1,7 +1,7 @@
 //! `/api/v1/users`: accounts of the service, managed by administrators. No response ever
 //! carries a password or its hash.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -66,6 +66,7 @@ async fn hashed(password: String) -> ApiResult<String> {
 )]
 #[get("/users")]
 async fn list(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
     query: web::Query<UserListQuery>,
@@ -74,7 +75,7 @@ async fn list(
     let page = db
         .run(move |conn| app::users::list(conn, &caller, listing))
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(super::pages::respond(&req, &page))
 }
 
 #[utoipa::path(

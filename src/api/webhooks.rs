@@ -80,6 +80,7 @@ impl WebhookListQuery {
 )]
 #[get("/webhooks")]
 async fn list(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
     query: web::Query<WebhookListQuery>,
@@ -88,7 +89,7 @@ async fn list(
     let page = db
         .run(move |conn| app::webhooks::list(conn, &caller, listing))
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(super::pages::respond(&req, &page))
 }
 
 #[utoipa::path(
@@ -150,6 +151,7 @@ async fn remove(
 )]
 #[get("/webhooks/{id}/deliveries")]
 async fn deliveries(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
     id: web::Path<i64>,
@@ -159,7 +161,7 @@ async fn deliveries(
     let page = db
         .run(move |conn| app::webhooks::deliveries(conn, &caller, id, listing))
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(super::pages::respond(&req, &page))
 }
 
 #[utoipa::path(

@@ -10,7 +10,7 @@ use crate::error::ApiResult;
 use crate::views::audit::AuditEvent;
 use crate::views::Page;
 
-/// A page of audit events, oldest first. The query's faults are told only to a caller who may
+/// A page of audit events, oldest first unless the filter asks for the newest first. The query's faults are told only to a caller who may
 /// read the log.
 pub fn list(
     conn: &mut DbConnection,
@@ -25,5 +25,13 @@ pub fn list(
         .into_iter()
         .map(AuditEvent::of)
         .collect::<ApiResult<_>>()?;
-    Ok(Page { items, next_cursor })
+    let total = listing
+        .total
+        .then(|| store::count(conn, &listing.filter))
+        .transpose()?;
+    Ok(Page {
+        items,
+        next_cursor,
+        total,
+    })
 }

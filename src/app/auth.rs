@@ -62,12 +62,13 @@ fn log_in(
         .issue(&principal, user.id, now)
         .map_err(ApiError::internal)?;
     let change = Change {
-        action: "auth.login",
+        action: "auth.logged_in",
         resource_type: "user",
         resource_id: user.id.to_string(),
         before: None,
         after: Some(json!({"username": principal.username, "role": principal.role})),
         exposure: None,
+        region_id: principal.region_id,
     };
     audit::record(conn, &Actor::of(Some(&principal), request_id), change)?;
     Ok(TokenResponse {

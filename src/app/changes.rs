@@ -33,6 +33,7 @@ pub fn list(
         filter: types,
         after_id,
         limit,
+        ..
     } = listing?;
     let visibility = policy::feed_visibility(caller);
     let rows = store::list(conn, after_id, &types, visibility, limit)?;

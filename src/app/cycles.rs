@@ -148,7 +148,7 @@ pub fn create(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("cycle.create", "cycle", row.id, None, Some(&cycle))?.exposed(
+        Change::of("cycle.created", "cycle", row.id, None, Some(&cycle))?.exposed(
             visibility::cycle_exposure(&row),
             visibility::cycle_exposure(&row),
         ),
@@ -291,7 +291,7 @@ pub fn update(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("cycle.update", "cycle", id, Some(&before), Some(&after))?.exposed(
+        Change::of("cycle.updated", "cycle", id, Some(&before), Some(&after))?.exposed(
             visibility::cycle_exposure(&current),
             visibility::cycle_exposure(&row),
         ),
@@ -306,7 +306,7 @@ pub type Prepare = fn(&mut DbConnection, &CycleRow, &Cycle, &mut CycleValues) ->
 pub const START_COLLECTING: Step<CycleStatus, Prepare> = Step {
     rule: &policy::CYCLE_START_COLLECTING,
     to: CycleStatus::Collecting,
-    action: "cycle.collecting",
+    action: "cycle.collection_started",
     prepare: ready_to_collect,
 };
 
@@ -327,7 +327,7 @@ pub const PUBLISH: Step<CycleStatus, Prepare> = Step {
 pub const REOPEN: Step<CycleStatus, Prepare> = Step {
     rule: &policy::CYCLE_REOPEN,
     to: CycleStatus::Collecting,
-    action: "cycle.collecting",
+    action: "cycle.reopened",
     prepare: reopened_from_results,
 };
 

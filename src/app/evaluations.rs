@@ -277,7 +277,7 @@ pub fn put_inputs(
     )?;
     let after = view(conn, &cycle, &row)?;
     let change = Change::of(
-        "evaluation.inputs",
+        "evaluation.inputs_entered",
         "evaluation",
         row.id,
         Some(&Audited::of(&current)?),
@@ -397,7 +397,7 @@ pub fn upload_survey(
         idempotency::store(conn, scope, &upload.hash, 201, &body)?;
     }
     let change = Change {
-        action: "evaluation.survey_upload",
+        action: "evaluation.survey_uploaded",
         resource_type: "evaluation",
         resource_id: row.id.to_string(),
         before: None,
@@ -405,6 +405,7 @@ pub fn upload_survey(
             serde_json::json!({"stored": stored, "total_responses": answer.total_responses}),
         ),
         exposure: None,
+        region_id: None,
     };
     audit::record(conn, &ctx.actor(), change)?;
     let exposure = visibility::evaluation_exposure(&cycle, row.organization_id)?;

@@ -38,7 +38,7 @@ pub fn may_list(
     listing
 }
 
-/// A page of organizations, in id order (see [`may_list`]).
+/// A page of organizations, in the order asked for (see [`may_list`]).
 pub fn list(
     conn: &mut DbConnection,
     listing: &Listing<OrganizationFilter>,
@@ -49,7 +49,15 @@ pub fn list(
         .iter()
         .map(Organization::of)
         .collect::<ApiResult<_>>()?;
-    Ok(Page { items, next_cursor })
+    let total = listing
+        .total
+        .then(|| store::count(conn, &listing.filter))
+        .transpose()?;
+    Ok(Page {
+        items,
+        next_cursor,
+        total,
+    })
 }
 
 pub fn create(
@@ -64,7 +72,7 @@ pub fn create(
         .map_err(ApiError::Validation)?;
     let row = store::insert(conn, &draft)?;
     let created = Organization::of(&row)?;
-    recorded(conn, ctx, "organization.create", row.id, None, &created)?;
+    recorded(conn, ctx, "organization.created", row.id, None, &created)?;
     Ok((row.version, created))
 }
 
@@ -115,7 +123,7 @@ pub fn update(
     recorded(
         conn,
         ctx,
-        "organization.update",
+        "organization.updated",
         id,
         Some(&shown_before),
         &after,
@@ -143,7 +151,7 @@ pub fn deactivate(
     recorded(
         conn,
         ctx,
-        "organization.deactivate",
+        "organization.deactivated",
         id,
         Some(&before),
         &after,

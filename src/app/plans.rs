@@ -348,7 +348,7 @@ pub fn create(conn: &mut DbConnection, ctx: &Context, mut new: NewPlan) -> ApiRe
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("plan.create", "plan", row.id, None, Some(&plan))?.exposed(
+        Change::of("plan.created", "plan", row.id, None, Some(&plan))?.exposed(
             visibility::plan_exposure(&row)?,
             visibility::plan_exposure(&row)?,
         ),
@@ -387,7 +387,11 @@ pub fn list(
         .iter()
         .map(|r| summary_of(r, &measures, as_of))
         .collect::<ApiResult<_>>()?;
-    Ok(Page { items, next_cursor })
+    Ok(Page {
+        items,
+        next_cursor,
+        total: None,
+    })
 }
 
 /// The plan on `as_of`, with its version.
@@ -439,7 +443,7 @@ pub fn update(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("plan.update", "plan", id, Some(&before), Some(&after))?.exposed(
+        Change::of("plan.updated", "plan", id, Some(&before), Some(&after))?.exposed(
             visibility::plan_exposure(&current)?,
             visibility::plan_exposure(&row)?,
         ),
@@ -460,7 +464,7 @@ pub const SUBMIT: PlanStep = Step {
 pub const RETURN: PlanStep = Step {
     rule: &policy::PLAN_RETURN,
     to: PlanStatus::Draft,
-    action: "plan.draft",
+    action: "plan.returned",
     prepare: |_| Ok(()),
 };
 
@@ -588,7 +592,7 @@ pub fn create_measure(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("measure.create", "measure", row.id, None, Some(&measure))?,
+        Change::of("measure.created", "measure", row.id, None, Some(&measure))?,
     )?;
     feed_plan(conn, plan_id)?;
     Ok((row.version, measure))
@@ -641,7 +645,13 @@ pub fn update_measure(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("measure.update", "measure", id, Some(&before), Some(&after))?,
+        Change::of(
+            "measure.updated",
+            "measure",
+            id,
+            Some(&before),
+            Some(&after),
+        )?,
     )?;
     feed_plan(conn, plan_id)?;
     Ok((row.version, after))
@@ -696,7 +706,7 @@ pub fn delete_measure(
     store::delete_measure(conn, &current)?;
     store::touch(conn, plan_id)?;
     let change = Change::of(
-        "measure.delete",
+        "measure.deleted",
         "measure",
         id,
         Some(&before),

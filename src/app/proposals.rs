@@ -120,7 +120,15 @@ pub fn create(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("proposal.create", "proposal", row.id, None, Some(&proposal))?.exposed(
+        Change::of(
+            "proposal.created",
+            "proposal",
+            row.id,
+            None,
+            Some(&proposal),
+        )?
+        .in_region(cycle.region_id)
+        .exposed(
             visibility::proposal_exposure(&cycle, &row),
             visibility::proposal_exposure(&cycle, &row),
         ),
@@ -202,12 +210,13 @@ pub fn update(
         conn,
         &ctx.actor(),
         Change::of(
-            "proposal.update",
+            "proposal.updated",
             "proposal",
             id,
             Some(&before),
             Some(&after),
         )?
+        .in_region(cycle.region_id)
         .exposed(
             visibility::proposal_exposure(&cycle, &current),
             visibility::proposal_exposure(&cycle, &row),
@@ -229,12 +238,13 @@ pub fn delete(
         conn,
         &ctx.actor(),
         Change::of(
-            "proposal.delete",
+            "proposal.deleted",
             "proposal",
             id,
             Some(&shown(&current, &cycle)),
             None::<&Proposal>,
         )?
+        .in_region(cycle.region_id)
         .exposed(
             visibility::proposal_exposure(&cycle, &current),
             visibility::proposal_exposure(&cycle, &current),

@@ -728,7 +728,7 @@ pub fn approve(
     let step = Step {
         rule: &policy::RATINGS_APPROVE,
         to: CycleStatus::Approved,
-        action: "cycle.approve",
+        action: "cycle.approved",
         prepare: |conn: &mut DbConnection, current: &CycleRow, _: &_, values: &mut _| {
             let snapshot = store::current(conn, current, true)?;
             let approval = store::insert(

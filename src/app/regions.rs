@@ -27,12 +27,42 @@ pub fn list(
 ) -> ApiResult<Page<Region>> {
     policy::authorize(caller, &policy::REGION_LIST, &Target::default())?;
     let Listing {
-        after_id, limit, ..
+        after_id,
+        limit,
+        total,
+        ..
     } = listing?;
     let rows = store::list(conn, after_id, limit)?;
     let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.id);
     let items = rows.iter().map(Region::from).collect();
-    Ok(Page { items, next_cursor })
+    let total = total.then(|| store::count(conn)).transpose()?;
+    Ok(Page {
+        items,
+        next_cursor,
+        total,
+    })
+}
+
+/// The region with the code people know (`71`), as [`read`] answers it.
+pub fn read_by_code(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    code: &str,
+) -> ApiResult<(i64, Region)> {
+    policy::authorize(caller, &policy::REGION_READ_BY_CODE, &Target::default())?;
+    let mut code = code.to_owned();
+    let mut errors = Vec::new();
+    region::check_code(&mut code, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::BadRequest {
+            detail: "Path parameter `code` must be the two-digit code of a subject of the \
+                     Russian Federation, 01–99"
+                .into(),
+            errors,
+        });
+    }
+    let row = store::find_by_code(conn, &code)?.ok_or(ApiError::NotFound)?;
+    Ok((row.version, Region::from(&row)))
 }
 
 pub fn create(conn: &mut DbConnection, ctx: &Context, new: NewRegion) -> ApiResult<(i64, Region)> {
@@ -43,7 +73,7 @@ pub fn create(conn: &mut DbConnection, ctx: &Context, new: NewRegion) -> ApiResu
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("region.create", "region", row.id, None, Some(&created))?
+        Change::of("region.created", "region", row.id, None, Some(&created))?
             .exposed(Exposure::public(), Exposure::public()),
     )?;
     Ok((row.version, created))
@@ -80,7 +110,7 @@ pub fn update(
     }
     let row = store::update(conn, id, current.version, &code, &name)?;
     let after = Region::from(&row);
-    let change = Change::of("region.update", "region", id, Some(&before), Some(&after))?
+    let change = Change::of("region.updated", "region", id, Some(&before), Some(&after))?
         .exposed(Exposure::public(), Exposure::public());
     audit::record(conn, &ctx.actor(), change)?;
     Ok((row.version, after))

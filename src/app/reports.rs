@@ -111,10 +111,12 @@ pub fn create(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("report.create", "report", row.id, None, Some(&report))?.exposed(
-            visibility::report_exposure(&plan, &row)?,
-            visibility::report_exposure(&plan, &row)?,
-        ),
+        Change::of("report.created", "report", row.id, None, Some(&report))?
+            .in_region(plan.region_id)
+            .exposed(
+                visibility::report_exposure(&plan, &row)?,
+                visibility::report_exposure(&plan, &row)?,
+            ),
     )?;
     Ok((report_tag(&plan, &row), report))
 }
@@ -158,7 +160,15 @@ pub fn put_entry(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("report.entry", "report", id, Some(&before), Some(&after))?.exposed(
+        Change::of(
+            "report.entry_saved",
+            "report",
+            id,
+            Some(&before),
+            Some(&after),
+        )?
+        .in_region(plan.region_id)
+        .exposed(
             visibility::report_exposure(&plan, &current)?,
             visibility::report_exposure(&plan, &row)?,
         ),
@@ -201,10 +211,12 @@ pub fn step(
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of(step.action, "report", id, Some(&before), Some(&after))?.exposed(
-            visibility::report_exposure(&plan, &current)?,
-            visibility::report_exposure(&plan, &row)?,
-        ),
+        Change::of(step.action, "report", id, Some(&before), Some(&after))?
+            .in_region(plan.region_id)
+            .exposed(
+                visibility::report_exposure(&plan, &current)?,
+                visibility::report_exposure(&plan, &row)?,
+            ),
     )?;
     Ok((report_tag(&plan, &row), after))
 }

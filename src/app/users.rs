@@ -33,7 +33,11 @@ pub fn list(
     let rows = store::list(conn, &listing.filter, listing.after_id, listing.limit)?;
     let (rows, next_cursor) = paging::split_page(rows, listing.limit, |r| r.id);
     let items = rows.iter().map(User::of).collect::<ApiResult<_>>()?;
-    Ok(Page { items, next_cursor })
+    Ok(Page {
+        items,
+        next_cursor,
+        total: None,
+    })
 }
 
 /// Checks the caller's right, the new account and the password's strength.
@@ -121,7 +125,7 @@ pub fn deactivate(
             "You cannot deactivate your own account; another administrator can".into(),
         ));
     }
-    change(conn, ctx, id, if_match, "user.deactivate", false, None)
+    change(conn, ctx, id, if_match, "user.deactivated", false, None)
 }
 
 /// Checks the caller's right and the new password's strength.

@@ -157,7 +157,7 @@ pub fn create(
     };
     let row = store::insert(conn, &subscription)?;
     let audited = Subscription::of(&row, false)?;
-    let change = Change::of("webhook.create", "webhook", row.id, None, Some(&audited))?;
+    let change = Change::of("webhook.created", "webhook", row.id, None, Some(&audited))?;
     audit::record(conn, &ctx.actor(), change)?;
     Ok((row.version, Subscription::of(&row, true)?))
 }
@@ -181,7 +181,11 @@ pub fn list(
         .iter()
         .map(|r| Subscription::of(r, false))
         .collect::<ApiResult<_>>()?;
-    Ok(Page { items, next_cursor })
+    Ok(Page {
+        items,
+        next_cursor,
+        total: None,
+    })
 }
 
 pub fn read(conn: &mut DbConnection, caller: &Caller, id: i64) -> ApiResult<(i64, Subscription)> {
@@ -200,7 +204,7 @@ pub fn remove(
     if_match.require(&etag(current.version))?;
     let row = store::deactivate(conn, &current)?;
     let change = Change::of(
-        "webhook.deactivate",
+        "webhook.deactivated",
         "webhook",
         id,
         Some(&Subscription::of(&current, false)?),
@@ -225,7 +229,11 @@ pub fn deliveries(
     let rows = store::deliveries(conn, id, after_id, limit)?;
     let (rows, next_cursor) = paging::split_page(rows, limit, |(d, _, _)| d.id);
     let items = rows.into_iter().map(Delivery::of).collect();
-    Ok(Page { items, next_cursor })
+    Ok(Page {
+        items,
+        next_cursor,
+        total: None,
+    })
 }
 
 /// The event type of a ping.

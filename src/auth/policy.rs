@@ -114,6 +114,7 @@ pub const AUTH_ME: Rule = rule("GET", "/api/v1/auth/me", Access::Authenticated);
 
 pub const REGION_LIST: Rule = rule("GET", "/api/v1/regions", Access::Anyone);
 pub const REGION_READ: Rule = rule("GET", "/api/v1/regions/{id}", Access::Anyone);
+pub const REGION_READ_BY_CODE: Rule = rule("GET", "/api/v1/regions/by-code/{code}", Access::Anyone);
 pub const REGION_CREATE: Rule = rule("POST", "/api/v1/regions", Access::Roles(ADMIN));
 pub const REGION_UPDATE: Rule = rule("PATCH", "/api/v1/regions/{id}", Access::Roles(ADMIN));
 
@@ -494,6 +495,7 @@ pub const RULES: &[Rule] = &[
     AUTH_ME,
     REGION_LIST,
     REGION_READ,
+    REGION_READ_BY_CODE,
     REGION_CREATE,
     REGION_UPDATE,
     ORGANIZATION_LIST,

@@ -11,7 +11,7 @@ use super::changes::{self, Action, Exposure, FeedChange};
 use super::schema::audit_events;
 use super::{now, DbConnection};
 use crate::domain::access::Principal;
-use crate::domain::audit::changed_fields;
+use crate::domain::audit::{self, changed_fields};
 use crate::error::{ApiError, ApiResult};
 
 /// Who acts, and in which request.
@@ -34,8 +34,10 @@ impl Actor {
     }
 }
 
-/// One change to record: `action` is `<resource>.<verb>` (`organization.update`). With an
-/// exposure it also goes to the change feed (and the webhooks), as `resource_type`.
+/// One change to record: `action` is one of [`audit::ACTIONS`] (`organization.updated`). With
+/// an exposure it also goes to the change feed (and the webhooks), as `resource_type`. The
+/// region is the resource's `region_id` (its id for a region) unless [`Change::in_region`]
+/// names it.
 pub struct Change<'a> {
     pub action: &'a str,
     pub resource_type: &'a str,
@@ -43,6 +45,7 @@ pub struct Change<'a> {
     pub before: Option<Value>,
     pub after: Option<Value>,
     pub exposure: Option<(Exposure, Exposure)>,
+    pub region_id: Option<i64>,
 }
 
 impl<'a> Change<'a> {
@@ -66,7 +69,29 @@ impl<'a> Change<'a> {
             before: json(before)?,
             after: json(after)?,
             exposure: None,
+            region_id: None,
         })
+    }
+
+    /// The region of a resource whose representation does not name it.
+    pub fn in_region(mut self, region_id: i64) -> Self {
+        self.region_id = Some(region_id);
+        self
+    }
+
+    /// The region the change belongs to, read before the representations are cut down to the
+    /// fields that changed.
+    fn region(&self) -> Option<i64> {
+        if self.region_id.is_some() {
+            return self.region_id;
+        }
+        if self.resource_type == "region" {
+            return self.resource_id.parse().ok();
+        }
+        [&self.after, &self.before]
+            .into_iter()
+            .flatten()
+            .find_map(|v| v.get("region_id").and_then(Value::as_i64))
     }
 
     /// Puts the change in the feed, with who could see the resource before and after.
@@ -92,6 +117,13 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change) -> ApiResu
     if records_skipped() {
         return Ok(());
     }
+    if !audit::known_action(change.action) || !audit::known_resource_type(change.resource_type) {
+        return Err(ApiError::internal(format!(
+            "audit action {} on {} is not in domain::audit::ACTIONS",
+            change.action, change.resource_type
+        )));
+    }
+    let region_id = change.region();
     if let Some((was, is)) = change.exposure {
         let action = match (&change.before, &change.after) {
             (None, _) => Action::Created,
@@ -124,6 +156,7 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change) -> ApiResu
             audit_events::request_id.eq(&actor.request_id),
             audit_events::before_json.eq(text(before)),
             audit_events::after_json.eq(text(after)),
+            audit_events::region_id.eq(region_id),
         ))
         .execute(conn)?;
     Ok(())
@@ -143,6 +176,7 @@ pub struct AuditEventRow {
     pub request_id: String,
     pub before_json: Option<String>,
     pub after_json: Option<String>,
+    pub region_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -153,18 +187,59 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub since: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
+    pub region_id: Option<i64>,
+    pub region_code: Option<String>,
+    /// Newest first (`sort=-at`) instead of oldest first.
+    pub newest_first: bool,
 }
 
+/// Events matching `filter` after the cursor's event in the filter's order, `limit + 1` at most.
+/// Newest first, the cursor's id is an upper bound (0: from the newest).
 pub fn list(
     conn: &mut DbConnection,
     filter: &AuditFilter,
     after_id: i64,
     limit: i64,
 ) -> ApiResult<Vec<AuditEventRow>> {
-    let mut query = audit_events::table
-        .filter(audit_events::id.gt(after_id))
-        .select(AuditEventRow::as_select())
-        .into_boxed();
+    let query = filtered(filter).select(AuditEventRow::as_select());
+    let rows = if filter.newest_first {
+        let query = match after_id {
+            0 => query,
+            _ => query.filter(audit_events::id.lt(after_id)),
+        };
+        query
+            .order(audit_events::id.desc())
+            .limit(limit + 1)
+            .load(conn)?
+    } else {
+        query
+            .filter(audit_events::id.gt(after_id))
+            .order(audit_events::id)
+            .limit(limit + 1)
+            .load(conn)?
+    };
+    Ok(rows)
+}
+
+/// How many events match `filter`, whatever the page.
+pub fn count(conn: &mut DbConnection, filter: &AuditFilter) -> ApiResult<i64> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(
+    filter: &AuditFilter,
+) -> audit_events::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
+    let mut query = audit_events::table.into_boxed();
+    if let Some(region_id) = filter.region_id {
+        query = query.filter(audit_events::region_id.eq(region_id));
+    }
+    if let Some(code) = &filter.region_code {
+        query = query.filter(
+            audit_events::region_id
+                .assume_not_null()
+                .eq_any(super::regions::with_code(code)),
+        );
+    }
     if let Some(actor) = &filter.actor {
         query = query.filter(audit_events::actor.eq(actor.clone()));
     }
@@ -183,5 +258,5 @@ pub fn list(
     if let Some(until) = filter.until {
         query = query.filter(audit_events::occurred_at.lt(until));
     }
-    Ok(query.order(audit_events::id).limit(limit + 1).load(conn)?)
+    query
 }

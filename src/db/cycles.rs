@@ -368,6 +368,8 @@ pub fn assesses(
 #[derive(Debug, Clone, Default)]
 pub struct CycleFilter {
     pub region_id: Option<i64>,
+    /// The region by its code (`71`).
+    pub region_code: Option<String>,
     pub year: Option<i32>,
     pub status: Option<CycleStatus>,
 }
@@ -386,6 +388,9 @@ pub fn list(
         .into_boxed();
     if let Some(region_id) = filter.region_id {
         query = query.filter(cycles::region_id.eq(region_id));
+    }
+    if let Some(code) = &filter.region_code {
+        query = query.filter(cycles::region_id.eq_any(super::regions::with_code(code)));
     }
     if let Some(year) = filter.year {
         query = query.filter(cycles::year.eq(year));

@@ -137,15 +137,47 @@ impl<'a> OrganizationValues<'a> {
     }
 }
 
+/// The orders a list can be asked for (`sort`); each ends with the id, so it is total.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OrganizationSort {
+    #[default]
+    Id,
+    /// By the full name, case and ё folded (as searched), A→Я.
+    Name,
+    NameDescending,
+    UpdatedAt,
+    UpdatedAtDescending,
+}
+
+impl OrganizationSort {
+    pub const VALUES: [&'static str; 5] = ["id", "name", "-name", "updated_at", "-updated_at"];
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "id" => Self::Id,
+            "name" => Self::Name,
+            "-name" => Self::NameDescending,
+            "updated_at" => Self::UpdatedAt,
+            "-updated_at" => Self::UpdatedAtDescending,
+            _ => return None,
+        })
+    }
+}
+
 /// What a list request asks for; every field narrows the result.
 #[derive(Debug, Clone, Default)]
 pub struct OrganizationFilter {
     pub region_id: Option<i64>,
+    /// The region by its code (`71`).
+    pub region_code: Option<String>,
+    pub inn: Option<String>,
+    pub ogrn: Option<String>,
     pub service_form: Option<ServiceForm>,
     pub active: Option<bool>,
     /// Already folded with [`text::fold`].
     pub q: Option<String>,
     pub updated_since: Option<NaiveDateTime>,
+    pub sort: OrganizationSort,
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<OrganizationRow> {
@@ -157,20 +189,89 @@ pub fn find(conn: &mut DbConnection, id: i64) -> ApiResult<OrganizationRow> {
         .ok_or(ApiError::NotFound)
 }
 
-/// Organizations matching `filter` after `after_id` in id order, `limit + 1` at most so that
-/// the caller knows whether another page follows.
+/// Organizations matching `filter` after the row `after_id` in the filter's order, `limit + 1`
+/// at most so that the caller knows whether another page follows. The cursor names the last row
+/// of the previous page; in another order than the id's, the page continues after that row's
+/// sort key (no page follows a row that does not exist).
 pub fn list(
     conn: &mut DbConnection,
     filter: &OrganizationFilter,
     after_id: i64,
     limit: i64,
 ) -> ApiResult<Vec<OrganizationRow>> {
-    let mut query = organizations::table
-        .filter(organizations::id.gt(after_id))
-        .select(OrganizationRow::as_select())
-        .into_boxed();
+    use OrganizationSort::*;
+    let query = filtered(filter).select(OrganizationRow::as_select());
+    let after = match (after_id, filter.sort) {
+        (0, _) | (_, Id) => None,
+        _ => match organizations::table
+            .find(after_id)
+            .select((organizations::name_search, organizations::updated_at))
+            .first::<(String, NaiveDateTime)>(conn)
+            .optional()?
+        {
+            Some(key) => Some(key),
+            None => return Ok(Vec::new()),
+        },
+    };
+    let id = organizations::id;
+    let query = match (filter.sort, after) {
+        (Id, _) => query.filter(id.gt(after_id)).order(id),
+        (Name, None) => query.order((organizations::name_search, id)),
+        (Name, Some((name, _))) => query
+            .filter(
+                organizations::name_search
+                    .gt(name.clone())
+                    .or(organizations::name_search.eq(name).and(id.gt(after_id))),
+            )
+            .order((organizations::name_search, id)),
+        (NameDescending, None) => query.order((organizations::name_search.desc(), id.desc())),
+        (NameDescending, Some((name, _))) => query
+            .filter(
+                organizations::name_search
+                    .lt(name.clone())
+                    .or(organizations::name_search.eq(name).and(id.lt(after_id))),
+            )
+            .order((organizations::name_search.desc(), id.desc())),
+        (UpdatedAt, None) => query.order((organizations::updated_at, id)),
+        (UpdatedAt, Some((_, at))) => query
+            .filter(
+                organizations::updated_at
+                    .gt(at)
+                    .or(organizations::updated_at.eq(at).and(id.gt(after_id))),
+            )
+            .order((organizations::updated_at, id)),
+        (UpdatedAtDescending, None) => query.order((organizations::updated_at.desc(), id.desc())),
+        (UpdatedAtDescending, Some((_, at))) => query
+            .filter(
+                organizations::updated_at
+                    .lt(at)
+                    .or(organizations::updated_at.eq(at).and(id.lt(after_id))),
+            )
+            .order((organizations::updated_at.desc(), id.desc())),
+    };
+    Ok(query.limit(limit + 1).load(conn)?)
+}
+
+/// How many organizations match `filter`, whatever the page.
+pub fn count(conn: &mut DbConnection, filter: &OrganizationFilter) -> ApiResult<i64> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(
+    filter: &OrganizationFilter,
+) -> organizations::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
+    let mut query = organizations::table.into_boxed();
     if let Some(region_id) = filter.region_id {
         query = query.filter(organizations::region_id.eq(region_id));
+    }
+    if let Some(code) = &filter.region_code {
+        query = query.filter(organizations::region_id.eq_any(regions::with_code(code)));
+    }
+    if let Some(inn) = &filter.inn {
+        query = query.filter(organizations::inn.eq(inn.clone()));
+    }
+    if let Some(ogrn) = &filter.ogrn {
+        query = query.filter(organizations::ogrn.eq(ogrn.clone()));
     }
     if let Some(form) = filter.service_form {
         query = match form {
@@ -185,16 +286,20 @@ pub fn list(
         query = query.filter(organizations::active.eq(active));
     }
     if let Some(q) = &filter.q {
-        query = query.filter(
-            organizations::name_search
-                .like(format!("%{}%", escape_like(q)))
-                .escape('\\'),
-        );
+        // A name's substring, or the start of an INN (digits people copy from documents).
+        let by_name = organizations::name_search
+            .like(format!("%{}%", escape_like(q)))
+            .escape('\\');
+        query = if !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit()) {
+            query.filter(by_name.or(organizations::inn.like(format!("{q}%"))))
+        } else {
+            query.filter(by_name)
+        };
     }
     if let Some(since) = filter.updated_since {
         query = query.filter(organizations::updated_at.ge(since));
     }
-    Ok(query.order(organizations::id).limit(limit + 1).load(conn)?)
+    query
 }
 
 pub fn insert(conn: &mut DbConnection, draft: &OrganizationDraft) -> ApiResult<OrganizationRow> {

@@ -206,6 +206,8 @@ pub fn touch(conn: &mut DbConnection, id: i64) -> ApiResult<()> {
 #[derive(Debug, Clone, Default)]
 pub struct PlanFilter {
     pub region_id: Option<i64>,
+    /// The region by its code (`71`).
+    pub region_code: Option<String>,
     pub organization_id: Option<i64>,
     pub year: Option<i32>,
     pub status: Option<PlanStatus>,
@@ -225,6 +227,9 @@ pub fn list(
         .into_boxed();
     if let Some(region_id) = filter.region_id {
         query = query.filter(plans::region_id.eq(region_id));
+    }
+    if let Some(code) = &filter.region_code {
+        query = query.filter(plans::region_id.eq_any(super::regions::with_code(code)));
     }
     if let Some(organization_id) = filter.organization_id {
         query = query.filter(plans::organization_id.eq(organization_id));

@@ -44,6 +44,24 @@ pub fn find_by_code(conn: &mut DbConnection, code: &str) -> ApiResult<Option<Reg
         .optional()?)
 }
 
+/// The id of the region with `code` (none, or one: codes are unique), for filters by code.
+pub fn with_code(code: &str) -> WithCode {
+    regions::table
+        .filter(regions::code.eq(code.to_owned()))
+        .select(regions::id)
+}
+
+/// The query of [`with_code`], unboxed: a boxed subquery does not compile for both backends.
+pub type WithCode = diesel::dsl::Select<
+    diesel::dsl::Filter<regions::table, diesel::dsl::Eq<regions::code, String>>,
+    regions::id,
+>;
+
+/// How many regions there are.
+pub fn count(conn: &mut DbConnection) -> ApiResult<i64> {
+    Ok(regions::table.count().get_result(conn)?)
+}
+
 /// Regions after `after_id` in id order; one row more than `limit` tells that a next page exists.
 pub fn list(conn: &mut DbConnection, after_id: i64, limit: i64) -> ApiResult<Vec<RegionRow>> {
     Ok(regions::table

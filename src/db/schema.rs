@@ -67,6 +67,7 @@ diesel::table! {
         request_id -> Text,
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
+        region_id -> Nullable<BigInt>,
     }
 }
 

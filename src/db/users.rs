@@ -173,12 +173,13 @@ pub fn register(conn: &mut DbConnection, actor: &Actor, user: &NewUser) -> ApiRe
         "region_id": row.region_id, "organization_id": row.organization_id, "active": row.active,
     });
     let change = Change {
-        action: "user.create",
+        action: "user.created",
         resource_type: "user",
         resource_id: row.id.to_string(),
         before: None,
         after: Some(after),
         exposure: None,
+        region_id: None,
     };
     audit::record(conn, actor, change)?;
     Ok(row)

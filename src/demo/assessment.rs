@@ -91,12 +91,24 @@ pub fn published_cycle(
         };
         let row = cycles::insert(conn, &values)?;
         cycles::set_organizations(conn, &row, &organization_ids)?;
+        let submitted = crate::app::cycles::load(conn, &row)?;
+        super::audited(conn, "cycle.created", "cycle", row.id, None, &submitted)?;
         for (k, organization_id) in organization_ids.iter().enumerate() {
             // Vary by year too, so that places change between demo cycles.
             let inputs = inputs(k + year as usize)?;
             let evaluation = evaluations::find(conn, row.id, *organization_id)?;
             let results = evaluations::score((methodology, &settings), &inputs, None)?.results();
             evaluations::save(conn, &evaluation, Some(&inputs), None, Some(&results))?;
+            let entered = serde_json::json!({"cycle_id": row.id, "organization_id": organization_id,
+                "region_id": region.id, "complete": true});
+            super::audited(
+                conn,
+                "evaluation.inputs_entered",
+                "evaluation",
+                evaluation.id,
+                None,
+                &entered,
+            )?;
         }
         let snapshot = approvals::current(conn, &row, true)?;
         let approval = approvals::insert(
@@ -116,6 +128,16 @@ pub fn published_cycle(
         let published = cycles::update(conn, row.id, row.version, &values)?;
         let shown = crate::app::cycles::load(conn, &published)?;
         super::created(conn, "cycle", published.id, &shown)?;
+        // The council's approval and the publication, as the API would have recorded them.
+        let mut approved = serde_json::to_value(&submitted).map_err(ApiError::internal)?;
+        approved["status"] = CycleStatus::Approved.as_str().into();
+        let submitted = serde_json::to_value(&submitted).map_err(ApiError::internal)?;
+        let audit = |conn: &mut DbConnection, action, before: &serde_json::Value, after| {
+            super::audited(conn, action, "cycle", row.id, Some(before), after)
+        };
+        audit(conn, "cycle.approved", &submitted, &approved)?;
+        let shown = serde_json::to_value(&shown).map_err(ApiError::internal)?;
+        audit(conn, "cycle.published", &approved, &shown)?;
         crate::app::evaluations::feed_cycle(conn, &row, &published)?;
         Ok(Some((row.id, organization_ids.len())))
     })

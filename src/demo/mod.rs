@@ -41,12 +41,9 @@ pub fn load(
                 None => {
                     loaded.regions += 1;
                     let row = regions::insert(conn, region.code, region.name)?;
-                    created(
-                        conn,
-                        "region",
-                        row.id,
-                        &crate::views::regions::Region::from(&row),
-                    )?;
+                    let shown = crate::views::regions::Region::from(&row);
+                    created(conn, "region", row.id, &shown)?;
+                    audited(conn, "region.created", "region", row.id, None, &shown)?;
                     row.id
                 }
             };
@@ -87,6 +84,14 @@ pub fn load(
                 let row = organizations::insert(conn, &draft)?;
                 let shown = crate::views::organizations::Organization::of(&row)?;
                 created(conn, "organization", row.id, &shown)?;
+                audited(
+                    conn,
+                    "organization.created",
+                    "organization",
+                    row.id,
+                    None,
+                    &shown,
+                )?;
                 loaded.organizations += 1;
             }
         }
@@ -112,6 +117,21 @@ pub(crate) fn created<T: serde::Serialize>(
             payload: Some(serde_json::to_value(shown).map_err(ApiError::internal)?),
         },
     )
+}
+
+/// Demo data has a history in the audit log like any other, recorded as done by the service
+/// itself (no actor) in a request named `demo`.
+pub(crate) fn audited<T: serde::Serialize>(
+    conn: &mut DbConnection,
+    action: &str,
+    resource_type: &str,
+    id: i64,
+    before: Option<&T>,
+    after: &T,
+) -> ApiResult<()> {
+    let actor = Actor::of(None, "demo");
+    let change = crate::db::audit::Change::of(action, resource_type, id, before, Some(after))?;
+    crate::db::audit::record(conn, &actor, change)
 }
 
 /// The years of the published demo cycles `serve --demo` creates, so that ratings have data.

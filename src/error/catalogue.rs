@@ -58,6 +58,7 @@ pub const TITLES: &[Message] = &[
         "Слишком много запросов",
     ),
     m("unavailable", "Service unavailable", "Сервис недоступен"),
+    m("oauth", "Token request refused", "Запрос токена отклонён"),
     m(
         "internal",
         "Internal server error",
@@ -129,6 +130,11 @@ pub const DETAILS: &[Message] = &[
         "internal",
         "An unexpected error occurred; it has been logged",
         "Произошла непредвиденная ошибка; она записана в журнал",
+    ),
+    m(
+        "oauth",
+        "The token request was refused",
+        "Запрос токена отклонён",
     ),
     m("field", "Field `{field}`: {message}", "Поле `{field}`: {message}"),
 ];

@@ -11,9 +11,9 @@ use crate::error::{ApiError, ApiResult};
 /// One change: who made it, in which request, and the fields that changed.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": 41, "occurred_at": "2026-11-24T10:15:02.125Z", "actor_id": 3,
-    "actor": "tula-authority", "role": "authority", "action": "organization.update",
+    "actor": "tula-authority", "role": "authority", "action": "organization.updated",
     "resource_type": "organization", "resource_id": "7", "request_id": "4b0e8c1e-2f4e-4d59-9a57-3c1f0b9d2a10",
-    "before": {"website": null}, "after": {"website": "https://kcson-tula.ru"}}))]
+    "before": {"website": null}, "after": {"website": "https://kcson-tula.ru"}, "region_id": 1}))]
 pub struct AuditEvent {
     pub id: i64,
     pub occurred_at: DateTime<Utc>,
@@ -22,7 +22,8 @@ pub struct AuditEvent {
     pub actor: Option<String>,
     #[schema(value_type = Option<crate::domain::user::Role>)]
     pub role: Option<String>,
-    /// `<resource>.<verb>`: `organization.create`, `user.deactivate`, `auth.login`, …
+    /// What happened, in the past tense: `organization.created`, `plan.approved`,
+    /// `auth.logged_in`, … (the list filter `action` names every one).
     pub action: String,
     pub resource_type: String,
     pub resource_id: String,
@@ -34,6 +35,8 @@ pub struct AuditEvent {
     /// The changed fields after the change.
     #[schema(value_type = Option<Object>)]
     pub after: Option<Value>,
+    /// The region of the changed resource; `null` for users without a region and webhooks.
+    pub region_id: Option<i64>,
 }
 
 impl AuditEvent {
@@ -55,6 +58,7 @@ impl AuditEvent {
             request_id: row.request_id,
             before: parse(row.before_json)?,
             after: parse(row.after_json)?,
+            region_id: row.region_id,
         })
     }
 }

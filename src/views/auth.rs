@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::user::Role;
+use crate::error::ApiError;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -13,6 +14,67 @@ pub struct TokenRequest {
     pub username: String,
     #[schema(max_length = 256)]
     pub password: String,
+}
+
+/// The OAuth2 resource owner password credentials grant (RFC 6749 §4.3), form-encoded: what
+/// Swagger UI's Authorize sends. Answers are those of the JSON login; refusals are RFC 6749 §5.2
+/// errors ([`OAuthError`]). Other parameters (`scope`, `client_id`) are ignored, as the RFC asks.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // Documents the form; the form is read by `PasswordGrant::read`.
+pub struct PasswordGrant {
+    #[schema(pattern = "^password$", example = "password")]
+    grant_type: String,
+    #[schema(max_length = 64, example = "admin")]
+    username: String,
+    #[schema(max_length = 256)]
+    password: String,
+}
+
+impl PasswordGrant {
+    /// The login a form asks for, or the RFC 6749 §5.2 error for it.
+    pub fn read(pairs: Vec<(String, String)>) -> Result<TokenRequest, ApiError> {
+        let refused = |error: &'static str, description: String| ApiError::OAuth {
+            error,
+            description,
+            retry_after_secs: None,
+        };
+        let one = |name: &str| -> Result<Option<String>, ApiError> {
+            let mut values = pairs.iter().filter(|(n, _)| n == name).map(|(_, v)| v);
+            match (values.next(), values.next()) {
+                (_, Some(_)) => Err(refused(
+                    "invalid_request",
+                    format!("Parameter `{name}` is given more than once"),
+                )),
+                (value, None) => Ok(value.cloned()),
+            }
+        };
+        let missing =
+            |name: &str| refused("invalid_request", format!("Parameter `{name}` is required"));
+        match one("grant_type")?.as_deref() {
+            Some("password") => {}
+            Some(other) => {
+                let shown: String = other.chars().take(50).collect();
+                return Err(refused(
+                    "unsupported_grant_type",
+                    format!("Grant type {shown:?} is not supported; use `password`"),
+                ));
+            }
+            None => return Err(missing("grant_type")),
+        }
+        let username = one("username")?.ok_or_else(|| missing("username"))?;
+        let password = one("password")?.ok_or_else(|| missing("password"))?;
+        Ok(TokenRequest { username, password })
+    }
+}
+
+/// A refused OAuth2 token request (RFC 6749 §5.2).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"error": "invalid_grant", "error_description": "Wrong username or password"}))]
+pub struct OAuthError {
+    /// `invalid_request`, `invalid_grant` or `unsupported_grant_type`.
+    #[schema(pattern = "^(invalid_request|invalid_grant|unsupported_grant_type)$")]
+    pub error: String,
+    pub error_description: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -64,6 +64,15 @@ pub struct Listing<F> {
     pub filter: F,
     pub after_id: i64,
     pub limit: i64,
+    /// The caller asked for the number of matches across all pages (`total=true`).
+    pub total: bool,
+}
+
+impl<F> Listing<F> {
+    pub fn counted(mut self, total: bool) -> Self {
+        self.total = total;
+        self
+    }
 }
 
 /// Collects every bad query parameter of a list request before answering 400.
@@ -107,7 +116,13 @@ impl ListFilterErrors {
             filter,
             after_id,
             limit,
+            total: false,
         })
+    }
+
+    /// `total`: `true` asks for the number of matches across all pages.
+    pub fn total(&mut self, value: Option<String>) -> bool {
+        parse_filter(self, "total", value, |v| v.parse::<bool>().ok()).unwrap_or(false)
     }
 
     pub fn into_result(self) -> ApiResult<()> {

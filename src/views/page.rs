@@ -7,6 +7,12 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// Cursor of the next page; `null` on the last page.
+    /// Cursor of the next page; `null` on the last page. The `Link` header (`rel="next"`) names
+    /// the same page as a URL.
     pub next_cursor: Option<String>,
+    /// How many items match the filters across all pages; sent only when asked for with
+    /// `total=true` (and then also in `X-Total-Count`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, nullable = false, minimum = 0, example = 16)]
+    pub total: Option<i64>,
 }

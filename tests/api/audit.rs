@@ -97,7 +97,7 @@ async fn each_write_appends_exactly_one_event_and_a_refused_one_none() {
     )
     .await;
     let update = latest.last().unwrap();
-    assert_eq!(update["action"], "organization.update");
+    assert_eq!(update["action"], "organization.updated");
     assert_eq!(update["actor"], "admin");
     assert_eq!(update["role"], "admin");
     assert_eq!(update["before"], json!({"address": org["address"]}));
@@ -116,31 +116,31 @@ async fn each_write_appends_exactly_one_event_and_a_refused_one_none() {
             Method::POST,
             "/api/v1/regions".into(),
             Some(json!({"code": "33", "name": "Владимирская область"})),
-            "region.create",
+            "region.created",
         ),
         (
             Method::PATCH,
             format!("/api/v1/regions/{region}"),
             Some(json!({"name": "Тульская обл."})),
-            "region.update",
+            "region.updated",
         ),
         (
             Method::POST,
             format!("{org_path}/deactivate"),
             None,
-            "organization.deactivate",
+            "organization.deactivated",
         ),
         (
             Method::POST,
             "/api/v1/users".into(),
             Some(json!({"username": "new-auditor", "password": PASSWORD, "role": "auditor"})),
-            "user.create",
+            "user.created",
         ),
         (
             Method::POST,
             "/api/v1/auth/token".into(),
             Some(json!({"username": "new-auditor", "password": PASSWORD})),
-            "auth.login",
+            "auth.logged_in",
         ),
     ];
     for (method, path, body, action) in writes {
@@ -178,7 +178,7 @@ async fn the_log_filters_pages_and_is_readable_by_admin_and_auditor_only() {
     for code in ["71", "66", "33"] {
         app.region(code, &format!("Регион {code}")).await;
     }
-    let regions = events(&app, "resource_type=region&action=region.create").await;
+    let regions = events(&app, "resource_type=region&action=region.created").await;
     assert_eq!(regions.len(), 3);
     assert!(regions
         .iter()

@@ -81,6 +81,36 @@ async fn demo_cycles_are_published_once_with_ratings_and_changes() {
     assert_eq!(items.len(), n);
     assert_eq!(items[0]["place"], 1);
     assert!(items.iter().all(|i| i["previous"]["year"] == 2017));
+
+    // The demo's history is in the audit log, by the service itself, in its region.
+    let history: Value = app
+        .as_(Some(&app.admin))
+        .get(&format!(
+            "/api/v1/audit-events?resource_type=cycle&resource_id={cycle}&region_code=71"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["cycle.created", "cycle.approved", "cycle.published"]
+    );
+    assert!(history["items"][0]["actor"].is_null());
+    let entered: Value = app
+        .as_(Some(&app.admin))
+        .get("/api/v1/audit-events?action=evaluation.inputs_entered&region_code=71&total=true&limit=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(entered["total"], 2 * n);
 }
 
 #[tokio::test]

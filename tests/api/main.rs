@@ -17,6 +17,7 @@ mod operability;
 mod organizations;
 mod plans;
 mod policy;
+mod portal;
 mod ratings;
 mod regions;
 mod security;

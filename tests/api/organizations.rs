@@ -437,7 +437,7 @@ async fn list_filters_combine() {
         ("limit=501", "limit"),
         ("limit=0", "limit"),
         ("cursor=garbage", "cursor"),
-        ("sort=name", "sort"),
+        ("sort=size", "sort"),
     ] {
         let response = app.get(&format!("/api/v1/organizations?{query}")).await;
         assert_problem(response, 400, Some(field)).await;

@@ -328,6 +328,10 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
             Some(json!({"username": "matrix-auditor", "password": PASSWORD})),
         ),
         ("GET", "/api/v1/regions/{id}") => (format!("/api/v1/regions/{region}"), None),
+        ("GET", "/api/v1/regions/by-code/{code}") => (
+            format!("/api/v1/regions/by-code/{}", if away { "66" } else { "71" }),
+            None,
+        ),
         ("POST", "/api/v1/regions") => (
             rule.path.to_owned(),
             Some(json!({"code": format!("{}", 10 + n % 50), "name": format!("Регион {n}")})),

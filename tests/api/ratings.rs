@@ -975,7 +975,7 @@ async fn the_council_records_proposals_that_organizations_see_when_addressed() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert!(
-        actions.contains(&"proposal.delete") && actions.contains(&"proposal.update"),
+        actions.contains(&"proposal.deleted") && actions.contains(&"proposal.updated"),
         "{actions:?}"
     );
 }
