@@ -31,6 +31,16 @@ impl RegionFields {
     }
 }
 
+/// A code as a query or path gives it (`71`, ` 86 `): trimmed in place; a malformed one adds an
+/// error naming `code`, in the words of the body's rule.
+pub fn check_code(code: &mut String, errors: &mut Vec<FieldError>) {
+    *code = code.trim().to_owned();
+    if let Err(error) = subject_code(code) {
+        let message = error.message.map(|m| m.into_owned()).unwrap_or_default();
+        errors.push(FieldError::new("code", "format", message));
+    }
+}
+
 /// A subject code: two digits, 01–99 (e.g. "71" Тульская область, "86" ХМАО – Югра).
 fn subject_code(code: &str) -> Result<(), ValidationError> {
     let well_formed = code.len() == 2 && code.bytes().all(|b| b.is_ascii_digit()) && code != "00";
