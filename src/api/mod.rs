@@ -14,6 +14,7 @@ pub mod cycles;
 pub mod download;
 pub mod evaluations;
 pub mod extract;
+pub mod follow_up;
 pub mod head;
 pub mod health;
 pub mod http_cache;
@@ -55,6 +56,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(ratings::configure)
         .configure(proposals::configure)
         .configure(council_meetings::configure)
+        .configure(follow_up::configure)
         .configure(summary::configure)
         .configure(plans::configure)
         .configure(plan_forms::configure)

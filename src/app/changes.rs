@@ -17,6 +17,7 @@ pub const TYPES: &[&str] = &[
     "evaluation",
     "proposal",
     "council_meeting",
+    "cycle_deadlines",
     "plan",
     "report",
 ];

@@ -13,6 +13,7 @@ pub mod changes;
 pub mod council_meetings;
 pub mod cycles;
 pub mod evaluations;
+pub mod follow_up;
 pub mod methodologies;
 pub mod organizations;
 pub mod plan_forms;

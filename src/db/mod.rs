@@ -7,6 +7,7 @@ pub mod changes;
 pub mod council_meetings;
 pub mod cycles;
 pub mod evaluations;
+pub mod follow_up;
 pub mod idempotency;
 pub mod login_windows;
 pub mod organizations;

@@ -10,6 +10,7 @@ pub mod council_meetings;
 pub mod cycles;
 pub mod evaluations;
 pub mod exports;
+pub mod follow_up;
 pub mod methodologies;
 pub mod organizations;
 pub mod plans;

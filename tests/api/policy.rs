@@ -439,6 +439,23 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
             format!("/api/v1/regions/{region}/council-meetings/{meeting}"),
             Some(json!({"title": format!("Заседание {n}")})),
         ),
+        ("GET", "/api/v1/cycles/{id}/deadlines") => {
+            (format!("/api/v1/cycles/{cycle}/deadlines"), None)
+        }
+        ("PUT", "/api/v1/cycles/{id}/deadlines") => (
+            format!("/api/v1/cycles/{cycle}/deadlines"),
+            Some(
+                json!({"deadlines": [{"kind": "plans_due", "due_on": format!("2019-02-{:02}", 1 + n % 28)}]}),
+            ),
+        ),
+        ("GET", "/api/v1/cycles/{id}/follow-up") => (
+            format!("/api/v1/cycles/{cycle}/follow-up?as_of=2019-02-11"),
+            None,
+        ),
+        ("GET", "/api/v1/cycles/{id}/follow-up/export") => (
+            format!("/api/v1/cycles/{cycle}/follow-up/export?format=csv&as_of=2019-02-11"),
+            None,
+        ),
         ("GET", "/api/v1/cycles/{id}/proposals") => {
             (format!("/api/v1/cycles/{cycle}/proposals"), None)
         }
