@@ -497,3 +497,127 @@ async fn seed_003_the_council_decision_and_its_follow_up_show_who_is_late() {
     .await;
     assert_eq!(feed["items"].as_array().unwrap().len(), 1, "{feed}");
 }
+
+#[tokio::test]
+async fn deadlines_and_general_proposals_refuse_bad_input_and_stale_writes() {
+    let app = spawn_app().await;
+    let region = app.region("33", "Владимирская область").await;
+    let other = app.region("71", "Тульская область").await;
+    let authority = app.user_token("vladimir-authority", Role::Authority, Some(region), None);
+    let cycle = ok(
+        app.as_(Some(&authority))
+            .post_json(
+                "/api/v1/cycles",
+                &json!({"region_id": region, "year": 2018}),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let deadlines = format!("/api/v1/cycles/{cycle}/deadlines");
+    let read = app.as_(Some(&authority)).get(&deadlines).await;
+    let etag = etag_of(&read);
+    assert_eq!(ok(read, StatusCode::OK).await["deadlines"], json!([]));
+    let put = |body: Value, tag: Option<String>| {
+        let mut request = app
+            .as_(Some(&authority))
+            .request(Method::PUT, &deadlines)
+            .json(&body);
+        if let Some(tag) = tag {
+            request = request.header("If-Match", tag);
+        }
+        request.send()
+    };
+    for (body, field) in [
+        (
+            json!({"deadlines": [{"kind": "plans_due", "due_on": "2019-02-10"},
+                                 {"kind": "plans_due", "due_on": "2019-02-11"}]}),
+            "deadlines",
+        ),
+        (
+            json!({"deadlines": [{"kind": "other", "due_on": "2019-02-10"}]}),
+            "deadlines[0].title",
+        ),
+        (
+            json!({"deadlines": [{"kind": "late", "due_on": "2019-02-10"}]}),
+            "deadlines[0].kind",
+        ),
+    ] {
+        assert_problem(
+            put(body, Some(etag.clone())).await.unwrap(),
+            422,
+            Some(field),
+        )
+        .await;
+    }
+    let body = json!({"deadlines": [{"kind": "plans_due", "due_on": "2019-02-10"}]});
+    assert_problem(put(body.clone(), None).await.unwrap(), 428, None).await;
+    let set = put(body.clone(), Some(etag.clone())).await.unwrap();
+    let new_tag = etag_of(&set);
+    assert_eq!(
+        ok(set, StatusCode::OK).await["deadlines"][0]["title"],
+        "Представить планы мероприятий по улучшению качества работы"
+    );
+    assert_problem(put(body, Some(etag)).await.unwrap(), 412, None).await;
+    let audit = ok(
+        app.as_(Some(&app.admin))
+            .get("/api/v1/audit-events?resource_type=cycle_deadlines")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        audit["items"].as_array().unwrap().len(),
+        1,
+        "nothing half-written by the refused ones"
+    );
+    assert_ne!(new_tag, "");
+
+    // Proposals name a meeting of the cycle's region only.
+    let council = app.user_token("vladimir-council", Role::Council, Some(region), None);
+    let elsewhere = ok(
+        app.post_json(
+            &format!("/api/v1/regions/{other}/council-meetings"),
+            &json!({"held_on": "2019-01-24", "title": "Заседание"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let proposals = format!("/api/v1/cycles/{cycle}/proposals");
+    assert_problem(
+        app.as_(Some(&council))
+            .post_json(
+                &proposals,
+                &json!({"text": "Общее предложение", "meeting_id": elsewhere["id"]}),
+            )
+            .await,
+        422,
+        Some("meeting_id"),
+    )
+    .await;
+    let general = ok(
+        app.as_(Some(&council))
+            .post_json(
+                &proposals,
+                &json!({"criterion": "K1", "text": "Предложение"}),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // A proposal on a criterion may become general.
+    let one = format!("{proposals}/{}", general["id"]);
+    let etag = etag_of(&app.as_(Some(&council)).get(&one).await);
+    let patched = ok(
+        app.as_(Some(&council))
+            .patch_json(&one, Some(&etag), &json!({"criterion": null}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(patched["criterion"], Value::Null);
+    assert_eq!(patched["criterion_name"], Value::Null);
+}
