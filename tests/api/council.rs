@@ -94,6 +94,17 @@ async fn the_council_records_a_meeting_without_a_number_that_anyone_reads() {
     let feed: Value = feed.json().await.unwrap();
     assert_eq!(status, StatusCode::OK, "{feed}");
     assert_eq!(feed["items"].as_array().unwrap().len(), 2, "{feed}");
+
+    // Webhooks take the new resources' events.
+    let subscription = app
+        .as_(Some(&authority))
+        .post_json(
+            "/api/v1/webhooks",
+            &json!({"url": "http://127.0.0.1:9/nok-events",
+                "event_types": ["council_meeting.*", "cycle_deadlines.updated"]}),
+        )
+        .await;
+    assert_eq!(subscription.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]
