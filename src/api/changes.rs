@@ -23,10 +23,10 @@ pub struct ChangesQuery {
     /// `next_cursor` of the previous answer; without it the feed starts at the beginning.
     #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub since: Option<String>,
-    /// Comma-separated resource types: region, organization, cycle, evaluation, proposal, plan,
-    /// report. All without it.
+    /// Comma-separated resource types: region, organization, cycle, evaluation, proposal,
+    /// council_meeting, cycle_deadlines, plan, report. All without it.
     #[param(
-        pattern = "^(region|organization|cycle|evaluation|proposal|plan|report)(,(region|organization|cycle|evaluation|proposal|plan|report))*$",
+        pattern = "^(region|organization|cycle|evaluation|proposal|council_meeting|cycle_deadlines|plan|report)(,(region|organization|cycle|evaluation|proposal|council_meeting|cycle_deadlines|plan|report))*$",
         example = "organization,plan"
     )]
     pub types: Option<String>,

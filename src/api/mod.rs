@@ -9,10 +9,12 @@ pub mod changes;
 pub mod client_address;
 pub mod conditional;
 pub mod cors;
+pub mod council_meetings;
 pub mod cycles;
 pub mod download;
 pub mod evaluations;
 pub mod extract;
+pub mod follow_up;
 pub mod head;
 pub mod health;
 pub mod http_cache;
@@ -56,6 +58,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(evaluations::configure)
         .configure(ratings::configure)
         .configure(proposals::configure)
+        .configure(council_meetings::configure)
+        .configure(follow_up::configure)
         .configure(summary::configure)
         .configure(plans::configure)
         .configure(plan_forms::configure)

@@ -15,7 +15,7 @@ use crate::app::ratings::{self as use_case, Export, Page, RatingCache, Requested
 use crate::app::Context;
 use crate::auth::Caller;
 use crate::db::Db;
-use crate::domain::cycle::CouncilDecision;
+use crate::domain::cycle::ApprovalDecision;
 use crate::domain::organization::ServiceForm;
 use crate::error::ApiResult;
 use crate::openapi::Forbidden;
@@ -280,7 +280,7 @@ async fn list_approvals(
     tag = "ratings",
     params(("id" = i64, Path, description = "Cycle id"),
            ("If-Match" = Option<String>, Header, description = "If given, the approval applies only to this ETag of the cycle")),
-    request_body(content = CouncilDecision, description = "The council's decision: its number and date"),
+    request_body(content = ApprovalDecision, description = "The council's decision: the meeting that took it (its number may be «б/н»), or its number and date"),
     responses(
         (status = 201, description = "Approved: the cycle's results and ratings are frozen as approval `number`; the cycle is `approved`. Later corrections (after a reopening) need a new approval", body = Approval,
             headers(("Location" = String, description = "The approved rating"))),
@@ -292,7 +292,7 @@ async fn approve(
     if_match: IfMatch,
     db: web::Data<Db>,
     id: web::Path<i64>,
-    body: ApiJson<CouncilDecision>,
+    body: ApiJson<ApprovalDecision>,
 ) -> ApiResult<HttpResponse> {
     let cycle_id = id.into_inner();
     let approval = db

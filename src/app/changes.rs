@@ -16,6 +16,8 @@ pub const TYPES: &[&str] = &[
     "cycle",
     "evaluation",
     "proposal",
+    "council_meeting",
+    "cycle_deadlines",
     "plan",
     "report",
 ];

@@ -10,8 +10,10 @@
 pub mod audit;
 pub mod auth;
 pub mod changes;
+pub mod council_meetings;
 pub mod cycles;
 pub mod evaluations;
+pub mod follow_up;
 pub mod methodologies;
 pub mod open_data;
 pub mod organizations;

@@ -63,7 +63,7 @@ pub fn draft_from_evaluation(
         .map(|criterion| {
             let proposals: Vec<&str> = addressed
                 .iter()
-                .filter(|p| p.criterion == criterion.code)
+                .filter(|p| p.criterion.as_deref() == Some(criterion.code))
                 .map(|p| p.text.as_str())
                 .collect();
             draft.section(criterion, &proposals, &scores)

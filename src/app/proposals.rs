@@ -5,6 +5,7 @@ use crate::auth::policy::{self, Rule};
 use crate::auth::{Caller, Role};
 use crate::db::audit::{self, Change};
 use crate::db::changes::{self, Action, FeedChange};
+use crate::db::council_meetings as meeting_store;
 use crate::db::cycles::{self as cycle_store, CycleRow};
 use crate::db::proposals::{self as store, ProposalRow, ProposalValues};
 use crate::db::DbConnection;
@@ -49,7 +50,21 @@ fn check(conn: &mut DbConnection, cycle: &CycleRow, values: &mut ProposalValues)
     let methodology = methodology::find(&cycle.methodology_id).ok_or_else(|| {
         ApiError::internal(format!("unknown methodology {}", cycle.methodology_id))
     })?;
-    let mut errors = proposal::check(methodology, &values.criterion, &mut values.text);
+    let mut errors = proposal::check(methodology, values.criterion.as_deref(), &mut values.text);
+    if let Some(meeting) = values.meeting_id {
+        let of_region =
+            meeting_store::find_any(conn, meeting)?.is_some_and(|m| m.region_id == cycle.region_id);
+        if !of_region {
+            errors.push(crate::error::FieldError::new(
+                "meeting_id",
+                "not_found",
+                format!(
+                    "no council meeting {meeting} in the cycle's region {}",
+                    cycle.region_id
+                ),
+            ));
+        }
+    }
     if let Some(organization) = values.organization_id {
         if !cycle_store::assesses(conn, cycle.id, Some(organization))? {
             errors.push(crate::error::FieldError::new(
@@ -113,6 +128,7 @@ pub fn create(
         organization_id: new.organization_id,
         criterion: new.criterion,
         text: new.text,
+        meeting_id: new.meeting_id,
     };
     check(conn, &cycle, &mut values)?;
     let row = store::insert(conn, cycle_id, &values)?;
@@ -161,12 +177,12 @@ fn apply_patch(current: &ProposalRow, patch: ProposalPatch) -> ApiResult<Proposa
     if let Some(organization_id) = patch.organization_id {
         values.organization_id = organization_id;
     }
-    patch_required(
-        &mut values.criterion,
-        patch.criterion,
-        "criterion",
-        &mut errors,
-    );
+    if let Some(criterion) = patch.criterion {
+        values.criterion = criterion;
+    }
+    if let Some(meeting_id) = patch.meeting_id {
+        values.meeting_id = meeting_id;
+    }
     patch_required(&mut values.text, patch.text, "text", &mut errors);
     if errors.is_empty() {
         Ok(values)

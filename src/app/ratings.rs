@@ -16,13 +16,15 @@ use crate::app::{fingerprint, hashed_etag, Context, IfMatch, Step};
 use crate::auth::policy::{self, Rule};
 use crate::auth::Caller;
 use crate::db::approvals::{self as store, ApprovalRow, NewApproval};
+use crate::db::council_meetings as meeting_store;
 use crate::db::cycles::CycleRow;
 use crate::db::DbConnection;
-use crate::domain::cycle::{CouncilDecision, CycleStatus};
+use crate::domain::council;
+use crate::domain::cycle::{ApprovalDecision, CycleStatus};
 use crate::domain::methodology::{self, Methodology};
 use crate::domain::organization::ServiceForm;
 use crate::domain::rating::{self, Placed, RatingCriterion, Snapshot};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldError};
 use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Sheet};
 use crate::views::ratings::{Approval, Basis, CriterionPoints, PreviousResult, Rating, RatingItem};
 
@@ -714,13 +716,34 @@ pub fn approve(
     ctx: &Context,
     cycle_id: i64,
     if_match: &IfMatch,
-    mut decision: CouncilDecision,
+    given: ApprovalDecision,
 ) -> ApiResult<Approval> {
-    let errors = decision.check_approval();
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
     let current = cycles::locked(conn, ctx, cycle_id, if_match, &policy::RATINGS_APPROVE)?;
+    let meeting_id = given.meeting_id;
+    let meeting = match meeting_id {
+        Some(id) => Some(
+            meeting_store::find_any(conn, id)?
+                .filter(|m| m.region_id == current.region_id)
+                .ok_or_else(|| {
+                    ApiError::Validation(vec![FieldError::new(
+                        "meeting_id",
+                        "not_found",
+                        format!(
+                            "no council meeting {id} in the cycle's region {}",
+                            current.region_id
+                        ),
+                    )])
+                })?,
+        ),
+        None => None,
+    };
+    let decision = given
+        .resolve(
+            meeting
+                .as_ref()
+                .map(|m| (council::cited_number(m.number.as_deref()), m.held_on)),
+        )
+        .map_err(ApiError::Validation)?;
     // Incomplete evaluations first, before the status: naming them tells the council what is
     // missing.
     evaluations::all_complete(conn, &current, "The results cannot be approved")?;
@@ -737,6 +760,7 @@ pub fn approve(
                     cycle_id,
                     decision_number: &decision.number,
                     decision_date: decision.date,
+                    meeting_id,
                     approved_by: approved_by.as_deref(),
                     snapshot: &snapshot,
                 },

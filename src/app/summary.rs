@@ -19,7 +19,8 @@ use crate::error::ApiResult;
 use crate::views::cycles::UnassessedOrganization;
 use crate::views::plans::completion_of;
 use crate::views::summary::{
-    CriterionMean, OrganizationPlans, PlanFigures, RegionSummary, SummaryCycle, SummaryResults,
+    CriterionMean, CycleFollowUp, OrganizationPlans, PlanFigures, RegionSummary, SummaryCycle,
+    SummaryResults,
 };
 
 /// Plan figures of the region's plans of `year`: all for its readers, public ones for others.
@@ -152,7 +153,19 @@ pub fn summary(
     let in_three =
         cycle_store::assessed_in(conn, region_id, year - 2..=year, counted)?.len() as u64;
     let mut snapshots = Vec::new();
+    let mut follow_up = Vec::new();
     for cycle in cycle_store::of_region_year(conn, region_id, year)? {
+        if insider {
+            let counts = super::follow_up::counts(conn, cycle.id, as_of)?;
+            follow_up.push(CycleFollowUp {
+                cycle_id: cycle.id,
+                organizations: counts.organizations,
+                plans_handed_in: counts.plans_handed_in,
+                plans_late: counts.plans_late,
+                reports_handed_in: counts.reports_handed_in,
+                reports_late: counts.reports_late,
+            });
+        }
         let approval = if insider {
             cycle.latest_approval_id
         } else {
@@ -179,5 +192,7 @@ pub fn summary(
         results: results(&snapshots),
         not_assessed_in_three_years: overdue,
         plans: plan_figures(conn, region_id, year, !insider, as_of)?,
+        council_meetings_held: crate::db::council_meetings::count_held(conn, region_id, year)?,
+        follow_up,
     })
 }

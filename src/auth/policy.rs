@@ -307,6 +307,64 @@ pub const PROPOSAL_DELETE: Rule = hidden(
     "/api/v1/cycles/{id}/proposals/{proposal_id}",
     Access::Roles(COUNCIL),
 );
+/// The deadlines a cycle's decision sets are read where the cycle is; the authority sets them.
+pub const CYCLE_DEADLINES_READ: Rule = hidden(
+    "GET",
+    "/api/v1/cycles/{id}/deadlines",
+    Access::PublishedOr(CYCLE_READERS),
+);
+pub const CYCLE_DEADLINES_SET: Rule = hidden(
+    "PUT",
+    "/api/v1/cycles/{id}/deadlines",
+    Access::Roles(CYCLE_MANAGERS),
+);
+/// Who follows up the assessment: the region's authority and council, admin and auditor; an
+/// assessed organization reads its own line only.
+pub const FOLLOW_UP_READ: Rule = hidden(
+    "GET",
+    "/api/v1/cycles/{id}/follow-up",
+    Access::Roles(&[
+        all(Admin),
+        all(Auditor),
+        own_region(Authority),
+        own_region(Council),
+        own_organization(Organization),
+    ]),
+);
+pub const FOLLOW_UP_EXPORT: Rule = hidden(
+    "GET",
+    "/api/v1/cycles/{id}/follow-up/export",
+    Access::Roles(&[
+        all(Admin),
+        all(Auditor),
+        own_region(Authority),
+        own_region(Council),
+    ]),
+);
+/// A public council's meetings, agendas and decisions are public information (the council
+/// publishes them on the region's site): anyone reads them. The council keeps them, and the
+/// authority, which acts as its secretariat.
+const MEETING_WRITERS: &[Grant] = &[all(Admin), own_region(Authority), own_region(Council)];
+pub const MEETING_LIST: Rule = rule(
+    "GET",
+    "/api/v1/regions/{id}/council-meetings",
+    Access::Anyone,
+);
+pub const MEETING_READ: Rule = rule(
+    "GET",
+    "/api/v1/regions/{id}/council-meetings/{meeting_id}",
+    Access::Anyone,
+);
+pub const MEETING_CREATE: Rule = rule(
+    "POST",
+    "/api/v1/regions/{id}/council-meetings",
+    Access::Roles(MEETING_WRITERS),
+);
+pub const MEETING_UPDATE: Rule = rule(
+    "PATCH",
+    "/api/v1/regions/{id}/council-meetings/{meeting_id}",
+    Access::Roles(MEETING_WRITERS),
+);
 /// Public from published results; the region's readers see approved, unpublished ones too.
 pub const REGION_SUMMARY: Rule = rule(
     "GET",
@@ -534,6 +592,14 @@ pub const RULES: &[Rule] = &[
     PROPOSAL_CREATE,
     PROPOSAL_UPDATE,
     PROPOSAL_DELETE,
+    MEETING_LIST,
+    MEETING_READ,
+    MEETING_CREATE,
+    MEETING_UPDATE,
+    CYCLE_DEADLINES_READ,
+    CYCLE_DEADLINES_SET,
+    FOLLOW_UP_READ,
+    FOLLOW_UP_EXPORT,
     REGION_SUMMARY,
     PLAN_LIST,
     PLAN_CREATE,

@@ -27,12 +27,15 @@ pub struct ApprovalRow {
     pub decision_date: NaiveDate,
     pub approved_by: Option<String>,
     pub approved_at: NaiveDateTime,
+    pub meeting_id: Option<i64>,
 }
 
 pub struct NewApproval<'a> {
     pub cycle_id: i64,
     pub decision_number: &'a str,
     pub decision_date: NaiveDate,
+    /// The council meeting whose decision it is.
+    pub meeting_id: Option<i64>,
     pub approved_by: Option<&'a str>,
     pub snapshot: &'a Snapshot,
 }
@@ -54,6 +57,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewApproval<'_>) -> ApiResult<Appro
             approvals::approved_by.eq(new.approved_by),
             approvals::approved_at.eq(now()),
             approvals::content_json.eq(content_json),
+            approvals::meeting_id.eq(new.meeting_id),
         ))
         .returning((
             approvals::id,
@@ -63,6 +67,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewApproval<'_>) -> ApiResult<Appro
             approvals::decision_date,
             approvals::approved_by,
             approvals::approved_at,
+            approvals::meeting_id,
         ))
         .get_result(conn)?;
     Ok(row)

@@ -4,8 +4,10 @@
 pub mod approvals;
 pub mod audit;
 pub mod changes;
+pub mod council_meetings;
 pub mod cycles;
 pub mod evaluations;
+pub mod follow_up;
 pub mod idempotency;
 pub mod login_windows;
 pub mod organizations;

@@ -13,19 +13,23 @@ pub struct ProposalRow {
     pub id: i64,
     pub cycle_id: i64,
     pub organization_id: Option<i64>,
-    pub criterion: String,
+    pub criterion: Option<String>,
     pub text: String,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub meeting_id: Option<i64>,
 }
 
 /// What a proposal says and to whom; the rest is bookkeeping.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProposalValues {
     pub organization_id: Option<i64>,
-    pub criterion: String,
+    /// `None`: a general proposal, on no one criterion.
+    pub criterion: Option<String>,
     pub text: String,
+    /// The council meeting whose decision sent it.
+    pub meeting_id: Option<i64>,
 }
 
 impl ProposalRow {
@@ -34,6 +38,7 @@ impl ProposalRow {
             organization_id: self.organization_id,
             criterion: self.criterion.clone(),
             text: self.text.clone(),
+            meeting_id: self.meeting_id,
         }
     }
 }
@@ -87,15 +92,17 @@ pub fn insert(
 /// The columns a proposal's values set.
 type Changes<'a> = (
     diesel::dsl::Eq<proposals::organization_id, Option<i64>>,
-    diesel::dsl::Eq<proposals::criterion, &'a String>,
+    diesel::dsl::Eq<proposals::criterion, Option<&'a String>>,
     diesel::dsl::Eq<proposals::text, &'a String>,
+    diesel::dsl::Eq<proposals::meeting_id, Option<i64>>,
 );
 
 fn changes(values: &ProposalValues) -> Changes<'_> {
     (
         proposals::organization_id.eq(values.organization_id),
-        proposals::criterion.eq(&values.criterion),
+        proposals::criterion.eq(values.criterion.as_ref()),
         proposals::text.eq(&values.text),
+        proposals::meeting_id.eq(values.meeting_id),
     )
 }
 

@@ -104,6 +104,7 @@ diesel::table! {
         approved_by -> Nullable<Text>,
         approved_at -> Timestamp,
         content_json -> Text,
+        meeting_id -> Nullable<BigInt>,
     }
 }
 
@@ -112,11 +113,38 @@ diesel::table! {
         id -> BigInt,
         cycle_id -> BigInt,
         organization_id -> Nullable<BigInt>,
-        criterion -> Text,
+        criterion -> Nullable<Text>,
         text -> Text,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        meeting_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    council_meetings (id) {
+        id -> BigInt,
+        region_id -> BigInt,
+        held_on -> Date,
+        number -> Nullable<Text>,
+        title -> Text,
+        agenda_json -> Text,
+        decisions_json -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cycle_deadlines (id) {
+        id -> BigInt,
+        cycle_id -> BigInt,
+        position -> Integer,
+        kind -> Text,
+        due_on -> Date,
+        title -> Text,
     }
 }
 
@@ -353,6 +381,8 @@ diesel::joinable!(webhook_outbox -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_outbox -> changes (change_id));
 diesel::joinable!(webhook_deliveries -> webhook_outbox (outbox_id));
 diesel::joinable!(webhook_subscriptions -> users (owner_id));
+diesel::joinable!(council_meetings -> regions (region_id));
+diesel::joinable!(cycle_deadlines -> cycles (cycle_id));
 diesel::joinable!(cycle_organizations -> cycles (cycle_id));
 diesel::joinable!(cycle_organizations -> organizations (organization_id));
 diesel::joinable!(cycle_operators -> cycles (cycle_id));
@@ -365,6 +395,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     cycles,
     approvals,
     proposals,
+    council_meetings,
+    cycle_deadlines,
     plans,
     plan_sections,
     measures,

@@ -117,6 +117,7 @@ pub fn published_cycle(
                 cycle_id: row.id,
                 decision_number: "3",
                 decision_date: values.council_decision_date.unwrap_or_default(),
+                meeting_id: None,
                 approved_by: Some("demo"),
                 snapshot: &snapshot,
             },

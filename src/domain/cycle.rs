@@ -109,6 +109,79 @@ pub struct CouncilDecision {
     pub date: NaiveDate,
 }
 
+/// The decision an approval carries, as the council gives it: a meeting of the region's council
+/// (its date, and its number or «б/н»), or a number and a date.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"meeting_id": 1}))]
+pub struct ApprovalDecision {
+    /// The decision's number; with `meeting_id`, the meeting's (and may be left out).
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 100)]
+    pub number: Option<String>,
+    /// The decision's date; with `meeting_id`, the day the meeting was held (may be left out).
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    /// The council meeting whose decision this is.
+    #[serde(default)]
+    pub meeting_id: Option<i64>,
+}
+
+impl ApprovalDecision {
+    /// The decision as approvals record it. `meeting` is the meeting named, as its cited number
+    /// and date; numbers and dates given beside it must agree with it.
+    pub fn resolve(
+        self,
+        meeting: Option<(&str, NaiveDate)>,
+    ) -> Result<CouncilDecision, Vec<FieldError>> {
+        let mut decision = match meeting {
+            Some((number, held_on)) => {
+                let mut errors = Vec::new();
+                if self.number.as_deref().is_some_and(|n| n.trim() != number) {
+                    errors.push(FieldError::new(
+                        "number",
+                        "conflict",
+                        format!("differs from the meeting's number {number}"),
+                    ));
+                }
+                if self.date.is_some_and(|d| d != held_on) {
+                    errors.push(FieldError::new(
+                        "date",
+                        "conflict",
+                        format!("differs from the day the meeting was held, {held_on}"),
+                    ));
+                }
+                if !errors.is_empty() {
+                    return Err(errors);
+                }
+                CouncilDecision {
+                    number: number.to_owned(),
+                    date: held_on,
+                }
+            }
+            None => match (self.number, self.date) {
+                (Some(number), Some(date)) => CouncilDecision { number, date },
+                (number, date) => {
+                    let missing = [("number", number.is_none()), ("date", date.is_none())];
+                    return Err(missing
+                        .into_iter()
+                        .filter(|(_, absent)| *absent)
+                        .map(|(field, _)| {
+                            FieldError::new(field, "required", "is required without `meeting_id`")
+                        })
+                        .collect());
+                }
+            },
+        };
+        let errors = decision.check_approval();
+        if errors.is_empty() {
+            Ok(decision)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 pub const FIRST_YEAR: i32 = 2013;
 pub const LAST_YEAR: i32 = 2100;
 
@@ -190,6 +263,35 @@ impl CouncilDecision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_approval_takes_its_decision_from_the_meeting_or_from_number_and_date() {
+        let day = NaiveDate::from_ymd_opt(2019, 1, 24).unwrap();
+        let at_meeting = ApprovalDecision {
+            number: None,
+            date: None,
+            meeting_id: Some(1),
+        };
+        let decision = at_meeting.clone().resolve(Some(("б/н", day))).unwrap();
+        assert_eq!((decision.number.as_str(), decision.date), ("б/н", day));
+        let other_day = ApprovalDecision {
+            date: day.succ_opt(),
+            ..at_meeting
+        };
+        let fields: Vec<String> = other_day
+            .resolve(Some(("б/н", day)))
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["date"]);
+        let bare = ApprovalDecision {
+            number: None,
+            date: None,
+            meeting_id: None,
+        };
+        assert_eq!(bare.resolve(None).unwrap_err().len(), 2);
+    }
 
     #[test]
     fn the_machine_moves_one_step_at_a_time() {

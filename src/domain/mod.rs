@@ -3,9 +3,11 @@
 pub mod access;
 pub mod address;
 pub mod audit;
+pub mod council;
 pub mod cycle;
 pub mod deadline;
 pub mod field;
+pub mod follow_up;
 pub mod identifiers;
 pub mod methodology;
 pub mod open_data;

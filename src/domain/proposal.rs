@@ -8,10 +8,16 @@ use crate::domain::FieldError;
 
 pub const MAX_TEXT: usize = 10_000;
 
-/// Checks a proposal's criterion against `methodology` and its text; trims the text.
-pub fn check(methodology: &Methodology, criterion: &str, text: &mut String) -> Vec<FieldError> {
+/// Checks a proposal's criterion, if it has one (a general proposal has none), against
+/// `methodology` and its text; trims the text.
+pub fn check(
+    methodology: &Methodology,
+    criterion: Option<&str>,
+    text: &mut String,
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    if !methodology.criteria.iter().any(|c| c.code == criterion) {
+    let known = |code: &str| methodology.criteria.iter().any(|c| c.code == code);
+    if criterion.is_some_and(|code| !known(code)) {
         let codes: Vec<&str> = methodology.criteria.iter().map(|c| c.code).collect();
         errors.push(FieldError::new(
             "criterion",
@@ -36,15 +42,16 @@ mod tests {
     fn a_proposal_names_a_criterion_of_its_methodology_and_says_something() {
         let m = methodology::find(methodology::DEFAULT_ID).unwrap();
         let mut text = "  Разместить на стендах информацию о порядке подачи жалоб  ".to_owned();
-        assert!(check(m, "K1", &mut text).is_empty());
+        assert!(check(m, Some("K1"), &mut text).is_empty());
+        assert!(check(m, None, &mut text).is_empty());
         assert!(!text.starts_with(' '));
         let mut blank = " ".to_owned();
-        let fields: Vec<String> = check(m, "K7", &mut blank)
+        let fields: Vec<String> = check(m, Some("K7"), &mut blank)
             .into_iter()
             .map(|e| e.field)
             .collect();
         assert_eq!(fields, ["criterion", "text"]);
         let mut long = "а".repeat(MAX_TEXT + 1);
-        assert_eq!(check(m, "K2", &mut long).len(), 1);
+        assert_eq!(check(m, Some("K2"), &mut long).len(), 1);
     }
 }

@@ -6,9 +6,11 @@
 pub mod audit;
 pub mod auth;
 pub mod changes;
+pub mod council_meetings;
 pub mod cycles;
 pub mod evaluations;
 pub mod exports;
+pub mod follow_up;
 pub mod methodologies;
 pub mod organizations;
 pub mod plans;

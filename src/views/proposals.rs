@@ -18,12 +18,14 @@ pub struct Proposal {
     pub cycle_id: i64,
     /// The organization it is addressed to; `null`: every organization of the cycle.
     pub organization_id: Option<i64>,
-    /// Criterion code of the cycle's methodology (`K1` … `K5`).
-    #[schema(value_type = super::closed_sets::CriterionCode)]
-    pub criterion: String,
-    /// Official wording of the criterion.
-    pub criterion_name: String,
+    /// Criterion code of the cycle's methodology (`K1` … `K5`); `null`: a general proposal.
+    #[schema(value_type = Option<super::closed_sets::CriterionCode>)]
+    pub criterion: Option<String>,
+    /// Official wording of the criterion; `null` for a general proposal.
+    pub criterion_name: Option<String>,
     pub text: String,
+    /// The council meeting whose decision sent it.
+    pub meeting_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -31,9 +33,11 @@ pub struct Proposal {
 impl Proposal {
     /// The proposal of `row`, with its criterion's official name from `methodology_id`.
     pub fn of(row: &ProposalRow, methodology_id: &str) -> Proposal {
-        let criterion_name = methodology::find(methodology_id)
-            .and_then(|m| m.criteria.iter().find(|c| c.code == row.criterion))
-            .map_or_else(String::new, |c| c.name.to_owned());
+        let criterion_name = row.criterion.as_ref().map(|code| {
+            methodology::find(methodology_id)
+                .and_then(|m| m.criteria.iter().find(|c| c.code == code))
+                .map_or_else(String::new, |c| c.name.to_owned())
+        });
         Proposal {
             id: row.id,
             cycle_id: row.cycle_id,
@@ -41,6 +45,7 @@ impl Proposal {
             criterion: row.criterion.clone(),
             criterion_name,
             text: row.text.clone(),
+            meeting_id: row.meeting_id,
             created_at: timestamp(row.created_at),
             updated_at: timestamp(row.updated_at),
         }
@@ -55,10 +60,15 @@ pub struct NewProposal {
     /// An organization the cycle assesses; leave out (or `null`) for all of them.
     #[serde(default)]
     pub organization_id: Option<i64>,
-    #[schema(value_type = super::closed_sets::CriterionCode)]
-    pub criterion: String,
+    /// A criterion of the cycle's methodology; leave out (or `null`) for a general proposal.
+    #[serde(default)]
+    #[schema(value_type = Option<super::closed_sets::CriterionCode>)]
+    pub criterion: Option<String>,
     #[schema(min_length = 1, max_length = 10000)]
     pub text: String,
+    /// A council meeting of the cycle's region whose decision sends the proposal.
+    #[serde(default)]
+    pub meeting_id: Option<i64>,
 }
 
 /// A JSON merge patch of a proposal.
@@ -70,9 +80,12 @@ pub struct ProposalPatch {
     #[schema(value_type = Option<i64>, required = false)]
     pub organization_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = super::closed_sets::CriterionCode, required = false)]
+    #[schema(value_type = Option<super::closed_sets::CriterionCode>, required = false)]
     pub criterion: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = String, required = false, min_length = 1, max_length = 10000)]
     pub text: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, required = false)]
+    pub meeting_id: Option<Option<i64>>,
 }

@@ -119,6 +119,8 @@ pub struct Approval {
     /// 1 for the first approval of the cycle, 2 after a reopening and a new approval, …
     pub number: i32,
     pub council_decision: CouncilDecision,
+    /// The council meeting whose decision it is, if the approval names one.
+    pub meeting_id: Option<i64>,
     /// Who recorded it.
     pub approved_by: Option<String>,
     pub approved_at: DateTime<Utc>,
@@ -137,6 +139,7 @@ impl Approval {
                 number: row.decision_number.clone(),
                 date: row.decision_date,
             },
+            meeting_id: row.meeting_id,
             approved_by: row.approved_by.clone(),
             approved_at: timestamp(row.approved_at),
             published: cycle.published_approval_id == Some(row.id),

@@ -67,6 +67,23 @@ pub struct RegionSummary {
     /// Active organizations not assessed in the three years.
     pub not_assessed_in_three_years: Vec<UnassessedOrganization>,
     pub plans: PlanFigures,
+    /// Meetings of the region's public council held in the year.
+    pub council_meetings_held: i64,
+    /// Per cycle of the year, its follow-up on `as_of` (the region's readers only; empty for
+    /// everyone else).
+    pub follow_up: Vec<CycleFollowUp>,
+}
+
+/// How many of a cycle's organizations have handed in their plans and reports, and how many
+/// are late, on the summary's `as_of`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CycleFollowUp {
+    pub cycle_id: i64,
+    pub organizations: u64,
+    pub plans_handed_in: u64,
+    pub plans_late: u64,
+    pub reports_handed_in: u64,
+    pub reports_late: u64,
 }
 
 /// Improvement plans of the year and how far their measures have come, on `as_of`.

@@ -4,9 +4,11 @@
 mod audit;
 mod auth;
 mod contract;
+mod council;
 mod cycles;
 mod demo;
 mod errors;
+mod follow_up;
 mod helpers;
 mod imports;
 mod input;

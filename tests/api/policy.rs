@@ -35,6 +35,9 @@ struct Fixture {
     /// A ping of each subscription: the delivery redelivered.
     home_delivery: i64,
     away_delivery: i64,
+    /// A council meeting of each region.
+    home_meeting: i64,
+    away_meeting: i64,
     tokens: Vec<(Role, String)>,
     /// The next proposal to delete (index into a cycle's proposals), and measure (into a
     /// draft plan's): each test's own, as are its fixture's resources.
@@ -131,6 +134,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let away_webhook = webhook(app, &away_authority).await;
     let home_delivery = ping(app, &home_authority, home_webhook).await;
     let away_delivery = ping(app, &away_authority, away_webhook).await;
+    let home_meeting = meeting(app, home).await;
+    let away_meeting = meeting(app, away).await;
     Fixture {
         home,
         away,
@@ -147,6 +152,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         away_webhook,
         home_delivery,
         away_delivery,
+        home_meeting,
+        away_meeting,
         tokens,
         deleted: AtomicU64::new(1),
         deleted_measures: AtomicU64::new(1),
@@ -237,6 +244,18 @@ async fn plans(app: &TestApp, org: i64, cycle: i64) -> Plans {
     }
 }
 
+/// A council meeting of `region`.
+async fn meeting(app: &TestApp, region: i64) -> i64 {
+    let body = json!({"held_on": "2019-01-24", "title": "Заседание общественного совета"});
+    let response = app
+        .post_json(&format!("/api/v1/regions/{region}/council-meetings"), &body)
+        .await;
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
 /// Enough proposals of `cycle` for every DELETE of the matrix.
 async fn proposals(app: &TestApp, cycle: i64) -> Vec<i64> {
     let mut ids = Vec::new();
@@ -312,6 +331,7 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
     } else {
         f.home_delivery
     };
+    let meeting = if away { f.away_meeting } else { f.home_meeting };
     let n = next();
     let method = Method::from_bytes(rule.method.as_bytes()).unwrap();
     let (path, body) = match (rule.method, rule.path) {
@@ -431,6 +451,38 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
             (format!("/api/v1/cycles/{cycle}/publish"), None)
         }
         ("POST", "/api/v1/cycles/{id}/reopen") => (format!("/api/v1/cycles/{cycle}/reopen"), None),
+        ("GET", "/api/v1/regions/{id}/council-meetings") => {
+            (format!("/api/v1/regions/{region}/council-meetings"), None)
+        }
+        ("POST", "/api/v1/regions/{id}/council-meetings") => (
+            format!("/api/v1/regions/{region}/council-meetings"),
+            Some(json!({"held_on": "2019-03-01", "number": format!("{n}"), "title": "Заседание"})),
+        ),
+        ("GET", "/api/v1/regions/{id}/council-meetings/{meeting_id}") => (
+            format!("/api/v1/regions/{region}/council-meetings/{meeting}"),
+            None,
+        ),
+        ("PATCH", "/api/v1/regions/{id}/council-meetings/{meeting_id}") => (
+            format!("/api/v1/regions/{region}/council-meetings/{meeting}"),
+            Some(json!({"title": format!("Заседание {n}")})),
+        ),
+        ("GET", "/api/v1/cycles/{id}/deadlines") => {
+            (format!("/api/v1/cycles/{cycle}/deadlines"), None)
+        }
+        ("PUT", "/api/v1/cycles/{id}/deadlines") => (
+            format!("/api/v1/cycles/{cycle}/deadlines"),
+            Some(
+                json!({"deadlines": [{"kind": "plans_due", "due_on": format!("2019-02-{:02}", 1 + n % 28)}]}),
+            ),
+        ),
+        ("GET", "/api/v1/cycles/{id}/follow-up") => (
+            format!("/api/v1/cycles/{cycle}/follow-up?as_of=2019-02-11"),
+            None,
+        ),
+        ("GET", "/api/v1/cycles/{id}/follow-up/export") => (
+            format!("/api/v1/cycles/{cycle}/follow-up/export?format=csv&as_of=2019-02-11"),
+            None,
+        ),
         ("GET", "/api/v1/cycles/{id}/proposals") => {
             (format!("/api/v1/cycles/{cycle}/proposals"), None)
         }

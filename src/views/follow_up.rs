@@ -1,0 +1,62 @@
+//! A cycle's deadlines and follow-up as the API shows and takes them.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::follow_up::{Deadline, PlanProgress, ReportProgress};
+
+/// The deadlines a cycle's decision sets.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CycleDeadlines {
+    pub cycle_id: i64,
+    /// In the order the department gave them.
+    pub deadlines: Vec<Deadline>,
+}
+
+/// The cycle's deadlines, all of them: they replace those it had.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"deadlines": [
+    {"kind": "plans_due", "due_on": "2019-02-10"},
+    {"kind": "reports_due", "due_on": "2019-12-01"},
+    {"kind": "other", "due_on": "2019-02-20", "title": "Разместить планы на официальных сайтах учреждений"}]}))]
+pub struct DeadlinesBody {
+    #[schema(max_items = 20)]
+    pub deadlines: Vec<Deadline>,
+}
+
+/// One assessed organization: how far its plan and its report have come, late or not.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"organization_id": 5, "organization": "ГБУСО ВО «Вязниковский дом-интернат»",
+    "plan_id": 12, "plan_status": "submitted", "plan_late": false,
+    "report_id": null, "report_status": "none", "report_late": true}))]
+pub struct FollowUpLine {
+    pub organization_id: i64,
+    /// Its short name.
+    pub organization: String,
+    /// Its plan on the cycle (the one furthest on, if several).
+    pub plan_id: Option<i64>,
+    pub plan_status: PlanProgress,
+    /// The plans' deadline has passed and the plan is not handed in.
+    pub plan_late: bool,
+    /// The report on that plan furthest on.
+    pub report_id: Option<i64>,
+    pub report_status: ReportProgress,
+    /// The reports' deadline has passed and the report is not handed in.
+    pub report_late: bool,
+}
+
+/// A page of a cycle's follow-up on a day.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FollowUp {
+    pub cycle_id: i64,
+    /// The day the statuses are judged on.
+    pub as_of: NaiveDate,
+    pub plans_due_on: Option<NaiveDate>,
+    pub reports_due_on: Option<NaiveDate>,
+    /// Organizations in organization id order.
+    pub items: Vec<FollowUpLine>,
+    /// Cursor of the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
