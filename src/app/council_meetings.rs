@@ -69,6 +69,7 @@ pub fn list(
         filter: year,
         after_id,
         limit,
+        ..
     } = listing?;
     existing_region(conn, region_id)?;
     let rows = store::list(conn, region_id, year, after_id, limit)?;
@@ -77,7 +78,11 @@ pub fn list(
         .iter()
         .map(CouncilMeeting::of)
         .collect::<ApiResult<_>>()?;
-    Ok(Page { items, next_cursor })
+    Ok(Page {
+        items,
+        next_cursor,
+        total: None,
+    })
 }
 
 pub fn create(
