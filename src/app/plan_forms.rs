@@ -9,7 +9,9 @@ use crate::db::organizations::OrganizationRow;
 use crate::db::{cycles, evaluations, organizations, proposals, reports, DbConnection};
 use crate::domain::methodology::{Criterion, Methodology};
 use crate::domain::plan as rules;
-use crate::domain::plan_form::{self, ApprovalBlock, Executor, PlanTable, RowWarning};
+use crate::domain::plan_form::{
+    self, ApprovalBlock, Executor, PlanTable, RowProblem, RowWarning,
+};
 use crate::domain::scoring::Scores;
 use crate::domain::{deadline, sheet};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -87,6 +89,7 @@ pub fn draft_from_evaluation(
             cycle.year
         )),
         approval: None,
+        approval_decision: None,
         due_date: None,
         sections,
     };
@@ -206,7 +209,23 @@ pub struct ReadPlan {
 /// Reads the plan from the file; errors name the sheet's rows. Pure: no transaction waits on
 /// the parsing of a file.
 pub fn read(form: &ImportForm, file: &[u8]) -> ApiResult<ReadPlan> {
-    let rows = sheet::rows_from_file(file).map_err(|e| {
+    let rows = sheet_rows(file)?;
+    let table = plan_form::read_plan_table(&rows, rules::criteria_set(form.methodology))
+        .map_err(form_problems)?;
+    let mut warnings = table.warnings.clone();
+    let (new, measure_rows) = new_plan(table, form)?;
+    warnings.extend(deadline_warnings(&new, &measure_rows));
+    Ok(ReadPlan {
+        new,
+        measure_rows,
+        warnings,
+    })
+}
+
+/// The cells of an uploaded XLSX or CSV; errors name the sheet's rows. Shared by the plan and
+/// the report import.
+pub(super) fn sheet_rows(file: &[u8]) -> ApiResult<Vec<Vec<String>>> {
+    sheet::rows_from_file(file).map_err(|e| {
         let (column, code) = match e.column {
             Some(c) => (Some(format!("cells[{c}]")), "format"),
             None => (None, "unreadable"),
@@ -217,25 +236,17 @@ pub fn read(form: &ImportForm, file: &[u8]) -> ApiResult<ReadPlan> {
             code,
             &e.message,
         )])
-    })?;
-    let table = plan_form::read_plan_table(&rows, rules::criteria_set(form.methodology)).map_err(
-        |problems| {
-            ApiError::Validation(
-                problems
-                    .iter()
-                    .map(|p| row_error(p.row, p.column.as_deref(), "form", &p.message))
-                    .collect(),
-            )
-        },
-    )?;
-    let mut warnings = table.warnings.clone();
-    let (new, measure_rows) = new_plan(table, form)?;
-    warnings.extend(deadline_warnings(&new, &measure_rows));
-    Ok(ReadPlan {
-        new,
-        measure_rows,
-        warnings,
     })
+}
+
+/// Why a sheet is not the form, as errors naming its rows.
+pub(super) fn form_problems(problems: Vec<RowProblem>) -> ApiError {
+    ApiError::Validation(
+        problems
+            .iter()
+            .map(|p| row_error(p.row, p.column.as_deref(), "form", &p.message))
+            .collect(),
+    )
 }
 
 /// Creates the plan read from a file as a draft; errors name the sheet's rows.
@@ -278,7 +289,12 @@ fn deadline_warnings(new: &NewPlan, measure_rows: &[Vec<usize>]) -> Vec<RowWarni
     warnings
 }
 
-fn row_error(row: usize, column: Option<&str>, code: &str, message: &str) -> FieldError {
+pub(super) fn row_error(
+    row: usize,
+    column: Option<&str>,
+    code: &str,
+    message: &str,
+) -> FieldError {
     let field = match (row, column) {
         (0, None) => "file".to_owned(),
         (0, Some(c)) => format!("file.{c}"),
@@ -354,6 +370,7 @@ fn new_plan(table: PlanTable, form: &ImportForm) -> ApiResult<(NewPlan, Vec<Vec<
             }),
             basis: None,
             approval,
+            approval_decision: None,
             due_date: None,
             sections,
         },

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cycle;
 pub mod deadline;
 pub mod field;
+pub mod figure;
 pub mod identifiers;
 pub mod methodology;
 pub mod organization;

@@ -46,7 +46,7 @@ pub(super) fn measure_number(text: &str) -> Option<String> {
 
 /// What a measure number says without its trailing marks ("1.1." and "1.1" are one number),
 /// for telling rows of one measure and numbered groups apart.
-pub(super) fn number_key(number: &str) -> &str {
+pub fn number_key(number: &str) -> &str {
     number.trim_end_matches(['.', ')'])
 }
 
