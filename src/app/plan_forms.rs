@@ -277,6 +277,10 @@ fn deadline_warnings(new: &NewPlan, measure_rows: &[Vec<usize>]) -> Vec<RowWarni
     let mut warnings = Vec::new();
     for (section, rows) in new.sections.iter().zip(measure_rows) {
         for (measure, row) in section.measures.iter().zip(rows) {
+            // The reader has already said that the row has no deadline.
+            if measure.deadline.is_empty() {
+                continue;
+            }
             for warning in deadline::parse(&measure.deadline).warnings {
                 warnings.push(RowWarning {
                     row: *row,

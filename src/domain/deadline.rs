@@ -263,6 +263,7 @@ pub fn parse(text: &str) -> Deadline {
         warnings: Vec::new(),
     };
     if is_none(&cleaned) {
+        out.warnings.push("no deadline given".into());
         return out;
     }
     // Tokens [start, end) not understood. Forms met inside such text, up to the end of its
@@ -1484,11 +1485,13 @@ mod tests {
     }
 
     #[test]
-    fn no_deadline_is_no_part_and_no_warning() {
+    fn no_deadline_is_no_part_and_never_overdue() {
         for text in ["", "  ", "без срока", "Без срока.", "бессрочно"] {
             let d = parse(text);
-            assert!(d.parts.is_empty() && d.warnings.is_empty(), "{text:?}");
+            assert!(d.parts.is_empty(), "{text:?}");
+            assert_eq!(d.warnings, ["no deadline given"]);
             assert_eq!(d.text, text);
+            assert!(!d.is_overdue(NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(), Some(2018)));
         }
         assert!(!is_none("бессрочно до 31.12.2019"));
         assert!(!parse("без срока давности").warnings.is_empty());

@@ -9,7 +9,7 @@ use crate::plans::{csv_of, import, new_plan, scene, seed_rows, XLSX};
 use nok_api::auth::Role;
 
 /// Rows as Russian Excel saves «CSV (разделители — запятые)»: `;`, CRLF, Windows-1251.
-fn excel_csv(rows: &[&[&str]]) -> Vec<u8> {
+pub(crate) fn excel_csv(rows: &[&[&str]]) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new()
         .flexible(true)
         .delimiter(b';')
@@ -57,7 +57,7 @@ async fn excel_csv_with_crlf_names_the_sheet_rows() {
         .collect();
     assert_eq!(deadline_rows, [&json!(3)], "{result}");
 
-    // A measure without a deadline on sheet row 5, after a blank row 4.
+    // A measure without a deadline on sheet row 5, after a blank row 4: kept, with a warning.
     let file = excel_csv(&[
         HEADER,
         &["Открытость и доступность информации об организации"],
@@ -65,12 +65,20 @@ async fn excel_csv_with_crlf_names_the_sheet_rows() {
         &["", "", "", ""],
         &["2", "Обновить сайт", "", "Петров П.П."],
     ]);
-    assert_problem(
-        import(&app, &s.authority, &query, "text/csv", file).await,
-        422,
-        Some("rows[5].deadline"),
-    )
-    .await;
+    let response = import(&app, &s.authority, &query, "text/csv", file).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let result: Value = response.json().await.unwrap();
+    let warned: Vec<&Value> = result["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["column"] == "deadline")
+        .map(|w| &w["row"])
+        .collect();
+    assert_eq!(warned, [&json!(5)], "{result}");
+    let kept = &result["plan"]["sections"][0]["measures"][1]["deadline"];
+    assert_eq!(kept["text"], "", "{result}");
+    assert_eq!(kept["parts"], json!([]));
 }
 
 /// Every text the CSV export guards, and numbers with their trailing marks.

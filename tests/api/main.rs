@@ -18,6 +18,7 @@ mod plans;
 mod policy;
 mod ratings;
 mod regions;
+mod report_imports;
 mod security;
 mod service;
 mod webhooks;

@@ -595,7 +595,7 @@ mod tests {
             .iter()
             .map(|w| (w.row, w.column.as_deref()))
             .collect();
-        assert_eq!(noted, [(2, Some("deadline")), (3, Some("title"))]);
+        assert_eq!(noted, [(2, Some("deadline")), (3, Some("title")), (2, None)]);
     }
 
     #[test]
