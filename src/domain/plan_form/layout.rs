@@ -82,8 +82,6 @@ impl Field {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Column {
     Field(Field),
-    /// A column of the execution report in a plan: set aside.
-    Report,
     Unknown,
 }
 
@@ -279,7 +277,7 @@ impl Layout {
             && differing.iter().any(|&c| {
                 matches!(
                     classify_heading(&sub[c]),
-                    Some(Column::Field(_) | Column::Report)
+                    Some(Column::Field(_))
                 )
             });
         if !is_sub_header {
@@ -320,20 +318,17 @@ impl Layout {
                     ));
                     *column = Some(Column::Unknown);
                 }
+                // Read all the same, so that page-break fragments align as in a report;
+                // the plan leaves what they say out.
                 Some(Column::Field(field)) if field.of_report() && form == Form::Plan => {
                     warnings.push(warning(
                         row,
                         heading,
                         "a column of the execution report, not of the plan; ignored",
                     ));
-                    *column = Some(Column::Report);
+                    read.push(field);
                 }
                 Some(Column::Field(field)) => read.push(field),
-                Some(Column::Report) => warnings.push(warning(
-                    row,
-                    heading,
-                    "a column of the execution report, not of the plan; ignored",
-                )),
                 Some(Column::Unknown) => warnings.push(warning(
                     row,
                     heading,
@@ -515,6 +510,14 @@ mod tests {
             .iter()
             .any(|w| w.message.contains("execution report")));
         assert_eq!(report.trailer, ["Директор", "В.М.Зуева"]);
+        // Page-break fragments join the same cells whether the sheet is read as a plan or as
+        // a report: the report's rows find the plan's measures.
+        let plan = read_plan_table(&test_seeds::rows("004"), CriteriaSet::Mintrud2018).unwrap();
+        let identity = |m: &&MeasureDraft| (m.number.clone(), m.title.clone(), m.basis.clone());
+        assert_eq!(
+            measures(&plan).iter().map(identity).collect::<Vec<_>>(),
+            all.iter().map(identity).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -222,7 +222,12 @@ fn read_table(
     for (i, row) in cells.iter().enumerate().skip(layout.data_start) {
         body.row(i + 1, row, next_numbers[i].as_deref());
     }
-    let sections = body.finish(criteria, layout.row + 1);
+    let mut sections = body.finish(criteria, layout.row + 1);
+    if form == Form::Plan {
+        for measure in sections.iter_mut().flat_map(|s| s.measures.iter_mut()) {
+            measure.execution = ExecutionCells::default();
+        }
+    }
     warnings.append(&mut body.warnings);
     if !body.problems.is_empty() {
         return Err(body.problems);
