@@ -134,9 +134,7 @@ pub async fn sheet_file(req: &HttpRequest, mut payload: web::Payload) -> ApiResu
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > SHEET_LIMIT) {
-        return Err(ApiError::PayloadTooLarge {
-            limit: SHEET_LIMIT,
-        });
+        return Err(ApiError::PayloadTooLarge { limit: SHEET_LIMIT });
     }
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
@@ -144,9 +142,7 @@ pub async fn sheet_file(req: &HttpRequest, mut payload: web::Payload) -> ApiResu
             ApiError::bad_request("The upload broke off before its end; nothing was stored")
         })?;
         if body.len() + chunk.len() > SHEET_LIMIT {
-            return Err(ApiError::PayloadTooLarge {
-                limit: SHEET_LIMIT,
-            });
+            return Err(ApiError::PayloadTooLarge { limit: SHEET_LIMIT });
         }
         body.extend_from_slice(&chunk);
     }

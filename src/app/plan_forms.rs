@@ -9,9 +9,7 @@ use crate::db::organizations::OrganizationRow;
 use crate::db::{cycles, evaluations, organizations, proposals, reports, DbConnection};
 use crate::domain::methodology::{Criterion, Methodology};
 use crate::domain::plan as rules;
-use crate::domain::plan_form::{
-    self, ApprovalBlock, Executor, PlanTable, RowProblem, RowWarning,
-};
+use crate::domain::plan_form::{self, ApprovalBlock, Executor, PlanTable, RowProblem, RowWarning};
 use crate::domain::scoring::Scores;
 use crate::domain::{deadline, sheet};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -293,12 +291,7 @@ fn deadline_warnings(new: &NewPlan, measure_rows: &[Vec<usize>]) -> Vec<RowWarni
     warnings
 }
 
-pub(super) fn row_error(
-    row: usize,
-    column: Option<&str>,
-    code: &str,
-    message: &str,
-) -> FieldError {
+pub(super) fn row_error(row: usize, column: Option<&str>, code: &str, message: &str) -> FieldError {
     let field = match (row, column) {
         (0, None) => "file".to_owned(),
         (0, Some(c)) => format!("file.{c}"),

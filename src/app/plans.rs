@@ -14,13 +14,15 @@ use crate::domain::cycle as cycle_rules;
 use crate::domain::deadline;
 use crate::domain::methodology::{self, Methodology};
 use crate::domain::paging;
-use crate::domain::plan::{self as rules, ApprovalDecision, MeasureStatus, MeasureText, PlanStatus};
+use crate::domain::plan::{
+    self as rules, ApprovalDecision, MeasureStatus, MeasureText, PlanStatus,
+};
 use crate::domain::plan_form::ApprovalBlock;
 use crate::domain::text::{self, TextRule};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::views::plans::{
-    measure_of, plan_of, set_approval, set_decision, summary_of, Measure, MeasurePatch, NewPlan, NewPlanMeasure,
-    NewSection, Plan, PlanPatch, PlanSummary,
+    measure_of, plan_of, set_approval, set_decision, summary_of, Measure, MeasurePatch, NewPlan,
+    NewPlanMeasure, NewSection, Plan, PlanPatch, PlanSummary,
 };
 use crate::views::Page;
 

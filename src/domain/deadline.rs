@@ -586,7 +586,11 @@ pub fn is_none(text: &str) -> bool {
         .map(fold_word)
         .collect();
     matches!(
-        words.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        words
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
         [] | ["без", "срока"] | ["бессрочно"]
     )
 }

@@ -144,7 +144,14 @@ impl Figure {
 }
 
 /// A reading's value, numerator, denominator and text.
-fn parts(reading: &Reading) -> (Option<Decimal>, Option<Decimal>, Option<Decimal>, Option<String>) {
+fn parts(
+    reading: &Reading,
+) -> (
+    Option<Decimal>,
+    Option<Decimal>,
+    Option<Decimal>,
+    Option<String>,
+) {
     match reading {
         Reading::Value { value, .. } => (Some(*value), None, None, None),
         Reading::Ratio {
@@ -241,8 +248,10 @@ const UNIT: &str = r"[\p{L}%°№«(].*";
 static VALUE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"^({NUMBER})(?:\s*({UNIT}))?$")).expect("valid pattern"));
 static RATIO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"^({NUMBER})\s*(?:из|/)\s*({NUMBER})(?:\s+({UNIT}))?$"))
-        .expect("valid pattern")
+    Regex::new(&format!(
+        r"^({NUMBER})\s*(?:из|/)\s*({NUMBER})(?:\s+({UNIT}))?$"
+    ))
+    .expect("valid pattern")
 });
 
 /// Spaces as documents have them (no-break, thin) become plain ones, runs become one.
@@ -352,10 +361,7 @@ mod tests {
         assert_eq!(read("716 из 719"), Some(ratio.clone()));
         assert_eq!(read("716/719"), Some(ratio.clone()));
         assert_eq!(read(" 716 / 719 "), Some(ratio));
-        assert_eq!(
-            read("716 из 719 человек").unwrap().unit(),
-            Some("человек")
-        );
+        assert_eq!(read("716 из 719 человек").unwrap().unit(), Some("человек"));
         assert_eq!(
             read("не зарегистрировано"),
             Some(Reading::Text("не зарегистрировано".into()))
@@ -427,7 +433,11 @@ mod tests {
         let mut wrong = Figure::written("Опрошено", "719 человек");
         wrong.value = Some(dec!(720));
         wrong.kind = Some(FigureKind::Ratio);
-        let fields: Vec<String> = wrong.settle("figures[2].").into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = wrong
+            .settle("figures[2].")
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["figures[2].kind", "figures[2].value"]);
 
         let mut nothing = Figure::written("Опрошено", "");
@@ -450,6 +460,9 @@ mod tests {
         );
         assert_eq!(split_line(""), None);
         let (name, written) = split_line(&line("Опрошено", "719 человек")).unwrap();
-        assert_eq!((name.as_str(), written.as_str()), ("Опрошено", "719 человек"));
+        assert_eq!(
+            (name.as_str(), written.as_str()),
+            ("Опрошено", "719 человек")
+        );
     }
 }

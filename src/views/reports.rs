@@ -10,9 +10,7 @@ use super::timestamp;
 use crate::db::plans::{MeasureRow, PlanRow};
 use crate::db::reports::{EntryRow, EntryValues, ReportRow};
 use crate::domain::cycle as cycle_rules;
-use crate::domain::plan::{
-    self as rules, Completion, Figure, PeriodKind, ReportStatus, Signatory,
-};
+use crate::domain::plan::{self as rules, Completion, Figure, PeriodKind, ReportStatus, Signatory};
 use crate::domain::plan_form::RowWarning;
 use crate::domain::text::{self, TextRule};
 use crate::error::{ApiError, ApiResult, FieldError};

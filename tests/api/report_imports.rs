@@ -175,7 +175,10 @@ async fn seed_004_imports_as_a_report_on_its_plan_and_survives_its_export() {
         Some(format!("/api/v1/plans/{plan}/reports/{}", report["id"]).as_str())
     );
     assert_eq!(report["status"], "draft");
-    assert_eq!(report["period"], json!({"kind": "year", "year": 2024, "number": 1}));
+    assert_eq!(
+        report["period"],
+        json!({"kind": "year", "year": 2024, "number": 1})
+    );
     assert_eq!(
         report["signatory"],
         json!({"position": "Директор", "full_name": "В.М.Зуева", "date": null})
@@ -287,8 +290,10 @@ async fn figures_keep_their_written_form_beside_the_structured_one() {
         .as_(Some(&s.organization))
         .request(Method::PUT, &entry)
         .header("if-match", &etag)
-        .json(&json!({"execution_info": "в течение 2024 года", "actual_date": "2024-12-20",
-            "figures": figures, "evidence": ["https://zabota034.msp.midural.ru"]}))
+        .json(
+            &json!({"execution_info": "в течение 2024 года", "actual_date": "2024-12-20",
+            "figures": figures, "evidence": ["https://zabota034.msp.midural.ru"]}),
+        )
         .send()
         .await
         .unwrap();
@@ -418,19 +423,37 @@ async fn report_imports_refuse_broken_files_and_callers_and_store_nothing() {
         &["1.1.", "", title.as_str(), "20.12.2024", "выполнено"],
     ]);
     let xlsx = xlsx_of(
-        &[header, section, &["1.1.", "", title.as_str(), "", "выполнено"]]
-            .iter()
-            .map(|r| r.iter().map(|c| (*c).to_owned()).collect())
-            .collect::<Vec<Vec<String>>>(),
+        &[
+            header,
+            section,
+            &["1.1.", "", title.as_str(), "", "выполнено"],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|c| (*c).to_owned()).collect())
+        .collect::<Vec<Vec<String>>>(),
     );
     assert_problem(
-        import_report(&app, Some(&s.organization), &base, "application/json", good.clone()).await,
+        import_report(
+            &app,
+            Some(&s.organization),
+            &base,
+            "application/json",
+            good.clone(),
+        )
+        .await,
         415,
         None,
     )
     .await;
     assert_problem(
-        import_report(&app, Some(&s.organization), &format!("{base}?kind=month"), "text/csv", good.clone()).await,
+        import_report(
+            &app,
+            Some(&s.organization),
+            &format!("{base}?kind=month"),
+            "text/csv",
+            good.clone(),
+        )
+        .await,
         400,
         Some("kind"),
     )
@@ -466,7 +489,10 @@ async fn report_imports_refuse_broken_files_and_callers_and_store_nothing() {
     let status = created.status();
     let created: Value = created.json().await.unwrap();
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    assert_eq!(created["report"]["entries"][0]["execution_info"], "выполнено");
+    assert_eq!(
+        created["report"]["entries"][0]["execution_info"],
+        "выполнено"
+    );
     assert_eq!(created["report"]["signatory"], Value::Null);
     // The same period again is a conflict.
     assert_problem(

@@ -274,12 +274,9 @@ impl Layout {
             && differing.iter().all(|&c| {
                 sub[c].chars().count() <= MAX_HEADING_CHARS && measure_number(&sub[c]).is_none()
             })
-            && differing.iter().any(|&c| {
-                matches!(
-                    classify_heading(&sub[c]),
-                    Some(Column::Field(_))
-                )
-            });
+            && differing
+                .iter()
+                .any(|&c| matches!(classify_heading(&sub[c]), Some(Column::Field(_))));
         if !is_sub_header {
             return;
         }
@@ -301,7 +298,11 @@ impl Layout {
 
     /// Warns of the columns that are not read (a second column of a field, columns of the
     /// report and unknown ones) and returns the fields that are.
-    fn set_aside_unread_columns(&mut self, form: Form, warnings: &mut Vec<RowWarning>) -> Vec<Field> {
+    fn set_aside_unread_columns(
+        &mut self,
+        form: Form,
+        warnings: &mut Vec<RowWarning>,
+    ) -> Vec<Field> {
         let row = self.row + 1;
         let mut read: Vec<Field> = Vec::new();
         for (column, heading) in self.columns.iter_mut().zip(&self.headings) {
@@ -483,14 +484,20 @@ mod tests {
         let all = measures(&report);
         let first = all[0];
         assert_eq!(first.number.as_deref(), Some("1.1."));
-        assert!(first.title.starts_with("Размещение информации о деятельности"));
+        assert!(first
+            .title
+            .starts_with("Размещение информации о деятельности"));
         assert!(first
             .execution
             .execution_info
             .as_deref()
             .unwrap()
             .contains("распространение информационных листовок и буклетов – 2823"));
-        assert!(first.expected_result.as_deref().unwrap().starts_with("- улучшение работы"));
+        assert!(first
+            .expected_result
+            .as_deref()
+            .unwrap()
+            .starts_with("- улучшение работы"));
         // 1.2 has no measure of its own: the title cell of 1.1 is merged over it.
         assert_eq!(all[1].number.as_deref(), Some("1.2."));
         assert_eq!(all[1].title, first.title);

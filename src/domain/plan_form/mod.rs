@@ -600,7 +600,10 @@ mod tests {
             .iter()
             .map(|w| (w.row, w.column.as_deref()))
             .collect();
-        assert_eq!(noted, [(2, Some("deadline")), (3, Some("title")), (2, None)]);
+        assert_eq!(
+            noted,
+            [(2, Some("deadline")), (3, Some("title")), (2, None)]
+        );
     }
 
     #[test]
