@@ -37,10 +37,15 @@ pub(super) fn starts_uppercase(text: &str) -> bool {
 pub(super) fn measure_number(text: &str) -> Option<String> {
     let written = text.trim();
     let core = number_key(written);
+    // A PDF conversion splits digits with a space ("2.1 0." for 2.10 in seed 004).
     let valid = !core.is_empty()
-        && core
-            .split('.')
-            .all(|part| (1..=3).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit()));
+        && core.split('.').all(|part| {
+            let digits = part.replace(' ', "");
+            (1..=3).contains(&digits.len())
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && !part.starts_with(' ')
+                && !part.ends_with(' ')
+        });
     valid.then(|| written.to_owned())
 }
 
