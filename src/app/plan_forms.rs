@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::db::organizations::OrganizationRow;
 use crate::db::{cycles, evaluations, organizations, proposals, reports, DbConnection};
 use crate::domain::methodology::{Criterion, Methodology};
-use crate::domain::plan as rules;
+use crate::domain::plan::{self as rules, ApprovalDecision};
 use crate::domain::plan_form::{self, ApprovalBlock, Executor, PlanTable, RowProblem, RowWarning};
 use crate::domain::scoring::Scores;
 use crate::domain::{deadline, sheet};
@@ -304,6 +304,17 @@ pub(super) fn row_error(row: usize, column: Option<&str>, code: &str, message: &
 /// The request the table makes, with the sheet row of each measure to name in errors.
 fn new_plan(table: PlanTable, form: &ImportForm) -> ApiResult<(NewPlan, Vec<Vec<usize>>)> {
     let methodology = form.methodology;
+    // «УТВЕРЖДЕН приказом от … № …» names no signatory: the plan is approved by that decision.
+    let approval_decision = table
+        .approval
+        .as_ref()
+        .filter(|a| a.full_name.is_empty() && !a.position.is_empty())
+        .filter(|a| a.document_number.is_some() || a.date.is_some())
+        .map(|a| ApprovalDecision {
+            title: a.position.clone(),
+            number: a.document_number.clone(),
+            date: a.date,
+        });
     let approval = table
         .approval
         .filter(|a| !a.position.is_empty() && !a.full_name.is_empty());
@@ -367,7 +378,7 @@ fn new_plan(table: PlanTable, form: &ImportForm) -> ApiResult<(NewPlan, Vec<Vec<
             }),
             basis: None,
             approval,
-            approval_decision: None,
+            approval_decision,
             due_date: None,
             sections,
         },
@@ -435,6 +446,24 @@ pub fn preamble(approval: Option<&ApprovalBlock>, title: &str) -> Vec<String> {
     }
     lines.push(title.to_owned());
     lines
+}
+
+/// «УТВЕРЖДЕН <the decision as written>» above the title, for a plan approved by the
+/// authority's decision; the plan import reads it back as that decision.
+fn decision_preamble(decision: &ApprovalDecision, title: &str) -> Vec<String> {
+    let mut line = format!("УТВЕРЖДЕН {}", decision.title);
+    if let Some(date) = decision.date {
+        let written = date.format("%d.%m.%Y").to_string();
+        if !decision.title.contains(&written) {
+            line.push_str(&format!(" от {written}"));
+        }
+    }
+    if let Some(number) = &decision.number {
+        if !decision.title.contains(number.as_str()) {
+            line.push_str(&format!(" № {number}"));
+        }
+    }
+    vec![line, String::new(), title.to_owned()]
 }
 
 /// Columns of the plan form (ПП РФ № 457), then the columns of the regional forms the seeds use.
@@ -522,7 +551,10 @@ fn plan_sheet(
     }
     Ok(Sheet {
         name: "План мероприятий".into(),
-        preamble: preamble(plan.approval.as_ref(), &plan.title),
+        preamble: match (&plan.approval, &plan.approval_decision) {
+            (None, Some(decision)) => decision_preamble(decision, &plan.title),
+            (approval, _) => preamble(approval.as_ref(), &plan.title),
+        },
         headings: PLAN_HEADINGS.iter().map(|h| (*h).to_owned()).collect(),
         rows,
     })

@@ -529,3 +529,50 @@ async fn report_imports_refuse_broken_files_and_callers_and_store_nothing() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_plan_approved_by_an_order_imports_exports_and_approves_by_that_decision() {
+    let app = spawn_app().await;
+    let s = scene(&app).await;
+    let query = format!("organization_id={}&year=2017", s.org);
+    let file = excel_csv(&[
+        &["УТВЕРЖДЕН приказом от 30.11.2016 № 819-р"],
+        &["План мероприятий"],
+        &["№ п/п", "Наименование мероприятия", "Срок реализации"],
+        &["Открытость и доступность информации об организации"],
+        &["1", "Обновить стенды", ""],
+    ]);
+    let created = import(&app, &s.authority, &query, "text/csv", file).await;
+    let status = created.status();
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let plan = &created["plan"];
+    let decision =
+        json!({"title": "приказом от 30.11.2016 № 819-р", "number": "819-р", "date": "2016-11-30"});
+    assert_eq!(plan["approval_decision"], decision);
+    assert_eq!(plan["approval"], Value::Null);
+    let id = plan["id"].as_i64().unwrap();
+
+    let csv = download(
+        &app,
+        &s.authority,
+        &format!("/api/v1/plans/{id}/export?format=csv"),
+    )
+    .await;
+    let again = import(
+        &app,
+        &s.authority,
+        &format!("{query}&dry_run=true"),
+        "text/csv",
+        csv,
+    )
+    .await;
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["plan"]["approval_decision"], decision, "{again}");
+    assert_eq!(again["plan"]["title"], "План мероприятий");
+
+    for step in ["submit", "approve"] {
+        let response = post(&app, &s.authority, &format!("/api/v1/plans/{id}/{step}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{step}");
+    }
+}
