@@ -11,13 +11,16 @@ use utoipa::IntoParams;
 use super::conditional::{self, IfMatch};
 use super::download::{file, negotiate};
 use super::extract::ApiJson;
-use crate::app::reports::{self, ReportStep};
+use super::upload::sheet_file;
+use super::{parse_filter, parse_year, ListFilterErrors};
+use crate::app::reports::{self, ReportImportForm, ReportStep};
 use crate::app::Context;
 use crate::auth::Caller;
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
+use crate::domain::plan::PeriodKind;
 use crate::error::ApiResult;
 use crate::openapi::Conflict;
-use crate::views::reports::{EntryBody, NewReport, Report};
+use crate::views::reports::{EntryBody, NewReport, Report, ReportImportResult};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list)
@@ -26,7 +29,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(put_entry)
         .service(submit)
         .service(accept)
-        .service(export);
+        .service(export)
+        .service(import);
 }
 
 #[utoipa::path(
@@ -227,4 +231,93 @@ async fn export(
         .run(move |conn| reports::export(conn, &caller, (plan_id, id), format))
         .await?;
     Ok(file(format, download))
+}
+
+/// The period an imported report covers, and whether to store it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportImportQuery {
+    /// `true`: read, match and check everything, store nothing, answer what would be created.
+    #[param(value_type = Option<bool>, default = false)]
+    pub dry_run: Option<String>,
+    /// `year` (the default), `half_year` or `quarter`.
+    #[param(value_type = Option<PeriodKind>, inline)]
+    pub kind: Option<String>,
+    /// The period's year; defaults to the plan's year.
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2024)]
+    pub year: Option<String>,
+    /// 1 for a year (the default); 1–2 for a half-year; 1–4 for a quarter.
+    #[param(value_type = Option<i32>, minimum = 1, maximum = 4, example = 1)]
+    pub number: Option<String>,
+}
+
+impl ReportImportQuery {
+    fn parse(self) -> ApiResult<ReportImportForm> {
+        let mut errors = ListFilterErrors::default();
+        let dry_run = parse_filter(&mut errors, "dry_run", self.dry_run, |v| {
+            v.parse::<bool>().ok()
+        })
+        .unwrap_or(false);
+        let kind = parse_filter(&mut errors, "kind", self.kind, |v| PeriodKind::parse(&v))
+            .unwrap_or(PeriodKind::Year);
+        let year = parse_filter(&mut errors, "year", self.year, parse_year);
+        let number = parse_filter(&mut errors, "number", self.number, |v| {
+            v.parse::<i32>().ok()
+        })
+        .unwrap_or(1);
+        errors.into_result()?;
+        Ok(ReportImportForm {
+            dry_run,
+            kind,
+            year,
+            number,
+        })
+    }
+}
+
+#[utoipa::path(
+    operation_id = "import_report",
+    summary = "Import a report on a plan from the official form (XLSX or CSV)",
+    tag = "reports",
+    params(("id" = i64, Path, description = "Plan id (an approved, published or closed plan)"), ReportImportQuery),
+    request_body(description = "The execution report in its official tabular form, as the report export writes it or as organizations write it (seed 004: № п/п; основание реализации; мероприятия; информация о выполнении; результат): XLSX (first sheet with data) or CSV (UTF-8, UTF-16 or Windows-1251; `,`, `;` or tab). Rows are matched to the plan's measures by number and wording (title or basis); «Реализованные меры», «Фактический срок реализации», «Информация о выполнении», «Значения показателей» («name: written» a line: «716 из 719», «6325765,69 рублей», «не зарегистрировано»), «Результат» and «Подтверждающие материалы (ссылки)» fill each entry; the lines after the table (position, name, date) are the signatory. At most 10 MiB.",
+        content(
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/csv"),
+        )),
+    responses(
+        (status = 200, description = "Dry run: the report that would be created, with row-level warnings; nothing is stored", body = ReportImportResult),
+        (status = 201, description = "Created as a draft report", body = ReportImportResult, headers(("Location" = String))),
+        (status = 409, response = Conflict),
+    ),
+)]
+#[post("/plans/{id}/reports/import")]
+async fn import(
+    ctx: Context,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    query: web::Query<ReportImportQuery>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let plan_id = id.into_inner();
+    let form = query.into_inner().parse()?;
+    let caller = ctx.caller.clone();
+    db.run(move |conn| reports::authorize_import(conn, &caller, plan_id))
+        .await?;
+    let bytes = sheet_file(&req, payload).await?;
+    let sheet = reports::read_import(&bytes)?;
+    let work = move |conn: &mut DbConnection| reports::import(conn, &ctx, plan_id, form, sheet);
+    if form.dry_run {
+        let result = db.rolled_back(work).await?;
+        return Ok(HttpResponse::Ok().json(result));
+    }
+    let result = db.transaction(work).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/plans/{plan_id}/reports/{}", result.report.id),
+        ))
+        .json(result))
 }

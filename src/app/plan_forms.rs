@@ -8,8 +8,8 @@ use crate::auth::Caller;
 use crate::db::organizations::OrganizationRow;
 use crate::db::{cycles, evaluations, organizations, proposals, reports, DbConnection};
 use crate::domain::methodology::{Criterion, Methodology};
-use crate::domain::plan as rules;
-use crate::domain::plan_form::{self, ApprovalBlock, Executor, PlanTable, RowWarning};
+use crate::domain::plan::{self as rules, ApprovalDecision};
+use crate::domain::plan_form::{self, ApprovalBlock, Executor, PlanTable, RowProblem, RowWarning};
 use crate::domain::scoring::Scores;
 use crate::domain::{deadline, sheet};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -87,6 +87,7 @@ pub fn draft_from_evaluation(
             cycle.year
         )),
         approval: None,
+        approval_decision: None,
         due_date: None,
         sections,
     };
@@ -206,7 +207,23 @@ pub struct ReadPlan {
 /// Reads the plan from the file; errors name the sheet's rows. Pure: no transaction waits on
 /// the parsing of a file.
 pub fn read(form: &ImportForm, file: &[u8]) -> ApiResult<ReadPlan> {
-    let rows = sheet::rows_from_file(file).map_err(|e| {
+    let rows = sheet_rows(file)?;
+    let table = plan_form::read_plan_table(&rows, rules::criteria_set(form.methodology))
+        .map_err(form_problems)?;
+    let mut warnings = table.warnings.clone();
+    let (new, measure_rows) = new_plan(table, form)?;
+    warnings.extend(deadline_warnings(&new, &measure_rows));
+    Ok(ReadPlan {
+        new,
+        measure_rows,
+        warnings,
+    })
+}
+
+/// The cells of an uploaded XLSX or CSV; errors name the sheet's rows. Shared by the plan and
+/// the report import.
+pub(super) fn sheet_rows(file: &[u8]) -> ApiResult<Vec<Vec<String>>> {
+    sheet::rows_from_file(file).map_err(|e| {
         let (column, code) = match e.column {
             Some(c) => (Some(format!("cells[{c}]")), "format"),
             None => (None, "unreadable"),
@@ -217,25 +234,17 @@ pub fn read(form: &ImportForm, file: &[u8]) -> ApiResult<ReadPlan> {
             code,
             &e.message,
         )])
-    })?;
-    let table = plan_form::read_plan_table(&rows, rules::criteria_set(form.methodology)).map_err(
-        |problems| {
-            ApiError::Validation(
-                problems
-                    .iter()
-                    .map(|p| row_error(p.row, p.column.as_deref(), "form", &p.message))
-                    .collect(),
-            )
-        },
-    )?;
-    let mut warnings = table.warnings.clone();
-    let (new, measure_rows) = new_plan(table, form)?;
-    warnings.extend(deadline_warnings(&new, &measure_rows));
-    Ok(ReadPlan {
-        new,
-        measure_rows,
-        warnings,
     })
+}
+
+/// Why a sheet is not the form, as errors naming its rows.
+pub(super) fn form_problems(problems: Vec<RowProblem>) -> ApiError {
+    ApiError::Validation(
+        problems
+            .iter()
+            .map(|p| row_error(p.row, p.column.as_deref(), "form", &p.message))
+            .collect(),
+    )
 }
 
 /// Creates the plan read from a file as a draft; errors name the sheet's rows.
@@ -266,6 +275,10 @@ fn deadline_warnings(new: &NewPlan, measure_rows: &[Vec<usize>]) -> Vec<RowWarni
     let mut warnings = Vec::new();
     for (section, rows) in new.sections.iter().zip(measure_rows) {
         for (measure, row) in section.measures.iter().zip(rows) {
+            // The reader has already said that the row has no deadline.
+            if measure.deadline.is_empty() {
+                continue;
+            }
             for warning in deadline::parse(&measure.deadline).warnings {
                 warnings.push(RowWarning {
                     row: *row,
@@ -278,7 +291,7 @@ fn deadline_warnings(new: &NewPlan, measure_rows: &[Vec<usize>]) -> Vec<RowWarni
     warnings
 }
 
-fn row_error(row: usize, column: Option<&str>, code: &str, message: &str) -> FieldError {
+pub(super) fn row_error(row: usize, column: Option<&str>, code: &str, message: &str) -> FieldError {
     let field = match (row, column) {
         (0, None) => "file".to_owned(),
         (0, Some(c)) => format!("file.{c}"),
@@ -291,6 +304,17 @@ fn row_error(row: usize, column: Option<&str>, code: &str, message: &str) -> Fie
 /// The request the table makes, with the sheet row of each measure to name in errors.
 fn new_plan(table: PlanTable, form: &ImportForm) -> ApiResult<(NewPlan, Vec<Vec<usize>>)> {
     let methodology = form.methodology;
+    // «УТВЕРЖДЕН приказом от … № …» names no signatory: the plan is approved by that decision.
+    let approval_decision = table
+        .approval
+        .as_ref()
+        .filter(|a| a.full_name.is_empty() && !a.position.is_empty())
+        .filter(|a| a.document_number.is_some() || a.date.is_some())
+        .map(|a| ApprovalDecision {
+            title: a.position.clone(),
+            number: a.document_number.clone(),
+            date: a.date,
+        });
     let approval = table
         .approval
         .filter(|a| !a.position.is_empty() && !a.full_name.is_empty());
@@ -354,6 +378,7 @@ fn new_plan(table: PlanTable, form: &ImportForm) -> ApiResult<(NewPlan, Vec<Vec<
             }),
             basis: None,
             approval,
+            approval_decision,
             due_date: None,
             sections,
         },
@@ -421,6 +446,24 @@ pub fn preamble(approval: Option<&ApprovalBlock>, title: &str) -> Vec<String> {
     }
     lines.push(title.to_owned());
     lines
+}
+
+/// «УТВЕРЖДЕН <the decision as written>» above the title, for a plan approved by the
+/// authority's decision; the plan import reads it back as that decision.
+fn decision_preamble(decision: &ApprovalDecision, title: &str) -> Vec<String> {
+    let mut line = format!("УТВЕРЖДЕН {}", decision.title);
+    if let Some(date) = decision.date {
+        let written = date.format("%d.%m.%Y").to_string();
+        if !decision.title.contains(&written) {
+            line.push_str(&format!(" от {written}"));
+        }
+    }
+    if let Some(number) = &decision.number {
+        if !decision.title.contains(number.as_str()) {
+            line.push_str(&format!(" № {number}"));
+        }
+    }
+    vec![line, String::new(), title.to_owned()]
 }
 
 /// Columns of the plan form (ПП РФ № 457), then the columns of the regional forms the seeds use.
@@ -508,7 +551,10 @@ fn plan_sheet(
     }
     Ok(Sheet {
         name: "План мероприятий".into(),
-        preamble: preamble(plan.approval.as_ref(), &plan.title),
+        preamble: match (&plan.approval, &plan.approval_decision) {
+            (None, Some(decision)) => decision_preamble(decision, &plan.title),
+            (approval, _) => preamble(approval.as_ref(), &plan.title),
+        },
         headings: PLAN_HEADINGS.iter().map(|h| (*h).to_owned()).collect(),
         rows,
     })

@@ -14,13 +14,15 @@ use crate::domain::cycle as cycle_rules;
 use crate::domain::deadline;
 use crate::domain::methodology::{self, Methodology};
 use crate::domain::paging;
-use crate::domain::plan::{self as rules, MeasureStatus, MeasureText, PlanStatus};
+use crate::domain::plan::{
+    self as rules, ApprovalDecision, MeasureStatus, MeasureText, PlanStatus,
+};
 use crate::domain::plan_form::ApprovalBlock;
 use crate::domain::text::{self, TextRule};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::views::plans::{
-    measure_of, plan_of, set_approval, summary_of, Measure, MeasurePatch, NewPlan, NewPlanMeasure,
-    NewSection, Plan, PlanPatch, PlanSummary,
+    measure_of, plan_of, set_approval, set_decision, summary_of, Measure, MeasurePatch, NewPlan,
+    NewPlanMeasure, NewSection, Plan, PlanPatch, PlanSummary,
 };
 use crate::views::Page;
 
@@ -184,7 +186,7 @@ fn check_header(
     year: i32,
     title: &mut String,
     basis: &mut Option<String>,
-    approval: Option<&mut ApprovalBlock>,
+    (approval, decision): (Option<&mut ApprovalBlock>, Option<&mut ApprovalDecision>),
     errors: &mut Vec<FieldError>,
 ) {
     if !(cycle_rules::FIRST_YEAR..=cycle_rules::LAST_YEAR).contains(&year) {
@@ -202,6 +204,9 @@ fn check_header(
     text::check_optional(basis, "basis", TextRule::required(rules::MAX_TEXT), errors);
     if let Some(approval) = approval {
         rules::check_approval(approval, errors);
+    }
+    if let Some(decision) = decision {
+        rules::check_decision(decision, errors);
     }
 }
 
@@ -319,7 +324,7 @@ pub fn create(conn: &mut DbConnection, ctx: &Context, mut new: NewPlan) -> ApiRe
         new.year,
         &mut new.title,
         &mut new.basis,
-        new.approval.as_mut(),
+        (new.approval.as_mut(), new.approval_decision.as_mut()),
         &mut errors,
     );
     check_cycle(conn, &new, region_id, &mut errors)?;
@@ -340,8 +345,12 @@ pub fn create(conn: &mut DbConnection, ctx: &Context, mut new: NewPlan) -> ApiRe
         approval_document: None,
         due_date: new.due_date,
         status: PlanStatus::Draft.as_str().into(),
+        decision_number: None,
+        decision_date: None,
+        decision_title: None,
     };
     set_approval(&mut values, new.approval.as_ref());
+    set_decision(&mut values, new.approval_decision.as_ref());
     let row = store::insert(conn, &values)?;
     write_sections(conn, &row, methodology, new.sections)?;
     let plan = load(conn, &row, today())?;
@@ -420,18 +429,20 @@ pub fn update(
     let status = current.status()?;
     let mut values = current.values();
     let mut approval = before.approval.clone();
-    let mut errors = patch.apply(&mut values, &mut approval);
+    let mut decision = before.approval_decision.clone();
+    let mut errors = patch.apply(&mut values, (&mut approval, &mut decision));
     check_header(
         values.year,
         &mut values.title,
         &mut values.basis,
-        approval.as_mut(),
+        (approval.as_mut(), decision.as_mut()),
         &mut errors,
     );
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     set_approval(&mut values, approval.as_ref());
+    set_decision(&mut values, decision.as_ref());
     if values == current.values() {
         return Ok((current.version, before));
     }
@@ -500,10 +511,10 @@ fn has_measures(plan: &Plan) -> ApiResult<()> {
 }
 
 fn has_approval_block(plan: &Plan) -> ApiResult<()> {
-    if plan.approval.is_none() {
+    if plan.approval.is_none() && plan.approval_decision.is_none() {
         return Err(conflict_in(
             plan.status,
-            "approval needs the «УТВЕРЖДАЮ» block (approval: position, full name, date); set it with PATCH before approving",
+            "approval needs the «УТВЕРЖДАЮ» block (approval: position, full name, date) or the authority's decision (approval_decision: title, number, date); set one with PATCH before approving",
         ));
     }
     Ok(())

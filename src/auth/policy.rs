@@ -471,6 +471,11 @@ pub const REPORT_CREATE: Rule = hidden(
     "/api/v1/plans/{id}/reports",
     Access::Roles(PLAN_WRITERS),
 );
+pub const REPORT_IMPORT: Rule = hidden(
+    "POST",
+    "/api/v1/plans/{id}/reports/import",
+    Access::Roles(PLAN_WRITERS),
+);
 pub const REPORT_READ: Rule = hidden(
     "GET",
     "/api/v1/plans/{id}/reports/{report_id}",
@@ -619,6 +624,7 @@ pub const RULES: &[Rule] = &[
     PLAN_DRAFT,
     REPORT_LIST,
     REPORT_CREATE,
+    REPORT_IMPORT,
     REPORT_READ,
     REPORT_ENTRY,
     REPORT_SUBMIT,

@@ -29,6 +29,9 @@ pub struct PlanRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub decision_number: Option<String>,
+    pub decision_date: Option<NaiveDate>,
+    pub decision_title: Option<String>,
 }
 
 /// Column values of a plan, as written on create and update.
@@ -48,6 +51,9 @@ pub struct PlanValues {
     pub approval_document: Option<String>,
     pub due_date: Option<NaiveDate>,
     pub status: String,
+    pub decision_number: Option<String>,
+    pub decision_date: Option<NaiveDate>,
+    pub decision_title: Option<String>,
 }
 
 impl PlanRow {
@@ -75,6 +81,9 @@ impl PlanRow {
             approval_document: self.approval_document.clone(),
             due_date: self.due_date,
             status: self.status.clone(),
+            decision_number: self.decision_number.clone(),
+            decision_date: self.decision_date,
+            decision_title: self.decision_title.clone(),
         }
     }
 }

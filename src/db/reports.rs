@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{report_entries, reports};
 use super::{now, versioned, DbConnection};
-use crate::domain::plan::{PeriodKind, ReportStatus};
+use crate::domain::plan::{PeriodKind, ReportStatus, Signatory};
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -20,6 +20,9 @@ pub struct ReportRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub signatory_position: Option<String>,
+    pub signatory_name: Option<String>,
+    pub signed_on: Option<NaiveDate>,
 }
 
 impl ReportRow {
@@ -101,9 +104,8 @@ pub fn list(
 pub fn insert(
     conn: &mut DbConnection,
     plan_id: i64,
-    kind: PeriodKind,
-    year: i32,
-    number: i32,
+    (kind, year, number): (PeriodKind, i32, i32),
+    signatory: Option<&Signatory>,
 ) -> ApiResult<ReportRow> {
     let taken = reports::table
         .filter(reports::plan_id.eq(plan_id))
@@ -124,6 +126,9 @@ pub fn insert(
         reports::period_year.eq(year),
         reports::period_number.eq(number),
         reports::status.eq(ReportStatus::Draft.as_str()),
+        reports::signatory_position.eq(signatory.map(|s| s.position.clone())),
+        reports::signatory_name.eq(signatory.map(|s| s.full_name.clone())),
+        reports::signed_on.eq(signatory.and_then(|s| s.date)),
     );
     versioned::insert!(conn, reports, values)
 }

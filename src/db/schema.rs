@@ -228,6 +228,9 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        decision_number -> Nullable<Text>,
+        decision_date -> Nullable<Date>,
+        decision_title -> Nullable<Text>,
     }
 }
 
@@ -277,6 +280,9 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        signatory_position -> Nullable<Text>,
+        signatory_name -> Nullable<Text>,
+        signed_on -> Nullable<Date>,
     }
 }
 

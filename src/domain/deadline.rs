@@ -262,6 +262,10 @@ pub fn parse(text: &str) -> Deadline {
         parts: Vec::new(),
         warnings: Vec::new(),
     };
+    if is_none(&cleaned) {
+        out.warnings.push("no deadline given".into());
+        return out;
+    }
     // Tokens [start, end) not understood. Forms met inside such text, up to the end of its
     // clause, belong to it: «2 раза в 2016 году», «кроме июня, июля» set no deadline of their own.
     let mut run: Option<(usize, usize)> = None;
@@ -574,6 +578,23 @@ fn period(t: &Tokens<'_>, i: usize) -> Found {
 }
 
 /// Removes markup and page-layout noise; the result is what parts quote.
+/// No deadline: an empty cell or the words that say so ("без срока", "бессрочно").
+pub fn is_none(text: &str) -> bool {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(fold_word)
+        .collect();
+    matches!(
+        words
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        [] | ["без", "срока"] | ["бессрочно"]
+    )
+}
+
 fn clean(text: &str) -> String {
     unwrap_lines(&clean_markup(text))
 }
@@ -1465,5 +1486,18 @@ mod tests {
                 deadline.final_due(plan_year).is_some_and(|due| due < today)
             );
         }
+    }
+
+    #[test]
+    fn no_deadline_is_no_part_and_never_overdue() {
+        for text in ["", "  ", "без срока", "Без срока.", "бессрочно"] {
+            let d = parse(text);
+            assert!(d.parts.is_empty(), "{text:?}");
+            assert_eq!(d.warnings, ["no deadline given"]);
+            assert_eq!(d.text, text);
+            assert!(!d.is_overdue(NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(), Some(2018)));
+        }
+        assert!(!is_none("бессрочно до 31.12.2019"));
+        assert!(!parse("без срока давности").warnings.is_empty());
     }
 }

@@ -7,6 +7,7 @@ pub mod council;
 pub mod cycle;
 pub mod deadline;
 pub mod field;
+pub mod figure;
 pub mod follow_up;
 pub mod identifiers;
 pub mod methodology;

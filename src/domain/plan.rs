@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::deadline::Deadline;
+pub use super::figure::Figure;
 use super::methodology::Methodology;
 use super::plan_form::{ApprovalBlock, CriteriaSet, Executor};
 use super::status::StatusMachine;
@@ -195,12 +196,17 @@ pub fn check_measure(m: &mut MeasureText, prefix: &str) -> Vec<FieldError> {
         TextRule::required(MAX_TEXT),
         &mut errors,
     );
-    text::check(
-        &mut m.deadline,
-        &field("deadline"),
-        TextRule::required(MAX_SHORT),
-        &mut errors,
-    );
+    // A measure may have no deadline (seed 004): kept empty, "без срока" in the form.
+    if m.deadline.trim().is_empty() {
+        m.deadline.clear();
+    } else {
+        text::check(
+            &mut m.deadline,
+            &field("deadline"),
+            TextRule::required(MAX_SHORT),
+            &mut errors,
+        );
+    }
     for (value, name, max) in [
         (&mut m.number, "number", 50),
         (&mut m.shortcoming, "shortcoming", MAX_TEXT),
@@ -269,6 +275,65 @@ pub fn check_approval(block: &mut ApprovalBlock, errors: &mut Vec<FieldError>) {
         &mut block.document_number,
         "approval.document_number",
         TextRule::required(100),
+        errors,
+    );
+}
+
+/// The authority's decision that approved a plan without an «УТВЕРЖДАЮ» block: an order
+/// (приказ, распоряжение) by its title, number and date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Приказ Управления социальной политики № 24 «Об утверждении плана мероприятий»", "number": "112", "date": "2024-01-15"}))]
+pub struct ApprovalDecision {
+    /// The document as its heading reads.
+    #[schema(min_length = 1, max_length = 1000)]
+    pub title: String,
+    #[serde(default)]
+    #[schema(max_length = 100)]
+    pub number: Option<String>,
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+}
+
+pub fn check_decision(decision: &mut ApprovalDecision, errors: &mut Vec<FieldError>) {
+    text::check(
+        &mut decision.title,
+        "approval_decision.title",
+        TextRule::required(MAX_SHORT),
+        errors,
+    );
+    text::check_optional(
+        &mut decision.number,
+        "approval_decision.number",
+        TextRule::required(100),
+        errors,
+    );
+}
+
+/// Who signed a report: «Директор В.М.Зуева», and the day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"position": "Директор", "full_name": "В.М.Зуева", "date": "2025-01-20"}))]
+pub struct Signatory {
+    #[schema(min_length = 1, max_length = 1000)]
+    pub position: String,
+    #[schema(min_length = 1, max_length = 300)]
+    pub full_name: String,
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+}
+
+pub fn check_signatory(signatory: &mut Signatory, errors: &mut Vec<FieldError>) {
+    text::check(
+        &mut signatory.position,
+        "signatory.position",
+        TextRule::required(MAX_SHORT),
+        errors,
+    );
+    text::check(
+        &mut signatory.full_name,
+        "signatory.full_name",
+        TextRule::required(300),
         errors,
     );
 }
@@ -366,18 +431,6 @@ impl StatusMachine for ReportStatus {
 }
 
 /// A figure a report gives (seed 004: «опрошено 719», «0 жалоб»).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Опрошено получателей услуг", "value": "719", "unit": "чел."}))]
-pub struct Figure {
-    #[schema(min_length = 1, max_length = 500)]
-    pub name: String,
-    #[schema(value_type = String, example = "719")]
-    pub value: Decimal,
-    #[schema(max_length = 50)]
-    pub unit: Option<String>,
-}
-
 /// Checks a report entry's figures and evidence links.
 pub fn check_entry(figures: &mut [Figure], evidence: &mut [String]) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -389,6 +442,19 @@ pub fn check_entry(figures: &mut [Figure], evidence: &mut [String]) -> Vec<Field
         ));
     }
     for (i, figure) in figures.iter_mut().enumerate() {
+        text::check_optional(
+            &mut figure.written,
+            &format!("figures[{i}].written"),
+            TextRule::required(1000),
+            &mut errors,
+        );
+        text::check_optional(
+            &mut figure.text,
+            &format!("figures[{i}].text"),
+            TextRule::required(1000),
+            &mut errors,
+        );
+        errors.extend(figure.settle(&format!("figures[{i}].")));
         text::check(
             &mut figure.name,
             &format!("figures[{i}].name"),
@@ -525,11 +591,14 @@ mod tests {
         assert_eq!(fields, ["measures[0].executors[0].name"]);
         assert_eq!(m.title, "Обновление информации на стендах");
         let mut empty = MeasureText::default();
-        assert_eq!(check_measure(&mut empty, "").len(), 2);
+        let errors = check_measure(&mut empty, "");
+        assert_eq!(errors.len(), 1, "a measure without a deadline is kept");
+        assert_eq!(errors[0].field, "title");
         let mut figures = vec![Figure {
             name: "Опрошено".into(),
-            value: dec!(719),
+            value: Some(dec!(719)),
             unit: Some("чел.".into()),
+            ..Figure::default()
         }];
         let mut links = vec!["ftp://x".to_owned()];
         let errors = check_entry(&mut figures, &mut links);

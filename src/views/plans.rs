@@ -9,7 +9,9 @@ use utoipa::ToSchema;
 use super::{nullable, parse_filter, patch_required, timestamp, ListFilterErrors};
 use crate::db::plans::{MeasureRow, PlanRow, PlanValues, SectionRow};
 use crate::domain::deadline::Deadline;
-use crate::domain::plan::{self as rules, Completion, MeasureStatus, MeasureText, PlanStatus};
+use crate::domain::plan::{
+    self as rules, ApprovalDecision, Completion, MeasureStatus, MeasureText, PlanStatus,
+};
 use crate::domain::plan_form::{ApprovalBlock, Executor, RowWarning};
 use crate::error::{ApiError, ApiResult, FieldError};
 
@@ -76,6 +78,9 @@ pub struct Plan {
     pub basis: Option<String>,
     /// «УТВЕРЖДАЮ»: position, full name, date and document of the official who approved it.
     pub approval: Option<ApprovalBlock>,
+    /// The authority's decision (an order) that approved the plan when its document has no
+    /// «УТВЕРЖДАЮ» block.
+    pub approval_decision: Option<ApprovalDecision>,
     /// The date by which the plan is due.
     pub due_date: Option<NaiveDate>,
     pub status: PlanStatus,
@@ -111,8 +116,10 @@ pub struct NewMeasure {
     #[serde(default)]
     pub basis: Option<String>,
     /// The deadline in words, as the official form has it ("до 31.12.2018", "ежеквартально",
-    /// "IV квартал"); it is kept as written and parsed.
-    #[schema(min_length = 1, max_length = 1000)]
+    /// "IV квартал"); it is kept as written and parsed. Empty or left out: no deadline
+    /// ("без срока"), never overdue.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
     pub deadline: String,
     #[serde(default)]
     pub executors: Vec<Executor>,
@@ -164,6 +171,9 @@ pub struct NewPlan {
     pub basis: Option<String>,
     #[serde(default)]
     pub approval: Option<ApprovalBlock>,
+    /// Instead of (or beside) `approval`: the authority's order that approves the plan.
+    #[serde(default)]
+    pub approval_decision: Option<ApprovalDecision>,
     #[serde(default)]
     pub due_date: Option<NaiveDate>,
     #[serde(default)]
@@ -198,6 +208,10 @@ pub struct PlanPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<ApprovalBlock>, required = false)]
     pub approval: Option<Option<ApprovalBlock>>,
+    /// The authority's order that approves the plan, when its document has no «УТВЕРЖДАЮ».
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<ApprovalDecision>, required = false)]
+    pub approval_decision: Option<Option<ApprovalDecision>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<NaiveDate>, required = false)]
     pub due_date: Option<Option<NaiveDate>>,
@@ -334,6 +348,21 @@ fn approval_of(row: &PlanRow) -> Option<ApprovalBlock> {
     }
 }
 
+fn decision_of(row: &PlanRow) -> Option<ApprovalDecision> {
+    row.decision_title.as_ref().map(|title| ApprovalDecision {
+        title: title.clone(),
+        number: row.decision_number.clone(),
+        date: row.decision_date,
+    })
+}
+
+/// Writes the authority's decision into the plan's columns.
+pub fn set_decision(values: &mut PlanValues, decision: Option<&ApprovalDecision>) {
+    values.decision_title = decision.map(|d| d.title.clone());
+    values.decision_number = decision.and_then(|d| d.number.clone());
+    values.decision_date = decision.and_then(|d| d.date);
+}
+
 /// Writes the «УТВЕРЖДАЮ» block into the plan's columns.
 pub fn set_approval(values: &mut PlanValues, approval: Option<&ApprovalBlock>) {
     values.approver_position = approval.map(|a| a.position.clone());
@@ -376,6 +405,7 @@ pub fn plan_of(
         title: row.title.clone(),
         basis: row.basis.clone(),
         approval: approval_of(row),
+        approval_decision: decision_of(row),
         due_date: row.due_date,
         status: row.status()?,
         as_of,
@@ -452,12 +482,12 @@ impl NewMeasure {
 }
 
 impl PlanPatch {
-    /// Applies the patch to the header's columns and its «УТВЕРЖДАЮ» block; a `null` title is
-    /// an error.
+    /// Applies the patch to the header's columns, its «УТВЕРЖДАЮ» block and the decision that
+    /// approves it; a `null` title is an error.
     pub fn apply(
         self,
         values: &mut PlanValues,
-        approval: &mut Option<ApprovalBlock>,
+        (approval, decision): (&mut Option<ApprovalBlock>, &mut Option<ApprovalDecision>),
     ) -> Vec<FieldError> {
         let mut errors = Vec::new();
         patch_required(&mut values.title, self.title, "title", &mut errors);
@@ -469,6 +499,9 @@ impl PlanPatch {
         }
         if let Some(given) = self.approval {
             *approval = given;
+        }
+        if let Some(given) = self.approval_decision {
+            *decision = given;
         }
         errors
     }

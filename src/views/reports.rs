@@ -10,7 +10,8 @@ use super::timestamp;
 use crate::db::plans::{MeasureRow, PlanRow};
 use crate::db::reports::{EntryRow, EntryValues, ReportRow};
 use crate::domain::cycle as cycle_rules;
-use crate::domain::plan::{self as rules, Completion, Figure, PeriodKind, ReportStatus};
+use crate::domain::plan::{self as rules, Completion, Figure, PeriodKind, ReportStatus, Signatory};
+use crate::domain::plan_form::RowWarning;
 use crate::domain::text::{self, TextRule};
 use crate::error::{ApiError, ApiResult, FieldError};
 
@@ -60,6 +61,8 @@ pub struct Report {
     /// «Отчёт о выполнении плана мероприятий … за 2024 год».
     pub title: String,
     pub status: ReportStatus,
+    /// Who signed the report («Директор В.М.Зуева») and when.
+    pub signatory: Option<Signatory>,
     /// The plan's measures at the end of the period.
     pub completion: Completion,
     /// One per measure of the plan, in the plan's order.
@@ -68,11 +71,26 @@ pub struct Report {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What a report import made (or, in a dry run, would make), and what the reader had to guess.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportImportResult {
+    pub dry_run: bool,
+    /// The report as stored, a draft; in a dry run, as it would be stored (its ids are not kept).
+    pub report: Report,
+    /// Row-level notes: joined page-break fragments, titles taken from merged cells, measures
+    /// without a deadline, ignored columns.
+    pub warnings: Vec<RowWarning>,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"period": {"kind": "year", "year": 2024, "number": 1}}))]
+#[schema(example = json!({"period": {"kind": "year", "year": 2024, "number": 1},
+    "signatory": {"position": "Директор", "full_name": "В.М.Зуева", "date": "2025-01-20"}}))]
 pub struct NewReport {
     pub period: Period,
+    /// Who signs the report («Директор В.М.Зуева»).
+    #[serde(default)]
+    pub signatory: Option<Signatory>,
 }
 
 /// What a report says of a measure; it replaces what it said before.
@@ -159,6 +177,36 @@ impl EntryBody {
     }
 }
 
+fn signatory_of(row: &ReportRow) -> Option<Signatory> {
+    match (&row.signatory_position, &row.signatory_name) {
+        (Some(position), Some(full_name)) => Some(Signatory {
+            position: position.clone(),
+            full_name: full_name.clone(),
+            date: row.signed_on,
+        }),
+        _ => None,
+    }
+}
+
+impl NewReport {
+    /// Checks the period and the signatory (trimmed in place).
+    pub fn check(&mut self) -> ApiResult<()> {
+        let mut errors = match self.period.check() {
+            Ok(()) => Vec::new(),
+            Err(ApiError::Validation(errors)) => errors,
+            Err(other) => return Err(other),
+        };
+        if let Some(signatory) = self.signatory.as_mut() {
+            rules::check_signatory(signatory, &mut errors);
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
 fn period_of(row: &ReportRow) -> ApiResult<Period> {
     Ok(Period {
         kind: row.kind()?,
@@ -200,7 +248,14 @@ pub fn report_of(
                 actual_date: entry.and_then(|e| e.actual_date),
                 result: entry.and_then(|e| e.result.clone()),
                 figures: entry
-                    .map_or(Ok(Vec::new()), |e| stored(&e.figures_json, "figures", e.id))?,
+                    .map_or(Ok(Vec::new()), |e| stored(&e.figures_json, "figures", e.id))?
+                    .into_iter()
+                    .map(|mut f: Figure| {
+                        // Figures stored before written forms existed get theirs.
+                        f.settle("");
+                        f
+                    })
+                    .collect(),
                 evidence: entry.map_or(Ok(Vec::new()), |e| {
                     stored(&e.evidence_json, "evidence", e.id)
                 })?,
@@ -218,6 +273,7 @@ pub fn report_of(
         ),
         period,
         status: row.status()?,
+        signatory: signatory_of(row),
         completion: completion_of(measures, end, plan.year)?,
         entries: shown,
         created_at: timestamp(row.created_at),

@@ -22,6 +22,7 @@ mod policy;
 mod portal;
 mod ratings;
 mod regions;
+mod report_imports;
 mod security;
 mod service;
 mod webhooks;

@@ -257,14 +257,15 @@ async fn broken_files_are_refused_naming_the_row_and_store_nothing() {
         None,
     )
     .await;
-    let no_deadline = "№ п/п,Наименование мероприятия,Срок реализации\nРаздел,,\n1,Обновить стенды,\n2,,до 31.12.2019\n";
+    // A measure may have no deadline (kept, with a warning), but not without a title.
+    let no_title = "№ п/п,Наименование мероприятия,Срок реализации\nРаздел,,\n1,,\n2,Обновить стенды,до 31.12.2019\n";
     let body = assert_problem(
         import(
             &app,
             &token,
             &query,
             "text/csv",
-            no_deadline.as_bytes().to_vec(),
+            no_title.as_bytes().to_vec(),
         )
         .await,
         422,
@@ -708,16 +709,17 @@ async fn reports_record_execution_with_figures_and_are_accepted_by_the_authority
         .to_string()
         .starts_with("Отчёт о выполнении плана мероприятий"));
     assert_eq!(
-        rows[1][5].to_string(),
+        rows[1][6].to_string(),
         "Реализованные меры по устранению выявленных недостатков"
     );
     let line = rows
         .iter()
         .find(|r| matches!(&r[2], Data::String(t) if t == "Обновить информацию на стендах"))
         .unwrap();
-    assert_eq!(line[5].to_string(), "Информация на стендах обновлена");
-    assert_eq!(line[6].to_string(), "20.11.2019");
-    assert!(line[7]
+    assert_eq!(line[6].to_string(), "Информация на стендах обновлена");
+    assert_eq!(line[7].to_string(), "20.11.2019");
+    // The figures have a column of their own, as written.
+    assert!(line[9]
         .to_string()
         .contains("Опрошено получателей услуг: 719 чел."));
     let (title, ascii) = file_names(&app.get(&format!("{report_path}/export?format=xlsx")).await);
@@ -733,9 +735,13 @@ async fn reports_record_execution_with_figures_and_are_accepted_by_the_authority
     assert_eq!(csv.status(), StatusCode::OK);
     assert!(file_names(&csv).0.ends_with(".csv"));
     let bytes = csv.bytes().await.unwrap().to_vec();
-    let lines = bytes.iter().filter(|&&b| b == b'\n').count();
-    assert_eq!(bytes.windows(2).filter(|w| w == b"\r\n").count(), lines);
     let records = csv_records(&bytes, b';');
+    // Every record ends with CRLF; line breaks inside a cell (the figures, a line each) stay LF,
+    // as Excel writes them.
+    assert_eq!(
+        bytes.windows(2).filter(|w| w == b"\r\n").count(),
+        records.len()
+    );
     assert_eq!(records.len(), rows.len());
     assert!(
         records.iter().all(|r| r.len() == rows[1].len()),
@@ -743,7 +749,7 @@ async fn reports_record_execution_with_figures_and_are_accepted_by_the_authority
     );
     assert!(records[0][0].starts_with("Отчёт о выполнении плана мероприятий"));
     assert_eq!(
-        records[1][5],
+        records[1][6],
         "Реализованные меры по устранению выявленных недостатков"
     );
 

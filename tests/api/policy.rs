@@ -580,6 +580,14 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
             format!("/api/v1/plans/{approved}/reports"),
             Some(json!({"period": {"kind": "quarter", "year": 2019, "number": 1 + n % 4}})),
         ),
+        ("POST", "/api/v1/plans/{id}/reports/import") => {
+            // A half-year: no other sample makes one, and the dry run stores nothing.
+            let path = format!(
+                "/api/v1/plans/{approved}/reports/import?dry_run=true&kind=half_year&year=2019&number=2"
+            );
+            let csv = "Наименование мероприятия,Срок реализации,Информация о выполнении\nОткрытость и доступность информации об организации социальной сферы,,\nМероприятие 0,до 31.12.2019,Выполнено\n";
+            return (method, path, Some(Body::Csv(csv.into())));
+        }
         ("GET", "/api/v1/plans/{id}/reports/{report_id}") => {
             (format!("/api/v1/plans/{approved}/reports/{report}"), None)
         }

@@ -9,8 +9,8 @@ use super::criteria::criterion_reading;
 use super::layout::{Field, Layout};
 use super::names::find_person;
 use super::{
-    excerpt, problem, split_executors, warning, CriteriaSet, MeasureDraft, RowProblem, RowWarning,
-    SectionDraft,
+    excerpt, problem, split_executors, warning, CriteriaSet, ExecutionCells, MeasureDraft,
+    RowProblem, RowWarning, SectionDraft,
 };
 
 /// How a row's cells extend the open measure.
@@ -52,6 +52,8 @@ pub(super) struct Body<'a> {
     after_heading: bool,
     pub(super) warnings: Vec<RowWarning>,
     pub(super) problems: Vec<RowProblem>,
+    /// The lines after the last measure (a signature block).
+    pub(super) trailer: Vec<String>,
 }
 
 impl<'a> Body<'a> {
@@ -63,6 +65,7 @@ impl<'a> Body<'a> {
             after_heading: false,
             warnings: Vec::new(),
             problems: Vec::new(),
+            trailer: Vec::new(),
         }
     }
 
@@ -287,20 +290,42 @@ impl<'a> Body<'a> {
             .number
             .as_ref()
             .map_or_else(|| "the measure".to_owned(), |n| format!("measure {n}"));
-        let title = text(Field::Title);
+        let mut title = text(Field::Title);
         let deadline = text(Field::Deadline);
-        if title.is_empty() {
-            self.problems.push(problem(
+        // A numbered row without a title of its own sits under a title cell merged down from
+        // the measure above (seed 004: 5.2–5.4 under the measures of 5.1).
+        let above = self
+            .sections
+            .last()
+            .and_then(|s| s.measures.last())
+            .map(|m| m.title.clone());
+        match above {
+            Some(above) if title.is_empty() && open.number.is_some() => {
+                self.warnings.push(warning(
+                    open.row,
+                    Some(Field::Title.key()),
+                    format!(
+                        "{label} has no «{}» of its own; the one above is taken (a merged cell)",
+                        Field::Title.usual_heading()
+                    ),
+                ));
+                title = above;
+            }
+            _ if title.is_empty() => self.problems.push(problem(
                 open.row,
                 Some(Field::Title.key()),
                 format!("{label} has no «{}»", Field::Title.usual_heading()),
-            ));
+            )),
+            _ => {}
         }
         if deadline.is_empty() {
-            self.problems.push(problem(
+            self.warnings.push(warning(
                 open.row,
                 Some(Field::Deadline.key()),
-                format!("{label} has no «{}»", Field::Deadline.usual_heading()),
+                format!(
+                    "{label} has no «{}»: kept without a deadline (без срока)",
+                    Field::Deadline.usual_heading()
+                ),
             ));
         }
         let measure = MeasureDraft {
@@ -314,6 +339,13 @@ impl<'a> Body<'a> {
             expected_result: optional(Field::ExpectedResult),
             indicators: optional(Field::Indicators),
             information_source: optional(Field::InformationSource),
+            execution: ExecutionCells {
+                execution_info: optional(Field::ExecutionInfo),
+                measures_taken: optional(Field::MeasuresTaken),
+                actual_date: optional(Field::ActualDate),
+                figures: optional(Field::Figures),
+                evidence: optional(Field::Evidence),
+            },
         };
         if self.sections.is_empty() {
             self.sections.push(Section {
@@ -341,6 +373,7 @@ impl<'a> Body<'a> {
             return Vec::new();
         };
         let trailing = self.sections.split_off(last + 1);
+        self.trailer = trailing.iter().map(|s| s.heading.clone()).collect();
         if let (Some(first), Some(end)) = (trailing.first(), trailing.last()) {
             self.warnings.push(warning(
                 first.row,

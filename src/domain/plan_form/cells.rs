@@ -37,16 +37,21 @@ pub(super) fn starts_uppercase(text: &str) -> bool {
 pub(super) fn measure_number(text: &str) -> Option<String> {
     let written = text.trim();
     let core = number_key(written);
+    // A PDF conversion splits digits with a space ("2.1 0." for 2.10 in seed 004).
     let valid = !core.is_empty()
-        && core
-            .split('.')
-            .all(|part| (1..=3).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit()));
+        && core.split('.').all(|part| {
+            let digits = part.replace(' ', "");
+            (1..=3).contains(&digits.len())
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && !part.starts_with(' ')
+                && !part.ends_with(' ')
+        });
     valid.then(|| written.to_owned())
 }
 
 /// What a measure number says without its trailing marks ("1.1." and "1.1" are one number),
 /// for telling rows of one measure and numbered groups apart.
-pub(super) fn number_key(number: &str) -> &str {
+pub fn number_key(number: &str) -> &str {
     number.trim_end_matches(['.', ')'])
 }
 

@@ -2,7 +2,7 @@
 //! starts.
 
 use super::cells::{has_word, measure_number};
-use super::{problem, quoted_list, warning, RowProblem, RowWarning};
+use super::{problem, quoted_list, warning, Form, RowProblem, RowWarning};
 use crate::domain::text::fold_words;
 
 /// A measure field that a column of the form fills.
@@ -17,9 +17,27 @@ pub(super) enum Field {
     ExpectedResult,
     Indicators,
     InformationSource,
+    /// The columns of the execution report, read by the report import only.
+    MeasuresTaken,
+    ActualDate,
+    ExecutionInfo,
+    Figures,
+    Evidence,
 }
 
 impl Field {
+    /// A column of the execution report rather than of the plan.
+    pub(super) fn of_report(self) -> bool {
+        matches!(
+            self,
+            Self::MeasuresTaken
+                | Self::ActualDate
+                | Self::ExecutionInfo
+                | Self::Figures
+                | Self::Evidence
+        )
+    }
+
     /// The name of the [`MeasureDraft`] field, as warnings and problems name the column.
     pub(super) fn key(self) -> &'static str {
         match self {
@@ -32,6 +50,11 @@ impl Field {
             Self::ExpectedResult => "expected_result",
             Self::Indicators => "indicators",
             Self::InformationSource => "information_source",
+            Self::MeasuresTaken => "measures_taken",
+            Self::ActualDate => "actual_date",
+            Self::ExecutionInfo => "execution_info",
+            Self::Figures => "figures",
+            Self::Evidence => "evidence",
         }
     }
 
@@ -47,6 +70,11 @@ impl Field {
             Self::ExpectedResult => "Результат",
             Self::Indicators => "Показатели, характеризующие результат",
             Self::InformationSource => "Источник и способ получения информации",
+            Self::MeasuresTaken => "Реализованные меры по устранению выявленных недостатков",
+            Self::ActualDate => "Фактический срок реализации",
+            Self::ExecutionInfo => "Информация о выполнении",
+            Self::Figures => "Значения показателей",
+            Self::Evidence => "Подтверждающие материалы (ссылки)",
         }
     }
 }
@@ -54,8 +82,6 @@ impl Field {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Column {
     Field(Field),
-    /// A column of the execution report ("Сведения о ходе реализации", "фактический срок").
-    Report,
     Unknown,
 }
 
@@ -81,13 +107,16 @@ fn classify_heading(text: &str) -> Option<Column> {
         || folded == "п п"
     {
         Field::Number
-    } else if (has("сведени") && has("ход"))
-        || has("реализованн")
-        || has("фактическ")
-        || has("отметк")
-        || (has("информаци") && has("выполнени"))
-    {
-        return Some(Column::Report);
+    } else if has("фактическ") {
+        Field::ActualDate
+    } else if (has("сведени") && has("ход")) || has("реализованн") {
+        Field::MeasuresTaken
+    } else if has("отметк") || (has("информаци") && has("выполнени")) {
+        Field::ExecutionInfo
+    } else if has("значени") && has("показател") {
+        Field::Figures
+    } else if has("ссылк") || has("подтвержда") {
+        Field::Evidence
     } else if has("источник") {
         Field::InformationSource
     } else if has("показател") {
@@ -181,6 +210,7 @@ fn recognised_fields(row: &[String]) -> Vec<Field> {
 /// Finds the header row, merges a sub-header under it and checks the mandatory columns.
 pub(super) fn find_layout(
     cells: &[Vec<String>],
+    form: Form,
     warnings: &mut Vec<RowWarning>,
 ) -> Result<Layout, Vec<RowProblem>> {
     let header = header_row(cells).ok_or_else(|| vec![no_header_problem(cells)])?;
@@ -195,7 +225,7 @@ pub(super) fn find_layout(
         headings,
     };
     layout.merge_sub_header(cells);
-    let read = layout.set_aside_unread_columns(warnings);
+    let read = layout.set_aside_unread_columns(form, warnings);
     if !read.contains(&Field::Number) {
         if let Some(col) = unheaded_number_column(&cells[layout.data_start..], &layout.columns) {
             layout.columns[col] = Some(Column::Field(Field::Number));
@@ -244,12 +274,9 @@ impl Layout {
             && differing.iter().all(|&c| {
                 sub[c].chars().count() <= MAX_HEADING_CHARS && measure_number(&sub[c]).is_none()
             })
-            && differing.iter().any(|&c| {
-                matches!(
-                    classify_heading(&sub[c]),
-                    Some(Column::Field(_) | Column::Report)
-                )
-            });
+            && differing
+                .iter()
+                .any(|&c| matches!(classify_heading(&sub[c]), Some(Column::Field(_))));
         if !is_sub_header {
             return;
         }
@@ -271,7 +298,11 @@ impl Layout {
 
     /// Warns of the columns that are not read (a second column of a field, columns of the
     /// report and unknown ones) and returns the fields that are.
-    fn set_aside_unread_columns(&mut self, warnings: &mut Vec<RowWarning>) -> Vec<Field> {
+    fn set_aside_unread_columns(
+        &mut self,
+        form: Form,
+        warnings: &mut Vec<RowWarning>,
+    ) -> Vec<Field> {
         let row = self.row + 1;
         let mut read: Vec<Field> = Vec::new();
         for (column, heading) in self.columns.iter_mut().zip(&self.headings) {
@@ -288,12 +319,17 @@ impl Layout {
                     ));
                     *column = Some(Column::Unknown);
                 }
+                // Read all the same, so that page-break fragments align as in a report;
+                // the plan leaves what they say out.
+                Some(Column::Field(field)) if field.of_report() && form == Form::Plan => {
+                    warnings.push(warning(
+                        row,
+                        heading,
+                        "a column of the execution report, not of the plan; ignored",
+                    ));
+                    read.push(field);
+                }
                 Some(Column::Field(field)) => read.push(field),
-                Some(Column::Report) => warnings.push(warning(
-                    row,
-                    heading,
-                    "a column of the execution report, not of the plan; ignored",
-                )),
                 Some(Column::Unknown) => warnings.push(warning(
                     row,
                     heading,
@@ -305,7 +341,8 @@ impl Layout {
         read
     }
 
-    /// A problem for each mandatory column (title, deadline) the header lacks.
+    /// A problem for each mandatory column the header lacks: the title (a measure may have no
+    /// deadline, seed 004 has no deadline column).
     fn missing_columns(&self, read: &[Field]) -> Vec<RowProblem> {
         let found: Vec<&str> = self
             .headings
@@ -313,7 +350,7 @@ impl Layout {
             .filter(|h| !h.is_empty())
             .map(String::as_str)
             .collect();
-        [Field::Title, Field::Deadline]
+        [Field::Title]
             .into_iter()
             .filter(|field| !read.contains(field))
             .map(|field| {
@@ -382,6 +419,7 @@ fn no_header_problem(cells: &[Vec<String>]) -> RowProblem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::plan_form::read_report_table;
     use crate::domain::plan_form::test_tables::*;
 
     #[test]
@@ -415,14 +453,84 @@ mod tests {
     }
 
     #[test]
-    fn report_without_deadline_column_names_the_header_row() {
-        let found = read_plan_table(&test_seeds::rows("004"), CriteriaSet::Mintrud2018)
-            .expect_err("a report is not a plan");
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].row, 6);
-        assert_eq!(found[0].column.as_deref(), Some("deadline"));
-        assert!(found[0].message.contains("«Срок реализации»"));
-        assert!(found[0].message.contains("«Информация о выполнении»"));
+    fn report_without_deadline_column_reads_as_a_plan_without_deadlines() {
+        // Seed 004 is an execution report; its plan is its first three columns.
+        let plan = read_plan_table(&test_seeds::rows("004"), CriteriaSet::Mintrud2018)
+            .expect("a measure may have no deadline");
+        let all = measures(&plan);
+        assert!(all.len() > 40, "{}", all.len());
+        assert!(all.iter().all(|m| m.deadline.is_empty()));
+        let without: Vec<usize> = plan
+            .warnings
+            .iter()
+            .filter(|w| w.column.as_deref() == Some("deadline"))
+            .map(|w| w.row)
+            .collect();
+        assert_eq!(without, all.iter().map(|m| m.row).collect::<Vec<_>>());
+        assert!(all.iter().all(|m| m.execution == Default::default()));
+        assert_eq!(plan.trailer, ["Директор", "В.М.Зуева"]);
+        let reported = plan
+            .warnings
+            .iter()
+            .find(|w| w.column.as_deref() == Some("Информация о выполнении"))
+            .expect("the report's column is named");
+        assert_eq!(reported.row, 6);
+    }
+
+    #[test]
+    fn seed_004_reads_as_a_report() {
+        let report = read_report_table(&test_seeds::rows("004"), CriteriaSet::Mintrud2018)
+            .expect("seed 004 is a report");
+        let all = measures(&report);
+        let first = all[0];
+        assert_eq!(first.number.as_deref(), Some("1.1."));
+        assert!(first
+            .title
+            .starts_with("Размещение информации о деятельности"));
+        assert!(first
+            .execution
+            .execution_info
+            .as_deref()
+            .unwrap()
+            .contains("распространение информационных листовок и буклетов – 2823"));
+        assert!(first
+            .expected_result
+            .as_deref()
+            .unwrap()
+            .starts_with("- улучшение работы"));
+        // "2.1 0." is 2.10 with a space from the PDF conversion: a row of its own.
+        let numbers: Vec<&str> = all.iter().filter_map(|m| m.number.as_deref()).collect();
+        assert!(
+            numbers.contains(&"2.1 0.") && numbers.contains(&"2.1 3."),
+            "{numbers:?}"
+        );
+        // 1.2 has no measure of its own: the title cell of 1.1 is merged over it.
+        assert_eq!(all[1].number.as_deref(), Some("1.2."));
+        assert_eq!(all[1].title, first.title);
+        assert!(all[1].execution.execution_info.is_some());
+        let surveyed = all
+            .iter()
+            .find(|m| m.number.as_deref() == Some("7.1."))
+            .unwrap();
+        assert!(surveyed
+            .execution
+            .execution_info
+            .as_deref()
+            .unwrap()
+            .contains("участвовало 719 человек"));
+        assert!(!report
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("execution report")));
+        assert_eq!(report.trailer, ["Директор", "В.М.Зуева"]);
+        // Page-break fragments join the same cells whether the sheet is read as a plan or as
+        // a report: the report's rows find the plan's measures.
+        let plan = read_plan_table(&test_seeds::rows("004"), CriteriaSet::Mintrud2018).unwrap();
+        let identity = |m: &&MeasureDraft| (m.number.clone(), m.title.clone(), m.basis.clone());
+        assert_eq!(
+            measures(&plan).iter().map(identity).collect::<Vec<_>>(),
+            all.iter().map(identity).collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -453,8 +561,17 @@ mod tests {
         }
         assert_eq!(
             classify_heading("фактический срок реализации"),
-            Some(Column::Report)
+            Some(Column::Field(Field::ActualDate))
         );
+        for (heading, field) in [
+            ("Информация о выполнении", Field::ExecutionInfo),
+            ("Сведения о ходе реализации мероприятия: реализованные меры по устранению выявленных недостатков", Field::MeasuresTaken),
+            ("Сведения о ходе реализации мероприятия: фактический срок реализации", Field::ActualDate),
+            ("Значения показателей", Field::Figures),
+            ("Подтверждающие материалы (ссылки)", Field::Evidence),
+        ] {
+            assert_eq!(classify_heading(heading), Some(Column::Field(field)), "{heading}");
+        }
         assert_eq!(classify_heading("Примечание"), Some(Column::Unknown));
         assert_eq!(classify_heading(""), None);
     }

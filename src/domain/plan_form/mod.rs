@@ -24,6 +24,7 @@ mod layout;
 mod names;
 mod preamble;
 
+pub use cells::number_key;
 pub use criteria::heading_criterion;
 pub use executors::split_executors;
 
@@ -51,13 +52,38 @@ pub enum CriteriaSet {
     Mintrud2018,
 }
 
+/// Which official form a sheet holds: the columns read and the columns set aside differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// The plan (ПП РФ № 457): columns of the execution report are set aside with a warning.
+    Plan,
+    /// The execution report: the plan's columns identify the measure, the report's columns
+    /// say what was done.
+    Report,
+}
+
 /// A plan table as read from a sheet, before it is checked against the register.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PlanTable {
     pub approval: Option<ApprovalBlock>,
     pub title: Option<String>,
     pub sections: Vec<SectionDraft>,
+    /// Lines after the last measure, in order: the signature block of a report
+    /// ("Директор", "В.М.Зуева").
+    pub trailer: Vec<String>,
     pub warnings: Vec<RowWarning>,
+}
+
+/// What the execution report's columns say of a measure, as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ExecutionCells {
+    pub execution_info: Option<String>,
+    pub measures_taken: Option<String>,
+    pub actual_date: Option<String>,
+    /// «name: written» a line.
+    pub figures: Option<String>,
+    /// Links, one a line.
+    pub evidence: Option<String>,
 }
 
 /// The «УТВЕРЖДАЮ» block above the table.
@@ -98,6 +124,8 @@ pub struct MeasureDraft {
     pub expected_result: Option<String>,
     pub indicators: Option<String>,
     pub information_source: Option<String>,
+    /// The report's columns; empty when the sheet is a plan.
+    pub execution: ExecutionCells,
 }
 
 /// Who answers for a measure: a named person or an organization (or a description of a group
@@ -141,6 +169,23 @@ pub fn read_plan_table(
     rows: &[Vec<String>],
     criteria: CriteriaSet,
 ) -> Result<PlanTable, Vec<RowProblem>> {
+    read_table(rows, criteria, Form::Plan)
+}
+
+/// Reads an execution report from the cells of a whole sheet by the same stages as a plan:
+/// each measure also carries what the report's columns say of it.
+pub fn read_report_table(
+    rows: &[Vec<String>],
+    criteria: CriteriaSet,
+) -> Result<PlanTable, Vec<RowProblem>> {
+    read_table(rows, criteria, Form::Report)
+}
+
+fn read_table(
+    rows: &[Vec<String>],
+    criteria: CriteriaSet,
+    form: Form,
+) -> Result<PlanTable, Vec<RowProblem>> {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|row| row.iter().map(|cell| clean_markup(cell)).collect())
@@ -149,7 +194,7 @@ pub fn read_plan_table(
         return Err(vec![problem(0, None, "the sheet is empty")]);
     }
     let mut warnings = Vec::new();
-    let layout = find_layout(&cells, &mut warnings)?;
+    let layout = find_layout(&cells, form, &mut warnings)?;
 
     // One line per line of each cell: a whole approval block may sit in one cell, beside
     // the title in another.
@@ -177,7 +222,12 @@ pub fn read_plan_table(
     for (i, row) in cells.iter().enumerate().skip(layout.data_start) {
         body.row(i + 1, row, next_numbers[i].as_deref());
     }
-    let sections = body.finish(criteria, layout.row + 1);
+    let mut sections = body.finish(criteria, layout.row + 1);
+    if form == Form::Plan {
+        for measure in sections.iter_mut().flat_map(|s| s.measures.iter_mut()) {
+            measure.execution = ExecutionCells::default();
+        }
+    }
     warnings.append(&mut body.warnings);
     if !body.problems.is_empty() {
         return Err(body.problems);
@@ -186,8 +236,44 @@ pub fn read_plan_table(
         approval,
         title,
         sections,
+        trailer: std::mem::take(&mut body.trailer),
         warnings,
     })
+}
+
+/// The first date in `text`: "20.12.2024" or "20 декабря 2024".
+pub fn read_date(text: &str) -> Option<NaiveDate> {
+    preamble::parse_russian_date(text)
+}
+
+/// Who signed, read from the lines after the table: a position, a name ("Директор",
+/// "В.М.Зуева", or both on one line) and perhaps a date. `(position, full name, date)`.
+pub fn read_signature(lines: &[String]) -> Option<(String, String, Option<NaiveDate>)> {
+    let mut position = Vec::new();
+    let mut full_name = None;
+    let mut date = None;
+    for line in lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
+        if full_name.is_none() {
+            if let Some((start, end)) = names::find_person(line) {
+                let before = line[..start].trim();
+                if !before.is_empty() {
+                    position.push(before.to_owned());
+                }
+                full_name = Some(line[start..end].to_owned());
+                continue;
+            }
+        }
+        if let Some(day) = read_date(line) {
+            date = date.or(Some(day));
+        } else if full_name.is_none() {
+            position.push(line.to_owned());
+        }
+    }
+    let position = position.join(" ");
+    match full_name {
+        Some(name) if !position.is_empty() => Some((position, name, date)),
+        _ => None,
+    }
 }
 
 fn problem(row: usize, column: Option<&str>, message: impl Into<String>) -> RowProblem {
@@ -498,7 +584,45 @@ mod tests {
         ]);
         let found: Vec<(usize, Option<&str>)> =
             gaps.iter().map(|p| (p.row, p.column.as_deref())).collect();
-        assert_eq!(found, [(2, Some("title")), (3, Some("deadline"))]);
+        assert_eq!(found, [(2, Some("title"))]);
+
+        // No deadline is kept with a warning; an untitled row takes the title merged above.
+        let kept = read(&[
+            HEADER,
+            &["1", "Провести опрос", "", ""],
+            &["2", "", "постоянно", ""],
+        ]);
+        let all = measures(&kept);
+        assert_eq!(all[0].deadline, "");
+        assert_eq!(all[1].title, "Провести опрос");
+        let noted: Vec<(usize, Option<&str>)> = kept
+            .warnings
+            .iter()
+            .map(|w| (w.row, w.column.as_deref()))
+            .collect();
+        assert_eq!(
+            noted,
+            [(2, Some("deadline")), (3, Some("title")), (2, None)]
+        );
+    }
+
+    #[test]
+    fn signatures_after_the_table() {
+        let lines = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            read_signature(&lines(&["Директор", "В.М.Зуева"])),
+            Some(("Директор".into(), "В.М.Зуева".into(), None))
+        );
+        assert_eq!(
+            read_signature(&lines(&["Директор В.М.Зуева", "20.01.2025"])),
+            Some((
+                "Директор".into(),
+                "В.М.Зуева".into(),
+                NaiveDate::from_ymd_opt(2025, 1, 20)
+            ))
+        );
+        assert_eq!(read_signature(&lines(&["Директор"])), None);
+        assert_eq!(read_signature(&[]), None);
     }
 
     #[test]

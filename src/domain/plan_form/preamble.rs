@@ -119,8 +119,10 @@ fn read_block(lines: &[(usize, String)], marker: usize, rest: &str) -> Block {
             }
             block.end = i + 1;
             if i == marker {
-                // "УТВЕРЖДЕН приказом … № …": approved by an order, no signatory follows.
+                // "УТВЕРЖДЕН приказом … № …": approved by an order, no signatory follows;
+                // the order's reference is kept as written.
                 block.by_order = true;
+                block.position.push(line.clone());
                 break;
             }
             continue;
@@ -292,6 +294,8 @@ mod tests {
         let approval = plan.approval.unwrap();
         assert_eq!(approval.document_number.as_deref(), Some("819-р"));
         assert_eq!(approval.full_name, "");
+        assert_eq!(approval.position, "приказом от 30.11.2016 № 819-р");
+        assert_eq!(approval.date, NaiveDate::from_ymd_opt(2016, 11, 30));
         assert_eq!(plan.title.as_deref(), Some("План"));
     }
 
