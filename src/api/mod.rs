@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod methodologies;
 pub mod metrics;
 pub mod organizations;
+pub mod organizing_plans;
 pub mod parameters;
 pub mod plan_forms;
 pub mod plans;
@@ -57,6 +58,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(plans::configure)
         .configure(plan_forms::configure)
         .configure(reports::configure)
+        .configure(organizing_plans::configure)
         .configure(changes::configure)
         .configure(webhooks::configure);
 }

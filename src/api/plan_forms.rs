@@ -3,13 +3,13 @@
 //! the query and the upload and respond; `app::plan_forms` does the work.
 
 use actix_web::http::header;
-use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::conditional;
 use super::download::{file, negotiate};
+use super::upload::read_table_upload;
 use super::extract::OptionalJson;
 use super::{parse_filter, parse_year, ListFilterErrors};
 use crate::app::plan_forms::{self, ImportForm};
@@ -18,7 +18,6 @@ use crate::auth::Caller;
 use crate::db::{Db, DbConnection};
 use crate::domain::methodology;
 use crate::error::{ApiError, ApiResult};
-use crate::export::FileFormat;
 use crate::views::plans::{ImportResult, Plan, PlanDraftRequest};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -114,50 +113,6 @@ impl ImportQuery {
     }
 }
 
-/// Plans have tens of rows: a file above this is not a plan.
-pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
-
-async fn read_upload(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<Vec<u8>> {
-    let accepted = req.mime_type().ok().flatten().is_some_and(|m| {
-        let essence = m.essence_str();
-        [
-            FileFormat::XLSX_MEDIA_TYPE,
-            "text/csv",
-            "application/octet-stream",
-        ]
-        .contains(&essence)
-    });
-    if !accepted {
-        return Err(ApiError::UnsupportedMediaType {
-            expected:
-                "text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        });
-    }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > IMPORT_LIMIT) {
-        return Err(ApiError::PayloadTooLarge {
-            limit: IMPORT_LIMIT,
-        });
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| {
-            ApiError::bad_request("The upload broke off before its end; nothing was stored")
-        })?;
-        if body.len() + chunk.len() > IMPORT_LIMIT {
-            return Err(ApiError::PayloadTooLarge {
-                limit: IMPORT_LIMIT,
-            });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
 #[utoipa::path(
     operation_id = "import_plan",
     summary = "Import a plan from the official form (XLSX or CSV)",
@@ -185,7 +140,7 @@ async fn import(
     let caller = ctx.caller.clone();
     db.run(move |conn| plan_forms::authorize_import(conn, &caller, &form))
         .await?;
-    let bytes = read_upload(&req, payload).await?;
+    let bytes = read_table_upload(&req, payload).await?;
     let read = plan_forms::read(&form, &bytes)?;
     let work = move |conn: &mut DbConnection| plan_forms::import(conn, &ctx, &form, read);
     if form.dry_run {

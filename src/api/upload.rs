@@ -6,7 +6,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use actix_web::HttpMessage;
+
+use crate::app::IMPORT_LIMIT;
 use crate::error::{ApiError, ApiResult};
+use crate::export::FileFormat;
 
 /// A reader over request body chunks sent from the async side, so that a blocking thread can
 /// write them out while the body is still arriving, never holding it whole. Only an explicit
@@ -105,4 +109,47 @@ pub async fn spool(payload: &mut web::Payload, limit: usize) -> ApiResult<(std::
         .map_err(ApiError::internal)?
         .map_err(|e| ApiError::internal(format!("spooling an upload: {e}")))?;
     Ok((file, hash))
+}
+
+/// A table uploaded whole (XLSX or CSV, at most [`IMPORT_LIMIT`]): plan and organizing-plan
+/// imports read it into memory, their files being small.
+pub async fn read_table_upload(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<Vec<u8>> {
+    let accepted = req.mime_type().ok().flatten().is_some_and(|m| {
+        let essence = m.essence_str();
+        [
+            FileFormat::XLSX_MEDIA_TYPE,
+            "text/csv",
+            "application/octet-stream",
+        ]
+        .contains(&essence)
+    });
+    if !accepted {
+        return Err(ApiError::UnsupportedMediaType {
+            expected:
+                "text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        });
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > IMPORT_LIMIT) {
+        return Err(ApiError::PayloadTooLarge {
+            limit: IMPORT_LIMIT,
+        });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::bad_request("The upload broke off before its end; nothing was stored")
+        })?;
+        if body.len() + chunk.len() > IMPORT_LIMIT {
+            return Err(ApiError::PayloadTooLarge {
+                limit: IMPORT_LIMIT,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }

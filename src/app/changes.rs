@@ -18,6 +18,7 @@ pub const TYPES: &[&str] = &[
     "proposal",
     "plan",
     "report",
+    "organizing_plan",
 ];
 
 /// The changes of the listed types after the cursor. A change the caller no longer sees comes

@@ -14,6 +14,7 @@ pub mod cycles;
 pub mod evaluations;
 pub mod methodologies;
 pub mod organizations;
+pub mod organizing_plans;
 pub mod plan_forms;
 pub mod plans;
 pub mod proposals;

@@ -9,6 +9,7 @@ pub mod evaluations;
 pub mod idempotency;
 pub mod login_windows;
 pub mod organizations;
+pub mod organizing_plans;
 pub mod plans;
 pub mod proposals;
 pub mod regions;

@@ -337,6 +337,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    organizing_plans (id) {
+        id -> BigInt,
+        region_id -> BigInt,
+        year_from -> Integer,
+        year_to -> Integer,
+        title -> Text,
+        order_number -> Nullable<Text>,
+        order_date -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organizing_targets (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        position -> Integer,
+        number -> Nullable<Text>,
+        name -> Text,
+        computed_from -> Nullable<Text>,
+        values_json -> Text,
+    }
+}
+
+diesel::table! {
+    organizing_measures (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        position -> Integer,
+        number -> Nullable<Text>,
+        title -> Text,
+        form -> Nullable<Text>,
+        deadline_text -> Text,
+        deadline_json -> Text,
+        executors -> Nullable<Text>,
+        status -> Text,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_id));
 diesel::joinable!(evaluations -> cycles (cycle_id));
 diesel::joinable!(evaluations -> organizations (organization_id));

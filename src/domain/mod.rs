@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod field;
 pub mod identifiers;
 pub mod methodology;
+pub mod organizing;
 pub mod organization;
 pub mod paging;
 pub mod plan;

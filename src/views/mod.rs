@@ -11,6 +11,7 @@ pub mod evaluations;
 pub mod exports;
 pub mod methodologies;
 pub mod organizations;
+pub mod organizing_plans;
 pub mod plans;
 pub mod proposals;
 pub mod ratings;
