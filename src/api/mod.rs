@@ -9,6 +9,7 @@ pub mod changes;
 pub mod client_address;
 pub mod conditional;
 pub mod cors;
+pub mod council_meetings;
 pub mod cycles;
 pub mod download;
 pub mod evaluations;
@@ -54,6 +55,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(evaluations::configure)
         .configure(ratings::configure)
         .configure(proposals::configure)
+        .configure(council_meetings::configure)
         .configure(summary::configure)
         .configure(plans::configure)
         .configure(plan_forms::configure)

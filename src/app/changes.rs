@@ -16,6 +16,7 @@ pub const TYPES: &[&str] = &[
     "cycle",
     "evaluation",
     "proposal",
+    "council_meeting",
     "plan",
     "report",
     "organizing_plan",

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod auth;
 pub mod changes;
+pub mod council_meetings;
 pub mod cycles;
 pub mod evaluations;
 pub mod methodologies;

@@ -306,6 +306,30 @@ pub const PROPOSAL_DELETE: Rule = hidden(
     "/api/v1/cycles/{id}/proposals/{proposal_id}",
     Access::Roles(COUNCIL),
 );
+/// A public council's meetings, agendas and decisions are public information (the council
+/// publishes them on the region's site): anyone reads them. The council keeps them, and the
+/// authority, which acts as its secretariat.
+const MEETING_WRITERS: &[Grant] = &[all(Admin), own_region(Authority), own_region(Council)];
+pub const MEETING_LIST: Rule = rule(
+    "GET",
+    "/api/v1/regions/{id}/council-meetings",
+    Access::Anyone,
+);
+pub const MEETING_READ: Rule = rule(
+    "GET",
+    "/api/v1/regions/{id}/council-meetings/{meeting_id}",
+    Access::Anyone,
+);
+pub const MEETING_CREATE: Rule = rule(
+    "POST",
+    "/api/v1/regions/{id}/council-meetings",
+    Access::Roles(MEETING_WRITERS),
+);
+pub const MEETING_UPDATE: Rule = rule(
+    "PATCH",
+    "/api/v1/regions/{id}/council-meetings/{meeting_id}",
+    Access::Roles(MEETING_WRITERS),
+);
 /// Public from published results; the region's readers see approved, unpublished ones too.
 pub const REGION_SUMMARY: Rule = rule(
     "GET",
@@ -552,6 +576,10 @@ pub const RULES: &[Rule] = &[
     PROPOSAL_CREATE,
     PROPOSAL_UPDATE,
     PROPOSAL_DELETE,
+    MEETING_LIST,
+    MEETING_READ,
+    MEETING_CREATE,
+    MEETING_UPDATE,
     REGION_SUMMARY,
     PLAN_LIST,
     PLAN_CREATE,

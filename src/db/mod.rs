@@ -4,6 +4,7 @@
 pub mod approvals;
 pub mod audit;
 pub mod changes;
+pub mod council_meetings;
 pub mod cycles;
 pub mod evaluations;
 pub mod idempotency;

@@ -120,6 +120,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    council_meetings (id) {
+        id -> BigInt,
+        region_id -> BigInt,
+        held_on -> Date,
+        number -> Nullable<Text>,
+        title -> Text,
+        agenda_json -> Text,
+        decisions_json -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     cycle_organizations (cycle_id, organization_id) {
         cycle_id -> BigInt,
         organization_id -> BigInt,
@@ -394,6 +409,7 @@ diesel::joinable!(webhook_outbox -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_outbox -> changes (change_id));
 diesel::joinable!(webhook_deliveries -> webhook_outbox (outbox_id));
 diesel::joinable!(webhook_subscriptions -> users (owner_id));
+diesel::joinable!(council_meetings -> regions (region_id));
 diesel::joinable!(cycle_organizations -> cycles (cycle_id));
 diesel::joinable!(cycle_organizations -> organizations (organization_id));
 diesel::joinable!(cycle_operators -> cycles (cycle_id));
@@ -406,6 +422,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cycles,
     approvals,
     proposals,
+    council_meetings,
     plans,
     plan_sections,
     measures,

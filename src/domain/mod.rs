@@ -3,6 +3,7 @@
 pub mod access;
 pub mod address;
 pub mod audit;
+pub mod council;
 pub mod cycle;
 pub mod deadline;
 pub mod field;

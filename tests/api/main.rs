@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod contract;
+mod council;
 mod cycles;
 mod demo;
 mod errors;

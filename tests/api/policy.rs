@@ -32,6 +32,9 @@ struct Fixture {
     /// A webhook subscription of each region's authority (the home one is the matrix's).
     home_webhook: i64,
     away_webhook: i64,
+    /// A council meeting of each region.
+    home_meeting: i64,
+    away_meeting: i64,
     tokens: Vec<(Role, String)>,
     /// The next proposal to delete (index into a cycle's proposals), and measure (into a
     /// draft plan's): each test's own, as are its fixture's resources.
@@ -126,6 +129,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let away_authority = app.user_token("matrix-away-authority", Role::Authority, Some(away), None);
     let home_webhook = webhook(app, &home_authority).await;
     let away_webhook = webhook(app, &away_authority).await;
+    let home_meeting = meeting(app, home).await;
+    let away_meeting = meeting(app, away).await;
     Fixture {
         home,
         away,
@@ -140,6 +145,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         away_plans,
         home_webhook,
         away_webhook,
+        home_meeting,
+        away_meeting,
         tokens,
         deleted: AtomicU64::new(1),
         deleted_measures: AtomicU64::new(1),
@@ -219,6 +226,18 @@ async fn plans(app: &TestApp, org: i64, cycle: i64) -> Plans {
     }
 }
 
+/// A council meeting of `region`.
+async fn meeting(app: &TestApp, region: i64) -> i64 {
+    let body = json!({"held_on": "2019-01-24", "title": "Заседание общественного совета"});
+    let response = app
+        .post_json(&format!("/api/v1/regions/{region}/council-meetings"), &body)
+        .await;
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
 /// Enough proposals of `cycle` for every DELETE of the matrix.
 async fn proposals(app: &TestApp, cycle: i64) -> Vec<i64> {
     let mut ids = Vec::new();
@@ -289,6 +308,7 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
         (plans.draft, plans.measures[0], plans.approved, plans.report);
     let proposal = proposals[0];
     let webhook = if away { f.away_webhook } else { f.home_webhook };
+    let meeting = if away { f.away_meeting } else { f.home_meeting };
     let n = next();
     let method = Method::from_bytes(rule.method.as_bytes()).unwrap();
     let (path, body) = match (rule.method, rule.path) {
@@ -404,6 +424,21 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
             (format!("/api/v1/cycles/{cycle}/publish"), None)
         }
         ("POST", "/api/v1/cycles/{id}/reopen") => (format!("/api/v1/cycles/{cycle}/reopen"), None),
+        ("GET", "/api/v1/regions/{id}/council-meetings") => {
+            (format!("/api/v1/regions/{region}/council-meetings"), None)
+        }
+        ("POST", "/api/v1/regions/{id}/council-meetings") => (
+            format!("/api/v1/regions/{region}/council-meetings"),
+            Some(json!({"held_on": "2019-03-01", "number": format!("{n}"), "title": "Заседание"})),
+        ),
+        ("GET", "/api/v1/regions/{id}/council-meetings/{meeting_id}") => (
+            format!("/api/v1/regions/{region}/council-meetings/{meeting}"),
+            None,
+        ),
+        ("PATCH", "/api/v1/regions/{id}/council-meetings/{meeting_id}") => (
+            format!("/api/v1/regions/{region}/council-meetings/{meeting}"),
+            Some(json!({"title": format!("Заседание {n}")})),
+        ),
         ("GET", "/api/v1/cycles/{id}/proposals") => {
             (format!("/api/v1/cycles/{cycle}/proposals"), None)
         }

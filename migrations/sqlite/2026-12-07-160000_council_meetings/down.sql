@@ -1,0 +1,2 @@
+DROP INDEX council_meetings_region;
+DROP TABLE council_meetings;
