@@ -55,8 +55,8 @@ fn counted_for(caller: &Caller, region_id: i64) -> Counted {
 
 /// Council meetings on the assessment held in the region in `year`.
 fn meetings_held(conn: &mut DbConnection, region_id: i64, year: i32) -> ApiResult<u64> {
-    let _ = (conn, region_id, year);
-    Ok(0) // MERGE-FOLLOWUP: db::council_meetings::count_held
+    let held = crate::db::council_meetings::count_held(conn, region_id, year)?;
+    Ok(u64::try_from(held).unwrap_or(0))
 }
 
 /// The service's own figure of `year`; none where it has no data of the year (no cycle
@@ -764,7 +764,7 @@ fn plan_sheet(plan: &OrganizingPlan) -> Sheet {
         rows.push(row);
     }
     rows.push(Vec::new());
-    rows.push(vec![Cell::Empty, Cell::Text("II. План мероприятий".into())]);
+    rows.push(vec![Cell::Text("II. План мероприятий".into())]);
     let mut measure_headings = vec![Cell::Text("№".into())];
     measure_headings.extend(
         rules::MEASURE_HEADINGS

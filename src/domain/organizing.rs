@@ -213,6 +213,12 @@ pub fn measure_number(cell: &str) -> String {
     cell.trim().trim_end_matches('.').trim().to_owned()
 }
 
+/// The number of a numbered row («1.», «1.1.»); none for text («II. План мероприятий»).
+fn numbered(cell: &str) -> Option<String> {
+    Some(measure_number(cell))
+        .filter(|n| n.starts_with(|c: char| c.is_ascii_digit()))
+}
+
 /// The measure a numbered sub-item belongs to: «1.1» → «1» (council meeting topics under
 /// measure 1 in seed 002).
 pub fn parent_number(number: &str) -> Option<String> {
@@ -457,8 +463,7 @@ pub fn read_table(rows: &[Vec<String>]) -> Result<OrganizingTable, Vec<RowProble
             continue;
         }
         // Numbered rows are data, whatever words they hold; headings are not numbered.
-        let numbered = cells[0].starts_with(|c: char| c.is_ascii_digit());
-        let header = if numbered {
+        let header = if numbered(&cells[0]).is_some() {
             None
         } else {
             targets_header(&cells).or_else(|| measures_header(&cells))
@@ -476,15 +481,17 @@ pub fn read_table(rows: &[Vec<String>]) -> Result<OrganizingTable, Vec<RowProble
                     table.title = Some(line.clone());
                 } else if table.order_number.is_none() && line.contains('№') {
                     table.order_number = order_number(line);
-                } else if table.order_date.is_none() && text::fold_words(line).starts_with("от ")
+                } else if table.order_date.is_none()
+                    && (text::fold_words(line).starts_with("от ") || line.chars().count() < 30)
                 {
+                    // «от «30» 11 2016 года» above the annex, or the order's own date line.
                     table.order_date = date_in(line);
                 }
             }
             Part::Targets { name, years } => {
-                let number = Some(measure_number(&cells[0])).filter(|n| !n.is_empty());
+                let number = numbered(&cells[0]);
                 let name_text = at(Some(*name));
-                if number.is_none() && filled.len() == 1 {
+                if number.is_none() && !cells[0].is_empty() {
                     // A heading between the tables, or the title of the measures table.
                     if table.title.is_none() && text::fold_words(filled[0]).starts_with("план") {
                         table.title = Some(filled[0].clone());
@@ -554,8 +561,11 @@ pub fn read_table(rows: &[Vec<String>]) -> Result<OrganizingTable, Vec<RowProble
                 }
             }
             Part::Measures(columns) => {
-                let number = Some(measure_number(&cells[0]))
-                    .filter(|n| !n.is_empty() && columns.title != 0);
+                let number = numbered(&cells[0]).filter(|_| columns.title != 0);
+                if number.is_none() && !cells[0].is_empty() && filled.len() == 1 {
+                    // A heading of one cell within the table.
+                    continue;
+                }
                 let title = at(Some(columns.title));
                 let form = at(columns.form);
                 let deadline = at(columns.deadline);

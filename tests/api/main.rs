@@ -15,6 +15,7 @@ mod integration;
 mod openapi;
 mod operability;
 mod organizations;
+mod organizing;
 mod plans;
 mod policy;
 mod ratings;

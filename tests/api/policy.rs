@@ -35,6 +35,9 @@ struct Fixture {
     /// A council meeting of each region.
     home_meeting: i64,
     away_meeting: i64,
+    /// An organizing plan of each region: (plan, its target, its measure).
+    home_organizing: (i64, i64, i64),
+    away_organizing: (i64, i64, i64),
     tokens: Vec<(Role, String)>,
     /// The next proposal to delete (index into a cycle's proposals), and measure (into a
     /// draft plan's): each test's own, as are its fixture's resources.
@@ -131,6 +134,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let away_webhook = webhook(app, &away_authority).await;
     let home_meeting = meeting(app, home).await;
     let away_meeting = meeting(app, away).await;
+    let home_organizing = organizing_plan(app, home).await;
+    let away_organizing = organizing_plan(app, away).await;
     Fixture {
         home,
         away,
@@ -147,6 +152,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         away_webhook,
         home_meeting,
         away_meeting,
+        home_organizing,
+        away_organizing,
         tokens,
         deleted: AtomicU64::new(1),
         deleted_measures: AtomicU64::new(1),
@@ -224,6 +231,29 @@ async fn plans(app: &TestApp, org: i64, cycle: i64) -> Plans {
         report: report["id"].as_i64().unwrap(),
         evaluation: evaluation["id"].as_i64().unwrap(),
     }
+}
+
+fn organizing_plan_body(n: u64) -> Value {
+    json!({"year_from": 2016, "year_to": 2018, "title": format!("План мероприятий {n}"),
+        "targets": [{"name": "Доля организаций, в отношении которых проведена независимая оценка, в %",
+                     "values": [{"year": 2016, "planned": "50"}]}],
+        "measures": [{"number": "1", "title": "Заседания общественного совета", "deadline": "до 31 марта"}]})
+}
+
+/// An organizing plan of `region`: its id, its target's and its measure's.
+async fn organizing_plan(app: &TestApp, region: i64) -> (i64, i64, i64) {
+    let response = app
+        .post_json(
+            &format!("/api/v1/regions/{region}/organizing-plans"),
+            &organizing_plan_body(0),
+        )
+        .await;
+    let plan = created(response).await;
+    (
+        plan["id"].as_i64().unwrap(),
+        plan["targets"][0]["id"].as_i64().unwrap(),
+        plan["measures"][0]["id"].as_i64().unwrap(),
+    )
 }
 
 /// A council meeting of `region`.
@@ -309,6 +339,11 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
     let proposal = proposals[0];
     let webhook = if away { f.away_webhook } else { f.home_webhook };
     let meeting = if away { f.away_meeting } else { f.home_meeting };
+    let (organizing, organizing_target, organizing_measure) = if away {
+        f.away_organizing
+    } else {
+        f.home_organizing
+    };
     let n = next();
     let method = Method::from_bytes(rule.method.as_bytes()).unwrap();
     let (path, body) = match (rule.method, rule.path) {
@@ -548,6 +583,33 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
         ("GET", "/api/v1/plans/{id}/reports/{report_id}/export") => (
             format!("/api/v1/plans/{approved}/reports/{report}/export?format=csv"),
             None,
+        ),
+        ("GET", "/api/v1/regions/{id}/organizing-plans") => {
+            (format!("/api/v1/regions/{region}/organizing-plans"), None)
+        }
+        ("POST", "/api/v1/regions/{id}/organizing-plans") => (
+            format!("/api/v1/regions/{region}/organizing-plans"),
+            Some(organizing_plan_body(n)),
+        ),
+        ("POST", "/api/v1/regions/{id}/organizing-plans/import") => {
+            let path = format!("/api/v1/regions/{region}/organizing-plans/import?dry_run=true");
+            let csv = "План мероприятий на 2016-2018 годы\n№,Целевые показатели,2016 г.\n1.,Доля организаций,50\n";
+            return (method, path, Some(Body::Csv(csv.into())));
+        }
+        ("GET", "/api/v1/organizing-plans/{id}") => {
+            (format!("/api/v1/organizing-plans/{organizing}"), None)
+        }
+        ("GET", "/api/v1/organizing-plans/{id}/export") => (
+            format!("/api/v1/organizing-plans/{organizing}/export?format=csv"),
+            None,
+        ),
+        ("PUT", "/api/v1/organizing-plans/{id}/targets/{target_id}/years/{year}") => (
+            format!("/api/v1/organizing-plans/{organizing}/targets/{organizing_target}/years/2017"),
+            Some(json!({"planned": "50", "actual": format!("{}", n % 100)})),
+        ),
+        ("PATCH", "/api/v1/organizing-plans/{id}/measures/{measure_id}") => (
+            format!("/api/v1/organizing-plans/{organizing}/measures/{organizing_measure}"),
+            Some(json!({"executors": format!("Исполнитель {n}")})),
         ),
         (method, path) => {
             panic!("no sample request for {method} {path}: add one to tests/api/policy.rs")
