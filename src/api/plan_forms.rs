@@ -9,8 +9,8 @@ use utoipa::IntoParams;
 
 use super::conditional;
 use super::download::{file, negotiate};
-use super::upload::read_table_upload;
 use super::extract::OptionalJson;
+use super::upload::read_table_upload;
 use super::{parse_filter, parse_year, ListFilterErrors};
 use crate::app::plan_forms::{self, ImportForm};
 use crate::app::Context;

@@ -241,11 +241,7 @@ pub fn list(
     Ok((items, next_cursor))
 }
 
-pub fn read(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    id: i64,
-) -> ApiResult<(i64, OrganizingPlan)> {
+pub fn read(conn: &mut DbConnection, caller: &Caller, id: i64) -> ApiResult<(i64, OrganizingPlan)> {
     let row = store::find(conn, id)?;
     policy::authorize(
         caller,
@@ -408,7 +404,10 @@ pub fn set_target_year(
         if_match,
     )?;
     let target = store::find_target(conn, id, target_id)?;
-    let computed_from = target.computed_from.as_deref().and_then(ComputedFrom::parse);
+    let computed_from = target
+        .computed_from
+        .as_deref()
+        .and_then(ComputedFrom::parse);
     let mut errors = Vec::new();
     if !rules::YEARS.contains(&year) {
         errors.push(FieldError::new(
@@ -441,13 +440,7 @@ pub fn set_target_year(
     let json = serde_json::to_string(&values).map_err(ApiError::internal)?;
     store::set_target_values(conn, target.id, &json)?;
     let row = store::touch(conn, &current)?;
-    record(
-        conn,
-        ctx,
-        "organizing_target.updated",
-        Some(&before),
-        &row,
-    )?;
+    record(conn, ctx, "organizing_target.updated", Some(&before), &row)?;
     let plan = load(conn, &row, counted_for(&ctx.caller, row.region_id))?;
     Ok((row.version, plan))
 }
@@ -475,11 +468,7 @@ pub fn update_measure(
         None => status,
         Some(Some(status)) => status,
         Some(None) => {
-            errors.push(FieldError::new(
-                "status",
-                "required",
-                "must not be null",
-            ));
+            errors.push(FieldError::new("status", "required", "must not be null"));
             status
         }
     };
@@ -492,11 +481,7 @@ pub fn update_measure(
     }
     match patch.deadline {
         None => {}
-        Some(None) => errors.push(FieldError::new(
-            "deadline",
-            "required",
-            "must not be null",
-        )),
+        Some(None) => errors.push(FieldError::new("deadline", "required", "must not be null")),
         Some(Some(text)) => values.deadline_text = text,
     }
     errors.extend(rules::check_measure(
@@ -513,8 +498,8 @@ pub fn update_measure(
         }
         return Err(ApiError::Validation(errors));
     }
-    values.deadline_json =
-        serde_json::to_string(&deadline::parse(&values.deadline_text)).map_err(ApiError::internal)?;
+    values.deadline_json = serde_json::to_string(&deadline::parse(&values.deadline_text))
+        .map_err(ApiError::internal)?;
     if values == measure.values(values.status) && values.status == measure.status {
         let plan = load(conn, &current, counted_for(&ctx.caller, current.region_id))?;
         return Ok((current.version, plan));
@@ -522,13 +507,7 @@ pub fn update_measure(
     let before = load(conn, &current, Counted::Published)?;
     store::update_measure(conn, measure.id, &values)?;
     let row = store::touch(conn, &current)?;
-    record(
-        conn,
-        ctx,
-        "organizing_measure.updated",
-        Some(&before),
-        &row,
-    )?;
+    record(conn, ctx, "organizing_measure.updated", Some(&before), &row)?;
     let plan = load(conn, &row, counted_for(&ctx.caller, row.region_id))?;
     Ok((row.version, plan))
 }
@@ -598,17 +577,20 @@ pub fn read_file(form: &ImportForm, file: &[u8]) -> ApiResult<ReadPlan> {
     let table = rules::read_table(&rows).map_err(|problems| {
         ApiError::Validation(problems.iter().map(|p| row_error(p, "form")).collect())
     })?;
-    let planned_years = table
-        .targets
-        .iter()
-        .flat_map(|t| t.values.iter().filter(|v| v.planned.is_some()).map(|v| v.year));
-    let (first, last) = planned_years.fold((None, None), |(lo, hi): (Option<i32>, Option<i32>), y| {
-        (Some(lo.map_or(y, |l| l.min(y))), Some(hi.map_or(y, |h| h.max(y))))
+    let planned_years = table.targets.iter().flat_map(|t| {
+        t.values
+            .iter()
+            .filter(|v| v.planned.is_some())
+            .map(|v| v.year)
     });
-    let year_from = form
-        .year_from
-        .or(table.years.map(|y| y.0))
-        .or(first);
+    let (first, last) =
+        planned_years.fold((None, None), |(lo, hi): (Option<i32>, Option<i32>), y| {
+            (
+                Some(lo.map_or(y, |l| l.min(y))),
+                Some(hi.map_or(y, |h| h.max(y))),
+            )
+        });
+    let year_from = form.year_from.or(table.years.map(|y| y.0)).or(first);
     let year_to = form.year_to.or(table.years.map(|y| y.1)).or(last);
     let (Some(year_from), Some(year_to)) = (year_from, year_to) else {
         return Err(ApiError::validation(

@@ -480,10 +480,12 @@ pub const ORGANIZING_PLAN_IMPORT: Rule = rule(
     "/api/v1/regions/{id}/organizing-plans/import",
     Access::Roles(ORGANIZING_PLAN_WRITERS),
 );
-pub const ORGANIZING_PLAN_READ: Rule =
-    rule("GET", "/api/v1/organizing-plans/{id}", Access::Anyone);
-pub const ORGANIZING_PLAN_EXPORT: Rule =
-    rule("GET", "/api/v1/organizing-plans/{id}/export", Access::Anyone);
+pub const ORGANIZING_PLAN_READ: Rule = rule("GET", "/api/v1/organizing-plans/{id}", Access::Anyone);
+pub const ORGANIZING_PLAN_EXPORT: Rule = rule(
+    "GET",
+    "/api/v1/organizing-plans/{id}/export",
+    Access::Anyone,
+);
 pub const ORGANIZING_TARGET_YEAR: Rule = rule(
     "PUT",
     "/api/v1/organizing-plans/{id}/targets/{target_id}/years/{year}",

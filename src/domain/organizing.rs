@@ -165,7 +165,11 @@ pub fn check_target(
             ));
         }
         for (field, figure) in [("planned", value.planned), ("actual", value.actual)] {
-            errors.extend(check_figure(&format!("{path}.{field}"), figure, computed_from));
+            errors.extend(check_figure(
+                &format!("{path}.{field}"),
+                figure,
+                computed_from,
+            ));
         }
     }
     errors
@@ -179,7 +183,11 @@ pub fn check_figure(
 ) -> Option<FieldError> {
     let figure = figure?;
     if figure.is_sign_negative() && !figure.is_zero() {
-        Some(FieldError::new(path, "out_of_range", "must not be negative"))
+        Some(FieldError::new(
+            path,
+            "out_of_range",
+            "must not be negative",
+        ))
     } else if computed_from == Some(ComputedFrom::AssessedShare) && figure > Decimal::ONE_HUNDRED {
         Some(FieldError::new(
             path,
@@ -215,8 +223,7 @@ pub fn measure_number(cell: &str) -> String {
 
 /// The number of a numbered row («1.», «1.1.»); none for text («II. План мероприятий»).
 fn numbered(cell: &str) -> Option<String> {
-    Some(measure_number(cell))
-        .filter(|n| n.starts_with(|c: char| c.is_ascii_digit()))
+    Some(measure_number(cell)).filter(|n| n.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// The measure a numbered sub-item belongs to: «1.1» → «1» (council meeting topics under
@@ -357,7 +364,12 @@ fn measures_header(cells: &[String]) -> Option<Part> {
     let form = find("форма реализации");
     let deadline = find("срок");
     let executors = find("ответствен");
-    if [form, deadline, executors].iter().filter(|c| c.is_some()).count() < 2 {
+    if [form, deadline, executors]
+        .iter()
+        .filter(|c| c.is_some())
+        .count()
+        < 2
+    {
         return None;
     }
     let title = find("мероприят")?;
@@ -493,7 +505,8 @@ pub fn read_table(rows: &[Vec<String>]) -> Result<OrganizingTable, Vec<RowProble
                 let name_text = at(Some(*name));
                 if number.is_none() && !cells[0].is_empty() {
                     // A heading between the tables, or the title of the measures table.
-                    if table.title.is_none() && text::fold_words(filled[0]).starts_with("план") {
+                    if table.title.is_none() && text::fold_words(filled[0]).starts_with("план")
+                    {
                         table.title = Some(filled[0].clone());
                         table.years = year_range(filled[0]);
                     }

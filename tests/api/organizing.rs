@@ -55,10 +55,15 @@ async fn started_cycle(app: &TestApp, authority: &str, region: i64, year: i32, o
         .post_json("/api/v1/cycles", &body)
         .await;
     assert_eq!(created.status(), StatusCode::CREATED);
-    let id = created.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
     let started = app
         .as_(Some(authority))
-        .request(Method::POST, &format!("/api/v1/cycles/{id}/start-collecting"))
+        .request(
+            Method::POST,
+            &format!("/api/v1/cycles/{id}/start-collecting"),
+        )
         .send()
         .await
         .unwrap();
@@ -74,7 +79,7 @@ async fn meeting(app: &TestApp, council: &str, region: i64, held_on: &str) {
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
-fn year<'a>(target: &'a Value, year: i64) -> &'a Value {
+fn year(target: &Value, year: i64) -> &Value {
     target["years"]
         .as_array()
         .unwrap()
@@ -106,13 +111,23 @@ fn compared(target: &Value, y: i64) -> (Value, Value, Value, Value) {
 #[tokio::test]
 async fn seed_002_is_imported_whole_and_its_targets_are_compared_with_what_happened() {
     let app = spawn_app().await;
-    let region = app.region("86", "Ханты-Мансийский автономный округ – Югра").await;
+    let region = app
+        .region("86", "Ханты-Мансийский автономный округ – Югра")
+        .await;
     let authority = app.user_token("ugra-authority", Role::Authority, Some(region), None);
     let council = app.user_token("ugra-council", Role::Council, Some(region), None);
     let rows = seed_rows("002");
 
     // A dry run reads everything and stores nothing.
-    let dry = import(&app, &authority, region, "dry_run=true", "text/csv", csv_of(&rows)).await;
+    let dry = import(
+        &app,
+        &authority,
+        region,
+        "dry_run=true",
+        "text/csv",
+        csv_of(&rows),
+    )
+    .await;
     assert_eq!(dry.status(), StatusCode::OK);
     let dry: Value = dry.json().await.unwrap();
     assert_eq!(dry["dry_run"], true);
@@ -127,10 +142,21 @@ async fn seed_002_is_imported_whole_and_its_targets_are_compared_with_what_happe
     let plan = &imported["plan"];
     assert_eq!(plan["order_number"], "819-р");
     assert_eq!(plan["order_date"], "2016-11-30");
-    assert_eq!((plan["year_from"].clone(), plan["year_to"].clone()), (json!(2016), json!(2018)));
-    assert!(plan["title"].as_str().unwrap().starts_with("План мероприятий по организации и проведению независимой оценки"));
+    assert_eq!(
+        (plan["year_from"].clone(), plan["year_to"].clone()),
+        (json!(2016), json!(2018))
+    );
+    assert!(plan["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("План мероприятий по организации и проведению независимой оценки"));
     let titles = |plan: &Value| -> Vec<Value> {
-        plan["measures"].as_array().unwrap().iter().map(|m| m["title"].clone()).collect()
+        plan["measures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["title"].clone())
+            .collect()
     };
     assert_eq!(titles(&dry["plan"]), titles(plan));
 
@@ -139,8 +165,14 @@ async fn seed_002_is_imported_whole_and_its_targets_are_compared_with_what_happe
     assert_eq!(targets.len(), 2);
     assert_eq!(targets[0]["computed_from"], "assessed_share");
     assert_eq!(targets[1]["computed_from"], "council_meetings");
-    assert!(targets[1]["name"].as_str().unwrap().contains("с заслушиванием отчетов не менее трех руководителей"));
-    for (target, planned) in targets.iter().zip([["50.0", "50.0", "50.0"], ["2", "4", "4"]]) {
+    assert!(targets[1]["name"]
+        .as_str()
+        .unwrap()
+        .contains("с заслушиванием отчетов не менее трех руководителей"));
+    for (target, planned) in targets
+        .iter()
+        .zip([["50.0", "50.0", "50.0"], ["2", "4", "4"]])
+    {
         assert_eq!(year(target, 2015)["entered"], "0");
         assert_eq!(year(target, 2015)["planned"], Value::Null);
         for (y, value) in (2016..=2018).zip(planned) {
@@ -185,21 +217,40 @@ async fn seed_002_is_imported_whole_and_its_targets_are_compared_with_what_happe
     assert!(structured >= 16, "{structured} of 32 deadlines structured");
     // Page-break fragments are joined to their rows.
     assert_eq!(measure(plan, "3")["form"], "Информационная справка");
-    assert!(measure(plan, "3")["title"].as_str().unwrap().contains("по удовлетворенности качеством"));
-    assert!(measure(plan, "1.3")["title"].as_str().unwrap().contains("итоги мониторинга"));
+    assert!(measure(plan, "3")["title"]
+        .as_str()
+        .unwrap()
+        .contains("по удовлетворенности качеством"));
+    assert!(measure(plan, "1.3")["title"]
+        .as_str()
+        .unwrap()
+        .contains("итоги мониторинга"));
     assert_eq!(measure(plan, "5")["executors"], "Бодак А.В.");
 
     // What happened: four organizations; cycles assess 2 of them in 2016, 1 in 2017, all in
     // 2018; the council meets 2, 3 and 4 times.
     let mut orgs = Vec::new();
     for n in 1..=4 {
-        orgs.push(app.organization(&organization_body(region, 860 + n)).await["id"].as_i64().unwrap());
+        orgs.push(
+            app.organization(&organization_body(region, 860 + n)).await["id"]
+                .as_i64()
+                .unwrap(),
+        );
     }
     started_cycle(&app, &authority, region, 2016, &orgs[..2]).await;
     started_cycle(&app, &authority, region, 2017, &orgs[..1]).await;
     started_cycle(&app, &authority, region, 2018, &orgs).await;
-    for held_on in ["2016-06-15", "2016-11-29", "2017-03-30", "2017-06-29", "2017-12-20",
-        "2018-03-29", "2018-06-28", "2018-09-27", "2018-12-20"] {
+    for held_on in [
+        "2016-06-15",
+        "2016-11-29",
+        "2017-03-30",
+        "2017-06-29",
+        "2017-12-20",
+        "2018-03-29",
+        "2018-06-28",
+        "2018-09-27",
+        "2018-12-20",
+    ] {
         meeting(&app, &council, region, held_on).await;
     }
 
@@ -209,26 +260,53 @@ async fn seed_002_is_imported_whole_and_its_targets_are_compared_with_what_happe
     let plan: Value = read.json().await.unwrap();
     assert_eq!(plan["actuals_basis"], "started");
     let (share, meetings) = (&plan["targets"][0], &plan["targets"][1]);
-    assert_eq!(compared(share, 2015), (Value::Null, json!("0"), json!("entered"), Value::Null));
-    assert_eq!(compared(share, 2016), (json!("50.0"), json!("50"), json!("computed"), json!(true)));
-    assert_eq!(compared(share, 2017), (json!("50.0"), json!("25"), json!("computed"), json!(false)));
-    assert_eq!(compared(share, 2018), (json!("50.0"), json!("100"), json!("computed"), json!(true)));
-    assert_eq!(compared(meetings, 2016), (json!("2"), json!("2"), json!("computed"), json!(true)));
-    assert_eq!(compared(meetings, 2017), (json!("4"), json!("3"), json!("computed"), json!(false)));
-    assert_eq!(compared(meetings, 2018), (json!("4"), json!("4"), json!("computed"), json!(true)));
+    assert_eq!(
+        compared(share, 2015),
+        (Value::Null, json!("0"), json!("entered"), Value::Null)
+    );
+    assert_eq!(
+        compared(share, 2016),
+        (json!("50.0"), json!("50"), json!("computed"), json!(true))
+    );
+    assert_eq!(
+        compared(share, 2017),
+        (json!("50.0"), json!("25"), json!("computed"), json!(false))
+    );
+    assert_eq!(
+        compared(share, 2018),
+        (json!("50.0"), json!("100"), json!("computed"), json!(true))
+    );
+    assert_eq!(
+        compared(meetings, 2016),
+        (json!("2"), json!("2"), json!("computed"), json!(true))
+    );
+    assert_eq!(
+        compared(meetings, 2017),
+        (json!("4"), json!("3"), json!("computed"), json!(false))
+    );
+    assert_eq!(
+        compared(meetings, 2018),
+        (json!("4"), json!("4"), json!("computed"), json!(true))
+    );
 
     // Anyone reads the order; unpublished cycles count only for the region's insiders, the
     // meetings are public.
     let public: Value = app.get(&location).await.json().await.unwrap();
     assert_eq!(public["actuals_basis"], "published");
-    assert_eq!(compared(&public["targets"][0], 2016), (json!("50.0"), Value::Null, Value::Null, Value::Null));
+    assert_eq!(
+        compared(&public["targets"][0], 2016),
+        (json!("50.0"), Value::Null, Value::Null, Value::Null)
+    );
     assert_eq!(compared(&public["targets"][1], 2017).1, json!("3"));
 
     // An entered actual: shown where the service has no figure of its own.
     let share_id = share["id"].as_i64().unwrap();
     let put = app
         .as_(Some(&authority))
-        .request(Method::PUT, &format!("{location}/targets/{share_id}/years/2017"))
+        .request(
+            Method::PUT,
+            &format!("{location}/targets/{share_id}/years/2017"),
+        )
         .header("If-Match", &etag)
         .json(&json!({"planned": "50.0", "actual": "30"}))
         .send()
@@ -236,8 +314,17 @@ async fn seed_002_is_imported_whole_and_its_targets_are_compared_with_what_happe
         .unwrap();
     assert_eq!(put.status(), StatusCode::OK);
     let public: Value = app.get(&location).await.json().await.unwrap();
-    assert_eq!(compared(&public["targets"][0], 2017), (json!("50.0"), json!("30"), json!("entered"), json!(false)));
-    let inside: Value = app.as_(Some(&authority)).get(&location).await.json().await.unwrap();
+    assert_eq!(
+        compared(&public["targets"][0], 2017),
+        (json!("50.0"), json!("30"), json!("entered"), json!(false))
+    );
+    let inside: Value = app
+        .as_(Some(&authority))
+        .get(&location)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(year(&inside["targets"][0], 2017)["source"], "computed");
     assert_eq!(year(&inside["targets"][0], 2017)["entered"], "30");
 
@@ -245,7 +332,11 @@ async fn seed_002_is_imported_whole_and_its_targets_are_compared_with_what_happe
     let measure_id = measure(&inside, "1.1")["id"].as_i64().unwrap();
     let done = app
         .as_(Some(&authority))
-        .patch_json(&format!("{location}/measures/{measure_id}"), Some("*"), &json!({"status": "done"}))
+        .patch_json(
+            &format!("{location}/measures/{measure_id}"),
+            Some("*"),
+            &json!({"status": "done"}),
+        )
         .await;
     assert_eq!(done.status(), StatusCode::OK);
     let done: Value = done.json().await.unwrap();
@@ -253,7 +344,11 @@ async fn seed_002_is_imported_whole_and_its_targets_are_compared_with_what_happe
     assert_eq!(measure(&done, "1.1")["overdue"], false);
     let stale = app
         .as_(Some(&authority))
-        .patch_json(&format!("{location}/measures/{measure_id}"), Some(&etag), &json!({"status": "in_progress"}))
+        .patch_json(
+            &format!("{location}/measures/{measure_id}"),
+            Some(&etag),
+            &json!({"status": "in_progress"}),
+        )
         .await;
     assert_problem(stale, 412, None).await;
 
@@ -265,11 +360,25 @@ async fn seed_002_is_imported_whole_and_its_targets_are_compared_with_what_happe
         .json()
         .await
         .unwrap();
-    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
-    for action in ["organizing_plan.imported", "organizing_target.updated", "organizing_measure.updated"] {
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for action in [
+        "organizing_plan.imported",
+        "organizing_target.updated",
+        "organizing_measure.updated",
+    ] {
         assert!(actions.contains(&action), "{actions:?}");
     }
-    let feed: Value = app.get("/api/v1/changes?types=organizing_plan").await.json().await.unwrap();
+    let feed: Value = app
+        .get("/api/v1/changes?types=organizing_plan")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(feed["items"].as_array().unwrap().len(), 3);
     // The feed reaches everyone, so it carries the plan as everyone sees it.
     assert_eq!(feed["items"][2]["resource"]["actuals_basis"], "published");
@@ -279,7 +388,15 @@ async fn seed_002_is_imported_whole_and_its_targets_are_compared_with_what_happe
         let export = app.get(&format!("{location}/export?format={format}")).await;
         assert_eq!(export.status(), StatusCode::OK);
         let bytes = export.bytes().await.unwrap().to_vec();
-        let again = import(&app, &authority, region, "dry_run=true", content_type, bytes).await;
+        let again = import(
+            &app,
+            &authority,
+            region,
+            "dry_run=true",
+            content_type,
+            bytes,
+        )
+        .await;
         assert_eq!(again.status(), StatusCode::OK, "{format}");
         let again: Value = again.json().await.unwrap();
         let back = &again["plan"];
@@ -287,8 +404,18 @@ async fn seed_002_is_imported_whole_and_its_targets_are_compared_with_what_happe
         assert_eq!(back["order_date"], "2016-11-30", "{format}");
         assert_eq!(back["measures"].as_array().unwrap().len(), 32, "{format}");
         assert_eq!(measure(back, "1.1")["status"], "done", "{format}");
-        assert_eq!(measure(back, "17")["deadline"], measure(&done, "17")["deadline"], "{format}");
-        assert_eq!(year(&back["targets"][0], 2016)["planned"].as_str().map(|s| s.trim_end_matches(".0")), Some("50"), "{format}");
+        assert_eq!(
+            measure(back, "17")["deadline"],
+            measure(&done, "17")["deadline"],
+            "{format}"
+        );
+        assert_eq!(
+            year(&back["targets"][0], 2016)["planned"]
+                .as_str()
+                .map(|s| s.trim_end_matches(".0")),
+            Some("50"),
+            "{format}"
+        );
         assert_eq!(year(&back["targets"][1], 2015)["entered"], "0", "{format}");
     }
 }
@@ -296,7 +423,9 @@ async fn seed_002_is_imported_whole_and_its_targets_are_compared_with_what_happe
 #[tokio::test]
 async fn bad_plans_are_refused_by_field_or_row_and_only_the_regions_authority_writes() {
     let app = spawn_app().await;
-    let region = app.region("86", "Ханты-Мансийский автономный округ – Югра").await;
+    let region = app
+        .region("86", "Ханты-Мансийский автономный округ – Югра")
+        .await;
     let other = app.region("72", "Тюменская область").await;
     let authority = app.user_token("ugra-authority", Role::Authority, Some(region), None);
     let path = format!("/api/v1/regions/{region}/organizing-plans");
@@ -331,7 +460,11 @@ async fn bad_plans_are_refused_by_field_or_row_and_only_the_regions_authority_wr
     assert_problem(refused, 422, Some("rows[3].2017")).await;
 
     // Roles: the other region's authority, the council, an organization; anonymous callers.
-    for (role, home) in [(Role::Authority, other), (Role::Council, region), (Role::Auditor, region)] {
+    for (role, home) in [
+        (Role::Authority, other),
+        (Role::Council, region),
+        (Role::Auditor, region),
+    ] {
         let token = app.user_token(&format!("{}-{home}", role.as_str()), role, Some(home), None);
         let refused = app.as_(Some(&token)).post_json(&path, &good).await;
         assert_problem(refused, 403, None).await;
@@ -348,7 +481,10 @@ async fn bad_plans_are_refused_by_field_or_row_and_only_the_regions_authority_wr
     let target = plan["targets"][0]["id"].as_i64().unwrap();
     let put = app
         .as_(Some(&authority))
-        .request(Method::PUT, &format!("/api/v1/organizing-plans/{id}/targets/{target}/years/2016"))
+        .request(
+            Method::PUT,
+            &format!("/api/v1/organizing-plans/{id}/targets/{target}/years/2016"),
+        )
         .header("If-Match", "*")
         .json(&json!({"actual": "-1"}))
         .send()
@@ -357,7 +493,10 @@ async fn bad_plans_are_refused_by_field_or_row_and_only_the_regions_authority_wr
     assert_problem(put, 422, Some("actual")).await;
     let unguarded = app
         .as_(Some(&authority))
-        .request(Method::PUT, &format!("/api/v1/organizing-plans/{id}/targets/{target}/years/2016"))
+        .request(
+            Method::PUT,
+            &format!("/api/v1/organizing-plans/{id}/targets/{target}/years/2016"),
+        )
         .json(&json!({"actual": "40"}))
         .send()
         .await
@@ -367,12 +506,20 @@ async fn bad_plans_are_refused_by_field_or_row_and_only_the_regions_authority_wr
     let council = app.user_token("ugra-council", Role::Council, Some(region), None);
     let refused = app
         .as_(Some(&council))
-        .patch_json(&format!("/api/v1/organizing-plans/{id}/measures/{measure}"), Some("*"), &json!({"status": "done"}))
+        .patch_json(
+            &format!("/api/v1/organizing-plans/{id}/measures/{measure}"),
+            Some("*"),
+            &json!({"status": "done"}),
+        )
         .await;
     assert_problem(refused, 403, None).await;
     let refused = app
         .as_(Some(&authority))
-        .patch_json(&format!("/api/v1/organizing-plans/{id}/measures/{measure}"), Some("*"), &json!({"status": null}))
+        .patch_json(
+            &format!("/api/v1/organizing-plans/{id}/measures/{measure}"),
+            Some("*"),
+            &json!({"status": null}),
+        )
         .await;
     assert_problem(refused, 422, Some("status")).await;
     let missing = app.get("/api/v1/organizing-plans/987654").await;
