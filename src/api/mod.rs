@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod methodologies;
 pub mod metrics;
 pub mod organizations;
+pub mod operators;
 pub mod organizing_plans;
 pub mod parameters;
 pub mod plan_forms;
@@ -61,6 +62,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(plan_forms::configure)
         .configure(reports::configure)
         .configure(organizing_plans::configure)
+        .configure(operators::configure)
         .configure(changes::configure)
         .configure(webhooks::configure);
 }

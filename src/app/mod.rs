@@ -15,6 +15,7 @@ pub mod cycles;
 pub mod evaluations;
 pub mod methodologies;
 pub mod organizations;
+pub mod operators;
 pub mod organizing_plans;
 pub mod plan_forms;
 pub mod plans;

@@ -497,6 +497,38 @@ pub const ORGANIZING_MEASURE_UPDATE: Rule = rule(
     Access::Roles(ORGANIZING_PLAN_WRITERS),
 );
 
+/// The operator with its state contracts: the region's record, not a public one. The region's
+/// roles read it (its operators their own organization); organizations do not, the cycle that
+/// assesses them names its operator and contract. The region's authority writes.
+const OPERATOR_READERS: &[Grant] = &[
+    all(Admin),
+    all(Auditor),
+    own_region(Authority),
+    own_region(Council),
+    own_region(Operator),
+];
+const OPERATOR_WRITERS: &[Grant] = &[all(Admin), own_region(Authority)];
+pub const OPERATOR_LIST: Rule = rule(
+    "GET",
+    "/api/v1/regions/{id}/operators",
+    Access::Roles(OPERATOR_READERS),
+);
+pub const OPERATOR_CREATE: Rule = rule(
+    "POST",
+    "/api/v1/regions/{id}/operators",
+    Access::Roles(OPERATOR_WRITERS),
+);
+pub const OPERATOR_READ: Rule = hidden(
+    "GET",
+    "/api/v1/operators/{id}",
+    Access::Roles(OPERATOR_READERS),
+);
+pub const OPERATOR_CONTRACT_CREATE: Rule = hidden(
+    "POST",
+    "/api/v1/operators/{id}/contracts",
+    Access::Roles(OPERATOR_WRITERS),
+);
+
 /// The change feed: each caller sees what it may read (anonymous callers, public data), as
 /// [`feed_visibility`] tells.
 pub const CHANGE_LIST: Rule = rule("GET", "/api/v1/changes", Access::Anyone);
@@ -613,6 +645,10 @@ pub const RULES: &[Rule] = &[
     ORGANIZING_PLAN_EXPORT,
     ORGANIZING_TARGET_YEAR,
     ORGANIZING_MEASURE_UPDATE,
+    OPERATOR_LIST,
+    OPERATOR_CREATE,
+    OPERATOR_READ,
+    OPERATOR_CONTRACT_CREATE,
     CHANGE_LIST,
     WEBHOOK_LIST,
     WEBHOOK_CREATE,

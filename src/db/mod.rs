@@ -10,6 +10,7 @@ pub mod evaluations;
 pub mod idempotency;
 pub mod login_windows;
 pub mod organizations;
+pub mod operators;
 pub mod organizing_plans;
 pub mod plans;
 pub mod proposals;

@@ -394,6 +394,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    operators (id) {
+        id -> BigInt,
+        region_id -> BigInt,
+        name -> Text,
+        inn -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    operator_contracts (id) {
+        id -> BigInt,
+        operator_id -> BigInt,
+        number -> Text,
+        concluded_on -> Date,
+        subject -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        technical_task -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    operator_contract_cycles (contract_id, cycle_id) {
+        contract_id -> BigInt,
+        cycle_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    operator_members (operator_id, user_id) {
+        operator_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_id));
 diesel::joinable!(evaluations -> cycles (cycle_id));
 diesel::joinable!(evaluations -> organizations (organization_id));

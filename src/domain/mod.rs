@@ -10,6 +10,7 @@ pub mod field;
 pub mod identifiers;
 pub mod methodology;
 pub mod organization;
+pub mod operator;
 pub mod organizing;
 pub mod paging;
 pub mod plan;

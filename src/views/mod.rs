@@ -12,6 +12,7 @@ pub mod evaluations;
 pub mod exports;
 pub mod methodologies;
 pub mod organizations;
+pub mod operators;
 pub mod organizing_plans;
 pub mod plans;
 pub mod proposals;

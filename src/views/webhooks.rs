@@ -51,7 +51,7 @@ pub struct NewWebhook {
     #[schema(max_length = 2000)]
     pub url: String,
     /// `<resource>.<action>` patterns (resources: region, organization, cycle, evaluation,
-    /// proposal, plan, report, organizing_plan; actions: created, updated, deleted, or `*`), or `*`.
+    /// proposal, plan, report, organizing_plan, operator; actions: created, updated, deleted, or `*`), or `*`.
     pub event_types: Vec<String>,
     /// The signing secret, 16–200 characters; generated (and shown once) if left out.
     #[serde(default)]
