@@ -14,6 +14,7 @@ mod input;
 mod integration;
 mod openapi;
 mod operability;
+mod operators;
 mod organizations;
 mod organizing;
 mod plans;

@@ -38,6 +38,9 @@ struct Fixture {
     /// An organizing plan of each region: (plan, its target, its measure).
     home_organizing: (i64, i64, i64),
     away_organizing: (i64, i64, i64),
+    /// An operator (organization) of each region.
+    home_operator_org: i64,
+    away_operator_org: i64,
     tokens: Vec<(Role, String)>,
     /// The next proposal to delete (index into a cycle's proposals), and measure (into a
     /// draft plan's): each test's own, as are its fixture's resources.
@@ -136,6 +139,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let away_meeting = meeting(app, away).await;
     let home_organizing = organizing_plan(app, home).await;
     let away_organizing = organizing_plan(app, away).await;
+    let home_operator_org = operator_org(app, home).await;
+    let away_operator_org = operator_org(app, away).await;
     Fixture {
         home,
         away,
@@ -154,6 +159,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         away_meeting,
         home_organizing,
         away_organizing,
+        home_operator_org,
+        away_operator_org,
         tokens,
         deleted: AtomicU64::new(1),
         deleted_measures: AtomicU64::new(1),
@@ -256,6 +263,24 @@ async fn organizing_plan(app: &TestApp, region: i64) -> (i64, i64, i64) {
     )
 }
 
+fn operator_body(n: u64) -> Value {
+    json!({"name": format!("Оператор {n}"), "inn": "7707083893"})
+}
+
+fn operator_contract_body(n: u64) -> Value {
+    json!({"number": format!("0187200001716000{n}"), "concluded_on": "2017-03-27",
+        "subject": "Сбор, обобщение и анализ информации о качестве оказания услуг",
+        "starts_on": "2017-03-27", "ends_on": "2017-12-15"})
+}
+
+/// An operator (organization) of `region`.
+async fn operator_org(app: &TestApp, region: i64) -> i64 {
+    let response = app
+        .post_json(&format!("/api/v1/regions/{region}/operators"), &operator_body(0))
+        .await;
+    created(response).await["id"].as_i64().unwrap()
+}
+
 /// A council meeting of `region`.
 async fn meeting(app: &TestApp, region: i64) -> i64 {
     let body = json!({"held_on": "2019-01-24", "title": "Заседание общественного совета"});
@@ -343,6 +368,11 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
         f.away_organizing
     } else {
         f.home_organizing
+    };
+    let operator_org = if away {
+        f.away_operator_org
+    } else {
+        f.home_operator_org
     };
     let n = next();
     let method = Method::from_bytes(rule.method.as_bytes()).unwrap();
@@ -611,6 +641,18 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
             format!("/api/v1/organizing-plans/{organizing}/measures/{organizing_measure}"),
             Some(json!({"executors": format!("Исполнитель {n}")})),
         ),
+        ("GET", "/api/v1/regions/{id}/operators") => {
+            (format!("/api/v1/regions/{region}/operators"), None)
+        }
+        ("POST", "/api/v1/regions/{id}/operators") => (
+            format!("/api/v1/regions/{region}/operators"),
+            Some(operator_body(n)),
+        ),
+        ("GET", "/api/v1/operators/{id}") => (format!("/api/v1/operators/{operator_org}"), None),
+        ("POST", "/api/v1/operators/{id}/contracts") => (
+            format!("/api/v1/operators/{operator_org}/contracts"),
+            Some(operator_contract_body(n)),
+        ),
         (method, path) => {
             panic!("no sample request for {method} {path}: add one to tests/api/policy.rs")
         }
@@ -638,12 +680,20 @@ fn expected(rule: &Rule, role: Option<Role>, away: bool) -> Option<u16> {
     }
     // Writes to a cycle (or a plan) first ask whether the caller may see it at all: 404 if not.
     if rule.hide_out_of_scope && !matches!(rule.access, Access::PublishedOr(_)) {
-        let read = if rule.path.starts_with("/api/v1/plans") || rule.path.ends_with("/plan-draft") {
+        let read = if rule.path.starts_with("/api/v1/operators") {
+            &policy::OPERATOR_READ
+        } else if rule.path.starts_with("/api/v1/plans") || rule.path.ends_with("/plan-draft") {
             &policy::PLAN_READ
         } else {
             &policy::CYCLE_READ
         };
-        if let Some(refusal) = expected(read, role, away) {
+        // The read rule itself answers below.
+        let refused = if read == rule {
+            None
+        } else {
+            expected(read, role, away)
+        };
+        if let Some(refusal) = refused {
             return Some(refusal);
         }
     }
