@@ -82,7 +82,11 @@ pub fn list(
 
 pub fn read(conn: &mut DbConnection, caller: &Caller, id: i64) -> ApiResult<(i64, Operator)> {
     let row = store::find(conn, id)?;
-    policy::authorize(caller, &policy::OPERATOR_READ, &Target::region(row.region_id))?;
+    policy::authorize(
+        caller,
+        &policy::OPERATOR_READ,
+        &Target::region(row.region_id),
+    )?;
     Ok((row.version, load(conn, &row)?))
 }
 
@@ -140,13 +144,25 @@ pub fn create(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let row = store::insert(conn, region_id, &new.name, new.inn.as_deref(), &new.user_ids)?;
+    let row = store::insert(
+        conn,
+        region_id,
+        &new.name,
+        new.inn.as_deref(),
+        &new.user_ids,
+    )?;
     let operator = load(conn, &row)?;
     audit::record(
         conn,
         &ctx.actor(),
-        Change::of("operator.created", "operator", row.id, None, Some(&operator))?
-            .exposed(exposure(&row), exposure(&row)),
+        Change::of(
+            "operator.created",
+            "operator",
+            row.id,
+            None,
+            Some(&operator),
+        )?
+        .exposed(exposure(&row), exposure(&row)),
     )?;
     Ok((row.version, operator))
 }

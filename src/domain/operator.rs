@@ -39,8 +39,17 @@ pub struct ContractTerms<'a> {
 pub fn check_contract(terms: ContractTerms) -> Vec<FieldError> {
     let mut errors = Vec::new();
     text::check(terms.number, "number", TextRule::required(100), &mut errors);
-    text::check(terms.subject, "subject", TextRule::required(10_000), &mut errors);
-    if terms.technical_task.as_deref().is_some_and(|t| t.trim().is_empty()) {
+    text::check(
+        terms.subject,
+        "subject",
+        TextRule::required(10_000),
+        &mut errors,
+    );
+    if terms
+        .technical_task
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty())
+    {
         *terms.technical_task = None;
     }
     text::check_optional(

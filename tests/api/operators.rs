@@ -25,7 +25,10 @@ async fn user_id(app: &TestApp, token: &str) -> i64 {
 async fn cycle(app: &TestApp, authority: &str, region: i64, year: i32) -> i64 {
     let created = app
         .as_(Some(authority))
-        .post_json("/api/v1/cycles", &json!({"region_id": region, "year": year}))
+        .post_json(
+            "/api/v1/cycles",
+            &json!({"region_id": region, "year": year}),
+        )
         .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     created.json::<Value>().await.unwrap()["id"]
@@ -220,7 +223,10 @@ async fn bad_operators_and_contracts_are_refused_by_field_and_store_nothing() {
     let body = json!({"name": NAME, "inn": "8601012340", "user_ids": [operator_user]});
     let refused = app.as_(Some(&council)).post_json(&path, &body).await;
     assert_problem(refused, 403, None).await;
-    let refused = app.as_(Some(&other_authority)).post_json(&path, &body).await;
+    let refused = app
+        .as_(Some(&other_authority))
+        .post_json(&path, &body)
+        .await;
     assert_problem(refused, 403, None).await;
     let listed: Value = app
         .as_(Some(&authority))
@@ -239,7 +245,10 @@ async fn bad_operators_and_contracts_are_refused_by_field_and_store_nothing() {
     // A user acts for one operator only.
     let again = app
         .as_(Some(&authority))
-        .post_json(&path, &json!({"name": "Другой оператор", "user_ids": [operator_user]}))
+        .post_json(
+            &path,
+            &json!({"name": "Другой оператор", "user_ids": [operator_user]}),
+        )
         .await;
     assert_problem(again, 422, Some("user_ids[0]")).await;
 
@@ -321,7 +330,11 @@ async fn bad_operators_and_contracts_are_refused_by_field_and_store_nothing() {
         .json()
         .await
         .unwrap();
-    assert_eq!(operator["contracts"].as_array().unwrap().len(), 1, "{operator}");
+    assert_eq!(
+        operator["contracts"].as_array().unwrap().len(),
+        1,
+        "{operator}"
+    );
     assert_eq!(operator["cycle_ids"], json!([covered]));
     assert_eq!(
         audit_actions(&app).await.len(),

@@ -276,7 +276,10 @@ fn operator_contract_body(n: u64) -> Value {
 /// An operator (organization) of `region`.
 async fn operator_org(app: &TestApp, region: i64) -> i64 {
     let response = app
-        .post_json(&format!("/api/v1/regions/{region}/operators"), &operator_body(0))
+        .post_json(
+            &format!("/api/v1/regions/{region}/operators"),
+            &operator_body(0),
+        )
         .await;
     created(response).await["id"].as_i64().unwrap()
 }
