@@ -24,9 +24,9 @@ pub struct ChangesQuery {
     #[param(pattern = "^[0-9a-f]{1,16}$")]
     pub since: Option<String>,
     /// Comma-separated resource types: region, organization, cycle, evaluation, proposal,
-    /// council_meeting, cycle_deadlines, plan, report. All without it.
+    /// council_meeting, cycle_deadlines, plan, report, organizing_plan, operator. All without it.
     #[param(
-        pattern = "^(region|organization|cycle|evaluation|proposal|council_meeting|cycle_deadlines|plan|report)(,(region|organization|cycle|evaluation|proposal|council_meeting|cycle_deadlines|plan|report))*$",
+        pattern = "^(region|organization|cycle|evaluation|proposal|council_meeting|cycle_deadlines|plan|report|organizing_plan|operator)(,(region|organization|cycle|evaluation|proposal|council_meeting|cycle_deadlines|plan|report|organizing_plan|operator))*$",
         example = "organization,plan"
     )]
     pub types: Option<String>,

@@ -83,10 +83,10 @@ async fn actor(req: &mut ServiceRequest) -> Option<String> {
     })
 }
 
-/// The largest body the route takes: a plan file, or the JSON body limit. A request is buffered
+/// The largest body the route takes: a form file for an import, or the JSON body limit. A request is buffered
 /// (to fingerprint it) only up to that, so a key does not raise the limit.
 fn body_limit(req: &ServiceRequest) -> usize {
-    if req.path() == "/api/v1/plans/import" {
+    if req.path().ends_with("/import") {
         crate::app::IMPORT_LIMIT
     } else {
         req.app_data::<super::extract::BodyLimit>()

@@ -22,7 +22,9 @@ pub mod idempotency;
 pub mod methodologies;
 pub mod metrics;
 pub mod open_data;
+pub mod operators;
 pub mod organizations;
+pub mod organizing_plans;
 pub mod pages;
 pub mod parameters;
 pub mod plan_forms;
@@ -64,6 +66,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(plans::configure)
         .configure(plan_forms::configure)
         .configure(reports::configure)
+        .configure(organizing_plans::configure)
+        .configure(operators::configure)
         .configure(changes::configure)
         .configure(webhooks::configure)
         .configure(open_data::configure);

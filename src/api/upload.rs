@@ -6,6 +6,9 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use actix_web::HttpMessage;
+
+use crate::app::IMPORT_LIMIT;
 use crate::error::{ApiError, ApiResult};
 use crate::export::FileFormat;
 
@@ -108,10 +111,8 @@ pub async fn spool(payload: &mut web::Payload, limit: usize) -> ApiResult<(std::
     Ok((file, hash))
 }
 
-/// Plans and reports have tens of rows: a file above this is not one.
-pub const SHEET_LIMIT: usize = 10 * 1024 * 1024;
-
-/// An uploaded sheet (XLSX or CSV) of a plan or report form, whole.
+/// An uploaded sheet (XLSX or CSV) of a plan, report or organizing-plan form, whole (at most
+/// [`IMPORT_LIMIT`]: such files are small).
 pub async fn sheet_file(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<Vec<u8>> {
     let accepted = req.mime_type().ok().flatten().is_some_and(|m| {
         let essence = m.essence_str();
@@ -133,16 +134,16 @@ pub async fn sheet_file(req: &HttpRequest, mut payload: web::Payload) -> ApiResu
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > SHEET_LIMIT) {
-        return Err(ApiError::PayloadTooLarge { limit: SHEET_LIMIT });
+    if declared.is_some_and(|n| n > IMPORT_LIMIT) {
+        return Err(ApiError::PayloadTooLarge { limit: IMPORT_LIMIT });
     }
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| {
             ApiError::bad_request("The upload broke off before its end; nothing was stored")
         })?;
-        if body.len() + chunk.len() > SHEET_LIMIT {
-            return Err(ApiError::PayloadTooLarge { limit: SHEET_LIMIT });
+        if body.len() + chunk.len() > IMPORT_LIMIT {
+            return Err(ApiError::PayloadTooLarge { limit: IMPORT_LIMIT });
         }
         body.extend_from_slice(&chunk);
     }

@@ -20,6 +20,8 @@ pub const TYPES: &[&str] = &[
     "cycle_deadlines",
     "plan",
     "report",
+    "organizing_plan",
+    "operator",
 ];
 
 /// The changes of the listed types after the cursor. A change the caller no longer sees comes

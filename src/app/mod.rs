@@ -16,7 +16,9 @@ pub mod evaluations;
 pub mod follow_up;
 pub mod methodologies;
 pub mod open_data;
+pub mod operators;
 pub mod organizations;
+pub mod organizing_plans;
 pub mod plan_forms;
 pub mod plans;
 pub mod proposals;
@@ -49,8 +51,8 @@ impl Context {
     }
 }
 
-/// The largest plan file an import takes: plans have tens of rows, a file above this is not a
-/// plan. The idempotency middleware buffers no more of such a request either.
+/// The largest file an import of a form takes (plans, reports, organizing plans): they have tens
+/// of rows, a file above this is not one. The idempotency middleware buffers no more of such a request either.
 pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
 
 pub use crate::views::Listing;

@@ -502,6 +502,73 @@ pub const REPORT_EXPORT: Rule = hidden(
     Access::PublishedOr(PLAN_READERS),
 );
 
+/// The region's plan for organizing the assessment (seed 002): approved by an order and
+/// published, so anyone reads it; the region's authority records and keeps it.
+const ORGANIZING_PLAN_WRITERS: &[Grant] = &[all(Admin), own_region(Authority)];
+pub const ORGANIZING_PLAN_LIST: Rule = rule(
+    "GET",
+    "/api/v1/regions/{id}/organizing-plans",
+    Access::Anyone,
+);
+pub const ORGANIZING_PLAN_CREATE: Rule = rule(
+    "POST",
+    "/api/v1/regions/{id}/organizing-plans",
+    Access::Roles(ORGANIZING_PLAN_WRITERS),
+);
+pub const ORGANIZING_PLAN_IMPORT: Rule = rule(
+    "POST",
+    "/api/v1/regions/{id}/organizing-plans/import",
+    Access::Roles(ORGANIZING_PLAN_WRITERS),
+);
+pub const ORGANIZING_PLAN_READ: Rule = rule("GET", "/api/v1/organizing-plans/{id}", Access::Anyone);
+pub const ORGANIZING_PLAN_EXPORT: Rule = rule(
+    "GET",
+    "/api/v1/organizing-plans/{id}/export",
+    Access::Anyone,
+);
+pub const ORGANIZING_TARGET_YEAR: Rule = rule(
+    "PUT",
+    "/api/v1/organizing-plans/{id}/targets/{target_id}/years/{year}",
+    Access::Roles(ORGANIZING_PLAN_WRITERS),
+);
+pub const ORGANIZING_MEASURE_UPDATE: Rule = rule(
+    "PATCH",
+    "/api/v1/organizing-plans/{id}/measures/{measure_id}",
+    Access::Roles(ORGANIZING_PLAN_WRITERS),
+);
+
+/// The operator with its state contracts: the region's record, not a public one. The region's
+/// roles read it (its operators their own organization); organizations do not, the cycle that
+/// assesses them names its operator and contract. The region's authority writes.
+const OPERATOR_READERS: &[Grant] = &[
+    all(Admin),
+    all(Auditor),
+    own_region(Authority),
+    own_region(Council),
+    own_region(Operator),
+];
+const OPERATOR_WRITERS: &[Grant] = &[all(Admin), own_region(Authority)];
+pub const OPERATOR_LIST: Rule = rule(
+    "GET",
+    "/api/v1/regions/{id}/operators",
+    Access::Roles(OPERATOR_READERS),
+);
+pub const OPERATOR_CREATE: Rule = rule(
+    "POST",
+    "/api/v1/regions/{id}/operators",
+    Access::Roles(OPERATOR_WRITERS),
+);
+pub const OPERATOR_READ: Rule = hidden(
+    "GET",
+    "/api/v1/operators/{id}",
+    Access::Roles(OPERATOR_READERS),
+);
+pub const OPERATOR_CONTRACT_CREATE: Rule = hidden(
+    "POST",
+    "/api/v1/operators/{id}/contracts",
+    Access::Roles(OPERATOR_WRITERS),
+);
+
 /// The change feed: each caller sees what it may read (anonymous callers, public data), as
 /// [`feed_visibility`] tells.
 pub const CHANGE_LIST: Rule = rule("GET", "/api/v1/changes", Access::Anyone);
@@ -630,6 +697,17 @@ pub const RULES: &[Rule] = &[
     REPORT_SUBMIT,
     REPORT_ACCEPT,
     REPORT_EXPORT,
+    ORGANIZING_PLAN_LIST,
+    ORGANIZING_PLAN_CREATE,
+    ORGANIZING_PLAN_IMPORT,
+    ORGANIZING_PLAN_READ,
+    ORGANIZING_PLAN_EXPORT,
+    ORGANIZING_TARGET_YEAR,
+    ORGANIZING_MEASURE_UPDATE,
+    OPERATOR_LIST,
+    OPERATOR_CREATE,
+    OPERATOR_READ,
+    OPERATOR_CONTRACT_CREATE,
     CHANGE_LIST,
     WEBHOOK_LIST,
     WEBHOOK_CREATE,

@@ -372,6 +372,88 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    organizing_plans (id) {
+        id -> BigInt,
+        region_id -> BigInt,
+        year_from -> Integer,
+        year_to -> Integer,
+        title -> Text,
+        order_number -> Nullable<Text>,
+        order_date -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organizing_targets (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        position -> Integer,
+        number -> Nullable<Text>,
+        name -> Text,
+        computed_from -> Nullable<Text>,
+        values_json -> Text,
+    }
+}
+
+diesel::table! {
+    organizing_measures (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        position -> Integer,
+        number -> Nullable<Text>,
+        title -> Text,
+        form -> Nullable<Text>,
+        deadline_text -> Text,
+        deadline_json -> Text,
+        executors -> Nullable<Text>,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    operators (id) {
+        id -> BigInt,
+        region_id -> BigInt,
+        name -> Text,
+        inn -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    operator_contracts (id) {
+        id -> BigInt,
+        operator_id -> BigInt,
+        number -> Text,
+        concluded_on -> Date,
+        subject -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        technical_task -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    operator_contract_cycles (contract_id, cycle_id) {
+        contract_id -> BigInt,
+        cycle_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    operator_members (operator_id, user_id) {
+        operator_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_id));
 diesel::joinable!(evaluations -> cycles (cycle_id));
 diesel::joinable!(evaluations -> organizations (organization_id));

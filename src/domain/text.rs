@@ -42,6 +42,8 @@ pub const PARAGRAPH_FIELDS: &[&str] = &[
     "execution_info",
     "measures_taken",
     "result",
+    "subject",
+    "technical_task",
 ];
 
 /// The layout of the field at `path` (`sections[0].measures[2].title` → `title`).

@@ -53,8 +53,8 @@ pub struct NewWebhook {
     #[schema(max_length = 2000)]
     pub url: String,
     /// `<resource>.<action>` patterns (resources: region, organization, cycle, evaluation,
-    /// proposal, council_meeting, cycle_deadlines, plan, report; actions: created, updated,
-    /// deleted, or `*`), or `*`.
+    /// proposal, council_meeting, cycle_deadlines, plan, report, organizing_plan, operator;
+    /// actions: created, updated, deleted, or `*`), or `*`.
     pub event_types: Vec<String>,
     /// The signing secret, 16–200 characters; generated (and shown once) if left out.
     #[serde(default)]

@@ -38,6 +38,12 @@ struct Fixture {
     /// A council meeting of each region.
     home_meeting: i64,
     away_meeting: i64,
+    /// An organizing plan of each region: (plan, its target, its measure).
+    home_organizing: (i64, i64, i64),
+    away_organizing: (i64, i64, i64),
+    /// An operator (organization) of each region.
+    home_operator_org: i64,
+    away_operator_org: i64,
     tokens: Vec<(Role, String)>,
     /// The next proposal to delete (index into a cycle's proposals), and measure (into a
     /// draft plan's): each test's own, as are its fixture's resources.
@@ -136,6 +142,10 @@ async fn fixture(app: &TestApp) -> Fixture {
     let away_delivery = ping(app, &away_authority, away_webhook).await;
     let home_meeting = meeting(app, home).await;
     let away_meeting = meeting(app, away).await;
+    let home_organizing = organizing_plan(app, home).await;
+    let away_organizing = organizing_plan(app, away).await;
+    let home_operator_org = operator_org(app, home).await;
+    let away_operator_org = operator_org(app, away).await;
     Fixture {
         home,
         away,
@@ -154,6 +164,10 @@ async fn fixture(app: &TestApp) -> Fixture {
         away_delivery,
         home_meeting,
         away_meeting,
+        home_organizing,
+        away_organizing,
+        home_operator_org,
+        away_operator_org,
         tokens,
         deleted: AtomicU64::new(1),
         deleted_measures: AtomicU64::new(1),
@@ -244,6 +258,50 @@ async fn plans(app: &TestApp, org: i64, cycle: i64) -> Plans {
     }
 }
 
+fn organizing_plan_body(n: u64) -> Value {
+    json!({"year_from": 2016, "year_to": 2018, "title": format!("План мероприятий {n}"),
+        "targets": [{"name": "Доля организаций, в отношении которых проведена независимая оценка, в %",
+                     "values": [{"year": 2016, "planned": "50"}]}],
+        "measures": [{"number": "1", "title": "Заседания общественного совета", "deadline": "до 31 марта"}]})
+}
+
+/// An organizing plan of `region`: its id, its target's and its measure's.
+async fn organizing_plan(app: &TestApp, region: i64) -> (i64, i64, i64) {
+    let response = app
+        .post_json(
+            &format!("/api/v1/regions/{region}/organizing-plans"),
+            &organizing_plan_body(0),
+        )
+        .await;
+    let plan = created(response).await;
+    (
+        plan["id"].as_i64().unwrap(),
+        plan["targets"][0]["id"].as_i64().unwrap(),
+        plan["measures"][0]["id"].as_i64().unwrap(),
+    )
+}
+
+fn operator_body(n: u64) -> Value {
+    json!({"name": format!("Оператор {n}"), "inn": "7707083893"})
+}
+
+fn operator_contract_body(n: u64) -> Value {
+    json!({"number": format!("0187200001716000{n}"), "concluded_on": "2017-03-27",
+        "subject": "Сбор, обобщение и анализ информации о качестве оказания услуг",
+        "starts_on": "2017-03-27", "ends_on": "2017-12-15"})
+}
+
+/// An operator (organization) of `region`.
+async fn operator_org(app: &TestApp, region: i64) -> i64 {
+    let response = app
+        .post_json(
+            &format!("/api/v1/regions/{region}/operators"),
+            &operator_body(0),
+        )
+        .await;
+    created(response).await["id"].as_i64().unwrap()
+}
+
 /// A council meeting of `region`.
 async fn meeting(app: &TestApp, region: i64) -> i64 {
     let body = json!({"held_on": "2019-01-24", "title": "Заседание общественного совета"});
@@ -332,6 +390,16 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
         f.home_delivery
     };
     let meeting = if away { f.away_meeting } else { f.home_meeting };
+    let (organizing, organizing_target, organizing_measure) = if away {
+        f.away_organizing
+    } else {
+        f.home_organizing
+    };
+    let operator_org = if away {
+        f.away_operator_org
+    } else {
+        f.home_operator_org
+    };
     let n = next();
     let method = Method::from_bytes(rule.method.as_bytes()).unwrap();
     let (path, body) = match (rule.method, rule.path) {
@@ -609,6 +677,45 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
             format!("/api/v1/plans/{approved}/reports/{report}/export?format=csv"),
             None,
         ),
+        ("GET", "/api/v1/regions/{id}/organizing-plans") => {
+            (format!("/api/v1/regions/{region}/organizing-plans"), None)
+        }
+        ("POST", "/api/v1/regions/{id}/organizing-plans") => (
+            format!("/api/v1/regions/{region}/organizing-plans"),
+            Some(organizing_plan_body(n)),
+        ),
+        ("POST", "/api/v1/regions/{id}/organizing-plans/import") => {
+            let path = format!("/api/v1/regions/{region}/organizing-plans/import?dry_run=true");
+            let csv = "План мероприятий на 2016-2018 годы\n№,Целевые показатели,2016 г.\n1.,Доля организаций,50\n";
+            return (method, path, Some(Body::Csv(csv.into())));
+        }
+        ("GET", "/api/v1/organizing-plans/{id}") => {
+            (format!("/api/v1/organizing-plans/{organizing}"), None)
+        }
+        ("GET", "/api/v1/organizing-plans/{id}/export") => (
+            format!("/api/v1/organizing-plans/{organizing}/export?format=csv"),
+            None,
+        ),
+        ("PUT", "/api/v1/organizing-plans/{id}/targets/{target_id}/years/{year}") => (
+            format!("/api/v1/organizing-plans/{organizing}/targets/{organizing_target}/years/2017"),
+            Some(json!({"planned": "50", "actual": format!("{}", n % 100)})),
+        ),
+        ("PATCH", "/api/v1/organizing-plans/{id}/measures/{measure_id}") => (
+            format!("/api/v1/organizing-plans/{organizing}/measures/{organizing_measure}"),
+            Some(json!({"executors": format!("Исполнитель {n}")})),
+        ),
+        ("GET", "/api/v1/regions/{id}/operators") => {
+            (format!("/api/v1/regions/{region}/operators"), None)
+        }
+        ("POST", "/api/v1/regions/{id}/operators") => (
+            format!("/api/v1/regions/{region}/operators"),
+            Some(operator_body(n)),
+        ),
+        ("GET", "/api/v1/operators/{id}") => (format!("/api/v1/operators/{operator_org}"), None),
+        ("POST", "/api/v1/operators/{id}/contracts") => (
+            format!("/api/v1/operators/{operator_org}/contracts"),
+            Some(operator_contract_body(n)),
+        ),
         (method, path) => {
             panic!("no sample request for {method} {path}: add one to tests/api/policy.rs")
         }
@@ -636,12 +743,20 @@ fn expected(rule: &Rule, role: Option<Role>, away: bool) -> Option<u16> {
     }
     // Writes to a cycle (or a plan) first ask whether the caller may see it at all: 404 if not.
     if rule.hide_out_of_scope && !matches!(rule.access, Access::PublishedOr(_)) {
-        let read = if rule.path.starts_with("/api/v1/plans") || rule.path.ends_with("/plan-draft") {
+        let read = if rule.path.starts_with("/api/v1/operators") {
+            &policy::OPERATOR_READ
+        } else if rule.path.starts_with("/api/v1/plans") || rule.path.ends_with("/plan-draft") {
             &policy::PLAN_READ
         } else {
             &policy::CYCLE_READ
         };
-        if let Some(refusal) = expected(read, role, away) {
+        // The read rule itself answers below.
+        let refused = if read == rule {
+            None
+        } else {
+            expected(read, role, away)
+        };
+        if let Some(refusal) = refused {
             return Some(refusal);
         }
     }

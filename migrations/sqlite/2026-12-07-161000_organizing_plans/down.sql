@@ -1,0 +1,3 @@
+DROP TABLE organizing_measures;
+DROP TABLE organizing_targets;
+DROP TABLE organizing_plans;

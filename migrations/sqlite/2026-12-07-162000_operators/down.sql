@@ -1,0 +1,4 @@
+DROP TABLE operator_members;
+DROP TABLE operator_contract_cycles;
+DROP TABLE operator_contracts;
+DROP TABLE operators;
