@@ -54,6 +54,7 @@ impl MeetingListQuery {
 )]
 #[get("/regions/{id}/council-meetings")]
 async fn list(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
     id: web::Path<i64>,
@@ -64,7 +65,7 @@ async fn list(
     let page = db
         .run(move |conn| use_case::list(conn, &caller, region_id, listing))
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(super::pages::respond(&req, &page))
 }
 
 #[utoipa::path(

@@ -42,6 +42,7 @@ pub struct OperatorListQuery {
 )]
 #[get("/regions/{id}/operators")]
 async fn list(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
     id: web::Path<i64>,
@@ -54,7 +55,12 @@ async fn list(
     let (items, next_cursor) = db
         .run(move |conn| use_case::list(conn, &caller, region_id, after, limit))
         .await?;
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+    let page = Page {
+        items,
+        next_cursor,
+        total: None,
+    };
+    Ok(super::pages::respond(&req, &page))
 }
 
 #[utoipa::path(

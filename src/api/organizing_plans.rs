@@ -52,6 +52,7 @@ pub struct OrganizingPlanListQuery {
 )]
 #[get("/regions/{id}/organizing-plans")]
 async fn list(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
     id: web::Path<i64>,
@@ -64,7 +65,12 @@ async fn list(
     let (items, next_cursor) = db
         .run(move |conn| use_case::list(conn, &caller, region_id, after, limit))
         .await?;
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+    let page = Page {
+        items,
+        next_cursor,
+        total: None,
+    };
+    Ok(super::pages::respond(&req, &page))
 }
 
 #[utoipa::path(

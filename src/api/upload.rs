@@ -6,7 +6,6 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use actix_web::HttpMessage;
 
 use crate::app::IMPORT_LIMIT;
 use crate::error::{ApiError, ApiResult};

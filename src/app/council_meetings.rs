@@ -110,7 +110,7 @@ pub fn create(
         conn,
         &ctx.actor(),
         Change::of(
-            "meeting.created",
+            "council_meeting.created",
             "council_meeting",
             row.id,
             None,
@@ -172,7 +172,7 @@ pub fn update(
         conn,
         &ctx.actor(),
         Change::of(
-            "meeting.updated",
+            "council_meeting.updated",
             "council_meeting",
             id,
             Some(&before),

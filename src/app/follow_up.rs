@@ -78,7 +78,7 @@ pub fn set_deadlines(
         conn,
         &ctx.actor(),
         Change::of(
-            "cycle.deadlines_set",
+            "cycle_deadlines.updated",
             "cycle_deadlines",
             cycle_id,
             Some(&before),

@@ -240,7 +240,7 @@ pub fn add_contract(
         conn,
         &ctx.actor(),
         Change::of(
-            "operator_contract.created",
+            "operator.contract_added",
             "operator",
             row.id,
             Some(&before),

@@ -204,6 +204,22 @@ const FIXED: &[(&str, &str, &str, &str, &str, &str)] = &[
         "text",
         "",
     ),
+    (
+        "Значения показателей",
+        "Figures",
+        "Значения показателей выполнения, по одному на строку: «название: значение» как написано (число, «716 из 719», текст)",
+        "The completion figures, one a line: «name: value» as written (a number, a ratio such as «716 из 719», or text)",
+        "text",
+        "",
+    ),
+    (
+        "Подтверждающие материалы (ссылки)",
+        "Evidence links",
+        "Ссылки на материалы, подтверждающие выполнение, по одной на строку",
+        "Links to the material that shows the measure was carried out, one a line",
+        "text",
+        "",
+    ),
 ];
 
 /// What the column headed `heading` holds; `None` for a heading this dictionary does not know.

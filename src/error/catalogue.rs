@@ -145,6 +145,11 @@ pub const FIELDS: &[Message] = &[
     m("format", "has the wrong format", "неверный формат"),
     m("type", "has the wrong type", "неверный тип значения"),
     m(
+        "conflict",
+        "disagrees with another value of the request or with the record it refers to",
+        "противоречит другому значению запроса или записи, на которую ссылается",
+    ),
+    m(
         "range",
         "is out of range",
         "значение вне допустимого диапазона",

@@ -24,6 +24,10 @@ pub const RESOURCE_SCHEMAS: &[(&str, &str)] = &[
     ("cycle", "Cycle"),
     ("evaluation", "EvaluationSummary"),
     ("proposal", "Proposal"),
+    ("council_meeting", "CouncilMeeting"),
+    ("cycle_deadlines", "CycleDeadlines"),
     ("plan", "Plan"),
     ("report", "Report"),
+    ("organizing_plan", "OrganizingPlan"),
+    ("operator", "Operator"),
 ];

@@ -487,7 +487,7 @@ async fn seed_003_the_council_decision_and_its_follow_up_show_who_is_late() {
         StatusCode::OK,
     )
     .await;
-    assert_eq!(audit["items"][0]["action"], "cycle.deadlines_set");
+    assert_eq!(audit["items"][0]["action"], "cycle_deadlines.updated");
     let feed = ok(
         app.as_(Some(&authority))
             .get("/api/v1/changes?types=cycle_deadlines")

@@ -148,7 +148,7 @@ async fn seed_002s_operator_is_chosen_by_a_state_contract_covering_two_cycles() 
     let actions = audit_actions(&app).await;
     assert!(
         actions.contains(&"operator.created".to_owned())
-            && actions.contains(&"operator_contract.created".to_owned()),
+            && actions.contains(&"operator.contract_added".to_owned()),
         "{actions:?}"
     );
     // The feed: created, then updated by the contract; the region's insiders see it, the

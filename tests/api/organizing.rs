@@ -368,8 +368,8 @@ async fn seed_002_is_imported_whole_and_its_targets_are_compared_with_what_happe
         .collect();
     for action in [
         "organizing_plan.imported",
-        "organizing_target.updated",
-        "organizing_measure.updated",
+        "organizing_plan.target_updated",
+        "organizing_plan.measure_updated",
     ] {
         assert!(actions.contains(&action), "{actions:?}");
     }
