@@ -13,7 +13,7 @@ use crate::domain::plan_form::{self, ApprovalBlock, Executor, PlanTable, RowWarn
 use crate::domain::scoring::Scores;
 use crate::domain::{deadline, sheet};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Sheet};
+use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Preamble, Sheet};
 use crate::views::plans::{ImportResult, NewMeasure, NewPlan, NewSection, Plan, PlanDraftRequest};
 
 /// Drafts a plan of the evaluated organization: a section per criterion, one measure stub per
@@ -405,7 +405,7 @@ pub fn executors_text(executors: &[Executor]) -> String {
 }
 
 /// The «УТВЕРЖДАЮ» block and the title above a table.
-pub fn preamble(approval: Option<&ApprovalBlock>, title: &str) -> Vec<String> {
+pub fn preamble(approval: Option<&ApprovalBlock>, title: &str) -> Preamble {
     let mut lines = Vec::new();
     if let Some(a) = approval {
         lines.push("УТВЕРЖДАЮ".to_owned());
@@ -417,10 +417,8 @@ pub fn preamble(approval: Option<&ApprovalBlock>, title: &str) -> Vec<String> {
         if let Some(number) = &a.document_number {
             lines.push(format!("№ {number}"));
         }
-        lines.push(String::new());
     }
-    lines.push(title.to_owned());
-    lines
+    Preamble::form(lines, vec![title.to_owned()])
 }
 
 /// Columns of the plan form (ПП РФ № 457), then the columns of the regional forms the seeds use.

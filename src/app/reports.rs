@@ -14,7 +14,7 @@ use crate::db::reports::{self as store, ReportRow};
 use crate::db::DbConnection;
 use crate::domain::plan::{PlanStatus, ReportStatus};
 use crate::error::{ApiError, ApiResult};
-use crate::export::{workbook_error, Cell, Download, FileFormat, Sheet};
+use crate::export::{workbook_error, Cell, Download, FileFormat, Preamble, Sheet};
 use crate::views::plans::Measure;
 use crate::views::reports::{report_of, EntryBody, NewReport, Report, ReportEntry};
 
@@ -257,7 +257,7 @@ fn report_sheet(conn: &mut DbConnection, plan_row: &PlanRow, row: &ReportRow) ->
     }
     Ok(Sheet {
         name: "Отчёт".into(),
-        preamble: vec![report.title.clone()],
+        preamble: Preamble::form(Vec::new(), vec![report.title.clone()]),
         headings: REPORT_HEADINGS.iter().map(|h| (*h).to_owned()).collect(),
         rows,
     })
