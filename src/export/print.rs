@@ -27,23 +27,35 @@ const MAX_TEXT_WIDTH: f64 = 60.0;
 /// The narrowest a text column gets when the table is squeezed into [`TABLE_WIDTH`].
 const MIN_TEXT_WIDTH: f64 = 12.0;
 
+/// The narrowest a column of long text gets when many columns of figures fill the width (the
+/// table is then wider than [`TABLE_WIDTH`] and printed smaller).
+const SQUEEZED_TEXT_WIDTH: f64 = 24.0;
+
 /// The narrowest any column gets («№ п/п» fits).
 const MIN_COLUMN_WIDTH: f64 = 6.0;
 
 /// The narrowest column of numbers, and the widest.
 const NUMBER_WIDTHS: (f64, f64) = (8.0, 16.0);
 
+/// A heading longer than this, in characters, is printed as its code (see [`printed_headings`]).
+const LONG_HEADING: usize = 120;
+
+/// A heading row wraps into at most about this many lines: text columns are widened for it.
+const HEADING_LINES: f64 = 6.0;
+
 /// The approval block is this wide at least (taken from the rightmost columns).
 const APPROVAL_WIDTH: f64 = 50.0;
 
-/// Points per line of text: 11-point body text, 12-point bold title.
-const LINE_HEIGHT: f64 = 15.0;
+/// Points per line of text: 11-point body text, 12-point bold title; a little more per row.
+const LINE_HEIGHT: f64 = 14.0;
 const TITLE_LINE_HEIGHT: f64 = 16.5;
+const ROW_PADDING: f64 = 3.0;
 
-/// Lines whose text runs wider than the column wraps; Cyrillic letters are a little wider than
-/// the digit that defines Excel's width unit, bold ones more.
-const CHARS_PER_UNIT: f64 = 1.05;
-const BOLD_CHARS_PER_UNIT: f64 = 0.9;
+/// Characters per width unit. Excel's unit is a digit of the default font; Cyrillic letters are
+/// wider, bold ones more, and where Calibri is missing (LibreOffice on a server) a wider font
+/// stands in: these are measured on DejaVu Sans so that nothing is cut off there either.
+const CHARS_PER_UNIT: f64 = 1.1;
+const BOLD_CHARS_PER_UNIT: f64 = 0.85;
 
 /// The cell formats of the printed table.
 struct Styles {
@@ -120,10 +132,6 @@ pub(super) fn xlsx_text(text: &str) -> std::borrow::Cow<'_, str> {
     cut.into()
 }
 
-fn row_number(index: usize) -> u32 {
-    u32::try_from(index).unwrap_or(u32::MAX)
-}
-
 fn column_number(index: usize) -> u16 {
     u16::try_from(index).unwrap_or(u16::MAX)
 }
@@ -162,7 +170,8 @@ fn write_sheet(worksheet: &mut Worksheet, sheet: &Sheet, styles: &Styles) -> Res
                 line,
                 &styles.approval,
             )?;
-            worksheet.set_row_height(r, lines_of(line, width, CHARS_PER_UNIT) * LINE_HEIGHT)?;
+            let lines = lines_of(line, width, CHARS_PER_UNIT);
+            worksheet.set_row_height(r, lines * LINE_HEIGHT + ROW_PADDING)?;
             r += 1;
         }
         r += 1;
@@ -170,7 +179,7 @@ fn write_sheet(worksheet: &mut Worksheet, sheet: &Sheet, styles: &Styles) -> Res
     for line in &sheet.preamble.title {
         merged_line(worksheet, (r, 0, last), line, &styles.title)?;
         let lines = lines_of(line, table_width, BOLD_CHARS_PER_UNIT);
-        worksheet.set_row_height(r, lines * TITLE_LINE_HEIGHT)?;
+        worksheet.set_row_height(r, lines * TITLE_LINE_HEIGHT + ROW_PADDING)?;
         r += 1;
     }
     if !sheet.preamble.title.is_empty() {
@@ -178,21 +187,29 @@ fn write_sheet(worksheet: &mut Worksheet, sheet: &Sheet, styles: &Styles) -> Res
     }
 
     let heading_row = r;
-    for (col, text) in sheet.headings.iter().enumerate() {
+    let (printed, legend) = printed_headings(&sheet.headings);
+    for (col, text) in printed.iter().enumerate() {
         worksheet.write_string_with_format(heading_row, column_number(col), text, &styles.heading)?;
     }
+    let headings: Vec<Cell> = printed.into_iter().map(Cell::Text).collect();
+    worksheet.set_row_height(
+        heading_row,
+        row_height(&headings, &widths, BOLD_CHARS_PER_UNIT),
+    )?;
     worksheet.set_freeze_panes(heading_row + 1, 0)?;
     worksheet.set_repeat_rows(heading_row, heading_row)?;
 
     let mut decimal_formats: Vec<Option<Format>> = Vec::new();
-    for (i, row) in sheet.rows.iter().enumerate() {
-        let r = heading_row.saturating_add(row_number(i + 1));
+    let mut r = heading_row;
+    for row in &sheet.rows {
+        r = r.saturating_add(1);
         if let Some(text) = section_text(sheet, row) {
             merged_line(worksheet, (r, 0, last), &text, &styles.section)?;
             let lines = lines_of(&text, table_width, BOLD_CHARS_PER_UNIT);
-            worksheet.set_row_height(r, lines * LINE_HEIGHT)?;
+            worksheet.set_row_height(r, lines * LINE_HEIGHT + ROW_PADDING)?;
             continue;
         }
+        worksheet.set_row_height(r, row_height(row, &widths, CHARS_PER_UNIT))?;
         for col in 0..columns {
             let c = column_number(col);
             match row.get(col).unwrap_or(&Cell::Empty) {
@@ -224,6 +241,17 @@ fn write_sheet(worksheet: &mut Worksheet, sheet: &Sheet, styles: &Styles) -> Res
         }
     }
 
+    // The headings printed as their codes, in full under the table.
+    if !legend.is_empty() {
+        r = r.saturating_add(1);
+        for line in &legend {
+            r = r.saturating_add(1);
+            merged_line(worksheet, (r, 0, last), line, &styles.approval)?;
+            let lines = lines_of(line, table_width, CHARS_PER_UNIT);
+            worksheet.set_row_height(r, lines * LINE_HEIGHT + ROW_PADDING)?;
+        }
+    }
+
     worksheet.set_landscape();
     worksheet.set_paper_size(A4);
     worksheet.set_print_fit_to_pages(1, 0);
@@ -231,6 +259,41 @@ fn write_sheet(worksheet: &mut Worksheet, sheet: &Sheet, styles: &Styles) -> Res
     worksheet.set_margins(0.4, 0.4, 0.5, 0.6, 0.3, 0.3);
     worksheet.set_footer("&CСтраница &P из &N");
     Ok(())
+}
+
+/// The headings as printed, and the notes under the table. A column of figures under a
+/// heading of hundreds of characters (the indicators' official names) would make a heading row
+/// taller than the page: when a sheet has such headings, each heading led by a code («1.1.»,
+/// «K1.») is printed as the code, and the headings are listed in full under the table.
+fn printed_headings(headings: &[String]) -> (Vec<String>, Vec<String>) {
+    if headings.iter().all(|h| h.chars().count() <= LONG_HEADING) {
+        return (headings.to_vec(), Vec::new());
+    }
+    let mut legend = Vec::new();
+    let printed = headings
+        .iter()
+        .map(|h| match heading_code(h) {
+            Some(code) => {
+                legend.push(h.clone());
+                code.to_owned()
+            }
+            None => h.clone(),
+        })
+        .collect();
+    (printed, legend)
+}
+
+/// «1.1» of «1.1. Соответствие …», «K1» of «K1. Открытость …».
+fn heading_code(heading: &str) -> Option<&str> {
+    let (code, _) = heading.split_once(". ")?;
+    let mut parts = code.split('.');
+    let first = parts.next()?;
+    let lead_ok = first.chars().all(|c| c.is_ascii_digit())
+        || first
+            .strip_prefix('K')
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    (!first.is_empty() && lead_ok && parts.all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
+        .then_some(code)
 }
 
 /// `text` in one row over columns `first..=last`, merged when that is more than one column.
@@ -248,14 +311,44 @@ fn merged_line(
     Ok(())
 }
 
-/// How many lines `text` takes in a (merged) cell `width` units wide; merged cells do not grow
-/// by themselves when their text wraps, so their rows are given this height.
+/// How many lines `text` takes in a cell `width` units wide, wrapped at spaces as spreadsheets
+/// wrap it (a word longer than a line is broken). Neither Excel nor LibreOffice grows a row for
+/// wrapped text when it opens a file, so every row is given this height.
 fn lines_of(text: &str, width: f64, chars_per_unit: f64) -> f64 {
-    let per_line = (width * chars_per_unit).max(1.0);
-    text.lines()
-        .map(|line| (line.chars().count() as f64 / per_line).ceil().max(1.0))
-        .sum::<f64>()
-        .max(1.0)
+    // Room for the cell's padding.
+    let capacity = ((width - 1.0) * chars_per_unit).floor().max(1.0) as usize;
+    let mut lines = 0usize;
+    for paragraph in text.lines() {
+        let mut used = 0usize;
+        lines += 1;
+        for word in paragraph.split_whitespace() {
+            let length = word.chars().count();
+            let needed = if used == 0 { length } else { used + 1 + length };
+            if needed <= capacity {
+                used = needed;
+            } else if used == 0 {
+                lines += (length - 1) / capacity;
+                used = (length - 1) % capacity + 1;
+            } else {
+                lines += 1 + (length - 1) / capacity;
+                used = (length - 1) % capacity + 1;
+            }
+        }
+    }
+    lines.max(1) as f64
+}
+
+/// The height of a row of `cells` under columns of `widths`: its tallest cell's lines.
+fn row_height(cells: &[Cell], widths: &[f64], chars_per_unit: f64) -> f64 {
+    let lines = cells
+        .iter()
+        .zip(widths)
+        .map(|(cell, &width)| match cell {
+            Cell::Text(t) => lines_of(t, width, chars_per_unit),
+            _ => 1.0,
+        })
+        .fold(1.0, f64::max);
+    lines * LINE_HEIGHT + ROW_PADDING
 }
 
 /// Widths in Excel's character units: a column of numbers as wide as its numbers and its
@@ -264,6 +357,7 @@ fn lines_of(text: &str, width: f64, chars_per_unit: f64) -> f64 {
 /// none below its heading's longest word (or [`MIN_TEXT_WIDTH`]).
 fn column_widths(sheet: &Sheet) -> Vec<f64> {
     let columns = sheet.headings.len().max(1);
+    let (printed, _) = printed_headings(&sheet.headings);
     let data: Vec<&Vec<Cell>> = sheet
         .rows
         .iter()
@@ -273,13 +367,19 @@ fn column_widths(sheet: &Sheet) -> Vec<f64> {
     let mut numeric = Vec::with_capacity(columns);
     let mut floors = Vec::with_capacity(columns);
     for col in 0..columns {
-        let heading = sheet.headings.get(col).map_or("", String::as_str);
-        let word = heading
+        let heading = printed.get(col).map_or("", String::as_str);
+        // The heading's longest word in bold on one line, padding included.
+        let word = (heading
             .split_whitespace()
             .map(|w| w.chars().count())
             .max()
             .unwrap_or(0) as f64
+            / BOLD_CHARS_PER_UNIT)
+            .ceil()
             + 1.0;
+        // Wide enough for the heading in HEADING_LINES lines.
+        let heading_room =
+            (heading.chars().count() as f64 / (HEADING_LINES * BOLD_CHARS_PER_UNIT)).ceil() + 1.0;
         let cells: Vec<&Cell> = data.iter().filter_map(|row| row.get(col)).collect();
         let is_numeric = cells
             .iter()
@@ -297,15 +397,20 @@ fn column_widths(sheet: &Sheet) -> Vec<f64> {
             })
             .max()
             .unwrap_or(0) as f64
+            / CHARS_PER_UNIT
             + 2.0;
         let (width, floor) = if is_numeric {
-            let width = longest.max(word).clamp(NUMBER_WIDTHS.0, NUMBER_WIDTHS.1);
+            let width = longest
+                .max(word)
+                .max(heading_room.min(NUMBER_WIDTHS.1))
+                .max(NUMBER_WIDTHS.0);
             (width, width)
         } else {
             let floor = word
+                .max(heading_room)
                 .max(MIN_TEXT_WIDTH.min(longest))
                 .clamp(MIN_COLUMN_WIDTH, MAX_TEXT_WIDTH);
-            (longest.max(word).clamp(floor, MAX_TEXT_WIDTH), floor)
+            (longest.max(floor).min(MAX_TEXT_WIDTH), floor)
         };
         widths.push(width);
         numeric.push(is_numeric);
@@ -321,7 +426,8 @@ fn column_widths(sheet: &Sheet) -> Vec<f64> {
         let room = (TABLE_WIDTH - fixed).max(0.0);
         if text > 0.0 {
             for c in (0..columns).filter(|&c| !numeric[c]) {
-                widths[c] = (widths[c] * room / text).max(floors[c]).round();
+                let floor = floors[c].max(widths[c].min(SQUEEZED_TEXT_WIDTH));
+                widths[c] = (widths[c] * room / text).max(floor).round();
             }
         }
     }
@@ -362,7 +468,7 @@ mod tests {
         let widths = column_widths(&plan_like());
         assert_eq!(widths[0], MIN_COLUMN_WIDTH);
         assert_eq!(widths[1], MAX_TEXT_WIDTH);
-        assert_eq!(widths[2], 9.0, "«Итоговый» and a space");
+        assert_eq!(widths[2], 11.0, "«Итоговый» in bold and padding");
         let mut wide = plan_like();
         wide.headings = (0..12).map(|i| format!("Графа {i}")).collect();
         wide.rows = vec![(0..12).map(|_| Cell::Text("текст ".repeat(20))).collect()];
@@ -372,10 +478,32 @@ mod tests {
     }
 
     #[test]
+    fn long_headings_print_as_codes_with_a_legend() {
+        let short = vec!["Место в рейтинге".to_owned(), "K1. Открытость, баллы".to_owned()];
+        assert_eq!(printed_headings(&short), (short.clone(), Vec::new()));
+        let long = format!("1.1. {}, баллы", "слово ".repeat(30));
+        let headings = vec![
+            "№ п/п".to_owned(),
+            long.clone(),
+            "K1. Открытость, баллы".to_owned(),
+            "Итоговый балл".to_owned(),
+        ];
+        let (printed, legend) = printed_headings(&headings);
+        assert_eq!(printed, ["№ п/п", "1.1", "K1", "Итоговый балл"]);
+        assert_eq!(legend, [long, "K1. Открытость, баллы".to_owned()]);
+        assert_eq!(heading_code("Сведения о ходе. Итог"), None);
+        assert_eq!(heading_code("K. Итог"), None);
+    }
+
+    #[test]
     fn merged_rows_are_as_high_as_their_wrapped_lines() {
         assert_eq!(lines_of("короткая", 50.0, 1.0), 1.0);
+        // 49 characters a line: a long word is broken.
         assert_eq!(lines_of(&"я".repeat(120), 50.0, 1.0), 3.0);
         assert_eq!(lines_of("а\nб", 50.0, 1.0), 2.0);
+        // Words are not split: 9 a line, "аааа бббб" then "вввв".
+        assert_eq!(lines_of("аааа бббб вввв", 10.0, 1.0), 2.0);
+        assert_eq!(lines_of("аааа бббббббббббббббб", 10.0, 1.0), 3.0);
     }
 
     #[test]
