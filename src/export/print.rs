@@ -469,12 +469,21 @@ mod tests {
         assert_eq!(widths[0], MIN_COLUMN_WIDTH);
         assert_eq!(widths[1], MAX_TEXT_WIDTH);
         assert_eq!(widths[2], 11.0, "«Итоговый» in bold and padding");
-        let mut wide = plan_like();
-        wide.headings = (0..12).map(|i| format!("Графа {i}")).collect();
-        wide.rows = vec![(0..12).map(|_| Cell::Text("текст ".repeat(20))).collect()];
-        let widths = column_widths(&wide);
-        assert!(widths.iter().sum::<f64>() <= TABLE_WIDTH + 12.0, "{widths:?}");
-        assert!(widths.iter().all(|&w| w >= MIN_TEXT_WIDTH));
+        // Six columns of long text share the table's width.
+        let wide = |columns: usize| {
+            let mut sheet = plan_like();
+            sheet.headings = (0..columns).map(|i| format!("Графа {i}")).collect();
+            sheet.rows = vec![(0..columns)
+                .map(|_| Cell::Text("текст ".repeat(20)))
+                .collect()];
+            column_widths(&sheet)
+        };
+        let six = wide(6);
+        assert!(six.iter().all(|&w| w == 32.0), "{six:?}");
+        assert!(six.iter().sum::<f64>() <= TABLE_WIDTH + 6.0);
+        // Twelve keep a readable width and print smaller.
+        let twelve = wide(12);
+        assert!(twelve.iter().all(|&w| w == SQUEEZED_TEXT_WIDTH), "{twelve:?}");
     }
 
     #[test]
