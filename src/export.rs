@@ -30,7 +30,6 @@ impl From<String> for Cell {
     }
 }
 
-
 /// Text that a spreadsheet would run as a formula is led by an apostrophe in CSV, which
 /// spreadsheets show as text ([`text::csv_guarded`]; the plan import takes it off again).
 fn csv_safe(text: &str) -> String {

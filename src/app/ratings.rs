@@ -452,7 +452,10 @@ struct TitleOf<'a> {
 
 impl TitleOf<'_> {
     fn lines(&self, what: &str, detail: Option<String>) -> Vec<String> {
-        let mut lines = vec![what.to_owned(), format!("{}, {} год", self.region, self.year)];
+        let mut lines = vec![
+            what.to_owned(),
+            format!("{}, {} год", self.region, self.year),
+        ];
         lines.extend(detail);
         lines.push(match self.approval {
             Some(a) => format!(

@@ -235,7 +235,8 @@ pub struct CriterionScore {
     /// `each_indicator`); `null` when none is defined.
     #[schema(value_type = Option<String>, example = "92")]
     pub value: Option<Decimal>,
-    #[schema(value_type = Option<String>, example = "92")]
+    /// At the cycle's precision, trailing zeros kept ("92.00").
+    #[schema(value_type = Option<String>, example = "92.00")]
     pub rounded: Option<Decimal>,
     /// Weights were scaled because an undefined indicator was dropped.
     pub reweighted: bool,
@@ -251,7 +252,8 @@ pub struct IndicatorScore {
     /// Exact points, 0–100; `null` when undefined and dropped.
     #[schema(value_type = Option<String>, example = "95")]
     pub value: Option<Decimal>,
-    #[schema(value_type = Option<String>, example = "95")]
+    /// At the cycle's precision, trailing zeros kept ("95.00").
+    #[schema(value_type = Option<String>, example = "95.00")]
     pub rounded: Option<Decimal>,
     /// The methodology's weight for the settings (with or without waiting time).
     #[schema(value_type = String, example = "0.4")]
@@ -1631,7 +1633,8 @@ pub struct CriterionResult {
     pub code: String,
     #[schema(value_type = Option<String>, example = "92")]
     pub value: Option<Decimal>,
-    #[schema(value_type = Option<String>, example = "92")]
+    /// At the cycle's precision, trailing zeros kept ("92.00").
+    #[schema(value_type = Option<String>, example = "92.00")]
     pub rounded: Option<Decimal>,
 }
 

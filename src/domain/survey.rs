@@ -682,7 +682,10 @@ mod plus_tests {
         let on_time = Response::from_compact_string("YYYYYYYYYYYYYYY").unwrap();
         let late = Response::from_compact_string("YYYYYYYYYYYYYYN").unwrap();
         let unasked = Response::from_compact_string("YYYYYYYYYYYYYY-").unwrap();
-        for (i, r) in [on_time, late, on_time, unasked, on_time].iter().enumerate() {
+        for (i, r) in [on_time, late, on_time, unasked, on_time]
+            .iter()
+            .enumerate()
+        {
             if i < 3 {
                 a.add(r)
             } else {
@@ -710,7 +713,10 @@ mod plus_tests {
         unasked_only.add(&unasked);
         assert_eq!(unasked_only.aggregates().served_on_time, None);
         assert_eq!(
-            unasked_only.aggregates().plus(&a.aggregates()).served_on_time,
+            unasked_only
+                .aggregates()
+                .plus(&a.aggregates())
+                .served_on_time,
             a.aggregates().served_on_time
         );
         let json = serde_json::to_value(unasked_only.aggregates()).unwrap();

@@ -189,7 +189,12 @@ fn write_sheet(worksheet: &mut Worksheet, sheet: &Sheet, styles: &Styles) -> Res
     let heading_row = r;
     let (printed, legend) = printed_headings(&sheet.headings);
     for (col, text) in printed.iter().enumerate() {
-        worksheet.write_string_with_format(heading_row, column_number(col), text, &styles.heading)?;
+        worksheet.write_string_with_format(
+            heading_row,
+            column_number(col),
+            text,
+            &styles.heading,
+        )?;
     }
     let headings: Vec<Cell> = printed.into_iter().map(Cell::Text).collect();
     worksheet.set_row_height(
@@ -221,8 +226,8 @@ fn write_sheet(worksheet: &mut Worksheet, sheet: &Sheet, styles: &Styles) -> Res
                     if decimal_formats.len() <= places {
                         decimal_formats.resize(places + 1, None);
                     }
-                    let format = decimal_formats[places]
-                        .get_or_insert_with(|| Styles::decimal(d.scale()));
+                    let format =
+                        decimal_formats[places].get_or_insert_with(|| Styles::decimal(d.scale()));
                     worksheet.write_number_with_format(
                         r,
                         c,
@@ -292,8 +297,10 @@ fn heading_code(heading: &str) -> Option<&str> {
         || first
             .strip_prefix('K')
             .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
-    (!first.is_empty() && lead_ok && parts.all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
-        .then_some(code)
+    (!first.is_empty()
+        && lead_ok
+        && parts.all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
+    .then_some(code)
 }
 
 /// `text` in one row over columns `first..=last`, merged when that is more than one column.
@@ -483,12 +490,18 @@ mod tests {
         assert!(six.iter().sum::<f64>() <= TABLE_WIDTH + 6.0);
         // Twelve keep a readable width and print smaller.
         let twelve = wide(12);
-        assert!(twelve.iter().all(|&w| w == SQUEEZED_TEXT_WIDTH), "{twelve:?}");
+        assert!(
+            twelve.iter().all(|&w| w == SQUEEZED_TEXT_WIDTH),
+            "{twelve:?}"
+        );
     }
 
     #[test]
     fn long_headings_print_as_codes_with_a_legend() {
-        let short = vec!["Место в рейтинге".to_owned(), "K1. Открытость, баллы".to_owned()];
+        let short = vec![
+            "Место в рейтинге".to_owned(),
+            "K1. Открытость, баллы".to_owned(),
+        ];
         assert_eq!(printed_headings(&short), (short.clone(), Vec::new()));
         let long = format!("1.1. {}, баллы", "слово ".repeat(30));
         let headings = vec![

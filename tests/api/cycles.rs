@@ -322,7 +322,15 @@ async fn served_on_time_answers_count_into_waiting_time() {
 
     // The question is required where waiting time is applied.
     let refused = assert_problem(
-        upload(&app, &w.operator, &w, "text/csv", worked_example_csv(), None).await,
+        upload(
+            &app,
+            &w.operator,
+            &w,
+            "text/csv",
+            worked_example_csv(),
+            None,
+        )
+        .await,
         422,
         None,
     )
@@ -362,7 +370,10 @@ async fn served_on_time_answers_count_into_waiting_time() {
         .unwrap();
     assert_eq!(waiting["value"], "96");
     assert_eq!(waiting["rounded"], "96.00");
-    assert_eq!(waiting["trace"]["terms"][0]["label"], "survey.served_on_time");
+    assert_eq!(
+        waiting["trace"]["terms"][0]["label"],
+        "survey.served_on_time"
+    );
     assert_eq!(k2["value"], "89.4");
     assert_eq!(scored["scores"]["total"]["value"], "91.6");
     assert_eq!(scored["scores"]["total"]["rounded"], "91.60");

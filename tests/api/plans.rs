@@ -737,7 +737,11 @@ async fn reports_record_execution_with_figures_and_are_accepted_by_the_authority
     let lines = bytes.iter().filter(|&&b| b == b'\n').count();
     assert_eq!(bytes.windows(2).filter(|w| w == b"\r\n").count(), lines);
     let records = csv_records(&bytes, b';');
-    assert_eq!(records.len(), rows.len() - 1, "no empty row under the title");
+    assert_eq!(
+        records.len(),
+        rows.len() - 1,
+        "no empty row under the title"
+    );
     assert!(
         records.iter().all(|r| r.len() == rows[2].len()),
         "{records:?}"
@@ -821,7 +825,10 @@ async fn a_plan_exports_in_the_official_form_and_imports_back_the_same() {
     let heading = text.iter().position(|t| t == "№ п/п").unwrap();
     let merges = crate::ratings::merged(&bytes, "План мероприятий");
     let last = 10;
-    assert!(merges.contains(&((0, right as u32), (0, last))), "{merges:?}");
+    assert!(
+        merges.contains(&((0, right as u32), (0, last))),
+        "{merges:?}"
+    );
     assert!(merges.contains(&((title as u32, 0), (title as u32, last))));
     assert!(merges.contains(&(((heading + 1) as u32, 0), ((heading + 1) as u32, last))));
     assert_eq!(rows[heading].len(), 11);

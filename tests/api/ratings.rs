@@ -198,7 +198,8 @@ async fn ratings_rank_ties_per_form_and_approval_freezes_them_until_published_ag
     assert_eq!(all["region_score"], "90.72"); // (91.02 + 90.72 + 90.72 + 90.42) / 4
     assert_eq!(
         all["items"][0]["criteria"][0],
-        json!({"code": "K1", "score": "93.5"})
+        json!({"code": "K1", "score": "93.50"}),
+        "scores at the cycle's precision, as official tables show them"
     );
     let (_, stationary) = rating(&app, Some(&r.authority), cycle, "?service_form=stationary").await;
     assert_eq!(
@@ -458,7 +459,9 @@ async fn ratings_show_changes_against_the_previous_approved_cycle() {
     for export in ["ratings", "results"] {
         let bytes = app
             .as_(Some(&r.authority))
-            .get(&format!("/api/v1/cycles/{second}/{export}/export?format=xlsx"))
+            .get(&format!(
+                "/api/v1/cycles/{second}/{export}/export?format=xlsx"
+            ))
             .await
             .bytes()
             .await
@@ -686,14 +689,23 @@ async fn exports_carry_official_headings_and_read_back_as_served() {
     let heading: Vec<String> = rows[4].iter().map(|c| c.to_string()).collect();
     assert_eq!(
         heading[..4],
-        ["№ п/п", "Организация", "ИНН", "Формы социального обслуживания"]
+        [
+            "№ п/п",
+            "Организация",
+            "ИНН",
+            "Формы социального обслуживания"
+        ]
     );
     let indicator = heading.iter().position(|h| h == "1.1").unwrap();
     assert_eq!(heading[heading.len() - 1], "Итоговый балл");
     let data = &rows[5..7];
     let mut numbers: Vec<&Data> = data.iter().map(|r| &r[0]).collect();
     numbers.sort_by_key(|d| d.to_string());
-    assert_eq!(numbers, [&Data::Float(1.0), &Data::Float(2.0)], "«№ п/п» filled");
+    assert_eq!(
+        numbers,
+        [&Data::Float(1.0), &Data::Float(2.0)],
+        "«№ п/п» filled"
+    );
     let stationary = data
         .iter()
         .find(|r| r[3] == Data::String("стационарная форма".into()))
@@ -840,7 +852,7 @@ async fn the_region_summary_counts_coverage_and_means_of_what_the_caller_may_see
     assert_eq!(results["total_mean"], "90.72");
     assert_eq!(results["region_total"], "90.72");
     assert_eq!(results["criteria"][0]["code"], "K1");
-    assert_eq!(results["criteria"][0]["mean"], "92");
+    assert_eq!(results["criteria"][0]["mean"], "92.00");
     assert_eq!(
         results["distribution"][5],
         json!({"from": "90", "to": "100", "organizations": 3})
