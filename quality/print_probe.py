@@ -31,7 +31,7 @@ BASE, PASSWORD, OUT = sys.argv[1], sys.argv[2], sys.argv[3]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED_000 = glob.glob(os.path.join(ROOT, "tests/fixtures/seeds/000_*.txt"))[0]
 # The most landscape A4 pages each may take (README, "Print-ready exports").
-MAX_PAGES = {"plan": 8, "ratings": 4}
+MAX_PAGES = {"plan": 6, "ratings": 4}
 # Lines from a page's top within which its column headings must be complete: the title block
 # and the approval block of the first page, then headings wrapped in narrow columns.
 HEADING_LINES = 45
