@@ -805,7 +805,7 @@ async fn a_plan_exports_in_the_official_form_and_imports_back_the_same() {
     // «УТВЕРЖДАЮ» at the top right, merged over the last columns; the title merged across.
     let right = rows[0]
         .iter()
-        .position(|c| c.to_string() == "УТВЕРЖДАЮ")
+        .position(|c| *c == Data::String("УТВЕРЖДАЮ".into()))
         .unwrap();
     assert!(right >= 6, "{:?}", rows[0]);
     let block: Vec<String> = rows[..4].iter().map(|r| r[right].to_string()).collect();

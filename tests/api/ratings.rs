@@ -473,8 +473,10 @@ async fn ratings_show_changes_against_the_previous_approved_cycle() {
         };
         let rows = sheet(&bytes, name);
         assert!(
-            rows.iter().any(|r| r[0].to_string()
-                == "Утверждено решением общественного совета № 2 от 14.12.2018"),
+            rows.iter().any(|r| r[0]
+                == Data::String(
+                    "Утверждено решением общественного совета № 2 от 14.12.2018".into()
+                )),
             "{export}: {:?}",
             &rows[..4]
         );
