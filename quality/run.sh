@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The quality harness: OpenAPI lint, Dockerfile lint, generated clients, security probes, crash-then-retry, two
+# The quality harness: OpenAPI lint, Dockerfile lint, generated clients, security probes,
+# crash-then-retry, two
 # instances on one PostgreSQL database (start, tokens, races, feed, login limits), webhook
-# deliveries on two instances, Swagger UI in Chromium, contract fuzzing, one after the other,
+# deliveries on two instances, Swagger UI in Chromium, print-ready exports through LibreOffice,
+# contract fuzzing, one after the other,
 # with the time of each step. Builds the release binary once.
 # QUALITY_STEPS (default "lint dockerfile clients security crash_retry instances deliveries
-# swagger_ui contract") chooses the steps.
+# swagger_ui print contract") chooses the steps.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-read -r -a STEPS <<<"${QUALITY_STEPS:-lint dockerfile clients security crash_retry instances deliveries swagger_ui contract}"
+read -r -a STEPS <<<"${QUALITY_STEPS:-lint dockerfile clients security crash_retry instances deliveries swagger_ui print contract}"
 started=$SECONDS
 results=()
 failed=0

@@ -1,16 +1,18 @@
 //! Tables for people: the same sheets rendered as XLSX (one worksheet each) or as one CSV file.
 //! Headings keep the official Russian wording; the data layer only fills cells.
 
+mod print;
+
 use crate::domain::text;
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{Format as CellFormat, Workbook, XlsxError};
+use rust_xlsxwriter::XlsxError;
 
 /// One value of a table.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Text(String),
-    /// Written as a number to XLSX (with as many decimals as it has) and exactly to CSV.
+    /// Written as a number with as many decimals as its scale ("96.10" stays two: the caller
+    /// gives scores at the cycle's precision), to XLSX in a number format of that many places.
     Decimal(Decimal),
     Integer(i64),
     Empty,
@@ -28,22 +30,10 @@ impl From<String> for Cell {
     }
 }
 
-/// The most characters an XLSX cell holds; longer text is cut with an ellipsis.
-const XLSX_CELL_CHARS: usize = 32_767;
-
 /// Text that a spreadsheet would run as a formula is led by an apostrophe in CSV, which
 /// spreadsheets show as text ([`text::csv_guarded`]; the plan import takes it off again).
 fn csv_safe(text: &str) -> String {
     text::csv_guarded(text)
-}
-
-fn xlsx_text(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().count() <= XLSX_CELL_CHARS {
-        return text.into();
-    }
-    let mut cut: String = text.chars().take(XLSX_CELL_CHARS - 1).collect();
-    cut.push('…');
-    cut.into()
 }
 
 impl Cell {
@@ -52,7 +42,8 @@ impl Cell {
         match self {
             Cell::Text(t) => csv_safe(t),
             Cell::Decimal(d) => {
-                let written = d.normalize().to_string();
+                // As many decimals as the value carries: scores come at the cycle's precision.
+                let written = d.to_string();
                 match dialect {
                     CsvDialect::Rfc4180 => written,
                     CsvDialect::ExcelRu => written.replace('.', ","),
@@ -64,15 +55,62 @@ impl Cell {
     }
 }
 
-/// A worksheet: a name, a heading row and data rows.
+/// A worksheet: a name, what is printed above the table, a heading row and data rows. A row of
+/// a single text cell under several headings is a section heading (merged across the table in
+/// XLSX, padded in CSV). The columns are whatever `headings` holds: widths follow the contents.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sheet {
     /// At most 31 characters, as XLSX requires.
     pub name: String,
-    /// Lines above the heading row (an approval block, a title), one cell each.
-    pub preamble: Vec<String>,
+    pub preamble: Preamble,
     pub headings: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
+}
+
+/// What is printed above a table: an approval block at the top right and the title across.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Preamble {
+    /// The «УТВЕРЖДАЮ» block, a line each.
+    pub approval: Vec<String>,
+    /// The title, a line each: what, whose, which year, on what decision.
+    pub title: Vec<String>,
+    /// The lines are part of the form and go into CSV too, above the headings (the plan import
+    /// reads them back); otherwise CSV is the bare table machine readers expect.
+    pub in_csv: bool,
+}
+
+impl Preamble {
+    /// The lines of a form (plans, reports), in CSV too: the approval block, an empty line, the
+    /// title.
+    pub fn form(approval: Vec<String>, title: Vec<String>) -> Self {
+        Self {
+            approval,
+            title,
+            in_csv: true,
+        }
+    }
+
+    /// A title for the printed table only (ratings, results).
+    pub fn caption(title: Vec<String>) -> Self {
+        Self {
+            approval: Vec::new(),
+            title,
+            in_csv: false,
+        }
+    }
+
+    /// The lines as the CSV form writes them, one cell each.
+    fn csv_lines(&self) -> Vec<&str> {
+        if !self.in_csv {
+            return Vec::new();
+        }
+        let mut lines: Vec<&str> = self.approval.iter().map(String::as_str).collect();
+        if !lines.is_empty() {
+            lines.push("");
+        }
+        lines.extend(self.title.iter().map(String::as_str));
+        lines
+    }
 }
 
 /// How a CSV file is written: the separator, the decimal separator, the line ends.
@@ -226,7 +264,7 @@ fn csv(sheets: &[Sheet], sheet_heading: &str, dialect: CsvDialect) -> Vec<u8> {
         );
         // A preamble (of a single sheet) goes above the headings, a line per row, as in the form.
         if let [sheet] = sheets {
-            for line in &sheet.preamble {
+            for line in sheet.preamble.csv_lines() {
                 table.write_csv_row(&[text(line)]);
             }
         }
@@ -270,42 +308,7 @@ impl CsvTable<'_, '_> {
 }
 
 fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
-    let mut workbook = Workbook::new();
-    let heading = CellFormat::new().set_bold().set_text_wrap();
-    for sheet in sheets {
-        let worksheet = workbook.add_worksheet();
-        worksheet.set_name(&sheet.name)?;
-        let top = u32::try_from(sheet.preamble.len()).unwrap_or(u32::MAX);
-        for (r, line) in sheet.preamble.iter().enumerate() {
-            worksheet.write_string(u32::try_from(r).unwrap_or(u32::MAX), 0, line)?;
-        }
-        for (col, text) in sheet.headings.iter().enumerate() {
-            let col = u16::try_from(col).unwrap_or(u16::MAX);
-            worksheet.write_string_with_format(top, col, text, &heading)?;
-            worksheet.set_column_width(col, if col == 1 { 60 } else { 16 })?;
-        }
-        worksheet.set_freeze_panes(top + 1, 0)?;
-        for (r, row) in sheet.rows.iter().enumerate() {
-            let r = top.saturating_add(u32::try_from(r + 1).unwrap_or(u32::MAX));
-            for (col, cell) in row.iter().enumerate() {
-                let col = u16::try_from(col).unwrap_or(u16::MAX);
-                match cell {
-                    Cell::Text(t) => {
-                        worksheet.write_string(r, col, xlsx_text(t))?;
-                    }
-                    Cell::Decimal(d) => {
-                        worksheet.write_number(r, col, d.to_f64().unwrap_or(f64::NAN))?;
-                    }
-                    Cell::Integer(i) => {
-                        // Counts and places are far below 2^53: exact as f64.
-                        worksheet.write_number(r, col, *i as f64)?;
-                    }
-                    Cell::Empty => {}
-                }
-            }
-        }
-    }
-    workbook.save_to_buffer()
+    print::workbook(sheets)
 }
 
 /// What a download is called, without the extension: the name people read (any script, as
@@ -355,7 +358,7 @@ mod tests {
     fn sheet(name: &str) -> Sheet {
         Sheet {
             name: name.into(),
-            preamble: Vec::new(),
+            preamble: Preamble::default(),
             headings: vec![
                 "Место в рейтинге".into(),
                 "Организация".into(),
@@ -377,7 +380,7 @@ mod tests {
         let text = String::from_utf8(bytes).unwrap();
         let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
         assert_eq!(lines[0], "Форма,Место в рейтинге,Организация,Итоговый балл");
-        assert_eq!(lines[1], "Все,1,\"ГУТО «Дом, \"\"А\"\"»\",91.6");
+        assert_eq!(lines[1], "Все,1,\"ГУТО «Дом, \"\"А\"\"»\",91.60");
         assert_eq!(lines.len(), 3);
         assert_eq!(text.matches("\r\n").count(), 3, "RFC 4180 line ends");
         let single = String::from_utf8(
@@ -399,12 +402,12 @@ mod tests {
         assert_eq!(text(Cell::Text("-1".into())), "'-1");
         assert_eq!(text(Cell::Text("ГУТО «Дом»".into())), "ГУТО «Дом»");
         let long = "я".repeat(40_000);
-        let cut = xlsx_text(&long);
-        assert_eq!(cut.chars().count(), XLSX_CELL_CHARS);
+        let cut = print::xlsx_text(&long);
+        assert_eq!(cut.chars().count(), print::XLSX_CELL_CHARS);
         assert!(cut.ends_with('…'));
         let sheet = Sheet {
             name: "Длинный".into(),
-            preamble: Vec::new(),
+            preamble: Preamble::default(),
             headings: vec!["Ответственный исполнитель".into()],
             rows: vec![vec![Cell::Text(long)]],
         };
@@ -416,7 +419,10 @@ mod tests {
     fn every_csv_cell_is_guarded() {
         let hostile = Sheet {
             name: "=SUM(1)".into(),
-            preamble: vec!["=1+1".into(), "+cmd|' /C calc'!A0".into(), " @x".into()],
+            preamble: Preamble::form(
+                vec!["=1+1".into(), "+cmd|' /C calc'!A0".into()],
+                vec![" @x".into()],
+            ),
             headings: vec!["-2+3".into(), "＝1".into()],
             rows: vec![vec![Cell::Text("=1+1".into()), Cell::Decimal(dec!(-5))]],
         };
@@ -432,6 +438,7 @@ mod tests {
             [
                 "'=1+1,",
                 "'+cmd|' /C calc'!A0,",
+                ",",
                 "' @x,",
                 "'-2+3,'＝1",
                 "'=1+1,-5"
@@ -453,7 +460,7 @@ mod tests {
     #[test]
     fn excel_ru_csv_has_decimal_commas_and_equal_rows() {
         let mut form = sheet("План");
-        form.preamble = vec!["УТВЕРЖДАЮ".into(), "ПЛАН".into()];
+        form.preamble = Preamble::form(vec!["УТВЕРЖДАЮ".into()], vec!["ПЛАН".into()]);
         form.rows
             .insert(0, vec![Cell::Text("I. Открытость".into())]);
         form.rows.push(vec![
@@ -466,8 +473,8 @@ mod tests {
             .unwrap();
         assert!(bytes.starts_with("\u{feff}".as_bytes()));
         let text = std::str::from_utf8(&bytes[3..]).unwrap();
-        assert_eq!(text.matches("\r\n").count(), 6);
-        assert_eq!(text.matches('\n').count(), 6);
+        assert_eq!(text.matches("\r\n").count(), 7);
+        assert_eq!(text.matches('\n').count(), 7);
         let records: Vec<Vec<String>> = csv::ReaderBuilder::new()
             .has_headers(false)
             .delimiter(b';')
@@ -475,12 +482,13 @@ mod tests {
             .records()
             .map(|r| r.unwrap().iter().map(str::to_owned).collect())
             .collect();
-        assert_eq!(records.len(), 6);
+        assert_eq!(records.len(), 7);
         assert!(records.iter().all(|r| r.len() == 3));
         assert_eq!(records[0], ["УТВЕРЖДАЮ", "", ""]);
-        assert_eq!(records[3], ["I. Открытость", "", ""]);
-        assert_eq!(records[4], ["1", "ГУТО «Дом, \"А\"»", "91,6"]);
-        assert_eq!(records[5], ["2", "Дом; сад", "-97,4"]);
+        assert_eq!(records[1], ["", "", ""]);
+        assert_eq!(records[4], ["I. Открытость", "", ""]);
+        assert_eq!(records[5], ["1", "ГУТО «Дом, \"А\"»", "91,60"]);
+        assert_eq!(records[6], ["2", "Дом; сад", "-97,40"]);
     }
 
     #[test]

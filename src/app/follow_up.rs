@@ -16,7 +16,7 @@ use crate::domain::follow_up::{
 use crate::domain::paging;
 use crate::domain::plan::{PlanStatus, ReportStatus};
 use crate::error::{ApiError, ApiResult};
-use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Sheet};
+use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Preamble, Sheet};
 use crate::views::follow_up::{CycleDeadlines, DeadlinesBody, FollowUp, FollowUpLine};
 
 /// What a follow-up is asked for: the day, the statuses and lateness kept, the page.
@@ -227,7 +227,7 @@ pub fn export(
             |d| d.format("%d.%m.%Y").to_string(),
         )
     };
-    let preamble = vec![
+    let preamble = Preamble::caption(vec![
         format!(
             "Представление планов мероприятий и информации об их выполнении по итогам независимой оценки качества {} года",
             cycle.year
@@ -238,7 +238,7 @@ pub fn export(
             due(DeadlineKind::PlansDue),
             due(DeadlineKind::ReportsDue)
         ),
-    ];
+    ]);
     let rows = lines(conn, cycle.id, &deadlines, query.as_of, None)?
         .into_iter()
         .filter(|l| kept(l, &query))

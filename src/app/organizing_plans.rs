@@ -27,7 +27,7 @@ use crate::domain::plan::MeasureStatus;
 use crate::domain::plan_form::{RowProblem, RowWarning};
 use crate::domain::{deadline, paging, rating, sheet};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Sheet};
+use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Preamble, Sheet};
 use crate::views::organizing_plans::{
     NewOrganizingMeasure, NewOrganizingPlan, NewTarget, OrganizingImportResult, OrganizingMeasure,
     OrganizingMeasurePatch, OrganizingPlan, OrganizingTarget, TargetYear, TargetYearValues,
@@ -765,17 +765,18 @@ fn plan_sheet(plan: &OrganizingPlan) -> Sheet {
             Cell::Text(rules::status_label(m.status).to_owned()),
         ]);
     }
-    let mut preamble = Vec::new();
+    let mut approval = Vec::new();
     if let Some(number) = &plan.order_number {
-        preamble.push("Приложение к приказу".to_owned());
+        approval.push("Приложение к приказу".to_owned());
         if let Some(date) = plan.order_date {
-            preamble.push(format!("от {}", date.format("%d.%m.%Y")));
+            approval.push(format!("от {}", date.format("%d.%m.%Y")));
         }
-        preamble.push(format!("№ {number}"));
-        preamble.push(String::new());
+        approval.push(format!("№ {number}"));
     }
-    preamble.push(plan.title.clone());
-    preamble.push("I. Целевые показатели".to_owned());
+    let preamble = Preamble::form(
+        approval,
+        vec![plan.title.clone(), "I. Целевые показатели".to_owned()],
+    );
     Sheet {
         name: "План мероприятий".into(),
         preamble,

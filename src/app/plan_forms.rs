@@ -13,7 +13,7 @@ use crate::domain::plan_form::{self, ApprovalBlock, Executor, PlanTable, RowProb
 use crate::domain::scoring::Scores;
 use crate::domain::{deadline, sheet};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Sheet};
+use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Preamble, Sheet};
 use crate::views::plans::{ImportResult, NewMeasure, NewPlan, NewSection, Plan, PlanDraftRequest};
 
 /// Drafts a plan of the evaluated organization: a section per criterion, one measure stub per
@@ -430,7 +430,7 @@ pub fn executors_text(executors: &[Executor]) -> String {
 }
 
 /// The «УТВЕРЖДАЮ» block and the title above a table.
-pub fn preamble(approval: Option<&ApprovalBlock>, title: &str) -> Vec<String> {
+pub fn preamble(approval: Option<&ApprovalBlock>, title: &str) -> Preamble {
     let mut lines = Vec::new();
     if let Some(a) = approval {
         lines.push("УТВЕРЖДАЮ".to_owned());
@@ -442,15 +442,13 @@ pub fn preamble(approval: Option<&ApprovalBlock>, title: &str) -> Vec<String> {
         if let Some(number) = &a.document_number {
             lines.push(format!("№ {number}"));
         }
-        lines.push(String::new());
     }
-    lines.push(title.to_owned());
-    lines
+    Preamble::form(lines, vec![title.to_owned()])
 }
 
 /// «УТВЕРЖДЕН <the decision as written>» above the title, for a plan approved by the
 /// authority's decision; the plan import reads it back as that decision.
-fn decision_preamble(decision: &ApprovalDecision, title: &str) -> Vec<String> {
+fn decision_preamble(decision: &ApprovalDecision, title: &str) -> Preamble {
     let mut line = format!("УТВЕРЖДЕН {}", decision.title);
     if let Some(date) = decision.date {
         let written = date.format("%d.%m.%Y").to_string();
@@ -463,7 +461,7 @@ fn decision_preamble(decision: &ApprovalDecision, title: &str) -> Vec<String> {
             line.push_str(&format!(" № {number}"));
         }
     }
-    vec![line, String::new(), title.to_owned()]
+    Preamble::form(vec![line], vec![title.to_owned()])
 }
 
 /// Columns of the plan form (ПП РФ № 457), then the columns of the regional forms the seeds use.

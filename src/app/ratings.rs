@@ -21,11 +21,11 @@ use crate::db::cycles::CycleRow;
 use crate::db::DbConnection;
 use crate::domain::council;
 use crate::domain::cycle::{ApprovalDecision, CycleStatus};
-use crate::domain::methodology::{self, Methodology};
+use crate::domain::methodology::{self, Methodology, Rounding};
 use crate::domain::organization::ServiceForm;
 use crate::domain::rating::{self, Placed, RatingCriterion, Snapshot};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Sheet};
+use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Preamble, Sheet};
 use crate::views::ratings::{Approval, Basis, CriterionPoints, PreviousResult, Rating, RatingItem};
 
 use super::{cycles, evaluations, visibility};
@@ -291,7 +291,14 @@ fn earlier_places(
         .collect()
 }
 
-fn item(line: &Placed<'_>, methodology: &Methodology, previous: &EarlierPlaces) -> RatingItem {
+/// A line of the rating; every score at the cycle's precision ("96.10"), approvals recorded
+/// before scores kept their trailing zeros included.
+fn item(
+    line: &Placed<'_>,
+    (methodology, rounding): (&Methodology, &Rounding),
+    previous: &EarlierPlaces,
+) -> RatingItem {
+    let shown = |v: Option<Decimal>| v.map(|v| rounding.apply(v));
     let entry = line.entry;
     let previous = entry.previous.and_then(|p| {
         let (place, score) = *previous.get(&p.approval_id)?.get(&entry.organization_id)?;
@@ -299,11 +306,8 @@ fn item(line: &Placed<'_>, methodology: &Methodology, previous: &EarlierPlaces) 
             cycle_id: p.cycle_id,
             year: p.year,
             place,
-            score,
-            score_change: line
-                .score
-                .zip(score)
-                .map(|(now, then)| (now - then).normalize()),
+            score: shown(score),
+            score_change: shown(line.score.zip(score).map(|(now, then)| now - then)),
             place_change: line
                 .place
                 .zip(place)
@@ -314,17 +318,17 @@ fn item(line: &Placed<'_>, methodology: &Methodology, previous: &EarlierPlaces) 
         place: line.place,
         organization_id: entry.organization_id,
         short_name: entry.short_name.clone(),
-        score: line.score,
+        score: shown(line.score),
         criteria: methodology
             .criteria
             .iter()
             .zip(&entry.results.criteria)
             .map(|(c, r)| CriterionPoints {
                 code: c.code.into(),
-                score: r.rounded,
+                score: shown(r.rounded),
             })
             .collect(),
-        total: entry.results.total_rounded,
+        total: shown(entry.results.total_rounded),
         previous,
     }
 }
@@ -376,7 +380,7 @@ fn render(
         .get(page.after..end)
         .unwrap_or_default()
         .iter()
-        .map(|line| item(line, methodology, &previous))
+        .map(|line| item(line, (methodology, &snapshot.settings.rounding), &previous))
         .collect();
     let next_cursor = (end < lines.len()).then(|| {
         crate::domain::paging::Cursor {
@@ -440,6 +444,33 @@ const RATING_SHEETS: [(Option<ServiceForm>, &str); 4] = [
     (Some(ServiceForm::HomeBased), "Форма на дому"),
 ];
 
+/// What the title of an exported table says besides what it is: the region, the year and the
+/// council decision that approved the results (or that they are not approved yet).
+struct TitleOf<'a> {
+    region: &'a str,
+    year: i32,
+    approval: Option<&'a ApprovalRow>,
+}
+
+impl TitleOf<'_> {
+    fn lines(&self, what: &str, detail: Option<String>) -> Vec<String> {
+        let mut lines = vec![
+            what.to_owned(),
+            format!("{}, {} год", self.region, self.year),
+        ];
+        lines.extend(detail);
+        lines.push(match self.approval {
+            Some(a) => format!(
+                "Утверждено решением общественного совета № {} от {}",
+                a.decision_number,
+                a.decision_date.format("%d.%m.%Y")
+            ),
+            None => "Предварительные результаты: общественным советом не утверждены".to_owned(),
+        });
+        lines
+    }
+}
+
 fn criterion_heading(code: &str, name: &str) -> String {
     format!("{code}. {name}, баллы")
 }
@@ -449,6 +480,7 @@ fn rating_sheets(
     cache: &RatingCache,
     snapshot: &Snapshot,
     criterion_code: &str,
+    title: &TitleOf<'_>,
 ) -> ApiResult<Vec<Sheet>> {
     let methodology = methodology_of(&snapshot.methodology_id)?;
     let criterion = RatingCriterion::parse(criterion_code, methodology).ok_or_else(|| {
@@ -482,7 +514,7 @@ fn rating_sheets(
             let rows = rating::rank(snapshot, *form, &criterion)
                 .iter()
                 .map(|line| {
-                    let item = item(line, methodology, &previous);
+                    let item = item(line, (methodology, &snapshot.settings.rounding), &previous);
                     let mut row = vec![
                         item.place.map_or(Cell::Empty, |p| Cell::Integer(p.into())),
                         Cell::Text(line.entry.full_name.clone()),
@@ -502,9 +534,14 @@ fn rating_sheets(
                     row
                 })
                 .collect();
+            let mut detail = (*name).to_owned();
+            if let RatingCriterion::Criterion(i) = &criterion {
+                let c = &methodology.criteria[*i];
+                detail.push_str(&format!(", по критерию «{}. {}»", c.code, c.name));
+            }
             Sheet {
                 name: (*name).into(),
-                preamble: Vec::new(),
+                preamble: Preamble::caption(title.lines(RATING_TITLE, Some(detail))),
                 headings: headings.clone(),
                 rows,
             }
@@ -600,15 +637,20 @@ pub fn export(
     };
     let (cycle, source) = resolve(conn, cycle_id, caller, rule, requested)?;
     let indicators = matches!(export, Export::Results);
-    let (_, snapshot) = snapshot_of(conn, cache, &cycle, source, indicators)?;
+    let (approval, snapshot) = snapshot_of(conn, cache, &cycle, source, indicators)?;
+    let region = crate::db::regions::find(conn, cycle.region_id)?;
+    let heading = TitleOf {
+        region: &region.name,
+        year: cycle.year,
+        approval: approval.as_ref(),
+    };
     let rendered = match export {
         Export::Ratings { criterion } => {
-            let sheets = rating_sheets(conn, cache, &snapshot, criterion)?;
+            let sheets = rating_sheets(conn, cache, &snapshot, criterion, &heading)?;
             format.render(&sheets, "Форма социального обслуживания")
         }
-        Export::Results => format.render(&[results_sheet(&snapshot)?], "Лист"),
+        Export::Results => format.render(&[results_sheet(&snapshot, &heading)?], "Лист"),
     };
-    let region = crate::db::regions::find(conn, cycle.region_id)?;
     let (what, kind) = match export {
         Export::Ratings { .. } => ("Рейтинг", "rating"),
         Export::Results => ("Результаты", "results"),
@@ -633,10 +675,16 @@ fn ascii_word(code: &str) -> String {
     }
 }
 
-fn results_sheet(snapshot: &Snapshot) -> ApiResult<Sheet> {
+const RATING_TITLE: &str = "Рейтинг организаций социального обслуживания по результатам независимой оценки качества условий оказания услуг";
+const RESULTS_TITLE: &str = "Результаты независимой оценки качества условий оказания услуг организациями социального обслуживания";
+
+fn results_sheet(snapshot: &Snapshot, title: &TitleOf<'_>) -> ApiResult<Sheet> {
     let methodology = methodology_of(&snapshot.methodology_id)?;
+    let rounding = snapshot.settings.rounding;
+    let shown = |v: Option<Decimal>| Cell::from(v.map(|v| rounding.apply(v)));
     let mut headings = vec![
-        "Организация".to_owned(),
+        "№ п/п".to_owned(),
+        "Организация".into(),
         "ИНН".into(),
         "Формы социального обслуживания".into(),
     ];
@@ -659,19 +707,21 @@ fn results_sheet(snapshot: &Snapshot) -> ApiResult<Sheet> {
     let rows = snapshot
         .entries
         .iter()
-        .map(|entry| {
+        .zip(1..)
+        .map(|(entry, number)| {
             let forms: Vec<&str> = entry
                 .service_forms
                 .iter()
                 .map(|f| f.official_name())
                 .collect();
             let mut row = vec![
+                Cell::Integer(number),
                 Cell::Text(entry.full_name.clone()),
                 Cell::Text(entry.inn.clone()),
                 Cell::Text(forms.join(", ")),
             ];
             row.extend(indicators.iter().map(|code| {
-                Cell::from(
+                shown(
                     entry
                         .indicators
                         .iter()
@@ -679,14 +729,14 @@ fn results_sheet(snapshot: &Snapshot) -> ApiResult<Sheet> {
                         .and_then(|(_, v)| *v),
                 )
             }));
-            row.extend(entry.results.criteria.iter().map(|c| Cell::from(c.rounded)));
-            row.push(Cell::from(entry.results.total_rounded));
+            row.extend(entry.results.criteria.iter().map(|c| shown(c.rounded)));
+            row.push(shown(entry.results.total_rounded));
             row
         })
         .collect();
     Ok(Sheet {
         name: "Результаты".into(),
-        preamble: Vec::new(),
+        preamble: Preamble::caption(title.lines(RESULTS_TITLE, None)),
         headings,
         rows,
     })

@@ -17,7 +17,7 @@ use crate::domain::plan::{PeriodKind, PlanStatus, ReportStatus, Signatory};
 use crate::domain::plan_form::{self, CriteriaSet, RowWarning};
 use crate::domain::text::fold_words;
 use crate::error::{ApiError, ApiResult};
-use crate::export::{workbook_error, Cell, Download, FileFormat, Sheet};
+use crate::export::{workbook_error, Cell, Download, FileFormat, Preamble, Sheet};
 use crate::views::plans::Measure;
 use crate::views::reports::{
     report_of, EntryBody, NewReport, Period, Report, ReportEntry, ReportImportResult,
@@ -290,7 +290,7 @@ fn report_sheet(conn: &mut DbConnection, plan_row: &PlanRow, row: &ReportRow) ->
     }
     Ok(Sheet {
         name: "Отчёт".into(),
-        preamble: vec![report.title.clone()],
+        preamble: Preamble::form(Vec::new(), vec![report.title.clone()]),
         headings: REPORT_HEADINGS.iter().map(|h| (*h).to_owned()).collect(),
         rows,
     })

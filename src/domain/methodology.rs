@@ -303,15 +303,16 @@ impl Rounding {
         stage: RoundingStage::OutputOnly,
     };
 
-    /// `value` rounded to the precision and mode, without trailing zeros.
+    /// `value` rounded to the precision and mode, written with exactly that many decimals
+    /// ("96.10", "100.00"), as the official tables show scores.
     pub fn apply(&self, value: Decimal) -> Decimal {
         let strategy = match self.mode {
             RoundingMode::HalfUp => rust_decimal::RoundingStrategy::MidpointAwayFromZero,
             RoundingMode::HalfEven => rust_decimal::RoundingStrategy::MidpointNearestEven,
         };
-        value
-            .round_dp_with_strategy(self.precision, strategy)
-            .normalize()
+        let mut rounded = value.round_dp_with_strategy(self.precision, strategy);
+        rounded.rescale(self.precision);
+        rounded
     }
 }
 
@@ -1063,7 +1064,9 @@ mod tests {
         assert_eq!(half_even.apply(dec!(2.345)), dec!(2.34));
         assert_eq!(half_even.apply(dec!(2.355)), dec!(2.36));
         assert_eq!(half_up.apply(dec!(2.3449)), dec!(2.34));
-        assert_eq!(half_up.apply(dec!(92.000)).to_string(), "92");
+        assert_eq!(half_up.apply(dec!(92.000)).to_string(), "92.00");
+        assert_eq!(half_up.apply(dec!(96.1)).to_string(), "96.10");
+        assert_eq!(half_up.apply(dec!(100)).to_string(), "100.00");
         let whole = Rounding {
             precision: 0,
             ..Rounding::DEFAULT

@@ -66,6 +66,13 @@ enum ListInput<'a> {
 }
 
 impl EvaluationInputs {
+    /// The data of indicator 2.2: the survey's `served_on_time` answers when recipients
+    /// answered the question (uploads put them there), the operator's `waiting_time` records
+    /// otherwise.
+    pub fn waiting_time_data(&self) -> Option<WaitingTime> {
+        self.survey.waiting_time().or(self.waiting_time)
+    }
+
     fn list(&self, kind: ListKind) -> ListInput<'_> {
         fn checklist(c: &Checklist) -> ListInput<'_> {
             match c {
@@ -228,7 +235,8 @@ pub struct CriterionScore {
     /// `each_indicator`); `null` when none is defined.
     #[schema(value_type = Option<String>, example = "92")]
     pub value: Option<Decimal>,
-    #[schema(value_type = Option<String>, example = "92")]
+    /// At the cycle's precision, trailing zeros kept ("92.00").
+    #[schema(value_type = Option<String>, example = "92.00")]
     pub rounded: Option<Decimal>,
     /// Weights were scaled because an undefined indicator was dropped.
     pub reweighted: bool,
@@ -244,7 +252,8 @@ pub struct IndicatorScore {
     /// Exact points, 0–100; `null` when undefined and dropped.
     #[schema(value_type = Option<String>, example = "95")]
     pub value: Option<Decimal>,
-    #[schema(value_type = Option<String>, example = "95")]
+    /// At the cycle's precision, trailing zeros kept ("95.00").
+    #[schema(value_type = Option<String>, example = "95.00")]
     pub rounded: Option<Decimal>,
     /// The methodology's weight for the settings (with or without waiting time).
     #[schema(value_type = String, example = "0.4")]
@@ -381,11 +390,11 @@ pub fn compute(
         })
         .collect();
     errors.extend(validate(methodology, inputs));
-    if settings.waiting_time_applied && inputs.waiting_time.is_none() {
+    if settings.waiting_time_applied && inputs.waiting_time_data().is_none() {
         errors.push(FieldError::new(
             "waiting_time",
             "required",
-            "waiting time is applied in the settings: give served_on_time and served",
+            "waiting time is applied in the settings: give served_on_time and served, or upload survey responses that answer served_on_time",
         ));
     }
     if !errors.is_empty() {
@@ -432,7 +441,7 @@ pub fn compute(
             .iter()
             .map(|c| {
                 let shown = if round_criteria { c.rounded } else { c.value };
-                shown.map_or_else(|| "undefined".to_owned(), |v| v.to_string())
+                shown.map_or_else(|| "undefined".to_owned(), |v| v.normalize().to_string())
             })
             .collect::<Vec<_>>()
             .join(" + "),
@@ -636,10 +645,15 @@ impl Engine<'_> {
                 }
             }
             PointRule::WaitingTimeShare => {
-                let w = inputs.waiting_time.unwrap_or_default();
+                let from_survey = inputs.survey.waiting_time();
+                let w = inputs.waiting_time_data().unwrap_or_default();
                 self.single_share(
                     self.trace(RuleKind::WaitingTimeShare),
-                    "waiting_time",
+                    if from_survey.is_some() {
+                        "survey.served_on_time"
+                    } else {
+                        "waiting_time"
+                    },
                     w.served_on_time,
                     w.served,
                 )
@@ -860,6 +874,7 @@ mod tests {
                 would_recommend: sc(50, 47),
                 satisfied_organizational: sc(50, 48),
                 satisfied_overall: sc(50, 49),
+                served_on_time: None,
             },
             waiting_time: Some(WaitingTime {
                 served_on_time: 48,
@@ -964,6 +979,45 @@ mod tests {
         assert_eq!(
             fields(compute(m(), &settings, &inputs)),
             [("waiting_time".into(), "required".into())]
+        );
+    }
+
+    /// Uploaded answers to `served_on_time` make 2.2 when the cycle applies waiting time, in
+    /// place of the operator's records; without them the records count.
+    #[test]
+    fn served_on_time_answers_count_into_waiting_time() {
+        let settings = with(|s| s.waiting_time_applied = true);
+        let mut inputs = example();
+        inputs.waiting_time = None;
+        inputs.survey.served_on_time = Some(sc(50, 48));
+        let s = run(&settings, &inputs);
+        assert_eq!(ind(&s, "2.2"), Some(dec!(96)));
+        assert_eq!(crit(&s, "K2"), Some(dec!(89.4)));
+        assert_eq!(s.total.value, Some(dec!(91.6)));
+        assert_eq!(s.total.rounded.unwrap().to_string(), "91.60");
+        let trace = &s.indicator("2.2").unwrap().trace;
+        assert_eq!(trace.formula, "48 / 50 × 100");
+        assert_eq!(trace.terms[0].label, "survey.served_on_time");
+        // The survey's answers win over the records.
+        inputs.waiting_time = Some(WaitingTime {
+            served_on_time: 10,
+            served: 50,
+        });
+        inputs.survey.served_on_time = Some(sc(40, 30));
+        assert_eq!(ind(&run(&settings, &inputs), "2.2"), Some(dec!(75)));
+        // Nobody answered: the records.
+        inputs.survey.served_on_time = Some(sc(0, 0));
+        assert_eq!(ind(&run(&settings, &inputs), "2.2"), Some(dec!(20)));
+        // Without waiting time applied the answers change nothing.
+        inputs.survey.served_on_time = Some(sc(50, 1));
+        let plain = run(&Settings::DEFAULT, &inputs);
+        assert!(plain.indicator("2.2").is_none());
+        assert_eq!(plain.total.value, Some(dec!(90.72)));
+        // More answers than respondents is refused like any other count.
+        inputs.survey.served_on_time = Some(sc(51, 1));
+        assert_eq!(
+            fields(compute(m(), &settings, &inputs)),
+            [("survey.served_on_time.answered".into(), "too_large".into())]
         );
     }
 
@@ -1579,7 +1633,8 @@ pub struct CriterionResult {
     pub code: String,
     #[schema(value_type = Option<String>, example = "92")]
     pub value: Option<Decimal>,
-    #[schema(value_type = Option<String>, example = "92")]
+    /// At the cycle's precision, trailing zeros kept ("92.00").
+    #[schema(value_type = Option<String>, example = "92.00")]
     pub rounded: Option<Decimal>,
 }
 

@@ -442,6 +442,10 @@ pub struct SurveyAggregates {
     pub would_recommend: SurveyCount,
     pub satisfied_organizational: SurveyCount,
     pub satisfied_overall: SurveyCount,
+    /// The waiting-time question (2.2): `satisfied` are those served on time, `answered` those
+    /// asked; absent when nobody answered it. Counts into 2.2 when the cycle applies waiting time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_on_time: Option<SurveyCount>,
 }
 
 impl SurveyAggregates {
@@ -458,7 +462,25 @@ impl SurveyAggregates {
                 slot.satisfied += add.satisfied;
             }
         }
+        sum.served_on_time = match (self.served_on_time, other.served_on_time) {
+            (Some(a), Some(b)) => Some(SurveyCount {
+                answered: a.answered + b.answered,
+                satisfied: a.satisfied + b.satisfied,
+            }),
+            (a, b) => a.or(b),
+        };
         sum
+    }
+
+    /// The waiting-time data of indicator 2.2 the survey gives: those who said they were served
+    /// on time of those who answered; `None` when nobody answered the question.
+    pub fn waiting_time(&self) -> Option<WaitingTime> {
+        self.served_on_time
+            .filter(|c| c.answered > 0)
+            .map(|c| WaitingTime {
+                served_on_time: c.satisfied,
+                served: c.answered,
+            })
     }
 
     /// The questions that carry a count here, in questionnaire order.
@@ -516,9 +538,14 @@ impl SurveyAggregates {
     /// under `prefix` (`survey`).
     pub fn validate(&self, prefix: &str) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        for question in Self::COUNTED {
-            let count = self.count(question).unwrap_or_default();
-            let code = question.code();
+        let counts = Self::COUNTED
+            .iter()
+            .map(|&q| (q.code(), self.count(q).unwrap_or_default()))
+            .chain(
+                self.served_on_time
+                    .map(|c| (Question::ServedOnTime.code(), c)),
+            );
+        for (code, count) in counts {
             if count.answered > self.respondents {
                 errors.push(FieldError::new(
                     format!("{prefix}.{code}.answered"),
@@ -612,16 +639,14 @@ impl Aggregator {
                 *slot = self.count(question);
             }
         }
+        let on_time = self.count(Question::ServedOnTime);
+        result.served_on_time = (on_time.answered > 0).then_some(on_time);
         result
     }
 
     /// The waiting-time data from `served_on_time`, or `None` when nobody answered it.
     pub fn waiting_time(&self) -> Option<WaitingTime> {
-        let count = self.count(Question::ServedOnTime);
-        (count.answered > 0).then_some(WaitingTime {
-            served_on_time: count.satisfied,
-            served: count.answered,
-        })
+        self.aggregates().waiting_time()
     }
 }
 
@@ -645,6 +670,74 @@ mod plus_tests {
             both.add(r);
         }
         assert_eq!(a.aggregates().plus(&b.aggregates()), both.aggregates());
+    }
+
+    /// The waiting-time question is an aggregate of its own, added up like the others and
+    /// left out where nobody answered it.
+    #[test]
+    fn served_on_time_is_counted_and_added_up() {
+        let mut a = Aggregator::new();
+        let mut b = Aggregator::new();
+        let mut both = Aggregator::new();
+        let on_time = Response::from_compact_string("YYYYYYYYYYYYYYY").unwrap();
+        let late = Response::from_compact_string("YYYYYYYYYYYYYYN").unwrap();
+        let unasked = Response::from_compact_string("YYYYYYYYYYYYYY-").unwrap();
+        for (i, r) in [on_time, late, on_time, unasked, on_time]
+            .iter()
+            .enumerate()
+        {
+            if i < 3 {
+                a.add(r)
+            } else {
+                b.add(r)
+            }
+            both.add(r);
+        }
+        let all = both.aggregates();
+        assert_eq!(
+            all.served_on_time,
+            Some(SurveyCount {
+                answered: 4,
+                satisfied: 3
+            })
+        );
+        assert_eq!(a.aggregates().plus(&b.aggregates()), all);
+        assert_eq!(
+            all.waiting_time(),
+            Some(WaitingTime {
+                served_on_time: 3,
+                served: 4
+            })
+        );
+        let mut unasked_only = Aggregator::new();
+        unasked_only.add(&unasked);
+        assert_eq!(unasked_only.aggregates().served_on_time, None);
+        assert_eq!(
+            unasked_only
+                .aggregates()
+                .plus(&a.aggregates())
+                .served_on_time,
+            a.aggregates().served_on_time
+        );
+        let json = serde_json::to_value(unasked_only.aggregates()).unwrap();
+        assert!(json.get("served_on_time").is_none());
+        let mut wrong = all;
+        wrong.served_on_time = Some(SurveyCount {
+            answered: 6,
+            satisfied: 7,
+        });
+        let fields: Vec<String> = wrong
+            .validate("survey")
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "survey.served_on_time.answered",
+                "survey.served_on_time.satisfied"
+            ]
+        );
     }
 }
 

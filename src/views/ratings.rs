@@ -49,7 +49,8 @@ impl Basis {
 pub struct CriterionPoints {
     #[schema(example = "K1")]
     pub code: String,
-    #[schema(value_type = Option<String>, example = "92")]
+    /// At the cycle's precision ("92.00").
+    #[schema(value_type = Option<String>, example = "92.00")]
     pub score: Option<Decimal>,
 }
 
@@ -60,10 +61,10 @@ pub struct PreviousResult {
     pub year: i32,
     /// Its place then, in the rating of the same form of service by the same criterion.
     pub place: Option<u32>,
-    #[schema(value_type = Option<String>, example = "88.4")]
+    #[schema(value_type = Option<String>, example = "88.40")]
     pub score: Option<Decimal>,
-    /// Score now minus score then.
-    #[schema(value_type = Option<String>, example = "3.2")]
+    /// Score now minus score then, at the cycle's precision.
+    #[schema(value_type = Option<String>, example = "3.20")]
     pub score_change: Option<Decimal>,
     /// Places gained (positive) or lost (negative).
     pub place_change: Option<i64>,
@@ -79,10 +80,10 @@ pub struct RatingItem {
     pub short_name: String,
     /// The score the rating orders by (the total or the chosen criterion), rounded as the
     /// cycle's settings say.
-    #[schema(value_type = Option<String>, example = "91.6")]
+    #[schema(value_type = Option<String>, example = "91.60")]
     pub score: Option<Decimal>,
     pub criteria: Vec<CriterionPoints>,
-    #[schema(value_type = Option<String>, example = "91.6")]
+    #[schema(value_type = Option<String>, example = "91.60")]
     pub total: Option<Decimal>,
     pub previous: Option<PreviousResult>,
 }

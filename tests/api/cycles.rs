@@ -182,6 +182,10 @@ async fn from_cycle_to_computed_results_as_in_the_methodology() {
     assert_eq!(response.status(), StatusCode::OK);
     let scored: Value = response.json().await.unwrap();
     assert_eq!(scored["scores"]["total"]["value"], "90.72");
+    // Exact values as they come; the rounded ones at the cycle's precision.
+    assert_eq!(scored["scores"]["total"]["rounded"], "90.72");
+    assert_eq!(scored["scores"]["criteria"][0]["rounded"], "92.00");
+    assert_eq!(scored["scores"]["criteria"][3]["rounded"], "98.20");
     let criteria: Vec<_> = scored["scores"]["criteria"]
         .as_array()
         .unwrap()
@@ -242,6 +246,7 @@ async fn from_cycle_to_computed_results_as_in_the_methodology() {
     assert_eq!(patched.status(), StatusCode::OK);
     let after = evaluation(&app, &w.operator, &w).await;
     assert_eq!(after["scores"]["total"]["value"], "91.6");
+    assert_eq!(after["scores"]["total"]["rounded"], "91.60");
     let k2 = &after["scores"]["criteria"][1];
     assert_eq!(k2["value"], "89.4");
 
@@ -287,6 +292,103 @@ async fn from_cycle_to_computed_results_as_in_the_methodology() {
         .await,
         409,
         None,
+    )
+    .await;
+}
+
+/// Where the cycle applies waiting time, the respondents' `served_on_time` answers make 2.2
+/// (48 of 50 on time: 96, the worked example's 91.6) without the operator's records, and their
+/// aggregate is shown with the others.
+#[tokio::test]
+async fn served_on_time_answers_count_into_waiting_time() {
+    let app = spawn_app().await;
+    let w = collecting_cycle(&app).await;
+    let path = format!("/api/v1/cycles/{}", w.cycle);
+    let cycle: Value = app
+        .as_(Some(&w.authority))
+        .get(&path)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let etag = etag_of(&app.as_(Some(&w.authority)).get(&path).await);
+    let mut settings = cycle["settings"].clone();
+    settings["waiting_time_applied"] = json!(true);
+    let patched = app
+        .as_(Some(&w.authority))
+        .patch_json(&path, Some(&etag), &json!({"settings": settings}))
+        .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+
+    // The question is required where waiting time is applied.
+    let refused = assert_problem(
+        upload(
+            &app,
+            &w.operator,
+            &w,
+            "text/csv",
+            worked_example_csv(),
+            None,
+        )
+        .await,
+        422,
+        None,
+    )
+    .await;
+    assert!(refused.to_string().contains("served_on_time"), "{refused}");
+    let mut csv = String::new();
+    for (i, line) in worked_example_csv().lines().enumerate() {
+        let answer = match i {
+            0 => "served_on_time",
+            n if n <= 48 => "yes",
+            _ => "no",
+        };
+        csv.push_str(&format!("{line},{answer}\n"));
+    }
+    let response = upload(&app, &w.operator, &w, "text/csv", csv, None).await;
+    let status = response.status();
+    let uploaded: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{uploaded}");
+    assert_eq!(
+        uploaded["survey"]["served_on_time"],
+        json!({"answered": 50, "satisfied": 48})
+    );
+
+    // The operator's inputs without waiting-time records: the answers stand in.
+    let mut inputs = worked_example();
+    inputs.as_object_mut().unwrap().remove("waiting_time");
+    let response = put_inputs(&app, &w.operator, &w, &inputs).await;
+    let status = response.status();
+    let scored: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{scored}");
+    let k2 = &scored["scores"]["criteria"][1];
+    let waiting = k2["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "2.2")
+        .unwrap();
+    assert_eq!(waiting["value"], "96");
+    assert_eq!(waiting["rounded"], "96.00");
+    assert_eq!(
+        waiting["trace"]["terms"][0]["label"],
+        "survey.served_on_time"
+    );
+    assert_eq!(k2["value"], "89.4");
+    assert_eq!(scored["scores"]["total"]["value"], "91.6");
+    assert_eq!(scored["scores"]["total"]["rounded"], "91.60");
+    let read = evaluation(&app, &w.operator, &w).await;
+    assert_eq!(
+        read["uploaded_survey"]["served_on_time"],
+        json!({"answered": 50, "satisfied": 48})
+    );
+    // The operator may not claim more answers than respondents either.
+    let mut wrong = worked_example();
+    wrong["survey"]["served_on_time"] = json!({"answered": 51, "satisfied": 1});
+    assert_problem(
+        put_inputs(&app, &w.operator, &w, &wrong).await,
+        422,
+        Some("survey.served_on_time.answered"),
     )
     .await;
 }

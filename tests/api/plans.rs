@@ -708,8 +708,9 @@ async fn reports_record_execution_with_figures_and_are_accepted_by_the_authority
     assert!(rows[0][0]
         .to_string()
         .starts_with("Отчёт о выполнении плана мероприятий"));
+    // The title, an empty row, the headings.
     assert_eq!(
-        rows[1][6].to_string(),
+        rows[2][6].to_string(),
         "Реализованные меры по устранению выявленных недостатков"
     );
     let line = rows
@@ -742,9 +743,13 @@ async fn reports_record_execution_with_figures_and_are_accepted_by_the_authority
         bytes.windows(2).filter(|w| w == b"\r\n").count(),
         records.len()
     );
-    assert_eq!(records.len(), rows.len());
+    assert_eq!(
+        records.len(),
+        rows.len() - 1,
+        "no empty row under the title"
+    );
     assert!(
-        records.iter().all(|r| r.len() == rows[1].len()),
+        records.iter().all(|r| r.len() == rows[2].len()),
         "{records:?}"
     );
     assert!(records[0][0].starts_with("Отчёт о выполнении плана мероприятий"));
@@ -803,14 +808,36 @@ async fn a_plan_exports_in_the_official_form_and_imports_back_the_same() {
         .iter()
         .map(|r| r.first().map(|c| c.to_string()).unwrap_or_default())
         .collect();
-    assert_eq!(text[0], "УТВЕРЖДАЮ");
+    // «УТВЕРЖДАЮ» at the top right, merged over the last columns; the title merged across.
+    let right = rows[0]
+        .iter()
+        .position(|c| *c == Data::String("УТВЕРЖДАЮ".into()))
+        .unwrap();
+    assert!(right >= 6, "{:?}", rows[0]);
+    let block: Vec<String> = rows[..4].iter().map(|r| r[right].to_string()).collect();
     assert_eq!(
-        text[1],
-        "Министр труда и социальной защиты Тульской области"
+        block,
+        [
+            "УТВЕРЖДАЮ",
+            "Министр труда и социальной защиты Тульской области",
+            "А.В. Филиппов",
+            "20.02.2019"
+        ]
     );
-    assert_eq!(text[2], "А.В. Филиппов");
-    assert_eq!(text[3], "20.02.2019");
+    let title = text
+        .iter()
+        .position(|t| t == plan["title"].as_str().unwrap())
+        .unwrap();
     let heading = text.iter().position(|t| t == "№ п/п").unwrap();
+    let merges = crate::ratings::merged(&bytes, "План мероприятий");
+    let last = 10;
+    assert!(
+        merges.contains(&((0, right as u32), (0, last))),
+        "{merges:?}"
+    );
+    assert!(merges.contains(&((title as u32, 0), (title as u32, last))));
+    assert!(merges.contains(&(((heading + 1) as u32, 0), ((heading + 1) as u32, last))));
+    assert_eq!(rows[heading].len(), 11);
     assert_eq!(
         rows[heading][2].to_string(),
         "Наименование мероприятия по устранению недостатков, выявленных в ходе независимой оценки качества условий оказания услуг организацией"

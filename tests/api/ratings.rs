@@ -198,7 +198,8 @@ async fn ratings_rank_ties_per_form_and_approval_freezes_them_until_published_ag
     assert_eq!(all["region_score"], "90.72"); // (91.02 + 90.72 + 90.72 + 90.42) / 4
     assert_eq!(
         all["items"][0]["criteria"][0],
-        json!({"code": "K1", "score": "93.5"})
+        json!({"code": "K1", "score": "93.50"}),
+        "scores at the cycle's precision, as official tables show them"
     );
     let (_, stationary) = rating(&app, Some(&r.authority), cycle, "?service_form=stationary").await;
     assert_eq!(
@@ -440,10 +441,11 @@ async fn ratings_show_changes_against_the_previous_approved_cycle() {
     );
     assert_eq!(
         now["items"][0]["previous"],
-        json!({"cycle_id": first, "year": 2018, "place": 2, "score": "90.42", "score_change": "0.6", "place_change": 1})
+        json!({"cycle_id": first, "year": 2018, "place": 2, "score": "90.42", "score_change": "0.60", "place_change": 1})
     );
     assert_eq!(now["items"][2]["previous"]["place_change"], -2);
-    assert_eq!(now["items"][2]["previous"]["score_change"], "-0.9");
+    // Changes at the cycle's precision, as the official tables show them.
+    assert_eq!(now["items"][2]["previous"]["score_change"], "-0.90");
     // o3's 2018 cycle is not approved: no previous result.
     assert_eq!(now["items"][1]["previous"], Value::Null);
     // Approving freezes the references too.
@@ -453,6 +455,43 @@ async fn ratings_show_changes_against_the_previous_approved_cycle() {
     );
     let (_, frozen) = rating(&app, Some(&r.authority), second, "").await;
     assert_eq!(frozen["items"], now["items"]);
+    // The printed title names the council's decision the export shows.
+    for export in ["ratings", "results"] {
+        let bytes = app
+            .as_(Some(&r.authority))
+            .get(&format!(
+                "/api/v1/cycles/{second}/{export}/export?format=xlsx"
+            ))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let name = if export == "ratings" {
+            "Все формы обслуживания"
+        } else {
+            "Результаты"
+        };
+        let rows = sheet(&bytes, name);
+        assert!(
+            rows.iter().any(|r| r[0]
+                == Data::String(
+                    "Утверждено решением общественного совета № 2 от 14.12.2018".into()
+                )),
+            "{export}: {:?}",
+            &rows[..4]
+        );
+    }
+}
+
+/// The merged ranges of a sheet, ((first row, first column), (last row, last column)).
+pub(crate) fn merged(bytes: &[u8], name: &str) -> Vec<((u32, u32), (u32, u32))> {
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+    workbook
+        .merge_cells_by_sheet_name(name)
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.start, d.end))
+        .collect()
 }
 
 fn sheet(bytes: &[u8], name: &str) -> Vec<Vec<Data>> {
@@ -501,6 +540,25 @@ async fn exports_carry_official_headings_and_read_back_as_served() {
         ]
     );
     let all = sheet(&bytes, "Все формы обслуживания");
+    // The printed title: what, region and year, the form, the council's decision (none yet).
+    let title: Vec<String> = all[..4].iter().map(|r| r[0].to_string()).collect();
+    assert_eq!(
+        title,
+        [
+            "Рейтинг организаций социального обслуживания по результатам независимой оценки качества условий оказания услуг",
+            "Тульская область, 2018 год",
+            "Все формы обслуживания",
+            "Предварительные результаты: общественным советом не утверждены",
+        ]
+    );
+    let width = all[5].len();
+    let merges = merged(&bytes, "Все формы обслуживания");
+    assert!(
+        (0..4).all(|r| merges.contains(&((r, 0), (r, width as u32 - 1)))),
+        "{merges:?}"
+    );
+    // The headings after an empty row; the rows below them.
+    let all = all[5..].to_vec();
     let heading: Vec<String> = all[0].iter().map(|c| c.to_string()).collect();
     assert_eq!(heading[..3], ["Место в рейтинге", "Организация", "ИНН"]);
     assert!(
@@ -516,10 +574,10 @@ async fn exports_carry_official_headings_and_read_back_as_served() {
     assert_eq!(all[2][total], Data::Float(90.72));
     assert_eq!(
         sheet(&bytes, "Полустационарная форма").len(),
-        1,
-        "an empty form has headings only"
+        6,
+        "an empty form has its title and headings only"
     );
-    assert_eq!(sheet(&bytes, "Форма на дому").len(), 2);
+    assert_eq!(sheet(&bytes, "Форма на дому").len(), 7);
 
     let csv = export("", Some("text/csv")).await.unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
@@ -622,17 +680,42 @@ async fn exports_carry_official_headings_and_read_back_as_served() {
         ))
         .await;
     assert_eq!(results.status(), StatusCode::OK);
-    let rows = sheet(&results.bytes().await.unwrap(), "Результаты");
-    let heading: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    let bytes = results.bytes().await.unwrap();
+    let rows = sheet(&bytes, "Результаты");
     assert_eq!(
-        heading[..3],
-        ["Организация", "ИНН", "Формы социального обслуживания"]
+        rows[0][0].to_string(),
+        "Результаты независимой оценки качества условий оказания услуг организациями социального обслуживания"
     );
-    let indicator = heading.iter().position(|h| h.starts_with("1.1. ")).unwrap();
-    assert_eq!(rows[1][indicator], Data::Float(90.0));
-    assert_eq!(rows[1][2], Data::String("стационарная форма".into()));
-    assert_eq!(rows[1][heading.len() - 1], Data::Float(90.72));
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1][0].to_string(), "Тульская область, 2018 год");
+    // Heading row 4 prints the indicators by code; their names follow the table in full.
+    let heading: Vec<String> = rows[4].iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        heading[..4],
+        [
+            "№ п/п",
+            "Организация",
+            "ИНН",
+            "Формы социального обслуживания"
+        ]
+    );
+    let indicator = heading.iter().position(|h| h == "1.1").unwrap();
+    assert_eq!(heading[heading.len() - 1], "Итоговый балл");
+    let data = &rows[5..7];
+    let mut numbers: Vec<&Data> = data.iter().map(|r| &r[0]).collect();
+    numbers.sort_by_key(|d| d.to_string());
+    assert_eq!(
+        numbers,
+        [&Data::Float(1.0), &Data::Float(2.0)],
+        "«№ п/п» filled"
+    );
+    let stationary = data
+        .iter()
+        .find(|r| r[3] == Data::String("стационарная форма".into()))
+        .unwrap();
+    assert_eq!(stationary[indicator], Data::Float(90.0));
+    assert_eq!(stationary[heading.len() - 1], Data::Float(90.72));
+    assert!(rows[8][0].to_string().starts_with("1.1. "), "{:?}", rows[8]);
+    assert!(merged(&bytes, "Результаты").contains(&((0, 0), (0, heading.len() as u32 - 1))));
     assert_eq!(
         app.get(&format!("/api/v1/cycles/{cycle}/results/export"))
             .await
@@ -771,7 +854,7 @@ async fn the_region_summary_counts_coverage_and_means_of_what_the_caller_may_see
     assert_eq!(results["total_mean"], "90.72");
     assert_eq!(results["region_total"], "90.72");
     assert_eq!(results["criteria"][0]["code"], "K1");
-    assert_eq!(results["criteria"][0]["mean"], "92");
+    assert_eq!(results["criteria"][0]["mean"], "92.00");
     assert_eq!(
         results["distribution"][5],
         json!({"from": "90", "to": "100", "organizations": 3})
