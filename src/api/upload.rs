@@ -6,7 +6,6 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-
 use crate::app::IMPORT_LIMIT;
 use crate::error::{ApiError, ApiResult};
 use crate::export::FileFormat;
@@ -134,7 +133,9 @@ pub async fn sheet_file(req: &HttpRequest, mut payload: web::Payload) -> ApiResu
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > IMPORT_LIMIT) {
-        return Err(ApiError::PayloadTooLarge { limit: IMPORT_LIMIT });
+        return Err(ApiError::PayloadTooLarge {
+            limit: IMPORT_LIMIT,
+        });
     }
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
@@ -142,7 +143,9 @@ pub async fn sheet_file(req: &HttpRequest, mut payload: web::Payload) -> ApiResu
             ApiError::bad_request("The upload broke off before its end; nothing was stored")
         })?;
         if body.len() + chunk.len() > IMPORT_LIMIT {
-            return Err(ApiError::PayloadTooLarge { limit: IMPORT_LIMIT });
+            return Err(ApiError::PayloadTooLarge {
+                limit: IMPORT_LIMIT,
+            });
         }
         body.extend_from_slice(&chunk);
     }

@@ -227,7 +227,8 @@ pub fn export(
             |d| d.format("%d.%m.%Y").to_string(),
         )
     };
-    let preamble = Preamble::caption(vec![
+    // The title goes into CSV too: the table means nothing without its day.
+    let preamble = Preamble::form(Vec::new(), vec![
         format!(
             "Представление планов мероприятий и информации об их выполнении по итогам независимой оценки качества {} года",
             cycle.year

@@ -440,7 +440,13 @@ pub fn set_target_year(
     let json = serde_json::to_string(&values).map_err(ApiError::internal)?;
     store::set_target_values(conn, target.id, &json)?;
     let row = store::touch(conn, &current)?;
-    record(conn, ctx, "organizing_plan.target_updated", Some(&before), &row)?;
+    record(
+        conn,
+        ctx,
+        "organizing_plan.target_updated",
+        Some(&before),
+        &row,
+    )?;
     let plan = load(conn, &row, counted_for(&ctx.caller, row.region_id))?;
     Ok((row.version, plan))
 }
@@ -507,7 +513,13 @@ pub fn update_measure(
     let before = load(conn, &current, Counted::Published)?;
     store::update_measure(conn, measure.id, &values)?;
     let row = store::touch(conn, &current)?;
-    record(conn, ctx, "organizing_plan.measure_updated", Some(&before), &row)?;
+    record(
+        conn,
+        ctx,
+        "organizing_plan.measure_updated",
+        Some(&before),
+        &row,
+    )?;
     let plan = load(conn, &row, counted_for(&ctx.caller, row.region_id))?;
     Ok((row.version, plan))
 }

@@ -145,6 +145,36 @@ pub const FIELDS: &[Message] = &[
     m("format", "has the wrong format", "неверный формат"),
     m("type", "has the wrong type", "неверный тип значения"),
     m(
+        "out_of_range",
+        "is outside the range allowed",
+        "вне допустимого диапазона",
+    ),
+    m(
+        "before_start",
+        "is before the start of the term",
+        "раньше начала срока",
+    ),
+    m(
+        "not_in_region",
+        "does not belong to the region",
+        "не относится к этому региону",
+    ),
+    m(
+        "not_operator_of_region",
+        "is not an operator user of the region",
+        "не является пользователем-оператором этого региона",
+    ),
+    m(
+        "already_member",
+        "already belongs to another operator",
+        "уже относится к другому оператору",
+    ),
+    m(
+        "already_covered",
+        "is already covered by another contract",
+        "уже охвачен другим контрактом",
+    ),
+    m(
         "conflict",
         "disagrees with another value of the request or with the record it refers to",
         "противоречит другому значению запроса или записи, на которую ссылается",

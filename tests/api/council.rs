@@ -84,7 +84,10 @@ async fn the_council_records_a_meeting_without_a_number_that_anyone_reads() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert!(actions.contains(&"council_meeting.created") && actions.contains(&"council_meeting.updated"));
+    assert!(
+        actions.contains(&"council_meeting.created")
+            && actions.contains(&"council_meeting.updated")
+    );
 
     let feed = app
         .as_(Some(&app.admin))
