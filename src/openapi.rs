@@ -702,7 +702,7 @@ fn visit_schemas(schema: &mut RefOr<Schema>, f: &mut impl FnMut(&mut Schema)) {
 
 /// A body that is a file (XLSX, CSV, NDJSON, ZIP …) is a binary string of its media type, not
 /// an array of numbers (utoipa's `Vec<u8>`) or a text that a client would decode and corrupt.
-/// JSON bodies and plain text (metrics) stay as they are.
+/// JSON bodies, form fields (the OAuth2 password grant) and plain text (metrics) stay as they are.
 fn binary_files(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat};
     use utoipa::openapi::Type;
@@ -713,8 +713,11 @@ fn binary_files(openapi: &mut utoipa::openapi::OpenApi) {
             .content_media_type(media_type)
             .into()
     };
-    let is_file =
-        |media_type: &str| !media_type.contains("json") && !media_type.starts_with("text/plain");
+    let is_file = |media_type: &str| {
+        !media_type.contains("json")
+            && !media_type.starts_with("text/plain")
+            && media_type != "application/x-www-form-urlencoded"
+    };
     for operation in operations_mut(openapi) {
         if let Some(body) = operation.request_body.as_mut() {
             for (media_type, content) in body.content.iter_mut() {

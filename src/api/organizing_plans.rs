@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 use super::conditional::{self, IfMatch};
 use super::download::{file, negotiate};
 use super::extract::ApiJson;
-use super::upload::sheet_file;
+use super::upload::{imported, sheet_file};
 use super::{parse_filter, parse_year, ListFilterErrors};
 use crate::app::organizing_plans::{self as use_case, ImportForm};
 use crate::app::Context;
@@ -184,17 +184,10 @@ async fn import(
     let table = use_case::read_file(&form, &bytes)?;
     let dry_run = form.dry_run;
     let work = move |conn: &mut DbConnection| use_case::import(conn, &ctx, &form, table);
-    if dry_run {
-        let result = db.rolled_back(work).await?;
-        return Ok(HttpResponse::Ok().json(result));
-    }
-    let result = db.transaction(work).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/organizing-plans/{}", result.plan.id),
-        ))
-        .json(result))
+    imported(&db, dry_run, work, |r: &OrganizingImportResult| {
+        format!("/api/v1/organizing-plans/{}", r.plan.id)
+    })
+    .await
 }
 
 #[utoipa::path(

@@ -2,7 +2,6 @@
 //! importing the tabular form (XLSX or CSV, with a dry run), exporting it. The handlers read
 //! the query and the upload and respond; `app::plan_forms` does the work.
 
-use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -10,7 +9,7 @@ use utoipa::IntoParams;
 use super::conditional;
 use super::download::{file, negotiate};
 use super::extract::OptionalJson;
-use super::upload::sheet_file;
+use super::upload::{imported, sheet_file};
 use super::{parse_filter, parse_year, ListFilterErrors};
 use crate::app::plan_forms::{self, ImportForm};
 use crate::app::Context;
@@ -142,18 +141,12 @@ async fn import(
         .await?;
     let bytes = sheet_file(&req, payload).await?;
     let read = plan_forms::read(&form, &bytes)?;
+    let dry_run = form.dry_run;
     let work = move |conn: &mut DbConnection| plan_forms::import(conn, &ctx, &form, read);
-    if form.dry_run {
-        let result = db.rolled_back(work).await?;
-        return Ok(HttpResponse::Ok().json(result));
-    }
-    let result = db.transaction(work).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/plans/{}", result.plan.id),
-        ))
-        .json(result))
+    imported(&db, dry_run, work, |r: &ImportResult| {
+        format!("/api/v1/plans/{}", r.plan.id)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

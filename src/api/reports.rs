@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use super::conditional::{self, IfMatch};
 use super::download::{file, negotiate};
 use super::extract::ApiJson;
-use super::upload::sheet_file;
+use super::upload::{imported, sheet_file};
 use super::{parse_filter, parse_year, ListFilterErrors};
 use crate::app::reports::{self, ReportImportForm, ReportStep};
 use crate::app::Context;
@@ -308,16 +308,10 @@ async fn import(
         .await?;
     let bytes = sheet_file(&req, payload).await?;
     let sheet = reports::read_import(&bytes)?;
+    let dry_run = form.dry_run;
     let work = move |conn: &mut DbConnection| reports::import(conn, &ctx, plan_id, form, sheet);
-    if form.dry_run {
-        let result = db.rolled_back(work).await?;
-        return Ok(HttpResponse::Ok().json(result));
-    }
-    let result = db.transaction(work).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/plans/{plan_id}/reports/{}", result.report.id),
-        ))
-        .json(result))
+    imported(&db, dry_run, work, |r: &ReportImportResult| {
+        format!("/api/v1/plans/{plan_id}/reports/{}", r.report.id)
+    })
+    .await
 }

@@ -7,6 +7,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::app::IMPORT_LIMIT;
+use crate::db::{Db, DbConnection};
 use crate::error::{ApiError, ApiResult};
 use crate::export::FileFormat;
 
@@ -150,4 +151,26 @@ pub async fn sheet_file(req: &HttpRequest, mut payload: web::Payload) -> ApiResu
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// The answer of a form import: a dry run's result, its transaction rolled back (200), or what
+/// the import created (201, `Location` from `location`).
+pub async fn imported<T, F>(
+    db: &Db,
+    dry_run: bool,
+    work: F,
+    location: impl FnOnce(&T) -> String,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
+    T: serde::Serialize + Send + 'static,
+{
+    if dry_run {
+        let result = db.rolled_back(work).await?;
+        return Ok(HttpResponse::Ok().json(result));
+    }
+    let result = db.transaction(work).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location(&result)))
+        .json(result))
 }
