@@ -60,13 +60,14 @@ pub fn draft_from_evaluation(
     let sections = methodology
         .criteria
         .iter()
-        .map(|criterion| {
+        .enumerate()
+        .map(|(ordinal, criterion)| {
             let proposals: Vec<&str> = addressed
                 .iter()
                 .filter(|p| p.criterion.as_deref() == Some(criterion.code))
                 .map(|p| p.text.as_str())
                 .collect();
-            draft.section(criterion, &proposals, &scores)
+            draft.section(ordinal + 1, criterion, &proposals, &scores)
         })
         .collect();
     let title = request.title.unwrap_or_else(|| {
@@ -117,8 +118,16 @@ struct Draft {
 }
 
 impl Draft {
-    /// The criterion's section: a stub per shortcoming, the council's `proposals` as basis.
-    fn section(&self, criterion: &Criterion, proposals: &[&str], scores: &Scores) -> NewSection {
+    /// The criterion's section: a stub per shortcoming, the council's `proposals` as basis,
+    /// numbered «<section>.<measure>» as the official forms number them (the export's «№ п/п»,
+    /// which its import reads back).
+    fn section(
+        &self,
+        ordinal: usize,
+        criterion: &Criterion,
+        proposals: &[&str],
+        scores: &Scores,
+    ) -> NewSection {
         let basis = if proposals.is_empty() {
             format!(
                 "Результаты независимой оценки качества {} года",
@@ -132,8 +141,9 @@ impl Draft {
             .iter()
             .filter(|g| g.criterion == criterion.code)
             .flat_map(|g| g.items.iter())
-            .map(|s| NewMeasure {
-                number: None,
+            .enumerate()
+            .map(|(i, s)| NewMeasure {
+                number: Some(format!("{ordinal}.{}", i + 1)),
                 shortcoming: Some(s.description.clone()),
                 evaluation_id: Some(self.evaluation_id),
                 indicator: Some(s.indicator.clone()),

@@ -993,6 +993,28 @@ async fn a_draft_plan_from_an_evaluation_holds_a_stub_per_shortcoming_with_the_c
         "{k1}"
     );
     assert_eq!(k1["deadline"]["text"], "до 31.12.2019");
+    assert_eq!(k1["number"], "1.1");
+    // The export of a drafted plan imports again: every measure has its «№ п/п».
+    let csv = app
+        .as_(Some(&organization))
+        .get(&format!("/api/v1/plans/{}/export?format=csv", plan["id"]))
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    let authority = app.user_token(
+        "tula-authority-draft",
+        Role::Authority,
+        Some(w.region),
+        None,
+    );
+    let query = format!(
+        "region_id={}&organization_id={}&year=2019&dry_run=true",
+        w.region, w.org
+    );
+    let csv = csv.bytes().await.unwrap().to_vec();
+    let again = import(&app, &authority, &query, "text/csv", csv).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let read: Value = again.json().await.unwrap();
+    assert_eq!(measures(&read["plan"]).len(), shortcomings, "{read}");
     let k3 = &plan["sections"][2]["measures"];
     if let Some(m) = k3.as_array().unwrap().first() {
         assert!(
