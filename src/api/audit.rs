@@ -36,7 +36,7 @@ pub struct AuditListQuery {
     #[param(value_type = Option<i64>)]
     pub region_id: Option<String>,
     /// Only events of the region with this code (`71`).
-    #[param(value_type = Option<String>, pattern = "^[0-9]{2}$", example = "71")]
+    #[param(value_type = Option<String>, pattern = "^(0[1-9]|[1-9][0-9])$")]
     pub region_code: Option<String>,
     /// `at` (the default): oldest first; `-at`: newest first.
     pub sort: Option<String>,

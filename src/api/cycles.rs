@@ -43,7 +43,7 @@ pub struct CycleListQuery {
     #[param(value_type = Option<i64>)]
     pub region_id: Option<String>,
     /// Only the region with this code of the subject of the RF (`71`).
-    #[param(value_type = Option<String>, pattern = "^[0-9]{2}$", example = "71")]
+    #[param(value_type = Option<String>, pattern = "^(0[1-9]|[1-9][0-9])$")]
     pub region_code: Option<String>,
     #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2018)]
     pub year: Option<String>,

@@ -14,7 +14,6 @@ use crate::auth::Caller;
 use crate::db::organizations::{search_term, OrganizationFilter, OrganizationSort};
 use crate::db::versions::Collection;
 use crate::db::Db;
-use crate::domain::identifiers;
 use crate::domain::organization::ServiceForm;
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::Conflict;
@@ -40,13 +39,13 @@ pub struct OrganizationListQuery {
     #[param(value_type = Option<i64>)]
     pub region_id: Option<String>,
     /// Only organizations of the region with this code of the subject of the RF (`71`).
-    #[param(value_type = Option<String>, pattern = "^[0-9]{2}$", example = "71")]
+    #[param(value_type = Option<String>, pattern = "^(0[1-9]|[1-9][0-9])$")]
     pub region_code: Option<String>,
     /// Only the organization(s) with this INN (10 digits, 12 for an individual entrepreneur).
-    #[param(value_type = Option<String>, pattern = "^([0-9]{10}|[0-9]{12})$", example = "7107470989")]
+    #[param(value_type = Option<String>, pattern = "^([0-9]{10}|[0-9]{12})$")]
     pub inn: Option<String>,
     /// Only the organization(s) with this OGRN (13 digits, 15 for an OGRNIP).
-    #[param(value_type = Option<String>, pattern = "^([0-9]{13}|[0-9]{15})$", example = "1027100968510")]
+    #[param(value_type = Option<String>, pattern = "^([0-9]{13}|[0-9]{15})$")]
     pub ogrn: Option<String>,
     /// Only organizations providing this form of service.
     #[param(value_type = Option<ServiceForm>)]
@@ -76,16 +75,10 @@ impl OrganizationListQuery {
         let filter = OrganizationFilter {
             region_id: parse_filter(&mut errors, "region_id", self.region_id, |v| v.parse().ok()),
             region_code: parse_filter(&mut errors, "region_code", self.region_code, parse_code),
-            inn: parse_filter(&mut errors, "inn", self.inn, |v| {
-                identifiers::Inn::parse(&v)
-                    .ok()
-                    .map(|inn| inn.as_str().to_owned())
-            }),
-            ogrn: parse_filter(&mut errors, "ogrn", self.ogrn, |v| {
-                identifiers::Ogrn::parse(&v)
-                    .ok()
-                    .map(|ogrn| ogrn.as_str().to_owned())
-            }),
+            // Any INN or OGRN of the documented form: one whose check digit is wrong is no
+            // organization's, so it finds nothing (the form itself is the query contract's).
+            inn: parse_filter(&mut errors, "inn", self.inn, Some),
+            ogrn: parse_filter(&mut errors, "ogrn", self.ogrn, Some),
             service_form: parse_filter(&mut errors, "service_form", self.service_form, |v| {
                 ServiceForm::parse(&v)
             }),

@@ -68,7 +68,7 @@ pub struct PlanListQuery {
     #[param(value_type = Option<i64>)]
     pub region_id: Option<String>,
     /// Only the region with this code of the subject of the RF (`71`).
-    #[param(value_type = Option<String>, pattern = "^[0-9]{2}$", example = "71")]
+    #[param(value_type = Option<String>, pattern = "^(0[1-9]|[1-9][0-9])$")]
     pub region_code: Option<String>,
     #[param(value_type = Option<i64>)]
     pub organization_id: Option<String>,

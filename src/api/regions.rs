@@ -124,7 +124,7 @@ async fn read(
     description = "The region with the code of the subject of the Russian Federation people know \
 (`71` Тульская область), as `GET /regions/{id}` answers it.",
     tag = "regions",
-    params(("code" = String, Path, description = "Two-digit code of the subject of the RF, 01–99", pattern = "^[0-9]{2}$", example = "71"),
+    params(("code" = String, Path, description = "Two-digit code of the subject of the RF, 01–99", pattern = "^(0[1-9]|[1-9][0-9])$", example = "71"),
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; answers 304 if it is current")),
     responses(
         (status = 200, description = "The region", body = Region, headers(("ETag" = String))),

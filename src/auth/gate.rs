@@ -100,6 +100,14 @@ impl Routes {
             route.methods.sort();
             route.rules.push(rule);
         }
+        // The most literal route first (stable, so mounting order otherwise): a path of its own
+        // under a template (`/plans/{id}/reports/import`) is not taken for the template
+        // (`/plans/{id}/reports/{report_id}`).
+        let parameters = |def: &ResourceDef| def.pattern().map_or(0, |p| p.matches('{').count());
+        templated.sort_by_key(|(def, _)| parameters(def));
+        for routes in templated_by_method.values_mut() {
+            routes.sort_by_key(|(def, _)| parameters(def));
+        }
         Self {
             fixed,
             templated,

@@ -90,7 +90,7 @@ pub const SECTORS: &[(&str, &str)] = &[("social_services", "социальное
 /// Contract of the operator (организация-оператор) chosen for the cycle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "ООО «Центр социологических исследований»", "contract_number": "0366200035618000123", "contract_date": "2018-04-02"}))]
+#[schema(as = CycleOperator, example = json!({"name": "ООО «Центр социологических исследований»", "contract_number": "0366200035618000123", "contract_date": "2018-04-02"}))]
 pub struct Operator {
     #[schema(min_length = 1, max_length = 500)]
     pub name: String,

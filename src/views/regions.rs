@@ -39,7 +39,7 @@ impl From<&RegionRow> for Region {
 #[schema(example = json!({"code": "71", "name": "Тульская область"}))]
 pub struct NewRegion {
     /// Two digits, 01–99; unique.
-    #[schema(pattern = "^[0-9]{2}$")]
+    #[schema(pattern = "^(0[1-9]|[1-9][0-9])$")]
     pub code: String,
     #[schema(schema_with = super::limits::text::<1, NAME_MAX>)]
     pub name: String,
@@ -51,7 +51,7 @@ pub struct NewRegion {
 #[schema(example = json!({"name": "Тульская область"}))]
 pub struct RegionPatch {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = String, required = false, pattern = "^[0-9]{2}$")]
+    #[schema(value_type = String, required = false, pattern = "^(0[1-9]|[1-9][0-9])$")]
     pub code: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(schema_with = super::limits::text::<1, NAME_MAX>, required = false)]
