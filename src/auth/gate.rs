@@ -30,13 +30,11 @@ use super::policy::{self, Access, Rule};
 use super::Caller;
 
 /// The mounted routes with their methods and rules, indexed the way requests look them up:
-/// paths without parameters by their text, templated ones compiled (for the gate, by method:
-/// a request tries only its method's).
+/// paths without parameters by their text, templated ones compiled.
 pub struct Routes {
     fixed: HashMap<String, Route>,
-    /// In the order the routes are mounted, for the 405 answer of a path.
+    /// The most literal first (fewest parameters), otherwise in mounting order.
     templated: Vec<(ResourceDef, Route)>,
-    templated_by_method: HashMap<String, Vec<(ResourceDef, &'static Rule)>>,
 }
 
 #[derive(Default)]
@@ -68,17 +66,11 @@ impl Routes {
     pub fn new<'a>(operations: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut fixed: HashMap<String, Route> = HashMap::new();
         let mut templated: Vec<(ResourceDef, Route)> = Vec::new();
-        let mut templated_by_method: HashMap<String, Vec<(ResourceDef, &'static Rule)>> =
-            HashMap::new();
         for (method, path) in operations {
             let rule = policy::find(method, path)
                 .unwrap_or_else(|| panic!("{method} {path} has no rule in auth::policy::RULES"));
             let route = if path.contains('{') {
                 let def = ResourceDef::new(path);
-                templated_by_method
-                    .entry(method.to_owned())
-                    .or_default()
-                    .push((def.clone(), rule));
                 match templated
                     .iter()
                     .position(|(d, _)| d.pattern() == Some(path))
@@ -105,14 +97,7 @@ impl Routes {
         // (`/plans/{id}/reports/{report_id}`).
         let parameters = |def: &ResourceDef| def.pattern().map_or(0, |p| p.matches('{').count());
         templated.sort_by_key(|(def, _)| parameters(def));
-        for routes in templated_by_method.values_mut() {
-            routes.sort_by_key(|(def, _)| parameters(def));
-        }
-        Self {
-            fixed,
-            templated,
-            templated_by_method,
-        }
+        Self { fixed, templated }
     }
 
     /// The rule of a request (`method` as HTTP writes it, upper case). A path without
@@ -126,11 +111,14 @@ impl Routes {
                 .copied()
                 .find(|rule| rule.method == method);
         }
-        self.templated_by_method
-            .get(method)?
+        // The most literal route matching the path decides: one it lacks the method of is the
+        // router's 405, never a looser template's rule (`GET /plans/{id}/reports/import`).
+        let (_, route) = self.templated.iter().find(|(def, _)| def.is_match(path))?;
+        route
+            .rules
             .iter()
-            .find(|(def, _)| def.is_match(path))
-            .map(|(_, rule)| *rule)
+            .copied()
+            .find(|rule| rule.method == method)
     }
 
     /// The methods of the route matching `path`, to answer 405 (with `Allow`) rather than 404
