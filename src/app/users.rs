@@ -104,7 +104,11 @@ fn change(
     let after = User::of(&row)?;
     let mut change = Change::of(action, "user", id, Some(&before), Some(&after))?;
     if password_hash.is_some() {
-        change.after = Some(json!({"password": "changed"}));
+        // The user as shown, plus the one thing it does not show: the log names the password
+        // changed beside what else changed (`active`), never its value.
+        let mut shown = serde_json::to_value(&after).map_err(ApiError::internal)?;
+        shown["password"] = json!("changed");
+        change.after = Some(shown);
     }
     audit::record(conn, &ctx.actor(), change)?;
     Ok((row.version, after))
