@@ -30,35 +30,58 @@ fn exposure(row: &OperatorRow) -> Exposure {
 }
 
 fn load(conn: &mut DbConnection, row: &OperatorRow) -> ApiResult<Operator> {
-    let mut contracts = Vec::new();
-    let mut cycle_ids = Vec::new();
-    for contract in store::contracts(conn, row.id)? {
-        let covered = store::covered_cycles(conn, contract.id)?;
-        cycle_ids.extend_from_slice(&covered);
-        contracts.push(OperatorContract {
-            id: contract.id,
-            number: contract.number,
-            concluded_on: contract.concluded_on,
-            subject: contract.subject,
-            starts_on: contract.starts_on,
-            ends_on: contract.ends_on,
-            technical_task: contract.technical_task,
-            cycle_ids: covered,
-            created_at: timestamp(contract.created_at),
-        });
-    }
-    cycle_ids.sort_unstable();
-    Ok(Operator {
-        id: row.id,
-        region_id: row.region_id,
-        name: row.name.clone(),
-        inn: row.inn.clone(),
-        contracts,
-        cycle_ids,
-        member_user_ids: store::members(conn, row.id)?,
-        created_at: timestamp(row.created_at),
-        updated_at: timestamp(row.updated_at),
-    })
+    Ok(load_all(conn, std::slice::from_ref(row))?.remove(0))
+}
+
+/// The operators of `rows` with their contracts and members: three queries for any number.
+fn load_all(conn: &mut DbConnection, rows: &[OperatorRow]) -> ApiResult<Vec<Operator>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let contract_rows = store::contracts(conn, &ids)?;
+    let contract_ids: Vec<i64> = contract_rows.iter().map(|c| c.id).collect();
+    let covered = store::covered_cycles(conn, &contract_ids)?;
+    let members = store::members(conn, &ids)?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let contracts: Vec<OperatorContract> = contract_rows
+                .iter()
+                .filter(|c| c.operator_id == row.id)
+                .map(|contract| OperatorContract {
+                    id: contract.id,
+                    number: contract.number.clone(),
+                    concluded_on: contract.concluded_on,
+                    subject: contract.subject.clone(),
+                    starts_on: contract.starts_on,
+                    ends_on: contract.ends_on,
+                    technical_task: contract.technical_task.clone(),
+                    cycle_ids: covered
+                        .iter()
+                        .filter(|(c, _)| *c == contract.id)
+                        .map(|(_, cycle)| *cycle)
+                        .collect(),
+                    created_at: timestamp(contract.created_at),
+                })
+                .collect();
+            let mut cycle_ids: Vec<i64> =
+                contracts.iter().flat_map(|c| c.cycle_ids.clone()).collect();
+            cycle_ids.sort_unstable();
+            Operator {
+                id: row.id,
+                region_id: row.region_id,
+                name: row.name.clone(),
+                inn: row.inn.clone(),
+                contracts,
+                cycle_ids,
+                member_user_ids: members
+                    .iter()
+                    .filter(|(o, _)| *o == row.id)
+                    .map(|(_, u)| *u)
+                    .collect(),
+                created_at: timestamp(row.created_at),
+                updated_at: timestamp(row.updated_at),
+            }
+        })
+        .collect())
 }
 
 /// The region's operators in id order, a page after `after`.
@@ -73,10 +96,7 @@ pub fn list(
     regions::find(conn, region_id)?;
     let rows = store::list(conn, region_id, after, limit)?;
     let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.id);
-    let items = rows
-        .iter()
-        .map(|r| load(conn, r))
-        .collect::<ApiResult<Vec<_>>>()?;
+    let items = load_all(conn, &rows)?;
     Ok((items, next_cursor))
 }
 

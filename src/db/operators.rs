@@ -99,12 +99,12 @@ pub fn insert(
     Ok(row)
 }
 
-/// The operator's users, in id order.
-pub fn members(conn: &mut DbConnection, operator_id: i64) -> ApiResult<Vec<i64>> {
+/// The users of the operators, as (operator, user) in user id order.
+pub fn members(conn: &mut DbConnection, operator_ids: &[i64]) -> ApiResult<Vec<(i64, i64)>> {
     Ok(operator_members::table
-        .filter(operator_members::operator_id.eq(operator_id))
+        .filter(operator_members::operator_id.eq_any(operator_ids))
         .order(operator_members::user_id)
-        .select(operator_members::user_id)
+        .select((operator_members::operator_id, operator_members::user_id))
         .load(conn)?)
 }
 
@@ -116,21 +116,24 @@ pub fn members_elsewhere(conn: &mut DbConnection, user_ids: &[i64]) -> ApiResult
         .load(conn)?)
 }
 
-/// The operator's contracts in id order.
-pub fn contracts(conn: &mut DbConnection, operator_id: i64) -> ApiResult<Vec<ContractRow>> {
+/// The operators' contracts in id order.
+pub fn contracts(conn: &mut DbConnection, operator_ids: &[i64]) -> ApiResult<Vec<ContractRow>> {
     Ok(operator_contracts::table
-        .filter(operator_contracts::operator_id.eq(operator_id))
+        .filter(operator_contracts::operator_id.eq_any(operator_ids))
         .order(operator_contracts::id)
         .select(ContractRow::as_select())
         .load(conn)?)
 }
 
-/// The cycles the contract covers, in id order.
-pub fn covered_cycles(conn: &mut DbConnection, contract_id: i64) -> ApiResult<Vec<i64>> {
+/// The cycles the contracts cover, as (contract, cycle) in cycle id order.
+pub fn covered_cycles(conn: &mut DbConnection, contract_ids: &[i64]) -> ApiResult<Vec<(i64, i64)>> {
     Ok(operator_contract_cycles::table
-        .filter(operator_contract_cycles::contract_id.eq(contract_id))
+        .filter(operator_contract_cycles::contract_id.eq_any(contract_ids))
         .order(operator_contract_cycles::cycle_id)
-        .select(operator_contract_cycles::cycle_id)
+        .select((
+            operator_contract_cycles::contract_id,
+            operator_contract_cycles::cycle_id,
+        ))
         .load(conn)?)
 }
 
