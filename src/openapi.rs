@@ -1131,6 +1131,56 @@ mod tests {
         }
     }
 
+    /// utoipa keys components by name and keeps the last one registered, so two types of one
+    /// schema name silently document one route with the other's body.
+    #[test]
+    fn every_schema_name_belongs_to_one_type() {
+        fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sources(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+            &mut files,
+        );
+        let mut names: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let mut schema = false;
+            let mut renamed: Option<String> = None;
+            for line in text.lines().map(str::trim) {
+                if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                    schema = true;
+                } else if schema && line.starts_with("#[schema(as = ") {
+                    let rest = &line["#[schema(as = ".len()..];
+                    let end = rest.find([',', ')']).unwrap_or(rest.len());
+                    renamed = Some(rest[..end].trim().to_owned());
+                } else if schema
+                    && (line.starts_with("pub struct ") || line.starts_with("pub enum "))
+                {
+                    let name = line.split_whitespace().nth(2).unwrap();
+                    let name = name.split(['<', '{', '(', ';']).next().unwrap().to_owned();
+                    let name = renamed.take().unwrap_or(name);
+                    names
+                        .entry(name)
+                        .or_default()
+                        .push(file.display().to_string());
+                    schema = false;
+                }
+            }
+        }
+        assert!(names.len() > 50, "the scan finds the schemas");
+        let shared: Vec<_> = names.iter().filter(|(_, at)| at.len() > 1).collect();
+        assert!(shared.is_empty(), "schema names used twice: {shared:?}");
+    }
+
     #[test]
     fn variant_titles_are_pascal_case() {
         assert_eq!(pascal_case("day_month"), "DayMonth");

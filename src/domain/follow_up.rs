@@ -53,7 +53,7 @@ impl DeadlineKind {
 /// One deadline of a cycle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"kind": "plans_due", "due_on": "2019-02-10",
+#[schema(as = CycleDeadline, example = json!({"kind": "plans_due", "due_on": "2019-02-10",
     "title": "Разработать планы мероприятий по улучшению качества работы и представить их в курирующие отделы департамента"}))]
 pub struct Deadline {
     pub kind: DeadlineKind,

@@ -283,7 +283,7 @@ pub fn check_approval(block: &mut ApprovalBlock, errors: &mut Vec<FieldError>) {
 /// (приказ, распоряжение) by its title, number and date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"title": "Приказ Управления социальной политики № 24 «Об утверждении плана мероприятий»", "number": "112", "date": "2024-01-15"}))]
+#[schema(as = PlanApprovalDecision, example = json!({"title": "Приказ Управления социальной политики № 24 «Об утверждении плана мероприятий»", "number": "112", "date": "2024-01-15"}))]
 pub struct ApprovalDecision {
     /// The document as its heading reads.
     #[schema(min_length = 1, max_length = 1000)]

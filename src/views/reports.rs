@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult, FieldError};
 /// The period a report covers.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"kind": "year", "year": 2024, "number": 1}))]
+#[schema(as = ReportPeriod, example = json!({"kind": "year", "year": 2024, "number": 1}))]
 pub struct Period {
     pub kind: PeriodKind,
     pub year: i32,
