@@ -100,7 +100,7 @@ status=$(curl -s -o /dev/null -w '%{http_code}' "$B/api/v1/cycles/$CYCLE/ratings
 [[ $status == 200 ]] || die "GET /api/v1/cycles/$CYCLE/ratings on B answered $status"
 
 VERSIONS_BEFORE=$(sql "SELECT sum(version) FROM organizations WHERE id IN (${WRITE_IDS%,})")
-UPDATES_BEFORE=$(sql "SELECT count(*) FROM audit_events WHERE action = 'organization.update'")
+UPDATES_BEFORE=$(sql "SELECT count(*) FROM audit_events WHERE action = 'organization.updated'")
 
 # Both wrk at once, one per instance; the probes start PROBE_AT s into the load.
 two_wrk() {
@@ -149,7 +149,8 @@ for name in a b; do
 done
 sum() { echo $((F[a.$1] + F[b.$1])); }
 ERRORS=$(($(sum connect) + $(sum read) + $(sum write) + $(sum timeout)))
-check "$(verdict_of "$ERRORS")" "socket errors (connect/read/write/timeout), both wrk" "$ERRORS"
+check "$(verdict_of "$ERRORS")" "socket errors, both wrk" \
+    "$ERRORS (connect $(sum connect), read $(sum read), write $(sum write), timeout $(sum timeout): wrk's timeout is 2 s)"
 check "$(verdict_of "$(sum st_5xx)")" "5xx seen by wrk" "A ${F[a.st_5xx]}, B ${F[b.st_5xx]}"
 OTHER=$(($(sum st_4xx) + $(sum st_other)))
 check "$(verdict_of "$OTHER")" "other unexpected statuses (not 2xx/304/412)" \
@@ -158,7 +159,7 @@ check "$(verdict_of "$OTHER")" "other unexpected statuses (not 2xx/304/412)" \
 # Let what wrk left in flight land, then the database and the instances' own counters.
 sleep 2
 VERSIONS_AFTER=$(sql "SELECT sum(version) FROM organizations WHERE id IN (${WRITE_IDS%,})")
-UPDATES_AFTER=$(sql "SELECT count(*) FROM audit_events WHERE action = 'organization.update'")
+UPDATES_AFTER=$(sql "SELECT count(*) FROM audit_events WHERE action = 'organization.updated'")
 MOVED=$((VERSIONS_AFTER - VERSIONS_BEFORE)) AUDITED=$((UPDATES_AFTER - UPDATES_BEFORE))
 check "$([[ $MOVED -eq $AUDITED ]] && echo PASS || echo FAIL)" "no lost update across instances: version increments = audit events" \
     "versions +$MOVED, audit events +$AUDITED; 200 PATCHes seen A ${F[a.st_patch_200]} + B ${F[b.st_patch_200]} (+ in flight at the end)"
