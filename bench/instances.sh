@@ -108,6 +108,7 @@ two_wrk() {
     for name in a b; do
         base=$A
         [[ $name == a ]] || base=$B
+        # shellcheck disable=SC2097,SC2098 # CYCLE is the same value in both places
         SEED_OFFSET=$([[ $name == a ]] && echo 0 || echo 1000) READ_IDS=$READ_IDS WRITE_IDS=$WRITE_IDS TOKEN=$TOKEN RATING=/api/v1/cycles/$CYCLE/ratings CYCLE=$CYCLE \
             wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION_S}s" --latency -s "$BENCH_DIR/wrk-mixed.lua" "$base" \
             >"$TMP/wrk_$name.out" 2>&1 &
@@ -144,10 +145,10 @@ for name in a b; do
     ROWS+=("$(printf '%-9s %9.0f %8.2f %8.1f %9s %9s %8s %6s %6s %6s %7s %5s' "${name^^}" "${F[$name.rps]}" \
         "$(awk -v u="${F[$name.p99_us]}" 'BEGIN { print u / 1000 }')" "$(awk -v u="${F[$name.max_us]}" 'BEGIN { print u / 1000 }')" \
         "${F[$name.requests]}" "${F[$name.st_read_200]}" "${F[$name.st_patch_200]}" "${F[$name.st_201]}" "${F[$name.st_412]}" \
-        "$((F[$name.st_4xx] + F[$name.st_other]))" "${F[$name.st_5xx]}" \
-        "$((F[$name.connect] + F[$name.read] + F[$name.write] + F[$name.timeout]))")")
+        "$((${F[$name.st_4xx]} + ${F[$name.st_other]}))" "${F[$name.st_5xx]}" \
+        "$((${F[$name.connect]} + ${F[$name.read]} + ${F[$name.write]} + ${F[$name.timeout]}))")")
 done
-sum() { echo $((F[a.$1] + F[b.$1])); }
+sum() { echo $((${F[a.$1]} + ${F[b.$1]})); }
 ERRORS=$(($(sum connect) + $(sum read) + $(sum write) + $(sum timeout)))
 check "$(verdict_of "$ERRORS")" "socket errors, both wrk" \
     "$ERRORS (connect $(sum connect), read $(sum read), write $(sum write), timeout $(sum timeout): wrk's timeout is 2 s)"

@@ -60,6 +60,8 @@ server_binary
 make_tmp
 drop_database_on_exit TERM
 mkdir -p "$BENCH_DIR/sql"
+# One token secret for every server of the run: the users' tokens work on all of them.
+export NOK_JWT_SECRET=bench-routes-secret-of-at-least-32-bytes
 STARTED=$SECONDS
 
 # The routes: KEY|LABEL|CALLER (anonymous, auditor, authority)|PATH with @REGION@, @CYCLE@, @ORG@,
@@ -93,6 +95,7 @@ token_of() { # token_of BASE USERNAME
 discover() {
     local base=$1
     TOKEN_auditor=$(token_of "$base" bench_auditor)
+    # shellcheck disable=SC2034 # read as TOKEN_$caller by auth_args
     TOKEN_authority=$(token_of "$base" bench_authority)
     REGION_ID=$(curl -sf "$base/api/v1/regions?limit=500" | json "[r['id'] for r in d['items'] if r['code'] == '$REGION'][0]") ||
         die "no region $REGION"
@@ -115,24 +118,28 @@ auth_args() { # auth_args CALLER: curl/wrk header arguments
     }
 }
 
-# capture_statements BASE: with log_statement = all for this database (set before the capture
-# server started, so only its sessions log), each route's first request; its statements become
-# bench/sql/<key>.sql.
+# capture_statements URL: with log_statement = all for this database (set before, so only the
+# capture servers' sessions log), each route's first request to a server of its own, started for
+# it (every cache cold); its statements become bench/sql/<key>.sql.
 capture_statements() {
-    local base=$1 entry key label caller template path offset n status
+    local url=$1 entry key label caller template path offset n status pid
     for entry in "${ROUTES[@]}"; do
         IFS='|' read -r key label caller template <<<"$entry"
         selected "$key" || continue
+        NOK_WEBHOOK_DELIVERY=false start_server "capture_$key" "$url"
+        pid=$PID
         path=$(path_of "$template")
         auth_args "$caller"
+        sleep 0.5 # whatever the server does once started is done before the capture
         offset=$(stat -c %s "$PG_LOG")
-        status=$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" "$base$path")
+        status=$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" "http://127.0.0.1:$PORT$path")
         sleep 0.3 # the log is written by the backend after the statement; let it land
         n=$(python3 "$BENCH_DIR/pg_capture.py" "$PG_LOG" "$offset" "$PG_DB" "$BENCH_DIR/sql/$key.sql" \
             "GET $template ($caller): ${label}")
-        # The file keeps the run's ids; the template above names them.
         log "captured $n statements of $key (answer $status) into bench/sql/$key.sql"
         printf -v "STATEMENTS_$key" '%s' "$n"
+        kill -TERM "$pid"
+        wait "$pid" 2>/dev/null || true
     done
 }
 
@@ -174,14 +181,13 @@ bench() { # bench BACKEND URL
     [[ $backend != postgres ]] || psql -q -X "$url" -c "VACUUM ANALYZE" >&2
     INFO+=("$name: demo data loaded in $((SECONDS - t0)) s")
     if [[ $backend == postgres ]]; then
-        # A server of its own for the capture: only sessions opened after the setting log.
-        psql -q -X "$url" -c "ALTER DATABASE $PG_DB SET log_statement = 'all'" >&2
+        # Servers of their own for the capture: only sessions opened after the setting log.
         NOK_WEBHOOK_DELIVERY=false start_server capture "$url"
-        local capture_pid=$PID
-        discover "http://127.0.0.1:$PORT"
-        capture_statements "http://127.0.0.1:$PORT"
-        kill -TERM "$capture_pid"
-        wait "$capture_pid" 2>/dev/null || true
+        discover "http://127.0.0.1:$PORT" # the ids and tokens (NOK_JWT_SECRET: valid on every server)
+        kill -TERM "$PID"
+        wait "$PID" 2>/dev/null || true
+        psql -q -X "$url" -c "ALTER DATABASE $PG_DB SET log_statement = 'all'" >&2
+        capture_statements "$url"
         psql -q -X "$url" -c "ALTER DATABASE $PG_DB RESET log_statement" >&2
     fi
     start_server "$backend" "$url"
