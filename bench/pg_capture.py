@@ -55,8 +55,7 @@ def main():
                     break
     with open(out, "w") as f:
         f.write(f"-- {title}\n")
-        f.write("-- Captured by bench/routes.sh from PostgreSQL's statement log: what the server sent for the\n")
-        f.write("-- route's first request after start (every cache cold), parameters put in as literals.\n")
+        f.write("-- Captured by bench/routes.sh from PostgreSQL's statement log, parameters put in as literals.\n")
         for _, sql in statements:
             f.write(sql.rstrip(";") + ";\n")
     print(len(statements))

@@ -119,10 +119,19 @@ auth_args() { # auth_args CALLER: curl/wrk header arguments
 }
 
 # capture_statements URL: with log_statement = all for this database (set before, so only the
-# capture servers' sessions log), each route's first request to a server of its own, started for
-# it (every cache cold); its statements become bench/sql/<key>.sql.
+# capture servers' sessions log), per route a server of its own, started for it: its first request
+# (every cache cold) gives bench/sql/<key>.cold.sql, the next one, 1.1 s later (caches warm,
+# PUBLISHED_FRESH over), bench/sql/<key>.sql: what the route asks of the database per request
+# in steady state, which pgbench runs. A route answered from memory alone gets the cold file.
+capture_one() { # capture_one URL FILE TITLE: sets CAPTURED (statements) and STATUS
+    local offset
+    offset=$(stat -c %s "$PG_LOG")
+    STATUS=$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" "$1")
+    sleep 0.3 # the log is written by the backend after the statement; let it land
+    CAPTURED=$(python3 "$BENCH_DIR/pg_capture.py" "$PG_LOG" "$offset" "$PG_DB" "$2" "$3")
+}
 capture_statements() {
-    local url=$1 entry key label caller template path offset n status pid
+    local url=$1 entry key label caller template path pid cold
     for entry in "${ROUTES[@]}"; do
         IFS='|' read -r key label caller template <<<"$entry"
         selected "$key" || continue
@@ -131,13 +140,20 @@ capture_statements() {
         path=$(path_of "$template")
         auth_args "$caller"
         sleep 0.5 # whatever the server does once started is done before the capture
-        offset=$(stat -c %s "$PG_LOG")
-        status=$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" "http://127.0.0.1:$PORT$path")
-        sleep 0.3 # the log is written by the backend after the statement; let it land
-        n=$(python3 "$BENCH_DIR/pg_capture.py" "$PG_LOG" "$offset" "$PG_DB" "$BENCH_DIR/sql/$key.sql" \
-            "GET $template ($caller): ${label}")
-        log "captured $n statements of $key (answer $status) into bench/sql/$key.sql"
-        printf -v "STATEMENTS_$key" '%s' "$n"
+        capture_one "http://127.0.0.1:$PORT$path" "$BENCH_DIR/sql/$key.cold.sql" \
+            "GET $template ($caller): $label; the first request, every cache cold"
+        cold=$CAPTURED
+        sleep 1.1
+        capture_one "http://127.0.0.1:$PORT$path" "$BENCH_DIR/sql/$key.sql" \
+            "GET $template ($caller): $label; a request in steady state (caches warm, 1.1 s after the first)"
+        if [[ $CAPTURED -eq 0 ]]; then
+            cp "$BENCH_DIR/sql/$key.cold.sql" "$BENCH_DIR/sql/$key.sql"
+            CAPTURED=$cold
+            WARNINGS+=("$key: a warm request sends no statement (answered from memory); pgbench runs its cold statements")
+        fi
+        log "captured $key (answers $STATUS): $cold statements cold, $CAPTURED warm, into bench/sql/$key{.cold,}.sql"
+        printf -v "STATEMENTS_$key" '%s' "$CAPTURED"
+        printf -v "COLD_$key" '%s' "$cold"
         kill -TERM "$pid"
         wait "$pid" 2>/dev/null || true
     done
@@ -215,7 +231,8 @@ bench() { # bench BACKEND URL
         if [[ $backend == postgres ]]; then
             local n="STATEMENTS_$key"
             if [[ ${!n:-0} -gt 0 ]]; then
-                run_pgbench "pgbench_$key" "pgbench $key.sql (${!n} statements)" "$BENCH_DIR/sql/$key.sql" || true
+                local c="COLD_$key"
+                run_pgbench "pgbench_$key" "pgbench $key.sql (${!n} statements; cold ${!c})" "$BENCH_DIR/sql/$key.sql" || true
             else
                 WARNINGS+=("$name: no statement captured for $key: no pgbench ceiling")
             fi
