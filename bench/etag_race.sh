@@ -86,7 +86,7 @@ result_file etag_race
         "etag before" "etag after" audit "in flight" "slowest" verdict
     printf '%s\n' "${ROWS[@]}"
     echo
-    echo "412pj = 412 answers with Content-Type application/problem+json; audit = organization.update events of"
+    echo "412pj = 412 answers with Content-Type application/problem+json; audit = organization.updated events of"
     echo "this round's writes (must be 1); in flight = most requests sent and not yet answered at one moment;"
     echo "slowest = seconds from send to answer of the slowest request."
     echo "Expected per round: one 200, $((REQUESTS - 1)) 412, the ETag moved on by one write."

@@ -114,7 +114,7 @@ def race(base, token, org_id, n):
     winner_site = f"https://race-{os.getpid()}-{winners[0]}.example.ru" if len(winners) == 1 else None
     _, audit = client.request(
         "GET", f"/api/v1/audit-events?resource_type=organization&resource_id={org_id}"
-               f"&action=organization.update&limit=500")
+               f"&action=organization.updated&limit=500")
     updates = sum(1 for e in audit["items"] if (e.get("after") or {}).get("website", "").startswith(
         f"https://race-{os.getpid()}-"))
     ok = (len(winners) == 1 and statuses.get("412", 0) == n - 1 and problems == n - 1

@@ -94,7 +94,7 @@ bench() { # bench BACKEND URL
     fi
     local versions_before updates_before
     versions_before=$(sql "SELECT sum(version) FROM organizations WHERE id IN (${write_ids%,})")
-    updates_before=$(sql "SELECT count(*) FROM audit_events WHERE action = 'organization.update'")
+    updates_before=$(sql "SELECT count(*) FROM audit_events WHERE action = 'organization.updated'")
     READ_IDS=$read_ids WRITE_IDS=$write_ids TOKEN=$token RATING=$rating CYCLE=$cycle \
         WRK_SCRIPT=$BENCH_DIR/wrk-mixed.lua run_wrk "${BACKEND}_mixed" "mixed, $label" "$spid" "$base" \
         -s "$BENCH_DIR/wrk-mixed.lua" # (also for the warm-up)
@@ -105,7 +105,7 @@ bench() { # bench BACKEND URL
     sleep 2
     local versions_after updates_after metrics
     versions_after=$(sql "SELECT sum(version) FROM organizations WHERE id IN (${write_ids%,})")
-    updates_after=$(sql "SELECT count(*) FROM audit_events WHERE action = 'organization.update'")
+    updates_after=$(sql "SELECT count(*) FROM audit_events WHERE action = 'organization.updated'")
     metrics=$(curl -sf -H "Authorization: Bearer $METRICS_TOKEN" "$base/metrics")
     local server_5xx server_total
     server_5xx=$(awk '/^nok_http_requests_total\{/ && /status="5/ { s += $NF } END { print s + 0 }' <<<"$metrics")

@@ -109,7 +109,7 @@ log "measuring PATCH /api/v1/organizations/{id}, wrk -t2 -c$CONNECTIONS -d$DURAT
 WITH=$(run recorded "$RECORDED_PORT" "$RECORDED_TOKEN")
 WITHOUT=$(run skipped "$SKIPPED_PORT" "$SKIPPED_TOKEN")
 OUTBOX=$(sqlite3 "$TMP/recorded.db" "SELECT count(*) FROM webhook_outbox" 2>/dev/null || echo "?")
-AUDITED=$(sqlite3 "$TMP/recorded.db" "SELECT count(*) FROM audit_events WHERE action = 'organization.update'" 2>/dev/null || echo "?")
+AUDITED=$(sqlite3 "$TMP/recorded.db" "SELECT count(*) FROM audit_events WHERE action = 'organization.updated'" 2>/dev/null || echo "?")
 rps() { sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$1"; }
 echo
 echo "nok-api write benchmark (SQLite)  $(date -u +%Y-%m-%dT%H:%M:%SZ)"

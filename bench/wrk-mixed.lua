@@ -34,7 +34,9 @@ function init(args)
   unexpected = ""  -- the first few answers that are neither 2xx, 304 nor 412
   etags = {}
   n = 0
-  math.randomseed(tid * 7919 + os.time())
+  -- SEED_OFFSET: bench/instances.sh runs two wrk at once, whose threads must not draw alike.
+  seed = tid + (tonumber(os.getenv("SEED_OFFSET")) or 0)
+  math.randomseed(seed * 7919 + os.time())
   anonymous = { ["Accept"] = "application/json" }
   authorized = { ["Accept"] = "application/json", ["Authorization"] = auth }
 end
@@ -65,12 +67,12 @@ function request()
     return wrk.format("PATCH", "/api/v1/organizations/" .. id, {
       ["Accept"] = "application/json", ["Authorization"] = auth, ["If-Match"] = tag,
       ["Content-Type"] = "application/merge-patch+json",
-    }, '{"website":"https://mixed-' .. tid .. '-' .. n .. '.example.ru"}')
+    }, '{"website":"https://mixed-' .. seed .. '-' .. n .. '.example.ru"}')
   else
     sent_post = sent_post + 1
     return wrk.format("POST", "/api/v1/cycles/" .. cycle .. "/proposals", {
       ["Accept"] = "application/json", ["Authorization"] = auth, ["Content-Type"] = "application/json",
-    }, '{"criterion":"K1","text":"Предложение ' .. tid .. '-' .. n .. ' (нагрузочный тест)"}')
+    }, '{"criterion":"K1","text":"Предложение ' .. seed .. '-' .. n .. ' (нагрузочный тест)"}')
   end
 end
 
