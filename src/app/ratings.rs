@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::app::{fingerprint, hashed_etag, Context, IfMatch, Step};
 use crate::auth::policy::{self, Rule};
+use crate::bounded::BoundedMap;
 use crate::auth::Caller;
 use crate::db::approvals::{self as store, ApprovalRow, NewApproval};
 use crate::db::council_meetings as meeting_store;
@@ -31,11 +32,11 @@ use crate::views::ratings::{Approval, Basis, CriterionPoints, PreviousResult, Ra
 use super::{cycles, evaluations, visibility};
 
 /// Parsed snapshots and rendered pages of approvals. Both are immutable, so an entry is never
-/// stale; the maps are only bounded (cleared when full: hot entries come back at once).
+/// stale; the maps are only bounded, in entries and bytes (see [`BoundedMap`]).
 pub struct RatingCache {
     capacity: usize,
-    snapshots: Mutex<HashMap<i64, (ApprovalRow, Arc<Snapshot>)>>,
-    pages: Mutex<HashMap<String, Bytes>>,
+    snapshots: BoundedMap<i64, (ApprovalRow, Arc<Snapshot>)>,
+    pages: BoundedMap<String, Bytes>,
     /// Cycle → its published approval, as last read, for anonymous readers: they are answered
     /// from memory (no database, no blocking thread) for `PUBLISHED_FRESH` after a read. A new
     /// publication reaches them that much later at most; their answers may be cached for
@@ -46,11 +47,14 @@ pub struct RatingCache {
 const PUBLISHED_FRESH: Duration = Duration::from_secs(1);
 
 impl RatingCache {
-    pub fn new(capacity: usize) -> Self {
+    /// At most `capacity` pages and `capacity / 16` snapshots (at least 4), each map of at most
+    /// `bytes`.
+    pub fn new(capacity: usize, bytes: usize) -> Self {
         Self {
             capacity,
-            snapshots: Mutex::new(HashMap::new()),
-            pages: Mutex::new(HashMap::new()),
+            // Snapshots are large: keep few of them.
+            snapshots: BoundedMap::new((capacity / 16).max(4).min(capacity), bytes),
+            pages: BoundedMap::new(capacity, bytes),
             published: Mutex::new(HashMap::new()),
         }
     }
@@ -69,12 +73,14 @@ impl RatingCache {
     }
 
     fn remember_published(&self, cycle_id: i64, approval_id: i64) {
-        insert_bounded(
-            &self.published,
-            self.capacity,
-            cycle_id,
-            (approval_id, Instant::now()),
-        );
+        if self.capacity == 0 {
+            return;
+        }
+        let mut map = lock(&self.published);
+        if map.len() >= self.capacity {
+            map.clear();
+        }
+        map.insert(cycle_id, (approval_id, Instant::now()));
     }
 
     pub fn approval(
@@ -82,47 +88,29 @@ impl RatingCache {
         conn: &mut DbConnection,
         id: i64,
     ) -> ApiResult<(ApprovalRow, Arc<Snapshot>)> {
-        if let Some(hit) = lock(&self.snapshots).get(&id) {
-            return Ok(hit.clone());
+        if let Some(hit) = self.snapshots.get(&id) {
+            return Ok(hit);
         }
-        let loaded = (store::find(conn, id)?, Arc::new(store::snapshot(conn, id)?));
-        // Snapshots are large: keep few of them.
-        insert_bounded(
-            &self.snapshots,
-            (self.capacity / 16).max(4),
-            id,
-            loaded.clone(),
-        );
+        let row = store::find(conn, id)?;
+        let snapshot = store::snapshot(conn, id)?;
+        let bytes = snapshot.approximate_bytes();
+        let loaded = (row, Arc::new(snapshot));
+        self.snapshots.insert(id, loaded.clone(), bytes);
         Ok(loaded)
     }
 
     fn page(&self, key: &str) -> Option<Bytes> {
-        lock(&self.pages).get(key).cloned()
+        self.pages.get(key)
     }
 
     fn put_page(&self, key: String, page: Bytes) {
-        insert_bounded(&self.pages, self.capacity, key, page);
+        let bytes = key.len() + page.len() + 128;
+        self.pages.insert(key, page, bytes);
     }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn insert_bounded<K: std::hash::Hash + Eq, V>(
-    map: &Mutex<HashMap<K, V>>,
-    capacity: usize,
-    key: K,
-    value: V,
-) {
-    if capacity == 0 {
-        return;
-    }
-    let mut map = lock(map);
-    if map.len() >= capacity {
-        map.clear();
-    }
-    map.insert(key, value);
 }
 
 /// Which results a rating shows.
