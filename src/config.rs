@@ -55,6 +55,10 @@ pub struct Config {
     /// as pooled connections, which is all the database work that can run at once.
     #[arg(long, env = "NOK_BLOCKING_THREADS", default_value_t = 0, value_parser = trimmed::<usize>())]
     pub blocking_threads: usize,
+    /// Rating and results exports built at once (a large region's takes tens of MiB while it
+    /// is built); later ones wait.
+    #[arg(long, env = "NOK_EXPORT_CONCURRENCY", default_value_t = 2, value_parser = trimmed::<usize>())]
+    pub export_concurrency: usize,
     /// Password hashes computed at once (argon2id takes 19 MiB each); later logins wait.
     #[arg(long, env = "NOK_HASH_CONCURRENCY", default_value_t = 2, value_parser = trimmed::<usize>())]
     pub hash_concurrency: usize,

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod memory;
 pub mod metrics;
 pub mod openapi;
 pub mod startup;

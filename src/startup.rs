@@ -106,6 +106,7 @@ impl Application {
         ));
         let metrics_token = web::Data::new(metrics::MetricsToken(config.metrics_token.clone()));
         crate::auth::password::prepare(config.hash_concurrency);
+        crate::export::limit_concurrency(config.export_concurrency);
         let page_cache = web::Data::new(crate::api::cache::PageCache::new(
             config.list_cache_entries,
             config.cache_bytes,

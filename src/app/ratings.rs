@@ -42,6 +42,8 @@ pub struct RatingCache {
     /// publication reaches them that much later at most; their answers may be cached for
     /// `NOK_PUBLIC_MAX_AGE` anyway.
     published: Mutex<HashMap<i64, (i64, Instant)>>,
+    /// Held while a snapshot is loaded.
+    loading: Mutex<()>,
 }
 
 const PUBLISHED_FRESH: Duration = Duration::from_secs(1);
@@ -56,6 +58,7 @@ impl RatingCache {
             snapshots: BoundedMap::new((capacity / 16).max(4).min(capacity), bytes),
             pages: BoundedMap::new(capacity, bytes),
             published: Mutex::new(HashMap::new()),
+            loading: Mutex::new(()),
         }
     }
 
@@ -88,6 +91,12 @@ impl RatingCache {
         conn: &mut DbConnection,
         id: i64,
     ) -> ApiResult<(ApprovalRow, Arc<Snapshot>)> {
+        if let Some(hit) = self.snapshots.get(&id) {
+            return Ok(hit);
+        }
+        // One load at a time: a burst of readers of a snapshot not yet kept would otherwise
+        // each parse their own copy (tens of MiB for a large region) before the first is kept.
+        let _loading = lock(&self.loading);
         if let Some(hit) = self.snapshots.get(&id) {
             return Ok(hit);
         }
