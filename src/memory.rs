@@ -2,12 +2,14 @@
 //! large work had freed: each thread's arena (up to 8 per core) holds on to its free pages, and
 //! after the first large block is freed the mmap threshold rises to its size, so later exports
 //! and password hashes (19 MiB each) came from arenas and stayed there — bench/memory.sh saw
-//! 2.9 GB after its route mix. Tuned here and trimmed after large work, the process goes back
-//! near its size at start. Elsewhere (no glibc) these do nothing.
+//! 2.9 GB after its route mix. Tuned here and trimmed (after exports, and every second), the
+//! process goes back near its size at start. Elsewhere (no glibc) these do nothing.
 
 /// Sets glibc's malloc for a long-running server, unless its `MALLOC_ARENA_MAX`,
 /// `MALLOC_MMAP_THRESHOLD_` or `MALLOC_TRIM_THRESHOLD_` say otherwise: few arenas, and fixed
-/// thresholds, so that large blocks are mapped apart and given back when freed.
+/// thresholds, so that large blocks are mapped apart and given back when freed. And trims every
+/// `TRIM_EVERY`: what many small blocks freed amid live ones left in the arenas (a burst of
+/// region summaries, say) goes back too, whichever route it came from.
 pub fn tune() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -26,8 +28,23 @@ pub fn tune() {
             }
         }
     }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let trimmer = std::thread::Builder::new()
+            .name("malloc-trim".into())
+            .spawn(|| loop {
+                std::thread::sleep(TRIM_EVERY);
+                release();
+            });
+        if let Err(error) = trimmer {
+            tracing::warn!(%error, "no malloc-trim thread: freed memory stays with the process");
+        }
+    }
 }
 
+/// A trim walks the arenas in about a millisecond: once a second costs nothing measurable.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 /// Arenas for all threads: the blocking threads mostly wait for the database, so a couple are
 /// enough to keep them from contending, and each more holds its own free pages.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
