@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Memory of the server under the route mix of issue 17, per backend: RSS and threads at start
-# (ready, before any request), after the whole mix (wrk -t1 -c32 on each route in turn), the peak
-# (VmHWM) and after a few idle seconds. Targets: ≤ 64 MB at start, ≤ 128 MB after the mix.
+# (ready, before any request), after the whole mix (wrk -t1 -c32 on each route in turn, and the
+# server done with what was queued), the peak (VmHWM) and after a few more idle seconds. Targets: ≤ 64 MB at start, ≤ 128 MB after the mix.
 # The data: `nok-api demo --organizations 5000 --region 71 --published-cycle 2019`, on SQLite
 # and on a fresh PostgreSQL database (dropped at the end). See bench/README.md.
 # Usage: bash bench/memory.sh   (BENCH_BACKENDS=sqlite for SQLite only)
@@ -98,6 +98,15 @@ bench() { # bench BACKEND URL
     wrk_route "results export XLSX, auditor" "/api/v1/cycles/$cycle/results/export" "${as_auditor[@]}"
     WRK_BODY="{\"username\":\"bench_auditor\",\"password\":\"$PASSWORD\"}" wrk_route "login (argon2)" "/api/v1/auth/token"
 
+    # The mix is over when the server has finished what wrk left queued (exports, logins): it
+    # goes on with requests whose clients are gone. Wait for its CPU to settle, 60 s at most.
+    local before after
+    for _ in $(seq 1 60); do
+        before=$(proc_ticks "$PID")
+        sleep 1
+        after=$(proc_ticks "$PID")
+        [[ $((after - before)) -gt $((CLK_TCK / 20)) ]] || break
+    done
     local mix_rss mix_threads peak idle_rss
     mix_rss=$(status_kb "$PID" VmRSS) mix_threads=$(status_kb "$PID" Threads) peak=$(status_kb "$PID" VmHWM)
     sleep "$IDLE"
@@ -124,7 +133,8 @@ result_file memory
         "verdict (start ≤ 64 MB, mix ≤ 128 MB)"
     printf '%s\n' "${ROWS[@]}"
     echo
-    echo "RSS = VmRSS of the server, after the route named; peak = VmHWM; idle = ${IDLE}s after the mix."
+    echo "RSS = VmRSS of the server, after the route named; mix = once the server's CPU settled after the last route"
+    echo "(it finishes requests wrk left queued); peak = VmHWM; idle = ${IDLE}s later."
     echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews req/s, not memory)"
     [[ $FAILED -eq 0 ]] || echo "WARNING: $FAILED routes or backends with non-2xx answers, socket errors or memory above target"
 } | tee "$RESULT"
