@@ -55,7 +55,7 @@ impl RatingCache {
         Self {
             capacity,
             // Snapshots are large: keep few of them.
-            snapshots: BoundedMap::new((capacity / 16).max(4).min(capacity), bytes),
+            snapshots: BoundedMap::new((capacity / 16).max(4), bytes),
             pages: BoundedMap::new(capacity, bytes),
             published: Mutex::new(HashMap::new()),
             loading: Mutex::new(()),
