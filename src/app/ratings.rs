@@ -14,8 +14,8 @@ use rust_decimal::Decimal;
 
 use crate::app::{fingerprint, hashed_etag, Context, IfMatch, Step};
 use crate::auth::policy::{self, Rule};
-use crate::bounded::BoundedMap;
 use crate::auth::Caller;
+use crate::bounded::BoundedMap;
 use crate::db::approvals::{self as store, ApprovalRow, NewApproval};
 use crate::db::council_meetings as meeting_store;
 use crate::db::cycles::CycleRow;

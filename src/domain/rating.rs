@@ -66,10 +66,17 @@ impl Snapshot {
                     + e.service_forms.capacity() * size_of::<ServiceForm>()
                     + HEADER
                     + e.results.criteria.capacity() * size_of::<CriterionResult>()
-                    + e.results.criteria.iter().map(|c| text(&c.code)).sum::<usize>()
+                    + e.results
+                        .criteria
+                        .iter()
+                        .map(|c| text(&c.code))
+                        .sum::<usize>()
                     + HEADER
                     + e.indicators.capacity() * size_of::<(String, Option<Decimal>)>()
-                    + e.indicators.iter().map(|(code, _)| text(code)).sum::<usize>()
+                    + e.indicators
+                        .iter()
+                        .map(|(code, _)| text(code))
+                        .sum::<usize>()
                     + HEADER
             })
             .sum();
