@@ -38,6 +38,10 @@ pub struct Config {
     /// Serialized list pages kept for reuse while their data is unchanged; 0 turns it off.
     #[arg(long, env = "NOK_LIST_CACHE_ENTRIES", default_value_t = 1024, value_parser = trimmed::<usize>())]
     pub list_cache_entries: usize,
+    /// Bytes of rendered pages and parsed rating snapshots kept in memory, per cache (list
+    /// pages; ratings); 0 turns caching off.
+    #[arg(long, env = "NOK_CACHE_BYTES", default_value_t = 16 * 1024 * 1024, value_parser = trimmed::<usize>())]
+    pub cache_bytes: usize,
     /// Database connections in the pool.
     #[arg(long, env = "NOK_POOL_SIZE", default_value_t = 16, value_parser = trimmed::<u32>())]
     pub pool_size: u32,
@@ -47,6 +51,17 @@ pub struct Config {
     /// HTTP worker threads; 0 means one per core.
     #[arg(long, env = "NOK_WORKERS", default_value_t = 0, value_parser = trimmed::<usize>())]
     pub workers: usize,
+    /// Threads for blocking work (database, hashing, files) across all workers; 0 means as many
+    /// as pooled connections, which is all the database work that can run at once.
+    #[arg(long, env = "NOK_BLOCKING_THREADS", default_value_t = 0, value_parser = trimmed::<usize>())]
+    pub blocking_threads: usize,
+    /// Rating and results exports built at once (a large region's takes tens of MiB while it
+    /// is built); later ones wait.
+    #[arg(long, env = "NOK_EXPORT_CONCURRENCY", default_value_t = 2, value_parser = trimmed::<usize>())]
+    pub export_concurrency: usize,
+    /// Password hashes computed at once (argon2id takes 19 MiB each); later logins wait.
+    #[arg(long, env = "NOK_HASH_CONCURRENCY", default_value_t = 2, value_parser = trimmed::<usize>())]
+    pub hash_concurrency: usize,
     /// HS256 secret of issued tokens, at least 32 bytes; unset, a random one is used and tokens
     /// die with the process. Set it in production, the same on every instance.
     #[arg(

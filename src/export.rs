@@ -7,6 +7,29 @@ use crate::domain::text;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::XlsxError;
 
+/// Exports built at once (`NOK_EXPORT_CONCURRENCY`): a rating or results export of a large
+/// region takes tens of MiB while it is built, CPU-bound, so more at once only add memory.
+static EXPORTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+
+/// `NOK_EXPORT_CONCURRENCY`'s default, for callers that never ran [`limit_concurrency`].
+const DEFAULT_CONCURRENCY: usize = 2;
+
+/// Sets how many large exports are built at once (the first call decides; at least one).
+pub fn limit_concurrency(count: usize) {
+    let _ = EXPORTS.set(tokio::sync::Semaphore::new(count.max(1)));
+}
+
+/// Waits for a turn to build a large export; taken before a database connection, so that
+/// waiting exports hold none.
+pub async fn turn() -> tokio::sync::SemaphorePermit<'static> {
+    EXPORTS
+        .get_or_init(|| tokio::sync::Semaphore::new(DEFAULT_CONCURRENCY))
+        .acquire()
+        .await
+        // Never closed.
+        .expect("the export semaphore is open")
+}
+
 /// One value of a table.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod bounded;
 pub mod config;
 pub mod db;
 pub mod delivery;
@@ -11,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod memory;
 pub mod metrics;
 pub mod openapi;
 pub mod startup;

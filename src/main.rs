@@ -277,6 +277,7 @@ fn run(cli: Cli) -> Result<(), String> {
             bench_skip_records,
             config,
         } => {
+            nok_api::memory::tune();
             let db = connect(&config)?;
             if demo {
                 set_up_demo(&db, demo_password.as_ref())?;

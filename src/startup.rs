@@ -63,6 +63,18 @@ async fn swagger_ui_redirect() -> HttpResponse {
         .finish()
 }
 
+/// Each worker's share of `NOK_BLOCKING_THREADS` (default: the pool size). Blocking work is
+/// mostly a database job, which waits for a pooled connection anyway: more threads than
+/// connections only queue there, each keeping what it allocated (actix's default is 512 per
+/// process, and the pool grew to 118 threads under 32 connections).
+fn blocking_threads_per_worker(config: &Config, workers: usize) -> usize {
+    let total = match config.blocking_threads {
+        0 => config.pool_size as usize,
+        n => n,
+    };
+    total.div_ceil(workers.max(1)).max(1)
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -93,11 +105,15 @@ impl Application {
             config.trusted_proxies.clone(),
         ));
         let metrics_token = web::Data::new(metrics::MetricsToken(config.metrics_token.clone()));
-        crate::auth::password::prepare();
-        let page_cache =
-            web::Data::new(crate::api::cache::PageCache::new(config.list_cache_entries));
+        crate::auth::password::prepare(config.hash_concurrency);
+        crate::export::limit_concurrency(config.export_concurrency);
+        let page_cache = web::Data::new(crate::api::cache::PageCache::new(
+            config.list_cache_entries,
+            config.cache_bytes,
+        ));
         let rating_cache = web::Data::new(crate::app::ratings::RatingCache::new(
             config.list_cache_entries,
+            config.cache_bytes,
         ));
         let document = openapi_document();
         // One table of the mounted routes, for the gate and for the 404/405 answers.
@@ -187,9 +203,13 @@ impl Application {
         .shutdown_timeout(config.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(30))
         .listen(listener)?;
-        if config.workers > 0 {
-            server = server.workers(config.workers);
-        }
+        let workers = match config.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        server = server
+            .workers(workers)
+            .worker_max_blocking_threads(blocking_threads_per_worker(config, workers));
         Ok(Self {
             port,
             server: server.run(),

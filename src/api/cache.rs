@@ -3,14 +3,14 @@
 //! request, is the one the page was built at — so every instance behind a load balancer serves
 //! current data — and it carries an ETag made of that version.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::conditional::{fingerprint, is_not_modified, not_modified};
+use crate::bounded::BoundedMap;
 use crate::db::versions::{self, Collection};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiResult;
@@ -30,37 +30,35 @@ pub struct PageHeaders {
     pub total: Option<i64>,
 }
 
-/// At most `capacity` pages; when full it starts over, which keeps it bounded without
-/// bookkeeping (the hot pages come back at once). Capacity 0 turns caching off.
+/// At most `entries` pages of at most `bytes` together (see [`BoundedMap`]); either 0 turns
+/// caching off.
 pub struct PageCache {
-    capacity: usize,
-    pages: Mutex<HashMap<(Collection, String), Page>>,
+    pages: BoundedMap<(Collection, String), Page>,
 }
 
 impl PageCache {
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(entries: usize, bytes: usize) -> Self {
         Self {
-            capacity,
-            pages: Mutex::new(HashMap::new()),
+            pages: BoundedMap::new(entries, bytes),
         }
     }
 
     fn get(&self, key: &(Collection, String), version: i64) -> Option<Page> {
-        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        pages.get(key).filter(|p| p.version == version).cloned()
+        self.pages.get(key).filter(|p| p.version == version)
     }
 
     fn put(&self, key: (Collection, String), page: Page) {
-        if self.capacity == 0 {
-            return;
-        }
-        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        if pages.len() >= self.capacity {
-            pages.clear();
-        }
-        pages.insert(key, page);
+        let bytes = page.body.len()
+            + key.1.len()
+            + page.headers.next_cursor.as_ref().map_or(0, String::len)
+            + ENTRY_OVERHEAD;
+        self.pages.insert(key, page, bytes);
     }
 }
+
+/// What an entry costs besides its strings and body: the map's slot and the allocations' own
+/// headers, roughly.
+const ENTRY_OVERHEAD: usize = 128;
 
 /// Answers a list request of `collection` whose page is fully determined by `query` (the
 /// parsed, validated query string): from the cache when current, else built by `build`. The

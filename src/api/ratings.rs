@@ -178,16 +178,20 @@ async fn export(
     let requested = parse_filter(&mut errors, "approval", approval, |v| Requested::parse(&v));
     errors.into_result()?;
     let cache = cache.into_inner();
+    let _turn = crate::export::turn().await;
     let download = db
         .run(move |conn| {
-            use_case::export(
+            let download = use_case::export(
                 conn,
                 &caller,
                 &cache,
                 (cycle_id, requested),
                 &export,
                 format,
-            )
+            );
+            // The sheets and the workbook are freed by now: give their pages back.
+            crate::memory::release();
+            download
         })
         .await?;
     Ok(file(format, download))

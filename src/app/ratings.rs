@@ -15,6 +15,7 @@ use rust_decimal::Decimal;
 use crate::app::{fingerprint, hashed_etag, Context, IfMatch, Step};
 use crate::auth::policy::{self, Rule};
 use crate::auth::Caller;
+use crate::bounded::BoundedMap;
 use crate::db::approvals::{self as store, ApprovalRow, NewApproval};
 use crate::db::council_meetings as meeting_store;
 use crate::db::cycles::CycleRow;
@@ -31,27 +32,33 @@ use crate::views::ratings::{Approval, Basis, CriterionPoints, PreviousResult, Ra
 use super::{cycles, evaluations, visibility};
 
 /// Parsed snapshots and rendered pages of approvals. Both are immutable, so an entry is never
-/// stale; the maps are only bounded (cleared when full: hot entries come back at once).
+/// stale; the maps are only bounded, in entries and bytes (see [`BoundedMap`]).
 pub struct RatingCache {
     capacity: usize,
-    snapshots: Mutex<HashMap<i64, (ApprovalRow, Arc<Snapshot>)>>,
-    pages: Mutex<HashMap<String, Bytes>>,
+    snapshots: BoundedMap<i64, (ApprovalRow, Arc<Snapshot>)>,
+    pages: BoundedMap<String, Bytes>,
     /// Cycle → its published approval, as last read, for anonymous readers: they are answered
     /// from memory (no database, no blocking thread) for `PUBLISHED_FRESH` after a read. A new
     /// publication reaches them that much later at most; their answers may be cached for
     /// `NOK_PUBLIC_MAX_AGE` anyway.
     published: Mutex<HashMap<i64, (i64, Instant)>>,
+    /// Held while a snapshot is loaded.
+    loading: Mutex<()>,
 }
 
 const PUBLISHED_FRESH: Duration = Duration::from_secs(1);
 
 impl RatingCache {
-    pub fn new(capacity: usize) -> Self {
+    /// At most `capacity` pages and `capacity / 16` snapshots (at least 4), each map of at most
+    /// `bytes`.
+    pub fn new(capacity: usize, bytes: usize) -> Self {
         Self {
             capacity,
-            snapshots: Mutex::new(HashMap::new()),
-            pages: Mutex::new(HashMap::new()),
+            // Snapshots are large: keep few of them.
+            snapshots: BoundedMap::new((capacity / 16).max(4), bytes),
+            pages: BoundedMap::new(capacity, bytes),
             published: Mutex::new(HashMap::new()),
+            loading: Mutex::new(()),
         }
     }
 
@@ -69,12 +76,14 @@ impl RatingCache {
     }
 
     fn remember_published(&self, cycle_id: i64, approval_id: i64) {
-        insert_bounded(
-            &self.published,
-            self.capacity,
-            cycle_id,
-            (approval_id, Instant::now()),
-        );
+        if self.capacity == 0 {
+            return;
+        }
+        let mut map = lock(&self.published);
+        if map.len() >= self.capacity {
+            map.clear();
+        }
+        map.insert(cycle_id, (approval_id, Instant::now()));
     }
 
     pub fn approval(
@@ -82,47 +91,35 @@ impl RatingCache {
         conn: &mut DbConnection,
         id: i64,
     ) -> ApiResult<(ApprovalRow, Arc<Snapshot>)> {
-        if let Some(hit) = lock(&self.snapshots).get(&id) {
-            return Ok(hit.clone());
+        if let Some(hit) = self.snapshots.get(&id) {
+            return Ok(hit);
         }
-        let loaded = (store::find(conn, id)?, Arc::new(store::snapshot(conn, id)?));
-        // Snapshots are large: keep few of them.
-        insert_bounded(
-            &self.snapshots,
-            (self.capacity / 16).max(4),
-            id,
-            loaded.clone(),
-        );
+        // One load at a time: a burst of readers of a snapshot not yet kept would otherwise
+        // each parse their own copy (tens of MiB for a large region) before the first is kept.
+        let _loading = lock(&self.loading);
+        if let Some(hit) = self.snapshots.get(&id) {
+            return Ok(hit);
+        }
+        let row = store::find(conn, id)?;
+        let snapshot = store::snapshot(conn, id)?;
+        let bytes = snapshot.approximate_bytes();
+        let loaded = (row, Arc::new(snapshot));
+        self.snapshots.insert(id, loaded.clone(), bytes);
         Ok(loaded)
     }
 
     fn page(&self, key: &str) -> Option<Bytes> {
-        lock(&self.pages).get(key).cloned()
+        self.pages.get(key)
     }
 
     fn put_page(&self, key: String, page: Bytes) {
-        insert_bounded(&self.pages, self.capacity, key, page);
+        let bytes = key.len() + page.len() + 128;
+        self.pages.insert(key, page, bytes);
     }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn insert_bounded<K: std::hash::Hash + Eq, V>(
-    map: &Mutex<HashMap<K, V>>,
-    capacity: usize,
-    key: K,
-    value: V,
-) {
-    if capacity == 0 {
-        return;
-    }
-    let mut map = lock(map);
-    if map.len() >= capacity {
-        map.clear();
-    }
-    map.insert(key, value);
 }
 
 /// Which results a rating shows.

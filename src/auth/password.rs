@@ -1,7 +1,7 @@
 //! Password hashing with argon2id (PHC strings), and a fixed decoy hash so that a login for an
 //! unknown user costs the same time as one with a wrong password.
 
-use std::sync::OnceLock;
+use std::sync::{Condvar, Mutex, OnceLock};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -27,6 +27,7 @@ pub fn check_strength(password: &str, field: &str) -> Result<(), FieldError> {
 
 /// Hashes with argon2id and a fresh random salt. Slow by design: call off the async workers.
 pub fn hash(password: &str) -> Result<String, ApiError> {
+    let _turn = permits().take();
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
@@ -43,6 +44,7 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
     };
     let matches = PasswordHash::new(hash)
         .map(|parsed| {
+            let _turn = permits().take();
             Argon2::default()
                 .verify_password(password.as_bytes(), &parsed)
                 .is_ok()
@@ -56,9 +58,55 @@ fn decoy() -> &'static String {
     DECOY.get_or_init(|| hash("decoy password nobody has").unwrap_or_default())
 }
 
-/// Warms the decoy at start so the first unknown-user login is not slower than the rest.
-pub fn prepare() {
+/// Sets how many hashes may be computed at once (the first call decides; at least one), and
+/// warms the decoy at start so the first unknown-user login is not slower than the rest.
+pub fn prepare(concurrency: usize) {
+    let _ = PERMITS.set(Permits::new(concurrency));
     decoy();
+}
+
+/// Each argon2 computation takes 19 MiB (its default `m_cost`) while it runs: a burst of logins
+/// on every blocking thread would take hundreds of MiB, and more hashes at once than cores are
+/// no faster anyway. Callers wait on a blocking thread for their turn.
+struct Permits {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+struct Turn<'a>(&'a Permits);
+
+static PERMITS: OnceLock<Permits> = OnceLock::new();
+
+/// `NOK_HASH_CONCURRENCY`'s default, for callers that never ran [`prepare`] (commands, tests).
+const DEFAULT_CONCURRENCY: usize = 2;
+
+fn permits() -> &'static Permits {
+    PERMITS.get_or_init(|| Permits::new(DEFAULT_CONCURRENCY))
+}
+
+impl Permits {
+    fn new(count: usize) -> Self {
+        Self {
+            free: Mutex::new(count.max(1)),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn take(&self) -> Turn<'_> {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+        Turn(self)
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.0.freed.notify_one();
+    }
 }
 
 #[cfg(test)]

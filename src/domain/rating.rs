@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::methodology::{Methodology, RegionTotal, Settings};
 use super::organization::ServiceForm;
-use super::scoring::Results;
+use super::scoring::{CriterionResult, Results};
 
 /// One organization's approved results, with what the rating needs to show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +47,44 @@ pub struct Snapshot {
     pub settings: Settings,
     /// By organization id.
     pub entries: Vec<SnapshotEntry>,
+}
+
+impl Snapshot {
+    /// About the heap this snapshot takes once parsed: what a cache bounded in bytes counts it
+    /// as. Each allocation is counted with a small header, as the allocator spends one.
+    pub fn approximate_bytes(&self) -> usize {
+        use std::mem::size_of;
+        const HEADER: usize = 16;
+        let text = |s: &String| s.capacity() + HEADER;
+        let entries: usize = self
+            .entries
+            .iter()
+            .map(|e| {
+                text(&e.short_name)
+                    + text(&e.full_name)
+                    + text(&e.inn)
+                    + e.service_forms.capacity() * size_of::<ServiceForm>()
+                    + HEADER
+                    + e.results.criteria.capacity() * size_of::<CriterionResult>()
+                    + e.results
+                        .criteria
+                        .iter()
+                        .map(|c| text(&c.code))
+                        .sum::<usize>()
+                    + HEADER
+                    + e.indicators.capacity() * size_of::<(String, Option<Decimal>)>()
+                    + e.indicators
+                        .iter()
+                        .map(|(code, _)| text(code))
+                        .sum::<usize>()
+                    + HEADER
+            })
+            .sum();
+        size_of::<Self>()
+            + self.methodology_id.capacity()
+            + self.entries.capacity() * size_of::<SnapshotEntry>()
+            + entries
+    }
 }
 
 /// What a rating orders by: the total or one criterion.
