@@ -35,6 +35,14 @@ impl FieldError {
         found.sort_by(|a, b| a.field.cmp(&b.field));
         found
     }
+
+    /// Every field rule of `value` it breaks, as the API's field errors (none when it is valid).
+    pub fn broken_rules<T: validator::Validate>(value: &T) -> Vec<FieldError> {
+        match value.validate() {
+            Ok(()) => Vec::new(),
+            Err(report) => FieldError::from_report(&report),
+        }
+    }
 }
 
 fn collect(report: &validator::ValidationErrors, prefix: &str, found: &mut Vec<FieldError>) {
