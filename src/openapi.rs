@@ -1142,7 +1142,8 @@ mod tests {
     /// the same constants, and this walks the generated document to see they arrive there.
     #[test]
     fn schema_limits_are_the_validator_constants() {
-        use crate::domain::{operator, proposal};
+        use crate::auth::password;
+        use crate::domain::{council, operator, proposal};
         use crate::views::webhooks;
         let document = serde_json::to_value(crate::startup::openapi_document()).unwrap();
         let limit = |schema: &str, property: &str, key: &str| -> Option<u64> {
@@ -1163,9 +1164,21 @@ mod tests {
             ("NewWebhook", "secret", Some(webhooks::SECRET_MIN), webhooks::SECRET_MAX),
             ("NewProposal", "text", Some(1), proposal::MAX_TEXT),
             ("ProposalPatch", "text", Some(1), proposal::MAX_TEXT),
+            ("NewCouncilMeeting", "number", None, council::MAX_NUMBER),
+            ("NewCouncilMeeting", "title", Some(1), council::MAX_TITLE),
+            ("CouncilMeetingPatch", "title", Some(1), council::MAX_TITLE),
+            ("CouncilItem", "number", Some(1), council::MAX_NUMBER),
+            ("CouncilItem", "text", Some(1), council::MAX_TEXT),
+            ("NewUserRequest", "password", Some(password::MIN_LENGTH), password::MAX_LENGTH),
+            ("PasswordRequest", "password", Some(password::MIN_LENGTH), password::MAX_LENGTH),
         ] {
             assert_eq!(limit(schema, property, "maxLength"), Some(max), "{schema}.{property}");
             assert_eq!(limit(schema, property, "minLength"), min, "{schema}.{property}");
+        }
+        // utoipa takes only a literal for an array's limit: here it is held to the rule's.
+        for property in ["agenda", "decisions"] {
+            let items = limit("NewCouncilMeeting", property, "maxItems");
+            assert_eq!(items, Some(council::MAX_ITEMS), "{property}");
         }
     }
 

@@ -77,8 +77,12 @@ fn field_error(path: &str, error: &validator::ValidationError) -> FieldError {
         Some(serde_json::Value::Array(items)) => items.is_empty(),
         _ => false,
     };
+    let list = matches!(error.params.get("value"), Some(serde_json::Value::Array(_)));
     match (error.code.as_ref(), param("max"), param("min")) {
         ("length", _, Some(_)) if empty => FieldError::new(path, "required", "must not be empty"),
+        ("length", Some(max), _) if list => {
+            FieldError::new(path, "too_long", format!("must have at most {max} items"))
+        }
         ("length", Some(max), _) => FieldError::new(
             path,
             "too_long",

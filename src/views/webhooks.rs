@@ -54,7 +54,7 @@ impl Subscription {
 pub struct NewWebhook {
     /// Where deliveries go: an http(s) URL.
     #[validate(length(max = URL_MAX), custom(function = http_url))]
-    #[schema(schema_with = limits::text::<0, URL_MAX>)]
+    #[schema(schema_with = url)]
     pub url: String,
     /// `<resource>.<action>` patterns (resources: region, organization, cycle, evaluation,
     /// proposal, council_meeting, cycle_deadlines, plan, report, organizing_plan, operator;
@@ -77,7 +77,7 @@ pub struct NewWebhook {
         ),
         custom(function = no_control_characters)
     )]
-    #[schema(schema_with = limits::nullable_text::<SECRET_MIN, SECRET_MAX>, required = false)]
+    #[schema(schema_with = secret, required = false)]
     pub secret: Option<String>,
 }
 
@@ -86,6 +86,22 @@ pub const URL_MAX: u64 = 2000;
 pub const EVENT_TYPES_MAX: u64 = 50;
 pub const SECRET_MIN: u64 = 16;
 pub const SECRET_MAX: u64 = 200;
+
+/// The schemas of `url` and `secret`: the limits above, which `schema_with` takes (see
+/// `views::limits`), and the descriptions `schema_with` would drop from the fields' docs.
+fn url() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::text::<0, URL_MAX>();
+    schema.description = Some("Where deliveries go: an http(s) URL.".into());
+    schema
+}
+
+fn secret() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::nullable_text::<SECRET_MIN, SECRET_MAX>();
+    schema.description = Some(
+        "The signing secret, 16–200 characters; generated (and shown once) if left out.".into(),
+    );
+    schema
+}
 
 /// An absolute http(s) URL as the delivering client parses it, without spaces or control
 /// characters (whether its host is public is the use case's rule: it depends on configuration).
