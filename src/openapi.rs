@@ -1143,7 +1143,7 @@ mod tests {
     #[test]
     fn schema_limits_are_the_validator_constants() {
         use crate::auth::password;
-        use crate::domain::{council, operator, proposal};
+        use crate::domain::{council, cycle, operator, proposal};
         use crate::views::webhooks;
         let document = serde_json::to_value(crate::startup::openapi_document()).unwrap();
         let limit = |schema: &str, property: &str, key: &str| -> Option<u64> {
@@ -1171,6 +1171,11 @@ mod tests {
             ("CouncilItem", "text", Some(1), council::MAX_TEXT),
             ("NewUserRequest", "password", Some(password::MIN_LENGTH), password::MAX_LENGTH),
             ("PasswordRequest", "password", Some(password::MIN_LENGTH), password::MAX_LENGTH),
+            ("TokenRequest", "username", None, crate::views::auth::USERNAME_MAX),
+            ("TokenRequest", "password", None, password::MAX_LENGTH),
+            ("CycleOperator", "name", Some(1), cycle::OPERATOR_NAME_MAX),
+            ("CycleOperator", "contract_number", Some(1), cycle::CONTRACT_NUMBER_MAX),
+            ("CouncilDecision", "number", Some(1), cycle::DECISION_NUMBER_MAX),
         ] {
             assert_eq!(limit(schema, property, "maxLength"), Some(max), "{schema}.{property}");
             assert_eq!(limit(schema, property, "minLength"), min, "{schema}.{property}");

@@ -214,3 +214,23 @@ async fn user_fields_are_checked_by_their_rules() {
     }
     assert_eq!(count(&app, "/api/v1/users", "items").await, before);
 }
+
+#[tokio::test]
+async fn an_over_long_login_is_refused_before_it_is_counted() {
+    let app = spawn_app().await;
+    let body = json!({"username": "a".repeat(65), "password": "correct horse battery staple"});
+    refused(&app, &app.admin, "/api/v1/auth/token", &body, "username", "too_long").await;
+    let body = json!({"username": "admin", "password": "p".repeat(password::MAX_LENGTH as usize + 1)});
+    refused(&app, &app.admin, "/api/v1/auth/token", &body, "password", "too_long").await;
+    // The form grant refuses it as an RFC 6749 §5.2 error.
+    let form = app
+        .request(reqwest::Method::POST, "/api/v1/auth/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("grant_type=password&username={}&password=x", "a".repeat(65)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::BAD_REQUEST);
+    let error: Value = form.json().await.unwrap();
+    assert_eq!(error["error"], "invalid_request");
+}
