@@ -1157,11 +1157,31 @@ mod tests {
         };
         for (schema, property, min, max) in [
             ("NewOperator", "name", Some(1), operator::NAME_MAX),
-            ("NewOperatorContract", "number", Some(1), operator::NUMBER_MAX),
-            ("NewOperatorContract", "subject", Some(1), operator::SUBJECT_MAX),
-            ("NewOperatorContract", "technical_task", None, operator::TECHNICAL_TASK_MAX),
+            (
+                "NewOperatorContract",
+                "number",
+                Some(1),
+                operator::NUMBER_MAX,
+            ),
+            (
+                "NewOperatorContract",
+                "subject",
+                Some(1),
+                operator::SUBJECT_MAX,
+            ),
+            (
+                "NewOperatorContract",
+                "technical_task",
+                None,
+                operator::TECHNICAL_TASK_MAX,
+            ),
             ("NewWebhook", "url", None, webhooks::URL_MAX),
-            ("NewWebhook", "secret", Some(webhooks::SECRET_MIN), webhooks::SECRET_MAX),
+            (
+                "NewWebhook",
+                "secret",
+                Some(webhooks::SECRET_MIN),
+                webhooks::SECRET_MAX,
+            ),
             ("NewProposal", "text", Some(1), proposal::MAX_TEXT),
             ("ProposalPatch", "text", Some(1), proposal::MAX_TEXT),
             ("NewCouncilMeeting", "number", None, council::MAX_NUMBER),
@@ -1169,16 +1189,49 @@ mod tests {
             ("CouncilMeetingPatch", "title", Some(1), council::MAX_TITLE),
             ("CouncilItem", "number", Some(1), council::MAX_NUMBER),
             ("CouncilItem", "text", Some(1), council::MAX_TEXT),
-            ("NewUserRequest", "password", Some(password::MIN_LENGTH), password::MAX_LENGTH),
-            ("PasswordRequest", "password", Some(password::MIN_LENGTH), password::MAX_LENGTH),
-            ("TokenRequest", "username", None, crate::views::auth::USERNAME_MAX),
+            (
+                "NewUserRequest",
+                "password",
+                Some(password::MIN_LENGTH),
+                password::MAX_LENGTH,
+            ),
+            (
+                "PasswordRequest",
+                "password",
+                Some(password::MIN_LENGTH),
+                password::MAX_LENGTH,
+            ),
+            (
+                "TokenRequest",
+                "username",
+                None,
+                crate::views::auth::USERNAME_MAX,
+            ),
             ("TokenRequest", "password", None, password::MAX_LENGTH),
             ("CycleOperator", "name", Some(1), cycle::OPERATOR_NAME_MAX),
-            ("CycleOperator", "contract_number", Some(1), cycle::CONTRACT_NUMBER_MAX),
-            ("CouncilDecision", "number", Some(1), cycle::DECISION_NUMBER_MAX),
+            (
+                "CycleOperator",
+                "contract_number",
+                Some(1),
+                cycle::CONTRACT_NUMBER_MAX,
+            ),
+            (
+                "CouncilDecision",
+                "number",
+                Some(1),
+                cycle::DECISION_NUMBER_MAX,
+            ),
         ] {
-            assert_eq!(limit(schema, property, "maxLength"), Some(max), "{schema}.{property}");
-            assert_eq!(limit(schema, property, "minLength"), min, "{schema}.{property}");
+            assert_eq!(
+                limit(schema, property, "maxLength"),
+                Some(max),
+                "{schema}.{property}"
+            );
+            assert_eq!(
+                limit(schema, property, "minLength"),
+                min,
+                "{schema}.{property}"
+            );
         }
         // utoipa takes only a literal for an array's limit: here it is held to the rule's.
         for property in ["agenda", "decisions"] {

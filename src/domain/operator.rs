@@ -78,7 +78,10 @@ mod tests {
         let mut name = " Оператор ".to_owned();
         let mut inn = Some(" 7707083893 ".to_owned());
         trim_operator(&mut name, &mut inn);
-        assert_eq!((name.as_str(), inn.as_deref()), ("Оператор", Some("7707083893")));
+        assert_eq!(
+            (name.as_str(), inn.as_deref()),
+            ("Оператор", Some("7707083893"))
+        );
         let mut empty = Some("  ".to_owned());
         trim_operator(&mut name, &mut empty);
         assert_eq!(empty, None);

@@ -40,7 +40,9 @@ pub fn check(
         ));
     }
     text::trim(text);
-    errors.extend(FieldError::broken_rules(&Fields { text: text.as_str() }));
+    errors.extend(FieldError::broken_rules(&Fields {
+        text: text.as_str(),
+    }));
     errors
 }
 

@@ -42,18 +42,28 @@ fn long(limit: u64) -> String {
 #[tokio::test]
 async fn operator_and_contract_fields_are_checked_by_their_rules() {
     let app = spawn_app().await;
-    let region = app.region("86", "Ханты-Мансийский автономный округ – Югра").await;
+    let region = app
+        .region("86", "Ханты-Мансийский автономный округ – Югра")
+        .await;
     let authority = app.user_token("hmao-authority", Role::Authority, Some(region), None);
     let operators = format!("/api/v1/regions/{region}/operators");
     for (body, field, code) in [
-        (json!({"name": long(operator::NAME_MAX)}), "name", "too_long"),
+        (
+            json!({"name": long(operator::NAME_MAX)}),
+            "name",
+            "too_long",
+        ),
         (json!({"name": "  "}), "name", "required"),
         (
             json!({"name": "Оператор", "inn": "8601012341"}),
             "inn",
             "check_digit",
         ),
-        (json!({"name": "Оператор", "inn": "86010123"}), "inn", "length"),
+        (
+            json!({"name": "Оператор", "inn": "86010123"}),
+            "inn",
+            "length",
+        ),
     ] {
         refused(&app, &authority, &operators, &body, field, code).await;
     }
@@ -61,10 +71,15 @@ async fn operator_and_contract_fields_are_checked_by_their_rules() {
 
     let created = app
         .as_(Some(&authority))
-        .post_json(&operators, &json!({"name": "Оператор", "inn": " 8601012340 "}))
+        .post_json(
+            &operators,
+            &json!({"name": "Оператор", "inn": " 8601012340 "}),
+        )
         .await;
     assert_eq!(created.status(), StatusCode::CREATED);
-    let id = created.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
     let contracts = format!("/api/v1/operators/{id}/contracts");
     let contract = |change: Value| {
         let mut body = json!({"number": "0187200001717000045", "concluded_on": "2017-03-27",
@@ -174,7 +189,10 @@ async fn proposal_and_meeting_fields_are_checked_by_their_rules() {
     assert_eq!(count(&app, &meetings, "items").await, 0);
 
     let cycle = app
-        .post_json("/api/v1/cycles", &json!({"region_id": region, "year": 2019}))
+        .post_json(
+            "/api/v1/cycles",
+            &json!({"region_id": region, "year": 2019}),
+        )
         .await;
     assert_eq!(cycle.status(), StatusCode::CREATED);
     let cycle = cycle.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
@@ -219,14 +237,34 @@ async fn user_fields_are_checked_by_their_rules() {
 async fn an_over_long_login_is_refused_before_it_is_counted() {
     let app = spawn_app().await;
     let body = json!({"username": "a".repeat(65), "password": "correct horse battery staple"});
-    refused(&app, &app.admin, "/api/v1/auth/token", &body, "username", "too_long").await;
-    let body = json!({"username": "admin", "password": "p".repeat(password::MAX_LENGTH as usize + 1)});
-    refused(&app, &app.admin, "/api/v1/auth/token", &body, "password", "too_long").await;
+    refused(
+        &app,
+        &app.admin,
+        "/api/v1/auth/token",
+        &body,
+        "username",
+        "too_long",
+    )
+    .await;
+    let body =
+        json!({"username": "admin", "password": "p".repeat(password::MAX_LENGTH as usize + 1)});
+    refused(
+        &app,
+        &app.admin,
+        "/api/v1/auth/token",
+        &body,
+        "password",
+        "too_long",
+    )
+    .await;
     // The form grant refuses it as an RFC 6749 §5.2 error.
     let form = app
         .request(reqwest::Method::POST, "/api/v1/auth/token")
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("grant_type=password&username={}&password=x", "a".repeat(65)))
+        .body(format!(
+            "grant_type=password&username={}&password=x",
+            "a".repeat(65)
+        ))
         .send()
         .await
         .unwrap();
