@@ -1188,6 +1188,108 @@ mod tests {
         assert_eq!(pascal_case("per-plan"), "PerPlan");
     }
 
+    /// The limits a body's schema states are the ones its `validator` rules check: both take
+    /// the same constants, and this walks the generated document to see they arrive there.
+    #[test]
+    fn schema_limits_are_the_validator_constants() {
+        use crate::auth::password;
+        use crate::domain::{council, cycle, operator, proposal};
+        use crate::views::webhooks;
+        let document = serde_json::to_value(crate::startup::openapi_document()).unwrap();
+        let limit = |schema: &str, property: &str, key: &str| -> Option<u64> {
+            let found = &document["components"]["schemas"][schema]["properties"][property];
+            assert!(!found.is_null(), "{schema}.{property} is not documented");
+            // A nullable field may be documented as one of a text schema and null.
+            std::iter::once(found)
+                .chain(found["oneOf"].as_array().into_iter().flatten())
+                .chain(found["anyOf"].as_array().into_iter().flatten())
+                .find_map(|s| s[key].as_u64())
+        };
+        for (schema, property, min, max) in [
+            ("NewOperator", "name", Some(1), operator::NAME_MAX),
+            (
+                "NewOperatorContract",
+                "number",
+                Some(1),
+                operator::NUMBER_MAX,
+            ),
+            (
+                "NewOperatorContract",
+                "subject",
+                Some(1),
+                operator::SUBJECT_MAX,
+            ),
+            (
+                "NewOperatorContract",
+                "technical_task",
+                None,
+                operator::TECHNICAL_TASK_MAX,
+            ),
+            ("NewWebhook", "url", None, webhooks::URL_MAX),
+            (
+                "NewWebhook",
+                "secret",
+                Some(webhooks::SECRET_MIN),
+                webhooks::SECRET_MAX,
+            ),
+            ("NewProposal", "text", Some(1), proposal::MAX_TEXT),
+            ("ProposalPatch", "text", Some(1), proposal::MAX_TEXT),
+            ("NewCouncilMeeting", "number", None, council::MAX_NUMBER),
+            ("NewCouncilMeeting", "title", Some(1), council::MAX_TITLE),
+            ("CouncilMeetingPatch", "title", Some(1), council::MAX_TITLE),
+            ("CouncilItem", "number", Some(1), council::MAX_NUMBER),
+            ("CouncilItem", "text", Some(1), council::MAX_TEXT),
+            (
+                "NewUserRequest",
+                "password",
+                Some(password::MIN_LENGTH),
+                password::MAX_LENGTH,
+            ),
+            (
+                "PasswordRequest",
+                "password",
+                Some(password::MIN_LENGTH),
+                password::MAX_LENGTH,
+            ),
+            (
+                "TokenRequest",
+                "username",
+                None,
+                crate::views::auth::USERNAME_MAX,
+            ),
+            ("TokenRequest", "password", None, password::MAX_LENGTH),
+            ("CycleOperator", "name", Some(1), cycle::OPERATOR_NAME_MAX),
+            (
+                "CycleOperator",
+                "contract_number",
+                Some(1),
+                cycle::CONTRACT_NUMBER_MAX,
+            ),
+            (
+                "CouncilDecision",
+                "number",
+                Some(1),
+                cycle::DECISION_NUMBER_MAX,
+            ),
+        ] {
+            assert_eq!(
+                limit(schema, property, "maxLength"),
+                Some(max),
+                "{schema}.{property}"
+            );
+            assert_eq!(
+                limit(schema, property, "minLength"),
+                min,
+                "{schema}.{property}"
+            );
+        }
+        // utoipa takes only a literal for an array's limit: here it is held to the rule's.
+        for property in ["agenda", "decisions"] {
+            let items = limit("NewCouncilMeeting", property, "maxItems");
+            assert_eq!(items, Some(council::MAX_ITEMS), "{property}");
+        }
+    }
+
     #[test]
     fn the_feed_names_a_view_for_every_resource_type_it_carries() {
         let typed: Vec<&str> = crate::views::changes::RESOURCE_SCHEMAS

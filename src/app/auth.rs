@@ -10,7 +10,7 @@ use crate::auth::{password, policy, Caller};
 use crate::db::audit::{self, Actor, Change};
 use crate::db::users::{self, UserRow};
 use crate::db::{Db, DbConnection};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldError};
 use crate::views::auth::{Me, TokenRequest, TokenResponse};
 
 /// A login from `address`: counts the attempt (in the database, so that every instance counts
@@ -25,6 +25,10 @@ pub async fn token(
     request_id: String,
     request: TokenRequest,
 ) -> ApiResult<TokenResponse> {
+    let errors = FieldError::broken_rules(&request);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let TokenRequest { username, password } = request;
     let username = username.trim().to_lowercase();
     let counted = username.clone();

@@ -159,7 +159,8 @@ pub fn create(
         &Target::region(region_id),
     )?;
     regions::find(conn, region_id)?;
-    let mut errors = rules::check_operator(&mut new.name, &mut new.inn);
+    rules::trim_operator(&mut new.name, &mut new.inn);
+    let mut errors = FieldError::broken_rules(&new);
     check_members(conn, region_id, &new.user_ids, &mut errors)?;
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -240,6 +241,7 @@ pub fn add_contract(
         starts_on: new.starts_on,
         ends_on: new.ends_on,
     });
+    errors.extend(FieldError::broken_rules(&new));
     check_cycles(conn, current.region_id, &new.cycle_ids, &mut errors)?;
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));

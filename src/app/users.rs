@@ -4,13 +4,13 @@ use serde_json::json;
 
 use super::{etag, Context, IfMatch, Listing};
 use crate::auth::policy::{self, Target};
-use crate::auth::{password, Caller};
+use crate::auth::Caller;
 use crate::db::audit::{self, Change};
 use crate::db::users::{self as store, NewUser, UserFilter};
 use crate::db::DbConnection;
 use crate::domain::paging;
-use crate::domain::user::check_new_user;
-use crate::error::{ApiError, ApiResult};
+use crate::domain::user::check_scope;
+use crate::error::{ApiError, ApiResult, FieldError};
 use crate::views::users::{NewUserRequest, PasswordRequest, User};
 use crate::views::Page;
 
@@ -44,13 +44,12 @@ pub fn list(
 pub fn admit(caller: &Caller, mut request: NewUserRequest) -> ApiResult<Admitted<NewUserRequest>> {
     policy::authorize(caller, &policy::USER_CREATE, &Target::default())?;
     request.username = request.username.trim().to_owned();
-    let mut errors = check_new_user(
-        &request.username,
+    let mut errors = FieldError::broken_rules(&request);
+    errors.extend(check_scope(
         request.role,
         request.region_id,
         request.organization_id,
-    );
-    errors.extend(password::check_strength(&request.password, "password").err());
+    ));
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -135,8 +134,10 @@ pub fn deactivate(
 /// Checks the caller's right and the new password's strength.
 pub fn admit_password(caller: &Caller, request: PasswordRequest) -> ApiResult<Admitted<()>> {
     policy::authorize(caller, &policy::USER_PASSWORD, &Target::default())?;
-    password::check_strength(&request.password, "password")
-        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let errors = FieldError::broken_rules(&request);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     Ok(Admitted {
         request: (),
         password: request.password,

@@ -40,34 +40,16 @@ pub fn internal_url(url: &reqwest::Url) -> bool {
     }
 }
 
-/// Every fault of a new subscription.
+/// Every fault of a new subscription: its field rules, the patterns' resources and actions, and
+/// whether its address may be called.
 fn check(new: &NewWebhook, internal_allowed: bool) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    let url = new.url.trim();
-    let parsed = reqwest::Url::parse(url).ok();
+    let mut errors = FieldError::broken_rules(new);
+    let parsed = reqwest::Url::parse(&new.url).ok();
     if !internal_allowed && parsed.as_ref().is_some_and(internal_url) {
         errors.push(FieldError::new(
             "url",
             "internal_address",
             "must not name this machine or a private network (NOK_WEBHOOK_INTERNAL_TARGETS allows it)",
-        ));
-    }
-    if parsed.is_none()
-        || !(url.starts_with("https://") || url.starts_with("http://"))
-        || url.len() > 2000
-        || url.contains(|c: char| c.is_whitespace() || c.is_control())
-    {
-        errors.push(FieldError::new(
-            "url",
-            "format",
-            "must be an http(s) URL of at most 2000 characters, without spaces or control characters",
-        ));
-    }
-    if new.event_types.is_empty() || new.event_types.len() > 50 {
-        errors.push(FieldError::new(
-            "event_types",
-            "length",
-            "must name 1 to 50 patterns",
         ));
     }
     for (i, pattern) in new.event_types.iter().enumerate() {
@@ -81,23 +63,6 @@ fn check(new: &NewWebhook, internal_allowed: bool) -> Vec<FieldError> {
                 format!("event_types[{i}]"),
                 "format",
                 format!("must be `*` or `<resource>.<action>` with a resource of {} and an action created, updated, deleted or *", TYPES.join(", ")),
-            ));
-        }
-    }
-    if let Some(secret) = &new.secret {
-        if !(16..=200).contains(&secret.chars().count()) {
-            errors.push(FieldError::new(
-                "secret",
-                "length",
-                "must be 16 to 200 characters",
-            ));
-        }
-        // NUL cannot be stored on PostgreSQL; no control character belongs in a shared secret.
-        if secret.contains(char::is_control) {
-            errors.push(FieldError::new(
-                "secret",
-                "format",
-                "must not contain control characters",
             ));
         }
     }
@@ -130,10 +95,11 @@ pub fn create(
     conn: &mut DbConnection,
     ctx: &Context,
     internal: InternalTargets,
-    new: NewWebhook,
+    mut new: NewWebhook,
 ) -> ApiResult<(i64, Subscription)> {
     let principal = policy::authorize(&ctx.caller, &policy::WEBHOOK_CREATE, &Target::default())?
         .ok_or_else(|| ApiError::internal("an authorized caller without a principal"))?;
+    crate::domain::text::trim(&mut new.url);
     let errors = check(&new, internal.0);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -151,7 +117,7 @@ pub fn create(
         owner_role: principal.role.as_str(),
         owner_region_id: principal.region_id,
         owner_organization_id: principal.organization_id,
-        url: new.url.trim(),
+        url: &new.url,
         event_types: &new.event_types,
         secret: &secret,
     };

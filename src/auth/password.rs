@@ -9,12 +9,15 @@ use argon2::Argon2;
 
 use crate::error::{ApiError, FieldError};
 
-pub const MIN_LENGTH: usize = 12;
-pub const MAX_LENGTH: usize = 256;
+/// A new password's limits: the request bodies' `validator` rules, their schemas and the
+/// command line's [`check_strength`] all take these.
+pub const MIN_LENGTH: u64 = 12;
+pub const MAX_LENGTH: u64 = 256;
 
-/// A new password must be 12–256 characters; nothing else is imposed (NIST SP 800-63B).
+/// A new password must be 12–256 characters; nothing else is imposed (NIST SP 800-63B). The
+/// command line's check; request bodies state the same rule with `validator`.
 pub fn check_strength(password: &str, field: &str) -> Result<(), FieldError> {
-    let length = password.chars().count();
+    let length = password.chars().count() as u64;
     if !(MIN_LENGTH..=MAX_LENGTH).contains(&length) {
         return Err(FieldError::new(
             field,

@@ -5,27 +5,53 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::text::{self, TextRule};
+use validator::Validate;
+
+use super::text;
 use crate::domain::FieldError;
 
-pub const MAX_NUMBER: usize = 50;
-pub const MAX_TITLE: usize = 1_000;
-pub const MAX_TEXT: usize = 10_000;
-pub const MAX_ITEMS: usize = 200;
+/// The limits of a meeting's fields, for their `validator` rules and their schemas alike.
+pub const MAX_NUMBER: u64 = 50;
+pub const MAX_TITLE: u64 = 1_000;
+pub const MAX_TEXT: u64 = 10_000;
+pub const MAX_ITEMS: u64 = 200;
 /// How the minutes of a meeting without a number are cited: «без номера».
 pub const NO_NUMBER: &str = "б/н";
 
 /// One agenda item or decision: its number in the minutes, if any, and its text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"number": "1", "text": "О результатах независимой оценки качества условий оказания услуг в 2018 году"}))]
 pub struct CouncilItem {
     /// Its number in the minutes (`1`, `2.1`), if it has one.
     #[serde(default)]
-    #[schema(max_length = 50)]
+    #[validate(length(min = 1, max = MAX_NUMBER), custom(function = text::one_line))]
+    #[schema(schema_with = item_number)]
     pub number: Option<String>,
-    #[schema(min_length = 1, max_length = 10000)]
+    #[validate(length(min = 1, max = MAX_TEXT), custom(function = text::paragraphs))]
+    #[schema(schema_with = crate::views::limits::text::<1, MAX_TEXT>)]
     pub text: String,
+}
+
+/// The schema of an item's `number`: the limit above, and the description `schema_with` would
+/// drop from the field's doc.
+fn item_number() -> utoipa::openapi::schema::Object {
+    let mut schema = crate::views::limits::nullable_text::<1, MAX_NUMBER>();
+    schema.description = Some("Its number in the minutes (`1`, `2.1`), if it has one.".into());
+    schema
+}
+
+/// A meeting's fields as their rules see them, whether a new meeting or a patch's result.
+#[derive(Validate)]
+struct Fields<'a> {
+    #[validate(length(min = 1, max = MAX_NUMBER), custom(function = text::one_line))]
+    number: Option<&'a str>,
+    #[validate(length(min = 1, max = MAX_TITLE), custom(function = text::paragraphs))]
+    title: &'a str,
+    #[validate(length(max = MAX_ITEMS), nested)]
+    agenda: &'a Vec<CouncilItem>,
+    #[validate(length(max = MAX_ITEMS), nested)]
+    decisions: &'a Vec<CouncilItem>,
 }
 
 /// The minutes' number as stored: `None` for none at all and for «б/н» (any spacing or case).
@@ -49,49 +75,29 @@ pub fn cited_number(number: Option<&str>) -> &str {
     number.unwrap_or(NO_NUMBER)
 }
 
-/// Checks a meeting's number, title and items; trims them in place.
+/// Checks a meeting's number, title and items (`validator`'s rules); trims them first, in place.
 pub fn check(
     number: &mut Option<String>,
     title: &mut String,
-    agenda: &mut [CouncilItem],
-    decisions: &mut [CouncilItem],
+    agenda: &mut Vec<CouncilItem>,
+    decisions: &mut Vec<CouncilItem>,
 ) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    text::check_optional(
-        number,
-        "number",
-        TextRule::required(MAX_NUMBER),
-        &mut errors,
-    );
-    text::check(title, "title", TextRule::required(MAX_TITLE), &mut errors);
-    check_items(agenda, "agenda", &mut errors);
-    check_items(decisions, "decisions", &mut errors);
-    errors
-}
-
-fn check_items(items: &mut [CouncilItem], field: &str, errors: &mut Vec<FieldError>) {
-    if items.len() > MAX_ITEMS {
-        errors.push(FieldError::new(
-            field,
-            "too_long",
-            format!("must have at most {MAX_ITEMS} items"),
-        ));
-        return;
+    for item in agenda.iter_mut().chain(decisions.iter_mut()) {
+        if let Some(number) = item.number.as_mut() {
+            text::trim(number);
+        }
+        text::trim(&mut item.text);
     }
-    for (i, item) in items.iter_mut().enumerate() {
-        text::check_optional(
-            &mut item.number,
-            &format!("{field}[{i}].number"),
-            TextRule::required(MAX_NUMBER),
-            errors,
-        );
-        text::check(
-            &mut item.text,
-            &format!("{field}[{i}].text"),
-            TextRule::required(MAX_TEXT),
-            errors,
-        );
+    if let Some(number) = number.as_mut() {
+        text::trim(number);
     }
+    text::trim(title);
+    FieldError::broken_rules(&Fields {
+        number: number.as_deref(),
+        title: title.as_str(),
+        agenda: &*agenda,
+        decisions: &*decisions,
+    })
 }
 
 #[cfg(test)]

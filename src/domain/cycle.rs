@@ -3,10 +3,18 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
 use super::status::StatusMachine;
-use super::text::{self, TextRule};
+use super::text;
 use crate::domain::FieldError;
+use crate::views::limits;
+
+/// The limits of a cycle's operator and council decision, for their `validator` rules and their
+/// schemas alike.
+pub const OPERATOR_NAME_MAX: u64 = 500;
+pub const CONTRACT_NUMBER_MAX: u64 = 100;
+pub const DECISION_NUMBER_MAX: u64 = 100;
 
 /// Where a cycle stands: `draft → collecting → results_submitted → approved → published`, and
 /// back to `collecting` when the authority reopens it for corrections.
@@ -88,23 +96,26 @@ impl StatusMachine for CycleStatus {
 pub const SECTORS: &[(&str, &str)] = &[("social_services", "социальное обслуживание")];
 
 /// Contract of the operator (организация-оператор) chosen for the cycle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(as = CycleOperator, example = json!({"name": "ООО «Центр социологических исследований»", "contract_number": "0366200035618000123", "contract_date": "2018-04-02"}))]
 pub struct Operator {
-    #[schema(min_length = 1, max_length = 500)]
+    #[validate(length(min = 1, max = OPERATOR_NAME_MAX), custom(function = text::one_line))]
+    #[schema(schema_with = limits::text::<1, OPERATOR_NAME_MAX>)]
     pub name: String,
-    #[schema(min_length = 1, max_length = 100)]
+    #[validate(length(min = 1, max = CONTRACT_NUMBER_MAX), custom(function = text::one_line))]
+    #[schema(schema_with = limits::text::<1, CONTRACT_NUMBER_MAX>)]
     pub contract_number: String,
     pub contract_date: NaiveDate,
 }
 
 /// Decision of the public council (решение общественного совета).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"number": "3", "date": "2018-12-14"}))]
 pub struct CouncilDecision {
-    #[schema(min_length = 1, max_length = 100)]
+    #[validate(length(min = 1, max = DECISION_NUMBER_MAX), custom(function = text::one_line))]
+    #[schema(schema_with = limits::text::<1, DECISION_NUMBER_MAX>)]
     pub number: String,
     pub date: NaiveDate,
 }
@@ -117,7 +128,7 @@ pub struct CouncilDecision {
 pub struct ApprovalDecision {
     /// The decision's number; with `meeting_id`, the meeting's (and may be left out).
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(schema_with = approval_number, required = false)]
     pub number: Option<String>,
     /// The decision's date; with `meeting_id`, the day the meeting was held (may be left out).
     #[serde(default)]
@@ -125,6 +136,16 @@ pub struct ApprovalDecision {
     /// The council meeting whose decision this is.
     #[serde(default)]
     pub meeting_id: Option<i64>,
+}
+
+/// The schema of an approval's decision `number`: the limit of [`CouncilDecision::number`], and
+/// the description `schema_with` would drop from the field's doc.
+fn approval_number() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::nullable_text::<1, DECISION_NUMBER_MAX>();
+    schema.description = Some(
+        "The decision's number; with `meeting_id`, the meeting's (and may be left out).".into(),
+    );
+    schema
 }
 
 impl ApprovalDecision {
@@ -215,18 +236,9 @@ pub fn check_fields(
         ));
     }
     if let Some(operator) = operator {
-        text::check(
-            &mut operator.name,
-            "operator.name",
-            TextRule::required(500),
-            &mut errors,
-        );
-        text::check(
-            &mut operator.contract_number,
-            "operator.contract_number",
-            TextRule::required(100),
-            &mut errors,
-        );
+        text::trim(&mut operator.name);
+        text::trim(&mut operator.contract_number);
+        errors.extend(prefixed("operator.", FieldError::broken_rules(&*operator)));
     }
     if let Some(decision) = decision {
         decision.check_number("council_decision.", &mut errors);
@@ -234,15 +246,19 @@ pub fn check_fields(
     errors
 }
 
+/// Errors of a nested value, named by their path in the body.
+fn prefixed(prefix: &str, errors: Vec<FieldError>) -> impl Iterator<Item = FieldError> + '_ {
+    errors.into_iter().map(move |mut error| {
+        error.field = format!("{prefix}{}", error.field);
+        error
+    })
+}
+
 impl CouncilDecision {
     /// The decision's number, as the text rules want it; problems are named `{prefix}number`.
     pub fn check_number(&mut self, prefix: &str, errors: &mut Vec<FieldError>) {
-        text::check(
-            &mut self.number,
-            &format!("{prefix}number"),
-            TextRule::required(100),
-            errors,
-        );
+        text::trim(&mut self.number);
+        errors.extend(prefixed(prefix, FieldError::broken_rules(&*self)));
     }
 
     /// A decision to approve results: its number, and a date in the years the service knows.

@@ -35,6 +35,14 @@ impl FieldError {
         found.sort_by(|a, b| a.field.cmp(&b.field));
         found
     }
+
+    /// Every field rule of `value` it breaks, as the API's field errors (none when it is valid).
+    pub fn broken_rules<T: validator::Validate>(value: &T) -> Vec<FieldError> {
+        match value.validate() {
+            Ok(()) => Vec::new(),
+            Err(report) => FieldError::from_report(&report),
+        }
+    }
 }
 
 fn collect(report: &validator::ValidationErrors, prefix: &str, found: &mut Vec<FieldError>) {
@@ -69,8 +77,12 @@ fn field_error(path: &str, error: &validator::ValidationError) -> FieldError {
         Some(serde_json::Value::Array(items)) => items.is_empty(),
         _ => false,
     };
+    let list = matches!(error.params.get("value"), Some(serde_json::Value::Array(_)));
     match (error.code.as_ref(), param("max"), param("min")) {
         ("length", _, Some(_)) if empty => FieldError::new(path, "required", "must not be empty"),
+        ("length", Some(max), _) if list => {
+            FieldError::new(path, "too_long", format!("must have at most {max} items"))
+        }
         ("length", Some(max), _) => FieldError::new(
             path,
             "too_long",

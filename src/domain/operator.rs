@@ -3,27 +3,26 @@
 
 use chrono::NaiveDate;
 
-use super::identifiers::Inn;
-use super::text::{self, TextRule};
+use super::text;
 use super::FieldError;
 
-/// Checks and trims the operator's name and INN (checked as organizations' INN, with its check
-/// digits); an empty INN is no INN.
-pub fn check_operator(name: &mut String, inn: &mut Option<String>) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    text::check(name, "name", TextRule::required(500), &mut errors);
+/// The limits of an operator's and a contract's texts: the request bodies' `validator` rules
+/// and their schemas (`views::limits`) both take these, so they cannot differ.
+pub const NAME_MAX: u64 = 500;
+pub const NUMBER_MAX: u64 = 100;
+pub const SUBJECT_MAX: u64 = 10_000;
+pub const TECHNICAL_TASK_MAX: u64 = 100_000;
+
+/// Trims the operator's name and INN before their field rules are checked (the INN with its
+/// check digits, as organizations' INN); an empty INN is no INN.
+pub fn trim_operator(name: &mut String, inn: &mut Option<String>) {
+    text::trim(name);
     if let Some(value) = inn {
-        let trimmed = value.trim();
-        if trimmed.is_empty() {
+        text::trim(value);
+        if value.is_empty() {
             *inn = None;
-        } else {
-            match Inn::parse(trimmed) {
-                Ok(parsed) => *value = parsed.as_str().to_owned(),
-                Err(e) => errors.push(FieldError::new("inn", e.code, e.message)),
-            }
         }
     }
-    errors
 }
 
 /// A contract's texts and term as its request gives them.
@@ -35,29 +34,18 @@ pub struct ContractTerms<'a> {
     pub ends_on: NaiveDate,
 }
 
-/// Checks and trims a contract's texts; its term must not end before it starts.
+/// Trims a contract's texts (a blank technical task is none) before their field rules are
+/// checked; what is left is the rule across fields: its term must not end before it starts.
 pub fn check_contract(terms: ContractTerms) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    text::check(terms.number, "number", TextRule::required(100), &mut errors);
-    text::check(
-        terms.subject,
-        "subject",
-        TextRule::required(10_000),
-        &mut errors,
-    );
-    if terms
-        .technical_task
-        .as_deref()
-        .is_some_and(|t| t.trim().is_empty())
-    {
-        *terms.technical_task = None;
+    text::trim(terms.number);
+    text::trim(terms.subject);
+    if let Some(task) = terms.technical_task.as_mut() {
+        text::trim(task);
+        if task.is_empty() {
+            *terms.technical_task = None;
+        }
     }
-    text::check_optional(
-        terms.technical_task,
-        "technical_task",
-        TextRule::required(100_000),
-        &mut errors,
-    );
     if terms.ends_on < terms.starts_on {
         errors.push(FieldError::new(
             "ends_on",
@@ -86,16 +74,16 @@ mod tests {
     }
 
     #[test]
-    fn inn_is_checked_with_its_check_digits_and_empty_is_none() {
+    fn texts_are_trimmed_and_an_empty_inn_is_none() {
         let mut name = " Оператор ".to_owned();
-        let mut inn = Some("7707083893".to_owned());
-        assert!(check_operator(&mut name, &mut inn).is_empty());
-        assert_eq!(name, "Оператор");
-        let mut bad = Some("7707083894".to_owned());
-        let errors = check_operator(&mut name, &mut bad);
-        assert_eq!(errors[0].field, "inn");
+        let mut inn = Some(" 7707083893 ".to_owned());
+        trim_operator(&mut name, &mut inn);
+        assert_eq!(
+            (name.as_str(), inn.as_deref()),
+            ("Оператор", Some("7707083893"))
+        );
         let mut empty = Some("  ".to_owned());
-        assert!(check_operator(&mut name, &mut empty).is_empty());
+        trim_operator(&mut name, &mut empty);
         assert_eq!(empty, None);
     }
 

@@ -2,11 +2,21 @@
 //! each addresses one criterion of the cycle's methodology and becomes the basis of measures
 //! in improvement plans.
 
+use validator::Validate;
+
 use super::methodology::Methodology;
-use super::text::{self, TextRule};
+use super::text;
 use crate::domain::FieldError;
 
-pub const MAX_TEXT: usize = 10_000;
+/// The limit of a proposal's text, for its `validator` rule and its schema alike.
+pub const MAX_TEXT: u64 = 10_000;
+
+/// A proposal's own text as its field rules see it, whether a new proposal or a patch's result.
+#[derive(Validate)]
+struct Fields<'a> {
+    #[validate(length(min = 1, max = MAX_TEXT), custom(function = text::paragraphs))]
+    text: &'a str,
+}
 
 /// Checks a proposal's criterion, if it has one (a general proposal has none), against
 /// `methodology` and its text; trims the text.
@@ -29,7 +39,10 @@ pub fn check(
             ),
         ));
     }
-    text::check(text, "text", TextRule::required(MAX_TEXT), &mut errors);
+    text::trim(text);
+    errors.extend(FieldError::broken_rules(&Fields {
+        text: text.as_str(),
+    }));
     errors
 }
 
@@ -51,7 +64,7 @@ mod tests {
             .map(|e| e.field)
             .collect();
         assert_eq!(fields, ["criterion", "text"]);
-        let mut long = "а".repeat(MAX_TEXT + 1);
+        let mut long = "а".repeat(MAX_TEXT as usize + 1);
         assert_eq!(check(m, Some("K2"), &mut long).len(), 1);
     }
 }

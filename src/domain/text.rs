@@ -171,6 +171,24 @@ pub fn one_line(value: &str) -> Result<(), validator::ValidationError> {
     }
 }
 
+/// The custom rule of `validator` for long texts ([`PARAGRAPH_FIELDS`]): line breaks and tabs
+/// allowed, nothing else [`forbidden_char`] refuses.
+pub fn paragraphs(value: &str) -> Result<(), validator::ValidationError> {
+    match character_error(value, "text") {
+        Some(error) => {
+            Err(validator::ValidationError::new("format").with_message(error.message.into()))
+        }
+        None => Ok(()),
+    }
+}
+
+/// Trims `value` in place (only when it must, so that untouched text is not copied).
+pub fn trim(value: &mut String) {
+    if value.trim().len() != value.len() {
+        *value = value.trim().to_owned();
+    }
+}
+
 /// Trims `value` in place and records why it breaks `rule`, if it does.
 pub fn check(value: &mut String, field: &str, rule: TextRule, errors: &mut Vec<FieldError>) {
     let trimmed = value.trim();

@@ -111,6 +111,16 @@ pub fn check_username(username: &str) -> Option<FieldError> {
     })
 }
 
+/// [`check_username`] as a custom rule of `validator`, for the request bodies that name a user.
+pub fn username_rule(username: &str) -> Result<(), validator::ValidationError> {
+    match check_username(username) {
+        Some(error) => {
+            Err(validator::ValidationError::new("format").with_message(error.message.into()))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Every rule a new account must satisfy, with the password checked by `password_rule`.
 pub fn check_new_user(
     username: &str,

@@ -2,19 +2,29 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
+
+use super::limits;
+use crate::auth::password::MAX_LENGTH;
 
 use crate::domain::user::Role;
 use crate::error::ApiError;
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"username": "admin", "password": "correct horse battery staple"}))]
 pub struct TokenRequest {
-    #[schema(max_length = 64)]
+    #[validate(length(max = USERNAME_MAX))]
+    #[schema(schema_with = limits::text::<0, USERNAME_MAX>)]
     pub username: String,
-    #[schema(max_length = 256)]
+    #[validate(length(max = MAX_LENGTH))]
+    #[schema(schema_with = limits::text::<0, MAX_LENGTH>)]
     pub password: String,
 }
+
+/// No username is longer (`domain::user::check_username`); a longer one is refused before the
+/// login is counted or a password hashed.
+pub const USERNAME_MAX: u64 = 64;
 
 /// The OAuth2 resource owner password credentials grant (RFC 6749 §4.3), form-encoded: what
 /// Swagger UI's Authorize sends. Answers are those of the JSON login; refusals are RFC 6749 §5.2
@@ -24,9 +34,9 @@ pub struct TokenRequest {
 pub struct PasswordGrant {
     #[schema(pattern = "^password$", example = "password")]
     grant_type: String,
-    #[schema(max_length = 64, example = "admin")]
+    #[schema(schema_with = limits::text::<0, USERNAME_MAX>)]
     username: String,
-    #[schema(max_length = 256)]
+    #[schema(schema_with = limits::text::<0, MAX_LENGTH>)]
     password: String,
 }
 

@@ -4,9 +4,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{nullable, timestamp};
+use super::{limits, nullable, timestamp};
 use crate::db::council_meetings::MeetingRow;
-use crate::domain::council::{self, CouncilItem};
+use crate::domain::council::{self, CouncilItem, MAX_NUMBER, MAX_TITLE};
 use crate::error::{ApiError, ApiResult};
 
 /// A meeting of the region's public council (заседание общественного совета).
@@ -64,9 +64,9 @@ pub struct NewCouncilMeeting {
     pub held_on: NaiveDate,
     /// The minutes' number; leave out, `null` or «б/н» when they have none.
     #[serde(default)]
-    #[schema(max_length = 50)]
+    #[schema(schema_with = minutes_number)]
     pub number: Option<String>,
-    #[schema(min_length = 1, max_length = 1000)]
+    #[schema(schema_with = limits::text::<1, MAX_TITLE>)]
     pub title: String,
     #[serde(default)]
     #[schema(max_items = 200)]
@@ -85,10 +85,10 @@ pub struct CouncilMeetingPatch {
     #[schema(value_type = String, format = Date, required = false)]
     pub held_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false, max_length = 50)]
+    #[schema(schema_with = minutes_number, required = false)]
     pub number: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 1000)]
+    #[schema(schema_with = limits::text::<1, MAX_TITLE>, required = false)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Vec<CouncilItem>, required = false, max_items = 200)]
@@ -96,4 +96,13 @@ pub struct CouncilMeetingPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Vec<CouncilItem>, required = false, max_items = 200)]
     pub decisions: Option<Option<Vec<CouncilItem>>>,
+}
+
+/// The schema of a meeting's `number`: the domain's limit (`schema_with` takes it, see
+/// `views::limits`); empty and «б/н» stand for no number.
+fn minutes_number() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::nullable_text::<0, MAX_NUMBER>();
+    schema.description =
+        Some("The minutes' number; leave out, `null` or «б/н» when they have none.".into());
+    schema
 }

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::proposal::MAX_TEXT;
+
 use super::{nullable, timestamp};
 use crate::db::proposals::ProposalRow;
 use crate::domain::methodology;
@@ -64,7 +66,7 @@ pub struct NewProposal {
     #[serde(default)]
     #[schema(value_type = Option<super::closed_sets::CriterionCode>)]
     pub criterion: Option<String>,
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(schema_with = super::limits::text::<1, MAX_TEXT>)]
     pub text: String,
     /// A council meeting of the cycle's region whose decision sends the proposal.
     #[serde(default)]
@@ -83,7 +85,7 @@ pub struct ProposalPatch {
     #[schema(value_type = Option<super::closed_sets::CriterionCode>, required = false)]
     pub criterion: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 10000)]
+    #[schema(schema_with = super::limits::text::<1, MAX_TEXT>, required = false)]
     pub text: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>, required = false)]

@@ -3,9 +3,13 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
+
+use super::limits;
+use crate::auth::password::{MAX_LENGTH, MIN_LENGTH};
 
 use crate::db::users::UserRow;
-use crate::domain::user::Role;
+use crate::domain::user::{self, Role};
 use crate::error::ApiResult;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,14 +45,21 @@ impl User {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"username": "tula-authority", "password": "correct horse battery staple",
     "role": "authority", "region_id": 2}))]
 pub struct NewUserRequest {
+    #[validate(custom(function = user::username_rule))]
     #[schema(pattern = "^[a-z0-9][a-z0-9._-]{2,63}$")]
     pub username: String,
-    #[schema(min_length = 12, max_length = 256)]
+    #[validate(length(
+        min = MIN_LENGTH,
+        max = MAX_LENGTH,
+        code = "length",
+        message = "must be 12 to 256 characters"
+    ))]
+    #[schema(schema_with = limits::text::<MIN_LENGTH, MAX_LENGTH>)]
     pub password: String,
     pub role: Role,
     /// Required for authority, council and operator; absent otherwise.
@@ -59,10 +70,16 @@ pub struct NewUserRequest {
     pub organization_id: Option<i64>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"password": "another horse battery staple"}))]
 pub struct PasswordRequest {
-    #[schema(min_length = 12, max_length = 256)]
+    #[validate(length(
+        min = MIN_LENGTH,
+        max = MAX_LENGTH,
+        code = "length",
+        message = "must be 12 to 256 characters"
+    ))]
+    #[schema(schema_with = limits::text::<MIN_LENGTH, MAX_LENGTH>)]
     pub password: String,
 }

@@ -3,6 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
+
+use super::limits;
 
 use crate::db::webhooks::{DeliveryRow, SubscriptionRow};
 use crate::error::ApiResult;
@@ -45,21 +48,80 @@ impl Subscription {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"url": "https://soc71.example.ru/nok/events", "event_types": ["plan.*", "cycle.updated"]}))]
 pub struct NewWebhook {
     /// Where deliveries go: an http(s) URL.
-    #[schema(max_length = 2000)]
+    #[validate(length(max = URL_MAX), custom(function = http_url))]
+    #[schema(schema_with = url)]
     pub url: String,
     /// `<resource>.<action>` patterns (resources: region, organization, cycle, evaluation,
     /// proposal, council_meeting, cycle_deadlines, plan, report, organizing_plan, operator;
     /// actions: created, updated, deleted, or `*`), or `*`.
+    #[validate(length(
+        min = 1,
+        max = EVENT_TYPES_MAX,
+        code = "length",
+        message = "must name 1 to 50 patterns"
+    ))]
     pub event_types: Vec<String>,
     /// The signing secret, 16–200 characters; generated (and shown once) if left out.
     #[serde(default)]
-    #[schema(min_length = 16, max_length = 200)]
+    #[validate(
+        length(
+            min = SECRET_MIN,
+            max = SECRET_MAX,
+            code = "length",
+            message = "must be 16 to 200 characters"
+        ),
+        custom(function = no_control_characters)
+    )]
+    #[schema(schema_with = secret, required = false)]
     pub secret: Option<String>,
+}
+
+/// The limits of a subscription's fields, for its `validator` rules and its schema alike.
+pub const URL_MAX: u64 = 2000;
+pub const EVENT_TYPES_MAX: u64 = 50;
+pub const SECRET_MIN: u64 = 16;
+pub const SECRET_MAX: u64 = 200;
+
+/// The schemas of `url` and `secret`: the limits above, which `schema_with` takes (see
+/// `views::limits`), and the descriptions `schema_with` would drop from the fields' docs.
+fn url() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::text::<0, URL_MAX>();
+    schema.description = Some("Where deliveries go: an http(s) URL.".into());
+    schema
+}
+
+fn secret() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::nullable_text::<SECRET_MIN, SECRET_MAX>();
+    schema.description = Some(
+        "The signing secret, 16–200 characters; generated (and shown once) if left out.".into(),
+    );
+    schema
+}
+
+/// An absolute http(s) URL as the delivering client parses it, without spaces or control
+/// characters (whether its host is public is the use case's rule: it depends on configuration).
+fn http_url(url: &str) -> Result<(), ValidationError> {
+    let parses = reqwest::Url::parse(url).is_ok();
+    let http = url.starts_with("https://") || url.starts_with("http://");
+    if parses && http && !url.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return Ok(());
+    }
+    Err(ValidationError::new("format")
+        .with_message("must be an http(s) URL without spaces or control characters".into()))
+}
+
+/// NUL cannot be stored on PostgreSQL; no control character belongs in a shared secret.
+fn no_control_characters(secret: &str) -> Result<(), ValidationError> {
+    if secret.contains(char::is_control) {
+        return Err(ValidationError::new("format")
+            .with_message("must not contain control characters".into()));
+    }
+    Ok(())
 }
 
 /// One attempt to deliver an event.

@@ -27,4 +27,5 @@ mod regions;
 mod report_imports;
 mod security;
 mod service;
+mod validation;
 mod webhooks;
