@@ -748,6 +748,10 @@ fn literal_alternatives_as_enums(openapi: &mut utoipa::openapi::OpenApi) {
             let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut() else {
                 continue;
             };
+            if let Some((words, maximum)) = schema.pattern.as_deref().and_then(words_or_number) {
+                parameter.schema = Some(words_or_number_schema(words, maximum));
+                continue;
+            }
             let Some(values) = schema.pattern.as_deref().and_then(literal_alternatives) else {
                 continue;
             };
@@ -755,6 +759,43 @@ fn literal_alternatives_as_enums(openapi: &mut utoipa::openapi::OpenApi) {
             schema.enum_values = Some(values.into_iter().map(Into::into).collect());
         }
     }
+}
+
+/// `(["latest", "published"], 999)` of `^(latest|published|[1-9][0-9]{0,2})$`: plain words and
+/// one alternative of positive numbers without a leading zero (an approval number).
+fn words_or_number(pattern: &str) -> Option<(Vec<String>, i64)> {
+    let inner = pattern.strip_prefix("^(")?.strip_suffix(")$")?;
+    let (words, number) = inner.rsplit_once('|')?;
+    let more_digits: u32 = number
+        .strip_prefix("[1-9][0-9]{0,")?
+        .strip_suffix('}')?
+        .parse()
+        .ok()?;
+    let words = literal_alternatives(&format!("^({words})$"))?;
+    Some((words, 10i64.checked_pow(more_digits + 1)? - 1))
+}
+
+/// The closed set of words as an `enum` beside the number as an `integer`, so generators type
+/// the parameter as a union of literals and a number (a pattern is just `string` to them).
+/// `api::parameters` takes the number in its canonical form only, as the pattern did.
+fn words_or_number_schema(words: Vec<String>, maximum: i64) -> RefOr<Schema> {
+    use utoipa::openapi::schema::OneOfBuilder;
+    use utoipa::openapi::{ObjectBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .title(Some("Choice"))
+                .schema_type(Type::String)
+                .enum_values(Some(words)),
+        )
+        .item(
+            ObjectBuilder::new()
+                .title(Some("Number"))
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(maximum)),
+        )
+        .into()
 }
 
 /// `["xlsx", "csv"]` of `^(xlsx|csv)$`; `None` unless every alternative is a plain word.

@@ -38,13 +38,18 @@ struct Parameter {
 }
 
 enum Accepts {
-    Integer { minimum: i64, maximum: i64 },
+    Integer {
+        minimum: i64,
+        maximum: i64,
+    },
     Boolean,
     OneOf(Vec<String>),
     Matching(Regex),
     Date,
     DateTime,
     Text,
+    /// Any of the alternatives of a `oneOf`.
+    Either(Vec<Accepts>),
 }
 
 impl Contract {
@@ -75,13 +80,43 @@ impl Contract {
 
 impl Parameter {
     fn of(document: &Value, parameter: &Value) -> Self {
-        let mut schema = &parameter["schema"];
-        if let Some(reference) = schema["$ref"].as_str() {
-            let name = reference.rsplit('/').next().unwrap_or_default();
-            schema = &document["components"]["schemas"][name];
+        let schema = resolve(document, &parameter["schema"]);
+        Self {
+            name: parameter["name"].as_str().unwrap_or_default().to_owned(),
+            accepts: Accepts::of(document, schema),
+            max_length: schema["maxLength"].as_u64().map(|n| n as usize),
         }
+    }
+
+    /// Why `value` is refused, if it is, as the end of "Query parameter `name` …".
+    fn refusal(&self, value: &str) -> Option<String> {
+        if let Some(max) = self.max_length.filter(|max| value.chars().count() > *max) {
+            return Some(format!("is longer than {max} characters"));
+        }
+        self.accepts.refusal(value)
+    }
+}
+
+/// The schema itself, or the component it refers to.
+fn resolve<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference.rsplit('/').next().unwrap_or_default();
+            &document["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+impl Accepts {
+    fn of(document: &Value, schema: &Value) -> Self {
         let bound = |key: &str, default: i64| schema[key].as_f64().map_or(default, |b| b as i64);
-        let accepts = if let Some(values) = schema["enum"].as_array() {
+        if let Some(alternatives) = schema["oneOf"].as_array() {
+            let alternatives = alternatives
+                .iter()
+                .map(|a| Self::of(document, resolve(document, a)));
+            Accepts::Either(alternatives.collect())
+        } else if let Some(values) = schema["enum"].as_array() {
             let values = values.iter().filter_map(Value::as_str).map(str::to_owned);
             Accepts::OneOf(values.collect())
         } else if let Some(pattern) = schema["pattern"].as_str() {
@@ -103,20 +138,12 @@ impl Parameter {
                 (_, Some("date-time")) => Accepts::DateTime,
                 _ => Accepts::Text,
             }
-        };
-        Self {
-            name: parameter["name"].as_str().unwrap_or_default().to_owned(),
-            accepts,
-            max_length: schema["maxLength"].as_u64().map(|n| n as usize),
         }
     }
 
-    /// Why `value` is refused, if it is, as the end of "Query parameter `name` …".
+    /// Why `value` is refused, if it is (see [`Parameter::refusal`]).
     fn refusal(&self, value: &str) -> Option<String> {
-        if let Some(max) = self.max_length.filter(|max| value.chars().count() > *max) {
-            return Some(format!("is longer than {max} characters"));
-        }
-        match &self.accepts {
+        match self {
             Accepts::Integer { minimum, maximum } => match value.parse::<i64>() {
                 Ok(n) if (*minimum..=*maximum).contains(&n) => None,
                 _ if *minimum == i64::MIN || *minimum == i32::MIN as i64 => {
@@ -136,6 +163,25 @@ impl Parameter {
             Accepts::DateTime => (DateTime::parse_from_rfc3339(value).is_err())
                 .then(|| "must be an RFC 3339 moment (2018-01-15T00:00:00Z)".to_owned()),
             Accepts::Text => None,
+            // A number among words (an approval number) is taken in its canonical form only
+            // (no sign, no leading zero), so the alternatives admit what the handler parses.
+            Accepts::Either(alternatives) => {
+                let canonical = |a: &Accepts| match a {
+                    Accepts::Integer { .. } => {
+                        value.parse::<i64>().is_ok_and(|n| n.to_string() == value)
+                    }
+                    _ => true,
+                };
+                let refusals: Vec<String> = alternatives
+                    .iter()
+                    .map(|a| match a.refusal(value) {
+                        None if canonical(a) => None,
+                        None => Some("must be written without a sign or leading zero".to_owned()),
+                        refusal => refusal,
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Some(refusals.join("; or "))
+            }
         }
     }
 }
