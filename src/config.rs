@@ -38,6 +38,10 @@ pub struct Config {
     /// Serialized list pages kept for reuse while their data is unchanged; 0 turns it off.
     #[arg(long, env = "NOK_LIST_CACHE_ENTRIES", default_value_t = 1024, value_parser = trimmed::<usize>())]
     pub list_cache_entries: usize,
+    /// Milliseconds between reads of the data versions: a write on another instance reaches
+    /// this one's caches within this time (plus the query's); on the instance that wrote, at once.
+    #[arg(long, env = "NOK_FRESHNESS_MS", default_value_t = 200, value_parser = trimmed::<u64>())]
+    pub freshness_ms: u64,
     /// Database connections in the pool.
     #[arg(long, env = "NOK_POOL_SIZE", default_value_t = 16, value_parser = trimmed::<u32>())]
     pub pool_size: u32,

@@ -114,6 +114,7 @@ impl Application {
             ..DeliverySettings::default()
         });
         let shutdown_timeout = Duration::from_secs(config.shutdown_timeout_secs);
+        db.set_freshness(Duration::from_millis(config.freshness_ms.max(1)));
         let worker_db = db.clone();
         let internal_targets = web::Data::new(crate::api::webhooks::InternalTargets(
             config.webhook_internal_targets,
@@ -213,6 +214,8 @@ impl Application {
     /// deliveries stop with the server: from SIGTERM on they get `NOK_SHUTDOWN_TIMEOUT_SECS` (the
     /// time requests in flight get too), from SIGINT or SIGQUIT none.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // Every cache of this instance checks the data versions this task keeps current.
+        let poller = tokio::spawn(self.db.clone().poll_versions());
         let (stop, stopped) = tokio::sync::watch::channel(None);
         let stop = Arc::new(stop);
         let worker = self.delivery.map(|settings| {
@@ -234,6 +237,7 @@ impl Application {
         if let Some(signals) = signals {
             signals.abort();
         }
+        poller.abort();
         result
     }
 }
