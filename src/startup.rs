@@ -99,6 +99,9 @@ impl Application {
         let rating_cache = web::Data::new(crate::app::ratings::RatingCache::new(
             config.list_cache_entries,
         ));
+        let summary_cache = web::Data::new(crate::app::summary::SummaryCache::new(
+            config.list_cache_entries,
+        ));
         let document = openapi_document();
         // One table of the mounted routes, for the gate and for the 404/405 answers.
         let route_table = web::Data::new(Routes::of(&document));
@@ -145,6 +148,7 @@ impl Application {
                 .app_data(key_secret.clone())
                 .app_data(internal_targets.clone())
                 .app_data(rating_cache.clone())
+                .app_data(summary_cache.clone())
                 .app_data(registry.clone())
                 .app_data(public_max_age)
                 .app_data(web::PayloadConfig::new(body_limit))
