@@ -42,6 +42,11 @@ pub struct Config {
     /// pages; ratings); 0 turns caching off.
     #[arg(long, env = "NOK_CACHE_BYTES", default_value_t = 16 * 1024 * 1024, value_parser = trimmed::<usize>())]
     pub cache_bytes: usize,
+
+    /// Milliseconds between reads of the data versions: a write on another instance reaches
+    /// this one's caches within this time (plus the query's); on the instance that wrote, at once.
+    #[arg(long, env = "NOK_FRESHNESS_MS", default_value_t = 200, value_parser = trimmed::<u64>())]
+    pub freshness_ms: u64,
     /// Database connections in the pool.
     #[arg(long, env = "NOK_POOL_SIZE", default_value_t = 16, value_parser = trimmed::<u32>())]
     pub pool_size: u32,

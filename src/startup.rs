@@ -115,6 +115,10 @@ impl Application {
             config.list_cache_entries,
             config.cache_bytes,
         ));
+        let summary_cache = web::Data::new(crate::app::summary::SummaryCache::new(
+            config.list_cache_entries,
+            config.cache_bytes,
+        ));
         let document = openapi_document();
         // One table of the mounted routes, for the gate and for the 404/405 answers.
         let route_table = web::Data::new(Routes::of(&document));
@@ -130,6 +134,7 @@ impl Application {
             ..DeliverySettings::default()
         });
         let shutdown_timeout = Duration::from_secs(config.shutdown_timeout_secs);
+        db.set_freshness(Duration::from_millis(config.freshness_ms.max(1)));
         let worker_db = db.clone();
         let internal_targets = web::Data::new(crate::api::webhooks::InternalTargets(
             config.webhook_internal_targets,
@@ -160,6 +165,7 @@ impl Application {
                 .app_data(key_secret.clone())
                 .app_data(internal_targets.clone())
                 .app_data(rating_cache.clone())
+                .app_data(summary_cache.clone())
                 .app_data(registry.clone())
                 .app_data(public_max_age)
                 .app_data(web::PayloadConfig::new(body_limit))
@@ -233,6 +239,8 @@ impl Application {
     /// deliveries stop with the server: from SIGTERM on they get `NOK_SHUTDOWN_TIMEOUT_SECS` (the
     /// time requests in flight get too), from SIGINT or SIGQUIT none.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // Every cache of this instance checks the data versions this task keeps current.
+        let poller = tokio::spawn(self.db.clone().poll_versions());
         let (stop, stopped) = tokio::sync::watch::channel(None);
         let stop = Arc::new(stop);
         let worker = self.delivery.map(|settings| {
@@ -254,6 +262,7 @@ impl Application {
         if let Some(signals) = signals {
             signals.abort();
         }
+        poller.abort();
         result
     }
 }

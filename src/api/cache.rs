@@ -1,7 +1,8 @@
 //! List pages of public collections, kept serialized while their collection is unchanged. A
-//! page is reused only if the collection's version counter, read from the database on every
-//! request, is the one the page was built at — so every instance behind a load balancer serves
-//! current data — and it carries an ETag made of that version.
+//! page is reused only if the collection's version counter in this instance's snapshot of the
+//! data versions (`db::versions`: current for this instance's own writes at once, for other
+//! instances' within `NOK_FRESHNESS_MS`) is the one the page was built at, and it carries an
+//! ETag made of that version. A current page is answered without a database hop.
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::conditional::{fingerprint, is_not_modified, not_modified};
 use crate::bounded::BoundedMap;
-use crate::db::versions::{self, Collection};
+use crate::db::versions::Collection;
 use crate::db::{Db, DbConnection};
 use crate::error::ApiResult;
 
@@ -76,22 +77,24 @@ where
     F: FnOnce(&mut DbConnection) -> ApiResult<(Vec<u8>, PageHeaders)> + Send + 'static,
 {
     let key = (collection, query);
-    let page = db
-        .run(move |conn| {
-            let version = versions::current(conn, collection)?;
-            if let Some(page) = cache.get(&key, version) {
-                return Ok(page);
-            }
-            let (body, headers) = build(conn)?;
-            let page = Page {
-                version,
-                body: Bytes::from(body),
-                headers,
-            };
-            cache.put(key, page.clone());
-            Ok(page)
-        })
-        .await?;
+    let version = db.versions().await?.collection(collection);
+    let page = match cache.get(&key, version) {
+        Some(page) => page,
+        // Built after the version was read: as current as that version, or more.
+        None => {
+            db.run(move |conn| {
+                let (body, headers) = build(conn)?;
+                let page = Page {
+                    version,
+                    body: Bytes::from(body),
+                    headers,
+                };
+                cache.put(key, page.clone());
+                Ok(page)
+            })
+            .await?
+        }
+    };
     let version = page.version;
     // The page is a function of the query, the data version and the code that renders it.
     let tag = format!(

@@ -57,14 +57,22 @@ async fn summary(
     caller: Caller,
     db: web::Data<Db>,
     cache: web::Data<RatingCache>,
+    summaries: web::Data<use_case::SummaryCache>,
     id: web::Path<i64>,
     query: web::Query<SummaryQuery>,
 ) -> ApiResult<HttpResponse> {
     let region_id = id.into_inner();
     let (year, as_of) = query.into_inner().parse()?;
-    let cache = cache.into_inner();
-    let summary: RegionSummary = db
-        .run(move |conn| use_case::summary(conn, &caller, &cache, (region_id, year), as_of))
-        .await?;
-    Ok(HttpResponse::Ok().json(summary))
+    let body = use_case::summary_json(
+        &db,
+        caller,
+        cache.into_inner(),
+        summaries.into_inner(),
+        (region_id, year),
+        as_of,
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }

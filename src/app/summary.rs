@@ -3,15 +3,19 @@
 
 use std::collections::BTreeMap;
 
+use actix_web::web::Bytes;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::app::ratings::RatingCache;
+use crate::bounded::BoundedMap;
 use crate::auth::policy::{self, Target};
 use crate::auth::Caller;
 use crate::db::cycles::{self as cycle_store, Counted};
 use crate::db::plans as plan_store;
-use crate::db::{organizations, regions, DbConnection};
+use crate::db::versions::NATIONAL;
+use crate::db::{organizations, regions, Db, DbConnection};
 use crate::domain::methodology::{self, Settings};
 use crate::domain::plan::Completion;
 use crate::domain::rating::{self, Snapshot};
@@ -195,4 +199,60 @@ pub fn summary(
         council_meetings_held: crate::db::council_meetings::count_held(conn, region_id, year)?,
         follow_up,
     })
+}
+
+/// What one summary answer is a function of besides the data: region, year, whether the
+/// caller sees approved unpublished figures, and the resolved day of the plan figures.
+type SummaryKey = (i64, i32, bool, NaiveDate);
+
+/// Serialized summaries, each kept with the versions of its region and of the national data
+/// it was computed at: reused while both are unchanged (every write the summary shows bumps one
+/// of them, see `db::versions`), so it is computed once per change. Bounded in entries and bytes.
+pub struct SummaryCache(BoundedMap<SummaryKey, ((i64, i64), Bytes)>);
+
+impl SummaryCache {
+    pub fn new(entries: usize, bytes: usize) -> Self {
+        Self(BoundedMap::new(entries, bytes))
+    }
+}
+
+/// [`summary`] as its JSON body, from the cache when the data it was computed from is
+/// unchanged (no database hop), else computed anew.
+pub async fn summary_json(
+    db: &Db,
+    caller: Caller,
+    cache: std::sync::Arc<RatingCache>,
+    summaries: std::sync::Arc<SummaryCache>,
+    (region_id, year): (i64, i32),
+    as_of: NaiveDate,
+) -> ApiResult<Bytes> {
+    let region = Target::region(region_id);
+    policy::authorize(
+        &caller,
+        &policy::REGION_SUMMARY,
+        &Target {
+            published: true,
+            ..region
+        },
+    )?;
+    let insider = policy::sees_unpublished(&caller, &policy::REGION_SUMMARY, &region);
+    let key = (region_id, year, insider, as_of);
+    let versions = db.versions().await?;
+    let version = (versions.region(region_id), versions.get(NATIONAL));
+    if let Some((at, body)) = summaries.0.get(&key) {
+        if at == version {
+            return Ok(body);
+        }
+    }
+    // Computed after the versions were read: as current as they are, or more.
+    let body = db
+        .run(move |conn| {
+            let summary = summary(conn, &caller, &cache, (region_id, year), as_of)?;
+            serde_json::to_vec(&summary).map_err(crate::error::ApiError::internal)
+        })
+        .await?;
+    let body = Bytes::from(body);
+    let bytes = body.len() + std::mem::size_of::<(SummaryKey, (i64, i64))>();
+    summaries.0.insert(key, (version, body.clone()), bytes);
+    Ok(body)
 }

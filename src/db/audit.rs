@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::changes::{self, Action, Exposure, FeedChange};
 use super::schema::audit_events;
+use super::versions;
 use super::{now, DbConnection};
 use crate::domain::access::Principal;
 use crate::domain::audit::{self, changed_fields};
@@ -113,7 +114,22 @@ pub fn records_skipped() -> bool {
     SKIP_RECORDS.load(Ordering::Relaxed)
 }
 
+/// The data version a change bumps, if it changes what readers see: a user's (what a token
+/// resolves to), else its region's, else the national one. A log-in changes nothing shown.
+fn version_key(change: &Change) -> Option<String> {
+    match (change.resource_type, change.region()) {
+        (_, _) if change.action == "auth.logged_in" => None,
+        ("user", _) => Some(versions::USERS.to_owned()),
+        (_, Some(region_id)) => Some(versions::region_key(region_id)),
+        (_, None) => Some(versions::NATIONAL.to_owned()),
+    }
+}
+
 pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change) -> ApiResult<()> {
+    // In the write's transaction, so that a cache is current exactly when its version is.
+    if let Some(key) = version_key(&change) {
+        versions::bump_key(conn, &key)?;
+    }
     if records_skipped() {
         return Ok(());
     }

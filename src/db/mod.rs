@@ -144,6 +144,8 @@ pub struct Db {
     /// with SQLITE_BUSY (not waiting) when another write lands in between; taking turns here
     /// first makes writers queue instead. PostgreSQL needs no such lock.
     sqlite_writer: Arc<Mutex<()>>,
+    /// This instance's snapshot of the data versions (see [`versions`]).
+    versions: Arc<versions::Versions>,
 }
 
 impl Db {
@@ -178,6 +180,7 @@ impl Db {
             backend: Backend::of(url),
             url: url.into(),
             sqlite_writer: Arc::new(Mutex::new(())),
+            versions: Arc::default(),
         }
     }
 
@@ -222,17 +225,53 @@ impl Db {
         let serialize = self.backend == Backend::Sqlite;
         // Read here, on the request's task: the work runs on a blocking thread.
         let claim = idempotency::CLAIM.try_with(|id| *id).ok();
+        let versions = self.versions.clone();
         self.run(move |conn| {
             let _turn = serialize.then(|| writer.lock().unwrap_or_else(|e| e.into_inner()));
-            write_transaction(conn, |conn| {
+            let result = write_transaction(conn, |conn| {
                 let value = work(conn)?;
                 if let Some(claim) = claim {
                     idempotency::mark_work_done(conn, claim)?;
                 }
                 Ok(value)
-            })
+            });
+            // After the commit (or a failure, which changes nothing but costs only a refresh).
+            versions.committed();
+            result
         })
         .await
+    }
+
+    /// The data versions as of now for this instance: the last snapshot, or a new one (one
+    /// query) if a write of this instance committed since it was taken or the poller is late.
+    pub async fn versions(&self) -> ApiResult<Arc<versions::Snapshot>> {
+        if let Some(snapshot) = self.versions.usable() {
+            return Ok(snapshot);
+        }
+        self.refresh_versions().await
+    }
+
+    /// Reads the data versions anew (the poller, or a reader whose snapshot is unusable).
+    pub async fn refresh_versions(&self) -> ApiResult<Arc<versions::Snapshot>> {
+        let own = self.versions.clone();
+        self.run(move |conn| own.refresh(|| versions::all(conn)))
+            .await
+    }
+
+    /// Sets how often [`Db::poll_versions`] reads the versions (`NOK_FRESHNESS_MS`).
+    pub fn set_freshness(&self, interval: Duration) {
+        self.versions.set_interval(interval);
+    }
+
+    /// Reads the data versions every interval until dropped (a task of the server), so that
+    /// writes of other instances reach this one's caches within the interval.
+    pub async fn poll_versions(self) {
+        loop {
+            if let Err(error) = self.refresh_versions().await {
+                tracing::warn!(error = ?error, "cannot read the data versions");
+            }
+            tokio::time::sleep(self.versions.interval()).await;
+        }
     }
 
     /// Like [`Db::transaction`], but always rolled back: a dry run that does all the work a

@@ -1062,3 +1062,48 @@ async fn the_council_records_proposals_that_organizations_see_when_addressed() {
         "{actions:?}"
     );
 }
+
+/// Two instances on one database (issue 17): a summary cached on the second is recomputed once
+/// the first publishes, within the second's `NOK_FRESHNESS_MS`; the first sees it at once.
+#[tokio::test]
+async fn a_publication_on_one_instance_reaches_the_summary_cached_on_another() {
+    let first = spawn_app().await;
+    let second = crate::helpers::spawn_instance_beside(&first, crate::helpers::test_config()).await;
+    let r = region(&first, &[&["stationary"], &["stationary"]]).await;
+    let cycle = collecting(&first, &r, 2018, &[(r.orgs[0], 10), (r.orgs[1], 9)]).await;
+    submit(&first, &r, cycle).await;
+    approve(&first, &r, cycle, "7").await;
+    async fn assessed(app: &TestApp, region_id: i64) -> Value {
+        let path = format!("/api/v1/regions/{region_id}/summary?year=2018");
+        app.get(&path).await.json::<Value>().await.unwrap()["assessed_in_year"].clone()
+    }
+    let assessed = |app| assessed(app, r.id);
+    assert_eq!(
+        assessed(&second).await,
+        0,
+        "nothing published: cached so on the second"
+    );
+    assert_eq!(assessed(&first).await, 0);
+    let publish = post(
+        &first,
+        &r.authority,
+        &format!("/api/v1/cycles/{cycle}/publish"),
+    )
+    .await;
+    assert_eq!(publish.status(), StatusCode::OK);
+    assert_eq!(
+        assessed(&first).await,
+        2,
+        "the instance that wrote sees it at once"
+    );
+    // The second polls the versions every 200 ms: a bounded wait, no assertion on its speed.
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        seen = assessed(&second).await;
+        if seen == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen, 2);
+}
