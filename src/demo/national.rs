@@ -791,7 +791,7 @@ pub fn draft(region: &DemoRegion, region_id: i64, n: usize) -> OrganizationDraft
     let code: u64 = region.code.parse().unwrap_or(0);
     let stem = code * 10_000_000 + 98 * 100_000 + (n % 100_000) as u64;
     let (kind, number) = kind_of(n);
-    let head = (n % 3 == 0).then(|| Head {
+    let head = n.is_multiple_of(3).then(|| Head {
         full_name: HEADS[n % HEADS.len()].into(),
         position: "Директор".into(),
     });
