@@ -58,8 +58,13 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         organizations: usize,
         /// Put every generated organization in the demo region with this code (e.g. 71).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "national")]
         region: Option<String>,
+        /// The national data set: the 85 regions, the generated organizations spread over them
+        /// by population (100,000 unless --organizations says otherwise), and published cycles
+        /// in every region (2017, 2018 and 2019 unless --published-cycle says otherwise).
+        #[arg(long)]
+        national: bool,
         /// Also create a published cycle of that year over every organization of the region
         /// (`--region`, else 71), computed, approved and published. Repeatable.
         #[arg(long = "published-cycle")]
@@ -156,6 +161,53 @@ fn load_demo(db: &Db, generated: usize, region: Option<&str>, years: &[i32]) -> 
             let cycle =
                 nok_api::demo::published_cycle(conn, region, year).map_err(|e| format!("{e:?}"))?;
             print_cycle(region, year, cycle);
+        }
+        Ok(())
+    })
+}
+
+/// Organizations and published years of `demo --national` when not given.
+const NATIONAL_ORGANIZATIONS: usize = 100_000;
+const NATIONAL_YEARS: [i32; 3] = [2017, 2018, 2019];
+
+/// `demo --national`: the 85 regions, `generated` organizations over them (the default when 0)
+/// and a published cycle of every region for each of `years` (the default when none), under the
+/// database-wide lock.
+fn load_national(db: &Db, generated: usize, years: Vec<i32>) -> Result<(), String> {
+    use nok_api::demo::national::NATIONAL_REGIONS;
+    let generated = if generated == 0 {
+        NATIONAL_ORGANIZATIONS
+    } else {
+        generated
+    };
+    let years = if years.is_empty() {
+        NATIONAL_YEARS.to_vec()
+    } else {
+        years
+    };
+    db.exclusively("demo data", |conn| {
+        let started = std::time::Instant::now();
+        let loaded =
+            nok_api::demo::national::load(conn, generated).map_err(|e| format!("{e:?}"))?;
+        print_loaded(&loaded);
+        println!(
+            "demo data: organizations loaded in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        for &year in &years {
+            let (mut made, mut assessed) = (0, 0);
+            for (region, _) in NATIONAL_REGIONS {
+                let cycle = nok_api::demo::published_cycle(conn, region.code, year)
+                    .map_err(|e| format!("{e:?}"))?;
+                if let Some((_, n)) = cycle {
+                    made += 1;
+                    assessed += n;
+                }
+            }
+            println!(
+                "demo data: {year}: {made} cycles published over {assessed} organizations ({:.1} s)",
+                started.elapsed().as_secs_f64()
+            );
         }
         Ok(())
     })
@@ -264,10 +316,14 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Demo {
             organizations,
             region,
+            national,
             published_cycles,
             config,
         } => {
             let db = connect(&config)?;
+            if national {
+                return load_national(&db, organizations, published_cycles);
+            }
             load_demo(&db, organizations, region.as_deref(), &published_cycles)
         }
         Command::User { command } => add_user(command),
@@ -315,6 +371,7 @@ mod tests {
             &["nok-api", "migrate"],
             &["nok-api", "openapi"],
             &["nok-api", "demo", "--organizations", "10"],
+            &["nok-api", "demo", "--national"],
         ] {
             if let Err(e) = super::Cli::try_parse_from(args) {
                 panic!("{args:?}: {e}");

@@ -318,6 +318,57 @@ pub fn insert(conn: &mut DbConnection, draft: &OrganizationDraft) -> ApiResult<O
     find(conn, id)
 }
 
+/// Inserts validated drafts of existing regions with one multi-row INSERT per backend (bulk
+/// demo loads; the caller checks that no INN is another active organization's, and the unique
+/// index backs it). Returns the new rows in the drafts' order.
+pub fn insert_many(
+    conn: &mut DbConnection,
+    drafts: &[OrganizationDraft],
+) -> ApiResult<Vec<OrganizationRow>> {
+    if drafts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let at = now();
+    let rows: Vec<_> = drafts
+        .iter()
+        .map(|d| {
+            (
+                OrganizationValues::of(d),
+                organizations::version.eq(1_i64),
+                organizations::created_at.eq(at),
+                organizations::updated_at.eq(at),
+            )
+        })
+        .collect();
+    // Multi-row INSERT is backend-specific in diesel, so each backend gets its own call.
+    let insert = diesel::insert_into(organizations::table).values(&rows);
+    match conn {
+        DbConnection::Sqlite(c) => insert.execute(c)?,
+        DbConnection::Postgres(c) => insert.execute(c)?,
+    };
+    versions::bump(conn, Collection::Organizations)?;
+    let inns: Vec<&str> = drafts.iter().map(|d| d.inn.as_str()).collect();
+    let mut rows: Vec<OrganizationRow> = organizations::table
+        .filter(organizations::inn.eq_any(&inns))
+        .filter(organizations::active.eq(true))
+        .select(OrganizationRow::as_select())
+        .load(conn)?;
+    let position: std::collections::HashMap<&str, usize> =
+        inns.iter().enumerate().map(|(i, inn)| (*inn, i)).collect();
+    rows.sort_by_key(|r| position.get(r.inn.as_str()).copied().unwrap_or(usize::MAX));
+    Ok(rows)
+}
+
+/// Every active organization's INN (bulk demo loads skip those already there).
+pub fn active_inns(conn: &mut DbConnection) -> ApiResult<std::collections::HashSet<String>> {
+    Ok(organizations::table
+        .filter(organizations::active.eq(true))
+        .select(organizations::inn)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// Stores `draft` over the row if it is still at `version`; 412 when another write got there first.
 pub fn update(
     conn: &mut DbConnection,

@@ -4,6 +4,7 @@
 
 mod assessment;
 mod data;
+pub mod national;
 
 use crate::auth::{password, Role};
 use crate::db::audit::Actor;

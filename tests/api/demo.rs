@@ -192,3 +192,64 @@ async fn two_instances_starting_at_once_migrate_and_load_the_demo_once() {
     assert_eq!(organizations as usize, nok_api::demo::ORGANIZATIONS.len());
     assert_eq!(users as usize, nok_api::auth::Role::ALL.len());
 }
+
+#[tokio::test]
+async fn the_national_data_set_spreads_organizations_over_85_regions_once() {
+    let app = spawn_app().await;
+    let db = app.db.clone();
+    let (first, second) = tokio::task::spawn_blocking(move || {
+        let mut conn = db.blocking().unwrap();
+        let first = nok_api::demo::national::load(&mut conn, 300).unwrap();
+        let second = nok_api::demo::national::load(&mut conn, 300).unwrap();
+        (first, second)
+    })
+    .await
+    .unwrap();
+    assert_eq!(first.regions, 85);
+    assert_eq!(
+        first.organizations,
+        nok_api::demo::ORGANIZATIONS.len() + 300
+    );
+    assert_eq!(
+        second.regions + second.organizations,
+        0,
+        "loading twice adds nothing"
+    );
+    let regions: Value = app
+        .get("/api/v1/regions?limit=500")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = regions["items"].as_array().unwrap();
+    assert_eq!(items.len(), 85, "{regions}");
+    let name_of = |code: &str| {
+        items
+            .iter()
+            .find(|r| r["code"] == code)
+            .map(|r| r["name"].clone())
+    };
+    // The seed regions keep their seed names beside the other subjects.
+    assert_eq!(
+        name_of("86"),
+        Some("Ханты-Мансийский автономный округ – Югра".into())
+    );
+    assert_eq!(name_of("92"), Some("г. Севастополь".into()));
+    // Moscow, the largest share, gets the most of the generated ones.
+    let moscow = items.iter().find(|r| r["code"] == "77").unwrap()["id"].clone();
+    let page: Value = app
+        .get(&format!(
+            "/api/v1/organizations?region_id={moscow}&limit=100"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let at = nok_api::demo::national::NATIONAL_REGIONS
+        .iter()
+        .position(|(r, _)| r.code == "77")
+        .unwrap();
+    // Its share of the generated ones and the two seed institutions.
+    let expected = nok_api::demo::national::spread(300)[at] + 2;
+    assert_eq!(page["items"].as_array().unwrap().len(), expected, "{page}");
+}
