@@ -525,15 +525,33 @@ async fn a_graceful_stop_finishes_requests_in_flight() {
         .unwrap();
     let head = format!(
         "POST /api/v1/regions HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\
+         Expect: 100-continue\r\n\r\n",
         app.admin,
         body.len()
     );
     stream.write_all(head.as_bytes()).unwrap();
+    // The interim 100 says a worker has the request: the stop comes after it, however busy
+    // the machine (a fixed wait lost that race under load).
+    // Read off the test's runtime, which also runs the server.
+    let mut reader = stream.try_clone().unwrap();
+    let interim = tokio::task::spawn_blocking(move || {
+        let mut interim = Vec::new();
+        let mut byte = [0u8; 1];
+        while !interim.ends_with(b"\r\n\r\n") {
+            reader.read_exact(&mut byte).unwrap();
+            interim.push(byte[0]);
+        }
+        interim
+    })
+    .await
+    .unwrap();
+    assert!(
+        interim.starts_with(b"HTTP/1.1 100"),
+        "{:?}",
+        String::from_utf8_lossy(&interim)
+    );
     stream.write_all(first).unwrap();
-    // Let a worker take the connection and start on the request before the stop (generously:
-    // the test suite runs its tests side by side on few cores).
-    tokio::time::sleep(Duration::from_millis(1500)).await;
 
     let stopping = tokio::spawn(app.server.stop(true));
     tokio::time::sleep(Duration::from_millis(500)).await;
