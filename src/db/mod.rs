@@ -11,6 +11,7 @@ pub mod follow_up;
 pub mod idempotency;
 pub mod login_windows;
 pub mod operators;
+pub mod national;
 pub mod organizations;
 pub mod organizing_plans;
 pub mod plans;
