@@ -9,9 +9,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::app::ratings::RatingCache;
-use crate::bounded::BoundedMap;
 use crate::auth::policy::{self, Target};
 use crate::auth::Caller;
+use crate::bounded::BoundedMap;
 use crate::db::cycles::{self as cycle_store, Counted};
 use crate::db::plans as plan_store;
 use crate::db::versions::{Snapshot as Versions, NATIONAL};
@@ -23,9 +23,8 @@ use crate::error::ApiResult;
 use crate::views::cycles::UnassessedOrganization;
 use crate::views::plans::completion_of;
 use crate::views::summary::{
-    NationalRegion, NationalSummary, NationalTotals,
-    CriterionMean, CycleFollowUp, OrganizationPlans, PlanFigures, RegionSummary, SummaryCycle,
-    SummaryResults,
+    CriterionMean, CycleFollowUp, NationalRegion, NationalSummary, NationalTotals,
+    OrganizationPlans, PlanFigures, RegionSummary, SummaryCycle, SummaryResults,
 };
 
 /// Plan figures of the region's plans of `year`: all for its readers, public ones for others.
@@ -262,7 +261,9 @@ pub async fn summary_json(
         .await?;
     let body = Bytes::from(body);
     let bytes = body.len() + std::mem::size_of::<(SummaryKey, (i64, i64))>();
-    summaries.regions.insert(key, (version, body.clone()), bytes);
+    summaries
+        .regions
+        .insert(key, (version, body.clone()), bytes);
     Ok(body)
 }
 
@@ -300,7 +301,8 @@ pub fn national(
     let mean = |totals: &[(Decimal, u64)]| {
         rating::region_total(totals, methodology::RegionTotal::MeanOfTotals, &settings)
     };
-    let count = |map: &std::collections::HashMap<i64, u64>, id: i64| map.get(&id).copied().unwrap_or(0);
+    let count =
+        |map: &std::collections::HashMap<i64, u64>, id: i64| map.get(&id).copied().unwrap_or(0);
     let mut all_totals = Vec::new();
     let mut regions = Vec::new();
     for (region_id, code, name) in national_store::regions(conn)? {
@@ -324,7 +326,10 @@ pub fn national(
     }
     let sum = |f: fn(&NationalRegion) -> u64| regions.iter().map(f).sum::<u64>();
     let active = sum(|r| r.organizations_active);
-    let (in_year, in_three) = (sum(|r| r.assessed_in_year), sum(|r| r.assessed_in_three_years));
+    let (in_year, in_three) = (
+        sum(|r| r.assessed_in_year),
+        sum(|r| r.assessed_in_three_years),
+    );
     let totals = NationalTotals {
         regions: regions.len() as u64,
         organizations_active: active,
@@ -381,6 +386,8 @@ pub async fn national_json(
         .await?;
     let body = Bytes::from(body);
     let bytes = body.len() + std::mem::size_of::<((i32, bool), i64)>();
-    summaries.national.insert(key, (version, body.clone()), bytes);
+    summaries
+        .national
+        .insert(key, (version, body.clone()), bytes);
     Ok(body)
 }

@@ -221,10 +221,31 @@ mod tests {
     fn the_sum_over_regions_changes_with_any_region_and_national_only() {
         let versions = Versions::default();
         let at = |pairs| versions.refresh(|| read(pairs)).unwrap().all_regions();
-        let base = at(&[("region:1", 3), ("region:2", 1), ("national", 2), ("users", 5)]);
+        let base = at(&[
+            ("region:1", 3),
+            ("region:2", 1),
+            ("national", 2),
+            ("users", 5),
+        ]);
         assert_eq!(base, 6);
-        assert_eq!(at(&[("region:1", 3), ("region:2", 2), ("national", 2), ("users", 5)]), 7);
-        assert_eq!(at(&[("region:1", 3), ("region:2", 1), ("national", 2), ("users", 9)]), 6);
+        assert_eq!(
+            at(&[
+                ("region:1", 3),
+                ("region:2", 2),
+                ("national", 2),
+                ("users", 5)
+            ]),
+            7
+        );
+        assert_eq!(
+            at(&[
+                ("region:1", 3),
+                ("region:2", 1),
+                ("national", 2),
+                ("users", 9)
+            ]),
+            6
+        );
     }
 
     #[test]
