@@ -13,10 +13,10 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::views::plans::parse_as_of;
-use crate::views::summary::RegionSummary;
+use crate::views::summary::{NationalSummary, RegionSummary};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(summary);
+    cfg.service(summary).service(national);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -70,6 +70,49 @@ async fn summary(
         summaries.into_inner(),
         (region_id, year),
         as_of,
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NationalQuery {
+    /// The year; defaults to the current one.
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2019)]
+    pub year: Option<String>,
+}
+
+#[utoipa::path(
+    operation_id = "get_national_summary",
+    summary = "National summary of a year across regions",
+    tag = "summary",
+    params(NationalQuery),
+    responses(
+        (status = 200, description = "Per region the coverage of the assessment, published cycles and mean total of the year, and the national totals", body = NationalSummary),
+    ),
+)]
+#[get("/summary")]
+async fn national(
+    caller: Caller,
+    db: web::Data<Db>,
+    cache: web::Data<RatingCache>,
+    summaries: web::Data<use_case::SummaryCache>,
+    query: web::Query<NationalQuery>,
+) -> ApiResult<HttpResponse> {
+    let mut errors = ListFilterErrors::default();
+    let year = parse_filter(&mut errors, "year", query.into_inner().year, parse_year)
+        .unwrap_or_else(|| chrono::Datelike::year(&Utc::now()));
+    errors.into_result()?;
+    let body = use_case::national_json(
+        &db,
+        caller,
+        cache.into_inner(),
+        summaries.into_inner(),
+        year,
     )
     .await?;
     Ok(HttpResponse::Ok()

@@ -14,8 +14,8 @@ use crate::auth::Caller;
 use crate::bounded::BoundedMap;
 use crate::db::cycles::{self as cycle_store, Counted};
 use crate::db::plans as plan_store;
-use crate::db::versions::NATIONAL;
-use crate::db::{organizations, regions, Db, DbConnection};
+use crate::db::versions::{Snapshot as Versions, NATIONAL};
+use crate::db::{national as national_store, organizations, regions, Db, DbConnection};
 use crate::domain::methodology::{self, Settings};
 use crate::domain::plan::Completion;
 use crate::domain::rating::{self, Snapshot};
@@ -23,8 +23,8 @@ use crate::error::ApiResult;
 use crate::views::cycles::UnassessedOrganization;
 use crate::views::plans::completion_of;
 use crate::views::summary::{
-    CriterionMean, CycleFollowUp, OrganizationPlans, PlanFigures, RegionSummary, SummaryCycle,
-    SummaryResults,
+    CriterionMean, CycleFollowUp, NationalRegion, NationalSummary, NationalTotals,
+    OrganizationPlans, PlanFigures, RegionSummary, SummaryCycle, SummaryResults,
 };
 
 /// Plan figures of the region's plans of `year`: all for its readers, public ones for others.
@@ -208,11 +208,19 @@ type SummaryKey = (i64, i32, bool, NaiveDate);
 /// Serialized summaries, each kept with the versions of its region and of the national data
 /// it was computed at: reused while both are unchanged (every write the summary shows bumps one
 /// of them, see `db::versions`), so it is computed once per change. Bounded in entries and bytes.
-pub struct SummaryCache(BoundedMap<SummaryKey, ((i64, i64), Bytes)>);
+/// The national summaries sit beside them, keyed by (year, approved basis), each kept with the
+/// sum of the versions of every region and `national` ([`Snapshot::all_regions`]).
+pub struct SummaryCache {
+    regions: BoundedMap<SummaryKey, ((i64, i64), Bytes)>,
+    national: BoundedMap<(i32, bool), (i64, Bytes)>,
+}
 
 impl SummaryCache {
     pub fn new(entries: usize, bytes: usize) -> Self {
-        Self(BoundedMap::new(entries, bytes))
+        Self {
+            regions: BoundedMap::new(entries, bytes),
+            national: BoundedMap::new(entries, bytes),
+        }
     }
 }
 
@@ -239,7 +247,7 @@ pub async fn summary_json(
     let key = (region_id, year, insider, as_of);
     let versions = db.versions().await?;
     let version = (versions.region(region_id), versions.get(NATIONAL));
-    if let Some((at, body)) = summaries.0.get(&key) {
+    if let Some((at, body)) = summaries.regions.get(&key) {
         if at == version {
             return Ok(body);
         }
@@ -253,6 +261,133 @@ pub async fn summary_json(
         .await?;
     let body = Bytes::from(body);
     let bytes = body.len() + std::mem::size_of::<(SummaryKey, (i64, i64))>();
-    summaries.0.insert(key, (version, body.clone()), bytes);
+    summaries
+        .regions
+        .insert(key, (version, body.clone()), bytes);
+    Ok(body)
+}
+
+/// The national summary of `year` (see [`national_json`]).
+pub fn national(
+    conn: &mut DbConnection,
+    cache: &RatingCache,
+    year: i32,
+    approved: bool,
+) -> ApiResult<NationalSummary> {
+    let counted = if approved {
+        Counted::Started
+    } else {
+        Counted::Published
+    };
+    let active = national_store::active_by_region(conn)?;
+    let in_year = national_store::assessed_by_region(conn, year..=year, counted)?;
+    let in_three = national_store::assessed_by_region(conn, year - 2..=year, counted)?;
+    // Mean totals from the approvals' snapshots, as the region summary takes them.
+    let mut totals_by_region: BTreeMap<i64, (u64, Vec<(Decimal, u64)>)> = BTreeMap::new();
+    let mut settings = None;
+    for (region_id, _cycle, approval) in national_store::approvals_of_year(conn, year, approved)? {
+        let (_, snapshot) = cache.approval(conn, approval)?;
+        settings.get_or_insert(snapshot.settings);
+        let slot = totals_by_region.entry(region_id).or_default();
+        slot.0 += 1;
+        slot.1.extend(
+            snapshot
+                .entries
+                .iter()
+                .filter_map(|e| e.results.total.map(|t| (t, 1))),
+        );
+    }
+    let settings = settings.unwrap_or(Settings::DEFAULT);
+    let mean = |totals: &[(Decimal, u64)]| {
+        rating::region_total(totals, methodology::RegionTotal::MeanOfTotals, &settings)
+    };
+    let count =
+        |map: &std::collections::HashMap<i64, u64>, id: i64| map.get(&id).copied().unwrap_or(0);
+    let mut all_totals = Vec::new();
+    let mut regions = Vec::new();
+    for (region_id, code, name) in national_store::regions(conn)? {
+        let active = count(&active, region_id);
+        let (in_year, in_three) = (count(&in_year, region_id), count(&in_three, region_id));
+        let (cycles, totals) = totals_by_region.remove(&region_id).unwrap_or_default();
+        regions.push(NationalRegion {
+            region_id,
+            code,
+            name,
+            organizations_active: active,
+            assessed_in_year: in_year,
+            assessed_in_year_percent: rating::percent(in_year, active),
+            assessed_in_three_years: in_three,
+            assessed_in_three_years_percent: rating::percent(in_three, active),
+            cycles,
+            organizations_with_results: totals.len() as u64,
+            total_mean: mean(&totals),
+        });
+        all_totals.extend(totals);
+    }
+    let sum = |f: fn(&NationalRegion) -> u64| regions.iter().map(f).sum::<u64>();
+    let active = sum(|r| r.organizations_active);
+    let (in_year, in_three) = (
+        sum(|r| r.assessed_in_year),
+        sum(|r| r.assessed_in_three_years),
+    );
+    let totals = NationalTotals {
+        regions: regions.len() as u64,
+        organizations_active: active,
+        assessed_in_year: in_year,
+        assessed_in_year_percent: rating::percent(in_year, active),
+        assessed_in_three_years: in_three,
+        assessed_in_three_years_percent: rating::percent(in_three, active),
+        cycles: sum(|r| r.cycles),
+        organizations_with_results: all_totals.len() as u64,
+        total_mean: mean(&all_totals),
+    };
+    Ok(NationalSummary {
+        year,
+        basis: if approved { "approved" } else { "published" }.into(),
+        regions,
+        totals,
+    })
+}
+
+/// The national summary of `year` as its JSON body: published figures for everyone, approved
+/// ones too for admin and auditor. Reused while no region's data nor the national data changed
+/// (the versions' sum over them), so it is computed once per change; else computed anew.
+pub async fn national_json(
+    db: &Db,
+    caller: Caller,
+    cache: std::sync::Arc<RatingCache>,
+    summaries: std::sync::Arc<SummaryCache>,
+    year: i32,
+) -> ApiResult<Bytes> {
+    let country = Target::default();
+    policy::authorize(
+        &caller,
+        &policy::NATIONAL_SUMMARY,
+        &Target {
+            published: true,
+            ..country
+        },
+    )?;
+    let approved = policy::sees_unpublished(&caller, &policy::NATIONAL_SUMMARY, &country);
+    let key = (year, approved);
+    let versions: std::sync::Arc<Versions> = db.versions().await?;
+    let version = versions.all_regions();
+    if let Some((at, body)) = summaries.national.get(&key) {
+        if at == version {
+            return Ok(body);
+        }
+    }
+    // Computed after the versions were read: as current as they are, or more.
+    let body = db
+        .run(move |conn| {
+            let summary = national(conn, &cache, year, approved)?;
+            serde_json::to_vec(&summary).map_err(crate::error::ApiError::internal)
+        })
+        .await?;
+    let body = Bytes::from(body);
+    let bytes = body.len() + std::mem::size_of::<((i32, bool), i64)>();
+    summaries
+        .national
+        .insert(key, (version, body.clone()), bytes);
     Ok(body)
 }

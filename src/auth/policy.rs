@@ -376,6 +376,13 @@ pub const REGION_SUMMARY: Rule = rule(
         own_region(Council),
     ]),
 );
+/// The national summary: public from published results; admin and auditor, who see every
+/// region, see approved unpublished ones too.
+pub const NATIONAL_SUMMARY: Rule = rule(
+    "GET",
+    "/api/v1/summary",
+    Access::PublishedOr(&[all(Admin), all(Auditor)]),
+);
 
 /// Who sees an unpublished plan: its region's authority and council, its organization, admin
 /// and auditor. Published (and closed) plans are public.
@@ -673,6 +680,7 @@ pub const RULES: &[Rule] = &[
     FOLLOW_UP_READ,
     FOLLOW_UP_EXPORT,
     REGION_SUMMARY,
+    NATIONAL_SUMMARY,
     PLAN_LIST,
     PLAN_CREATE,
     PLAN_IMPORT,

@@ -10,6 +10,7 @@ pub mod evaluations;
 pub mod follow_up;
 pub mod idempotency;
 pub mod login_windows;
+pub mod national;
 pub mod operators;
 pub mod organizations;
 pub mod organizing_plans;

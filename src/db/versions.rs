@@ -103,6 +103,18 @@ impl Snapshot {
     pub fn region(&self, region_id: i64) -> i64 {
         self.get(&region_key(region_id))
     }
+
+    /// The sum of every region's version, `national` and `regions`: what a summary across
+    /// regions is a function of. Counters only grow, so any write to one of them changes it.
+    pub fn all_regions(&self) -> i64 {
+        self.versions
+            .iter()
+            .filter(|(key, _)| {
+                key.starts_with("region:") || *key == NATIONAL || *key == Collection::Regions.name()
+            })
+            .map(|(_, version)| *version)
+            .sum()
+    }
 }
 
 /// The versions of one instance: the last snapshot, and how many write transactions this
@@ -203,6 +215,37 @@ mod tests {
         );
         versions.refresh(|| read(&[("region:1", 4)])).unwrap();
         assert_eq!(versions.usable().unwrap().region(1), 4);
+    }
+
+    #[test]
+    fn the_sum_over_regions_changes_with_any_region_and_national_only() {
+        let versions = Versions::default();
+        let at = |pairs| versions.refresh(|| read(pairs)).unwrap().all_regions();
+        let base = at(&[
+            ("region:1", 3),
+            ("region:2", 1),
+            ("national", 2),
+            ("users", 5),
+        ]);
+        assert_eq!(base, 6);
+        assert_eq!(
+            at(&[
+                ("region:1", 3),
+                ("region:2", 2),
+                ("national", 2),
+                ("users", 5)
+            ]),
+            7
+        );
+        assert_eq!(
+            at(&[
+                ("region:1", 3),
+                ("region:2", 1),
+                ("national", 2),
+                ("users", 9)
+            ]),
+            6
+        );
     }
 
     #[test]

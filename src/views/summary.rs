@@ -103,3 +103,59 @@ pub struct OrganizationPlans {
     pub plans: u64,
     pub completion: Completion,
 }
+
+/// One region's line of the national summary.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NationalRegion {
+    pub region_id: i64,
+    #[schema(example = "77")]
+    pub code: String,
+    #[schema(example = "г. Москва")]
+    pub name: String,
+    pub organizations_active: u64,
+    /// Active organizations a counted cycle of the region assesses in the year.
+    pub assessed_in_year: u64,
+    #[schema(value_type = Option<String>, example = "34.55")]
+    pub assessed_in_year_percent: Option<Decimal>,
+    /// Active organizations assessed in the year or the two years before.
+    pub assessed_in_three_years: u64,
+    #[schema(value_type = Option<String>, example = "100")]
+    pub assessed_in_three_years_percent: Option<Decimal>,
+    /// Cycles of the year whose results the figures include (published ones, or for
+    /// `approved` every cycle with an approval).
+    pub cycles: u64,
+    /// Organizations with results in those cycles.
+    pub organizations_with_results: u64,
+    /// The plain mean of their totals.
+    #[schema(value_type = Option<String>, example = "87.35")]
+    pub total_mean: Option<Decimal>,
+}
+
+/// The country's figures: the regions' added up, the mean over every organization's total.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NationalTotals {
+    pub regions: u64,
+    pub organizations_active: u64,
+    pub assessed_in_year: u64,
+    #[schema(value_type = Option<String>, example = "34.55")]
+    pub assessed_in_year_percent: Option<Decimal>,
+    pub assessed_in_three_years: u64,
+    #[schema(value_type = Option<String>, example = "100")]
+    pub assessed_in_three_years_percent: Option<Decimal>,
+    pub cycles: u64,
+    pub organizations_with_results: u64,
+    #[schema(value_type = Option<String>, example = "87.35")]
+    pub total_mean: Option<Decimal>,
+}
+
+/// The national summary of a year: every region's coverage and mean total, and the totals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NationalSummary {
+    pub year: i32,
+    /// `published` for everyone; `approved` (the latest approval of each cycle) for admin and
+    /// auditor.
+    #[schema(example = "published")]
+    pub basis: String,
+    pub regions: Vec<NationalRegion>,
+    pub totals: NationalTotals,
+}

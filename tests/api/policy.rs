@@ -574,6 +574,7 @@ fn sample(rule: &Rule, f: &Fixture, away: bool) -> (Method, String, Option<Body>
                 None,
             )
         }
+        ("GET", "/api/v1/summary") => ("/api/v1/summary?year=2018".to_owned(), None),
         ("GET", "/api/v1/regions/{id}/summary") => {
             (format!("/api/v1/regions/{region}/summary?year=2018"), None)
         }

@@ -23,14 +23,29 @@ struct Region {
 
 /// Tula with `forms.len()` organizations providing those forms of service.
 async fn region(app: &TestApp, forms: &[&[&str]]) -> Region {
-    let id = app.region("71", "Тульская область").await;
+    region_in(app, ("71", "Тульская область", "tula"), 1, forms).await
+}
+
+/// The region (code, name, user name prefix) with organizations numbered from `first`.
+async fn region_in(
+    app: &TestApp,
+    (code, name, prefix): (&str, &str, &str),
+    first: u64,
+    forms: &[&[&str]],
+) -> Region {
+    let id = app.region(code, name).await;
     let mut orgs = Vec::new();
     for (n, forms) in forms.iter().enumerate() {
-        let mut body = organization_body(id, n as u64 + 1);
+        let mut body = organization_body(id, first + n as u64);
         body["service_forms"] = json!(forms);
         orgs.push(app.organization(&body).await["id"].as_i64().unwrap());
     }
-    let operator = app.user_token("tula-operator", Role::Operator, Some(id), None);
+    let operator = app.user_token(
+        &format!("{prefix}-operator"),
+        Role::Operator,
+        Some(id),
+        None,
+    );
     let me: Value = app
         .as_(Some(&operator))
         .get("/api/v1/auth/me")
@@ -41,8 +56,13 @@ async fn region(app: &TestApp, forms: &[&[&str]]) -> Region {
     Region {
         id,
         orgs,
-        authority: app.user_token("tula-authority", Role::Authority, Some(id), None),
-        council: app.user_token("tula-council", Role::Council, Some(id), None),
+        authority: app.user_token(
+            &format!("{prefix}-authority"),
+            Role::Authority,
+            Some(id),
+            None,
+        ),
+        council: app.user_token(&format!("{prefix}-council"), Role::Council, Some(id), None),
         operator,
         operator_id: me["user_id"].as_i64().unwrap(),
     }
@@ -1061,6 +1081,134 @@ async fn the_council_records_proposals_that_organizations_see_when_addressed() {
         actions.contains(&"proposal.deleted") && actions.contains(&"proposal.updated"),
         "{actions:?}"
     );
+}
+
+/// The national summary (issue 17): a published cycle in Tula, an approved unpublished one in
+/// Sverdlovsk; the public sees the first only, admin and auditor both; a publication shows at
+/// the next read of the same instance although the summary was cached.
+#[tokio::test]
+async fn the_national_summary_adds_up_the_regions_the_caller_may_see() {
+    let app = spawn_app().await;
+    let tula = region_in(
+        &app,
+        ("71", "Тульская область", "tula"),
+        1,
+        &[&["stationary"] as &[&str]; 3],
+    )
+    .await;
+    let ural = region_in(
+        &app,
+        ("66", "Свердловская область", "ural"),
+        101,
+        &[&["stationary"] as &[&str]; 2],
+    )
+    .await;
+    let published = collecting(&app, &tula, 2018, &[(tula.orgs[0], 10), (tula.orgs[1], 9)]).await;
+    submit(&app, &tula, published).await;
+    assert_eq!(
+        approve(&app, &tula, published, "1").await.status(),
+        StatusCode::CREATED
+    );
+    let path = format!("/api/v1/cycles/{published}/publish");
+    assert_eq!(
+        post(&app, &tula.authority, &path).await.status(),
+        StatusCode::OK
+    );
+    let approved = collecting(&app, &ural, 2018, &[(ural.orgs[0], 8)]).await;
+    submit(&app, &ural, approved).await;
+    assert_eq!(
+        approve(&app, &ural, approved, "1").await.status(),
+        StatusCode::CREATED
+    );
+
+    let summary = |token: Option<String>| {
+        let app = &app;
+        async move {
+            let response = app
+                .as_(token.as_deref())
+                .get("/api/v1/summary?year=2018")
+                .await;
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let public = summary(None).await;
+    assert_eq!(public["year"], 2018);
+    assert_eq!(public["basis"], "published");
+    let by_code = |summary: &Value, code: &str| {
+        summary["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        by_code(&public, "71"),
+        json!({"region_id": tula.id, "code": "71", "name": "Тульская область",
+            "organizations_active": 3, "assessed_in_year": 2, "assessed_in_year_percent": "66.67",
+            "assessed_in_three_years": 2, "assessed_in_three_years_percent": "66.67",
+            "cycles": 1, "organizations_with_results": 2, "total_mean": "90.87"})
+    );
+    let ural_public = by_code(&public, "66");
+    assert_eq!(ural_public["organizations_active"], 2);
+    assert_eq!(ural_public["assessed_in_year"], 0);
+    assert_eq!(ural_public["cycles"], 0);
+    assert_eq!(ural_public["total_mean"], Value::Null);
+    assert_eq!(
+        public["totals"],
+        json!({"regions": 2, "organizations_active": 5, "assessed_in_year": 2,
+            "assessed_in_year_percent": "40", "assessed_in_three_years": 2,
+            "assessed_in_three_years_percent": "40", "cycles": 1,
+            "organizations_with_results": 2, "total_mean": "90.87"})
+    );
+    // A region's council sees the country as the public does.
+    assert_eq!(summary(Some(tula.council.clone())).await, public);
+
+    let auditor = app.user_token("auditor", Role::Auditor, None, None);
+    for insider in [app.admin.clone(), auditor] {
+        let inside = summary(Some(insider)).await;
+        assert_eq!(inside["basis"], "approved");
+        let ural_inside = by_code(&inside, "66");
+        assert_eq!(ural_inside["assessed_in_year"], 1);
+        assert_eq!(ural_inside["assessed_in_year_percent"], "50");
+        assert_eq!(ural_inside["cycles"], 1);
+        assert_eq!(ural_inside["total_mean"], "90.42");
+        assert_eq!(inside["totals"]["assessed_in_year"], 3);
+        assert_eq!(inside["totals"]["assessed_in_year_percent"], "60");
+        assert_eq!(inside["totals"]["cycles"], 2);
+        assert_eq!(inside["totals"]["organizations_with_results"], 3);
+        assert_eq!(inside["totals"]["total_mean"], "90.72");
+    }
+
+    // Published in Sverdlovsk: the cached public summary is not answered again.
+    let path = format!("/api/v1/cycles/{approved}/publish");
+    assert_eq!(
+        post(&app, &ural.authority, &path).await.status(),
+        StatusCode::OK
+    );
+    let public = summary(None).await;
+    assert_eq!(by_code(&public, "66")["cycles"], 1);
+    assert_eq!(public["totals"]["assessed_in_year"], 3);
+    assert_eq!(public["totals"]["total_mean"], "90.72");
+    assert_eq!(summary(None).await, public, "answered again from the cache");
+    // Another year has nothing assessed; a bad year is a problem naming it.
+    let other: Value = app
+        .get("/api/v1/summary?year=2019")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(other["totals"]["cycles"], 0);
+    assert_eq!(other["totals"]["assessed_in_three_years"], 3);
+    assert_problem(
+        app.get("/api/v1/summary?year=1900").await,
+        400,
+        Some("year"),
+    )
+    .await;
+    assert_problem(app.get("/api/v1/summary?year=x").await, 400, Some("year")).await;
 }
 
 /// Two instances on one database (issue 17): a summary cached on the second is recomputed once
