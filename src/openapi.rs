@@ -1324,6 +1324,9 @@ mod tests {
                 "{schema}.{property}"
             );
         }
+        let year = &document["components"]["schemas"]["NewCycle"]["properties"]["year"];
+        assert_eq!(year["minimum"], cycle::FIRST_YEAR, "NewCycle.year");
+        assert_eq!(year["maximum"], cycle::LAST_YEAR, "NewCycle.year");
         // utoipa takes only a literal for an array's limit: here it is held to the rule's.
         for property in ["agenda", "decisions"] {
             let items = limit("NewCouncilMeeting", property, "maxItems");
