@@ -3,7 +3,7 @@
 //! problem+json naming the field and its code, and nothing is stored.
 
 use nok_api::auth::{password, Role};
-use nok_api::domain::{council, cycle, operator, proposal};
+use nok_api::domain::{council, cycle, operator, plan, proposal};
 use nok_api::views::webhooks::{SECRET_MAX, URL_MAX};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -324,6 +324,36 @@ async fn cycle_fields_are_checked_by_their_rules() {
             "/api/v1/cycles",
             &json!({"region_id": region, "year": cycle::LAST_YEAR}),
         )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn measure_fields_are_checked_by_their_rules() {
+    let app = spawn_app().await;
+    let s = crate::plans::scene(&app).await;
+    let at = "sections[0].measures[0]";
+    for (field, value, code) in [
+        ("title", json!(long(plan::TEXT_MAX)), "too_long"),
+        ("title", json!(" "), "required"),
+        ("deadline", json!(long(plan::SHORT_MAX)), "too_long"),
+        ("number", json!(long(plan::NUMBER_MAX)), "too_long"),
+        ("number", json!("1\n2"), "format"),
+        ("basis", json!(""), "required"),
+        ("expected_result", json!(long(plan::TEXT_MAX)), "too_long"),
+    ] {
+        let mut body = crate::plans::new_plan(s.org);
+        body["sections"][0]["measures"][0][field] = value;
+        let path = format!("{at}.{field}");
+        refused(&app, &s.authority, "/api/v1/plans", &body, &path, code).await;
+    }
+    assert_eq!(crate::plans::plan_count(&app).await, 0);
+    // A blank deadline is no deadline.
+    let mut body = crate::plans::new_plan(s.org);
+    body["sections"][0]["measures"][0]["deadline"] = json!("  ");
+    let created = app
+        .as_(Some(&s.authority))
+        .post_json("/api/v1/plans", &body)
         .await;
     assert_eq!(created.status(), StatusCode::CREATED);
 }
