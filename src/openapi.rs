@@ -1234,7 +1234,7 @@ mod tests {
     #[test]
     fn schema_limits_are_the_validator_constants() {
         use crate::auth::password;
-        use crate::domain::{council, cycle, operator, proposal};
+        use crate::domain::{council, cycle, operator, plan, proposal};
         use crate::views::webhooks;
         let document = serde_json::to_value(crate::startup::openapi_document()).unwrap();
         let limit = |schema: &str, property: &str, key: &str| -> Option<u64> {
@@ -1299,6 +1299,14 @@ mod tests {
                 crate::views::auth::USERNAME_MAX,
             ),
             ("TokenRequest", "password", None, password::MAX_LENGTH),
+            ("NewMeasure", "title", Some(1), plan::TEXT_MAX),
+            ("NewMeasure", "deadline", None, plan::SHORT_MAX),
+            ("NewMeasure", "number", Some(1), plan::NUMBER_MAX),
+            ("NewMeasure", "basis", Some(1), plan::TEXT_MAX),
+            ("NewMeasure", "shortcoming", Some(1), plan::TEXT_MAX),
+            ("NewMeasure", "expected_result", Some(1), plan::TEXT_MAX),
+            ("NewMeasure", "result_indicators", Some(1), plan::TEXT_MAX),
+            ("NewMeasure", "information_source", Some(1), plan::TEXT_MAX),
             ("CycleOperator", "name", Some(1), cycle::OPERATOR_NAME_MAX),
             (
                 "CycleOperator",
@@ -1324,6 +1332,9 @@ mod tests {
                 "{schema}.{property}"
             );
         }
+        let year = &document["components"]["schemas"]["NewCycle"]["properties"]["year"];
+        assert_eq!(year["minimum"], cycle::FIRST_YEAR, "NewCycle.year");
+        assert_eq!(year["maximum"], cycle::LAST_YEAR, "NewCycle.year");
         // utoipa takes only a literal for an array's limit: here it is held to the rule's.
         for property in ["agenda", "decisions"] {
             let items = limit("NewCouncilMeeting", property, "maxItems");

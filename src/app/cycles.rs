@@ -106,6 +106,13 @@ pub fn create(
         &policy::CYCLE_CREATE,
         &Target::region(new.region_id),
     )?;
+    if let Some(operator) = new.operator.as_mut() {
+        operator.trim();
+    }
+    let errors = FieldError::broken_rules(&new);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let methodology_id = new
         .methodology_id
         .take()
@@ -113,10 +120,6 @@ pub fn create(
     let methodology = computable_methodology(&methodology_id)?;
     let settings = new.settings.take().unwrap_or(methodology.default_settings);
     check_settings(methodology, &settings)?;
-    let errors = rules::check_fields(new.year, &new.sector, new.operator.as_mut(), None);
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
     if !regions::exists(conn, new.region_id)? {
         return Err(ApiError::validation(
             "region_id",
@@ -193,12 +196,7 @@ fn apply_patch(current: &CycleRow, before: &Cycle, patch: CyclePatch) -> ApiResu
     let mut decision = patch
         .council_decision
         .unwrap_or(before.council_decision.clone());
-    errors.extend(rules::check_fields(
-        values.year,
-        &values.sector,
-        operator.as_mut(),
-        decision.as_mut(),
-    ));
+    errors.extend(rules::check_fields(operator.as_mut(), decision.as_mut()));
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }

@@ -206,44 +206,39 @@ impl ApprovalDecision {
 pub const FIRST_YEAR: i32 = 2013;
 pub const LAST_YEAR: i32 = 2100;
 
-/// Checks the fields of a cycle that are plain data.
+/// The `validator` rule of a cycle's sector: one of [`SECTORS`].
+pub fn known_sector(sector: &str) -> Result<(), validator::ValidationError> {
+    if SECTORS.iter().any(|(code, _)| *code == sector) {
+        return Ok(());
+    }
+    let codes: Vec<&str> = SECTORS.iter().map(|(code, _)| *code).collect();
+    Err(validator::ValidationError::new("unknown_value")
+        .with_message(format!("must be one of: {}", codes.join(", ")).into()))
+}
+
+/// Trims the operator's and the decision's texts and checks them; problems are named by their
+/// path in the body (`operator.name`, `council_decision.number`).
 pub fn check_fields(
-    year: i32,
-    sector: &str,
     operator: Option<&mut Operator>,
     decision: Option<&mut CouncilDecision>,
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
-        errors.push(FieldError::new(
-            "year",
-            "range",
-            format!("must be from {FIRST_YEAR} (the law on independent assessment) to {LAST_YEAR}"),
-        ));
-    }
-    if !SECTORS.iter().any(|(code, _)| *code == sector) {
-        errors.push(FieldError::new(
-            "sector",
-            "unknown_value",
-            format!(
-                "must be one of: {}",
-                SECTORS
-                    .iter()
-                    .map(|(c, _)| *c)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ));
-    }
     if let Some(operator) = operator {
-        text::trim(&mut operator.name);
-        text::trim(&mut operator.contract_number);
+        operator.trim();
         errors.extend(prefixed("operator.", FieldError::broken_rules(&*operator)));
     }
     if let Some(decision) = decision {
         decision.check_number("council_decision.", &mut errors);
     }
     errors
+}
+
+impl Operator {
+    /// Trims its texts, as they are stored; the length rules then see what would be kept.
+    pub fn trim(&mut self) {
+        text::trim(&mut self.name);
+        text::trim(&mut self.contract_number);
+    }
 }
 
 /// Errors of a nested value, named by their path in the body.
@@ -346,8 +341,10 @@ mod tests {
             contract_number: "12".into(),
             contract_date: NaiveDate::from_ymd_opt(2018, 4, 2).unwrap(),
         };
-        let errors = check_fields(2012, "health", Some(&mut operator), None);
+        let errors = check_fields(Some(&mut operator), None);
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["year", "sector", "operator.name"]);
+        assert_eq!(fields, ["operator.name"]);
+        assert!(known_sector("social_services").is_ok());
+        assert_eq!(known_sector("health").unwrap_err().code, "unknown_value");
     }
 }

@@ -170,18 +170,31 @@ pub fn criteria_set(methodology: &Methodology) -> CriteriaSet {
 pub const MAX_TEXT: usize = 10_000;
 pub const MAX_SHORT: usize = 1_000;
 pub const MAX_EXECUTORS: usize = 100;
+/// The limits of a measure's texts, for its `validator` rules and its schema alike.
+pub const TEXT_MAX: u64 = MAX_TEXT as u64;
+pub const SHORT_MAX: u64 = MAX_SHORT as u64;
+pub const NUMBER_MAX: u64 = 50;
 
 /// The fields of a measure as people write them.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, validator::Validate)]
 pub struct MeasureText {
+    #[validate(length(min = 1, max = NUMBER_MAX), custom(function = text::one_line))]
     pub number: Option<String>,
+    #[validate(length(min = 1, max = TEXT_MAX), custom(function = text::paragraphs))]
     pub shortcoming: Option<String>,
+    #[validate(length(min = 1, max = TEXT_MAX), custom(function = text::paragraphs))]
     pub title: String,
+    #[validate(length(min = 1, max = TEXT_MAX), custom(function = text::paragraphs))]
     pub basis: Option<String>,
+    /// Empty: no deadline.
+    #[validate(length(max = SHORT_MAX), custom(function = text::paragraphs))]
     pub deadline: String,
     pub executors: Vec<Executor>,
+    #[validate(length(min = 1, max = TEXT_MAX), custom(function = text::paragraphs))]
     pub expected_result: Option<String>,
+    #[validate(length(min = 1, max = TEXT_MAX), custom(function = text::paragraphs))]
     pub result_indicators: Option<String>,
+    #[validate(length(min = 1, max = TEXT_MAX), custom(function = text::paragraphs))]
     pub information_source: Option<String>,
 }
 
@@ -190,33 +203,26 @@ pub struct MeasureText {
 pub fn check_measure(m: &mut MeasureText, prefix: &str) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let field = |name: &str| format!("{prefix}{name}");
-    text::check(
-        &mut m.title,
-        &field("title"),
-        TextRule::required(MAX_TEXT),
-        &mut errors,
-    );
+    text::trim(&mut m.title);
+    text::trim(&mut m.deadline);
+    for value in [
+        &mut m.number,
+        &mut m.shortcoming,
+        &mut m.basis,
+        &mut m.expected_result,
+        &mut m.result_indicators,
+        &mut m.information_source,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        text::trim(value);
+    }
     // A measure may have no deadline (seed 004): kept empty, "без срока" in the form.
-    if m.deadline.trim().is_empty() {
-        m.deadline.clear();
-    } else {
-        text::check(
-            &mut m.deadline,
-            &field("deadline"),
-            TextRule::required(MAX_SHORT),
-            &mut errors,
-        );
-    }
-    for (value, name, max) in [
-        (&mut m.number, "number", 50),
-        (&mut m.shortcoming, "shortcoming", MAX_TEXT),
-        (&mut m.basis, "basis", MAX_TEXT),
-        (&mut m.expected_result, "expected_result", MAX_TEXT),
-        (&mut m.result_indicators, "result_indicators", MAX_TEXT),
-        (&mut m.information_source, "information_source", MAX_TEXT),
-    ] {
-        text::check_optional(value, &field(name), TextRule::required(max), &mut errors);
-    }
+    errors.extend(FieldError::broken_rules(&*m).into_iter().map(|mut error| {
+        error.field = field(&error.field);
+        error
+    }));
     if m.executors.len() > MAX_EXECUTORS {
         errors.push(FieldError::new(
             field("executors"),

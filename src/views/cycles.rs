@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{nullable, timestamp};
+use validator::Validate;
+
+use super::{limits, nullable, timestamp};
 use crate::db::cycles::CycleRow;
 use crate::domain::cycle::{self as rules, CouncilDecision, CycleStatus, Operator};
 use crate::domain::methodology::Settings;
@@ -79,7 +81,7 @@ impl Cycle {
 }
 
 /// A new cycle, in status `draft`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"region_id": 2, "year": 2018, "sector": "social_services",
     "methodology_id": "mintrud-344n-2018",
@@ -87,17 +89,24 @@ impl Cycle {
     "organization_ids": [1, 2, 3], "operator_user_ids": [4]}))]
 pub struct NewCycle {
     pub region_id: i64,
+    /// From 2013, the year of the law on independent assessment.
+    #[validate(range(min = rules::FIRST_YEAR, max = rules::LAST_YEAR))]
+    #[schema(schema_with = limits::year::<{ rules::FIRST_YEAR }, { rules::LAST_YEAR }>)]
     pub year: i32,
     /// Defaults to `social_services`.
     #[serde(default = "default_sector")]
+    #[validate(custom(function = rules::known_sector))]
     pub sector: String,
     /// Defaults to `mintrud-344n-2018`.
     #[serde(default)]
     pub methodology_id: Option<String>,
-    /// Defaults to the methodology's default settings.
+    /// Defaults to the methodology's default settings. Checked against the methodology too
+    /// (`waiting_time_applied` only where it has the indicator).
     #[serde(default)]
+    #[validate(nested)]
     pub settings: Option<Settings>,
     #[serde(default)]
+    #[validate(nested)]
     pub operator: Option<Operator>,
     #[serde(default)]
     pub organization_ids: Vec<i64>,

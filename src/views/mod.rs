@@ -260,6 +260,17 @@ pub mod limits {
             .build()
     }
 
+    /// A year from `MIN` to `MAX`.
+    pub fn year<const MIN: i32, const MAX: i32>() -> Object {
+        use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+            .minimum(Some(MIN))
+            .maximum(Some(MAX))
+            .build()
+    }
+
     /// A text of `MIN` to `MAX` characters, or `null`.
     pub fn nullable_text<const MIN: u64, const MAX: u64>() -> Object {
         builder(SchemaType::Array(vec![Type::String, Type::Null]), MIN, MAX)

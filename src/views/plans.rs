@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{nullable, parse_filter, patch_required, timestamp, ListFilterErrors};
+use super::{limits, nullable, parse_filter, patch_required, timestamp, ListFilterErrors};
 use crate::db::plans::{MeasureRow, PlanRow, PlanValues, SectionRow};
 use crate::domain::deadline::Deadline;
 use crate::domain::plan::{
@@ -102,8 +102,10 @@ pub struct Plan {
     "expected_result": "Информационная открытость", "result_indicators": "Наличие актуальной информации"}))]
 pub struct NewMeasure {
     #[serde(default)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::NUMBER_MAX }>, required = false)]
     pub number: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::TEXT_MAX }>, required = false)]
     pub shortcoming: Option<String>,
     /// An evaluation of the plan's organization whose shortcoming this addresses.
     #[serde(default)]
@@ -111,23 +113,27 @@ pub struct NewMeasure {
     /// The indicator code (`1.1` …) of that shortcoming.
     #[serde(default)]
     pub indicator: Option<String>,
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(schema_with = limits::text::<1, { rules::TEXT_MAX }>)]
     pub title: String,
     #[serde(default)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::TEXT_MAX }>, required = false)]
     pub basis: Option<String>,
     /// The deadline in words, as the official form has it ("до 31.12.2018", "ежеквартально",
     /// "IV квартал"); it is kept as written and parsed. Empty or left out: no deadline
     /// ("без срока"), never overdue.
     #[serde(default)]
-    #[schema(max_length = 1000)]
+    #[schema(schema_with = limits::text::<0, { rules::SHORT_MAX }>, required = false)]
     pub deadline: String,
     #[serde(default)]
     pub executors: Vec<Executor>,
     #[serde(default)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::TEXT_MAX }>, required = false)]
     pub expected_result: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::TEXT_MAX }>, required = false)]
     pub result_indicators: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::TEXT_MAX }>, required = false)]
     pub information_source: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 //! problem+json naming the field and its code, and nothing is stored.
 
 use nok_api::auth::{password, Role};
-use nok_api::domain::{council, operator, proposal};
+use nok_api::domain::{council, cycle, operator, plan, proposal};
 use nok_api::views::webhooks::{SECRET_MAX, URL_MAX};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -271,4 +271,89 @@ async fn an_over_long_login_is_refused_before_it_is_counted() {
     assert_eq!(form.status(), StatusCode::BAD_REQUEST);
     let error: Value = form.json().await.unwrap();
     assert_eq!(error["error"], "invalid_request");
+}
+
+#[tokio::test]
+async fn cycle_fields_are_checked_by_their_rules() {
+    let app = spawn_app().await;
+    let region = app
+        .region("86", "Ханты-Мансийский автономный округ – Югра")
+        .await;
+    let authority = app.user_token("hmao-authority", Role::Authority, Some(region), None);
+    let operator = |name: String| json!({"name": name, "contract_number": "0366200035618000123", "contract_date": "2018-04-02"});
+    for (body, field, code) in [
+        (
+            json!({"region_id": region, "year": cycle::FIRST_YEAR - 1}),
+            "year",
+            "range",
+        ),
+        (
+            json!({"region_id": region, "year": cycle::LAST_YEAR + 1}),
+            "year",
+            "range",
+        ),
+        (
+            json!({"region_id": region, "year": 2019, "sector": "health"}),
+            "sector",
+            "unknown_value",
+        ),
+        (
+            json!({"region_id": region, "year": 2019,
+                "settings": {"rounding": {"precision": 9}}}),
+            "settings.rounding.precision",
+            "range",
+        ),
+        (
+            json!({"region_id": region, "year": 2019,
+                "operator": operator(long(cycle::OPERATOR_NAME_MAX))}),
+            "operator.name",
+            "too_long",
+        ),
+        (
+            json!({"region_id": region, "year": 2019, "operator": operator(" ".into())}),
+            "operator.name",
+            "required",
+        ),
+    ] {
+        refused(&app, &authority, "/api/v1/cycles", &body, field, code).await;
+    }
+    assert_eq!(count(&app, "/api/v1/cycles", "items").await, 0);
+    let created = app
+        .as_(Some(&authority))
+        .post_json(
+            "/api/v1/cycles",
+            &json!({"region_id": region, "year": cycle::LAST_YEAR}),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn measure_fields_are_checked_by_their_rules() {
+    let app = spawn_app().await;
+    let s = crate::plans::scene(&app).await;
+    let at = "sections[0].measures[0]";
+    for (field, value, code) in [
+        ("title", json!(long(plan::TEXT_MAX)), "too_long"),
+        ("title", json!(" "), "required"),
+        ("deadline", json!(long(plan::SHORT_MAX)), "too_long"),
+        ("number", json!(long(plan::NUMBER_MAX)), "too_long"),
+        ("number", json!("1\n2"), "format"),
+        ("basis", json!(""), "required"),
+        ("expected_result", json!(long(plan::TEXT_MAX)), "too_long"),
+    ] {
+        let mut body = crate::plans::new_plan(s.org);
+        body["sections"][0]["measures"][0][field] = value;
+        let path = format!("{at}.{field}");
+        refused(&app, &s.authority, "/api/v1/plans", &body, &path, code).await;
+    }
+    assert_eq!(crate::plans::plan_count(&app).await, 0);
+    // A blank deadline is no deadline.
+    let mut body = crate::plans::new_plan(s.org);
+    body["sections"][0]["measures"][0]["deadline"] = json!("  ");
+    let created = app
+        .as_(Some(&s.authority))
+        .post_json("/api/v1/plans", &body)
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
 }
