@@ -198,9 +198,8 @@ impl PrincipalCache {
                     let hit = cached(&self.organizations, &inn, at);
                     (inn, at, hit)
                 });
-                let missing = |x: &Option<(String, i64, Option<Option<i64>>)>| {
-                    x.as_ref().is_some_and(|(_, _, hit)| hit.is_none())
-                };
+                let missing =
+                    |x: &Option<Lookup>| x.as_ref().is_some_and(|(_, _, hit)| hit.is_none());
                 let (region, organization) = if missing(&region) || missing(&organization) {
                     db.run(move |conn| {
                         let region = lookup(conn, region, |conn, code| {
@@ -235,7 +234,7 @@ impl PrincipalCache {
     fn settle(
         &self,
         map: &BoundedMap<String, (i64, Option<i64>)>,
-        looked_up: Option<(String, i64, Option<Option<i64>>)>,
+        looked_up: Option<Lookup>,
         unknown: impl FnOnce(&str) -> String,
     ) -> ApiResult<Option<i64>> {
         let Some((name, at, Some(id))) = looked_up else {
@@ -260,12 +259,16 @@ fn cached(
         .map(|(_, id)| id)
 }
 
+/// A name a token carries (region code, INN), the collection version it is checked at, and its
+/// id once known (`None` while not kept; `Some(None)` for a name unknown here).
+type Lookup = (String, i64, Option<Option<i64>>);
+
 /// Reads the id of a name that was not kept.
 fn lookup(
     conn: &mut DbConnection,
-    entry: Option<(String, i64, Option<Option<i64>>)>,
+    entry: Option<Lookup>,
     find: impl FnOnce(&mut DbConnection, &str) -> ApiResult<Option<i64>>,
-) -> ApiResult<Option<(String, i64, Option<Option<i64>>)>> {
+) -> ApiResult<Option<Lookup>> {
     match entry {
         Some((name, at, None)) => {
             let id = find(conn, &name)?;
