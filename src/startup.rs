@@ -23,6 +23,9 @@ use crate::delivery::DeliverySettings;
 use crate::error::ApiError;
 use crate::openapi::{self, ApiDoc};
 
+/// Users and identity-provider names whose resolution a token reuses (see `PrincipalCache`).
+const PRINCIPAL_CACHE_ENTRIES: usize = 1 << 16;
+
 /// Every route of the service, for the server and for the OpenAPI document alike.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.configure(api::health::configure)
@@ -119,6 +122,11 @@ impl Application {
             config.list_cache_entries,
             config.cache_bytes,
         ));
+        // Tokens of many users: entries are small, so only the bytes bound matters.
+        let principal_cache = web::Data::new(crate::auth::extractor::PrincipalCache::new(
+            PRINCIPAL_CACHE_ENTRIES,
+            config.cache_bytes,
+        ));
         let document = openapi_document();
         // One table of the mounted routes, for the gate and for the 404/405 answers.
         let route_table = web::Data::new(Routes::of(&document));
@@ -166,6 +174,7 @@ impl Application {
                 .app_data(internal_targets.clone())
                 .app_data(rating_cache.clone())
                 .app_data(summary_cache.clone())
+                .app_data(principal_cache.clone())
                 .app_data(registry.clone())
                 .app_data(public_max_age)
                 .app_data(web::PayloadConfig::new(body_limit))

@@ -622,3 +622,87 @@ async fn users_are_managed_by_administrators_and_never_show_a_hash() {
     )
     .await;
 }
+
+/// Tokens resolve from memory once their user was read (`PrincipalCache`): a password change
+/// must still refuse the older tokens at the next request, even after they were used.
+#[tokio::test]
+async fn a_password_change_refuses_older_tokens_already_in_use() {
+    let app = spawn_app().await;
+    let token = app.user_token("auditor-1", Role::Auditor, None, None);
+    let me: Value = app
+        .as_(Some(&token))
+        .get("/api/v1/auth/me")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let user_id = me["user_id"].as_i64().unwrap();
+    let principal = nok_api::auth::Principal {
+        user_id: Some(user_id),
+        username: "auditor-1".into(),
+        role: Role::Auditor,
+        region_id: None,
+        organization_id: None,
+    };
+    let old = app.token_for(
+        &principal,
+        user_id,
+        jsonwebtoken::get_current_timestamp() - 5,
+    );
+    for token in [&token, &old] {
+        let response = app.as_(Some(token)).get("/api/v1/auth/me").await;
+        assert_eq!(response.status(), StatusCode::OK, "used once: kept");
+    }
+    let response = app
+        .request(Method::POST, &format!("/api/v1/users/{user_id}/password"))
+        .json(&json!({"password": "a new auditor password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_problem(app.as_(Some(&old)).get("/api/v1/auth/me").await, 401, None).await;
+}
+
+/// A deactivation on one instance reaches the tokens another instance has resolved and kept,
+/// once its poller reads the data versions (`NOK_FRESHNESS_MS`): a bounded wait, no assertion
+/// on its speed.
+#[tokio::test]
+async fn a_deactivation_on_one_instance_refuses_the_token_on_another() {
+    let first = spawn_app().await;
+    let second = spawn_instance_beside(&first, test_config()).await;
+    let token = first.user_token("auditor-1", Role::Auditor, None, None);
+    let me: Value = second
+        .as_(Some(&token))
+        .get("/api/v1/auth/me")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "auditor");
+    for _ in 0..3 {
+        let response = second.as_(Some(&token)).get("/api/v1/auth/me").await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let path = format!("/api/v1/users/{}/deactivate", me["user_id"]);
+    let response = first.request(Method::POST, &path).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_problem(
+        first.as_(Some(&token)).get("/api/v1/auth/me").await,
+        401,
+        None,
+    )
+    .await;
+    let mut status = StatusCode::OK;
+    for _ in 0..100 {
+        status = second
+            .as_(Some(&token))
+            .get("/api/v1/auth/me")
+            .await
+            .status();
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
