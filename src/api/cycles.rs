@@ -295,7 +295,7 @@ async fn reopen(
 #[into_params(parameter_in = Query)]
 pub struct UnassessedQuery {
     /// The year to look back from (that year and the two before); defaults to the current year.
-    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2018)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100)]
     pub year: Option<String>,
 }
 

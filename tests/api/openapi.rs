@@ -405,3 +405,60 @@ async fn responses_send_what_the_document_requires_and_null_only_where_nullable(
     }
     assert!(faults.is_empty(), "{}", faults.join("\n"));
 }
+
+/// Swagger UI pre-fills a query parameter's example in "Try it out": one that is not what
+/// leaving the parameter out does would silently change the answer of whoever presses Execute.
+#[test]
+fn query_parameter_examples_are_their_defaults() {
+    let document: Value = serde_json::to_value(nok_api::startup::openapi_document()).unwrap();
+    let resolve = |p: &Value| -> Value {
+        match p["$ref"].as_str() {
+            Some(r) => document
+                .pointer(&r.replace("#/", "/"))
+                .cloned()
+                .unwrap_or_else(|| panic!("dangling {r}")),
+            None => p.clone(),
+        }
+    };
+    let mut queried = 0;
+    let mut wrong = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+            for parameter in parameters.iter().map(resolve) {
+                if parameter["in"] != "query" {
+                    continue;
+                }
+                queried += 1;
+                let schema = &parameter["schema"];
+                let default = schema.get("default");
+                let mut examples: Vec<&Value> = [
+                    parameter.get("example"),
+                    schema.get("example"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                for list in [&parameter["examples"], &schema["examples"]] {
+                    match list {
+                        Value::Array(values) => examples.extend(values),
+                        Value::Object(named) => {
+                            examples.extend(named.values().filter_map(|e| e.get("value")))
+                        }
+                        _ => {}
+                    }
+                }
+                for example in examples {
+                    if Some(example) != default {
+                        wrong.push(format!(
+                            "{method} {path} ?{}: example {example}, default {default:?}",
+                            parameter["name"]
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(queried > 100, "only {queried} query parameters found");
+    assert!(wrong.is_empty(), "examples that narrow: {wrong:#?}");
+}
