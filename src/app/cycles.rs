@@ -12,8 +12,8 @@ use crate::domain::cycle::{self as rules, CycleStatus};
 use crate::domain::methodology::{self, Settings};
 use crate::domain::paging;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::views::Page;
 use crate::views::cycles::{Cycle, CyclePatch, NewCycle, UnassessedOrganization};
+use crate::views::Page;
 
 use super::{etag, evaluations, proposals, visibility};
 use crate::views::patch_required;

@@ -16,9 +16,9 @@ use crate::domain::paging;
 use crate::domain::scoring::{self, EvaluationInputs};
 use crate::domain::survey::SurveyAggregates;
 use crate::error::{ApiError, ApiResult};
-use crate::views::Page;
 use crate::views::cycles::Cycle;
 use crate::views::evaluations::{Evaluation, EvaluationSummary, SurveyUpload};
+use crate::views::Page;
 
 use super::{etag, visibility};
 

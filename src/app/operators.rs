@@ -17,9 +17,9 @@ use crate::domain::operator::{self as rules, ContractTerms};
 use crate::domain::paging;
 use crate::domain::user::Role;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::views::Page;
 use crate::views::operators::{NewOperator, NewOperatorContract, Operator, OperatorContract};
 use crate::views::timestamp;
+use crate::views::Page;
 
 /// The region's insiders see it in the feed: it is not a public record.
 fn exposure(row: &OperatorRow) -> Exposure {
@@ -99,9 +99,7 @@ pub fn list(
     let rows = store::list(conn, region_id, after, limit)?;
     let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.id);
     let items = load_all(conn, &rows)?;
-    let total = total
-        .then(|| store::count(conn, region_id))
-        .transpose()?;
+    let total = total.then(|| store::count(conn, region_id)).transpose()?;
     Ok(Page {
         items,
         next_cursor,

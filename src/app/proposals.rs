@@ -11,8 +11,8 @@ use crate::db::proposals::{self as store, ProposalRow, ProposalValues};
 use crate::db::DbConnection;
 use crate::domain::{methodology, paging, proposal};
 use crate::error::{ApiError, ApiResult};
-use crate::views::Page;
 use crate::views::proposals::{NewProposal, Proposal, ProposalPatch};
+use crate::views::Page;
 
 use super::{etag, visibility};
 use crate::views::patch_required;

@@ -9,9 +9,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::app::ratings::RatingCache;
-use crate::bounded::BoundedMap;
 use crate::auth::policy::{self, Target};
 use crate::auth::Caller;
+use crate::bounded::BoundedMap;
 use crate::db::cycles::{self as cycle_store, Counted};
 use crate::db::plans as plan_store;
 use crate::db::versions::NATIONAL;

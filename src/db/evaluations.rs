@@ -105,11 +105,7 @@ pub fn list(
 }
 
 /// How many of the cycle's evaluations (only `organization`'s, if given) there are.
-pub fn count(
-    conn: &mut DbConnection,
-    cycle_id: i64,
-    organization: Option<i64>,
-) -> ApiResult<i64> {
+pub fn count(conn: &mut DbConnection, cycle_id: i64, organization: Option<i64>) -> ApiResult<i64> {
     Ok(filtered(cycle_id, organization).count().get_result(conn)?)
 }
 

@@ -71,11 +71,7 @@ pub fn list(
 }
 
 /// How many of the cycle's proposals `organization` sees (`None`: all), whatever the page.
-pub fn count(
-    conn: &mut DbConnection,
-    cycle_id: i64,
-    organization: Option<i64>,
-) -> ApiResult<i64> {
+pub fn count(conn: &mut DbConnection, cycle_id: i64, organization: Option<i64>) -> ApiResult<i64> {
     Ok(filtered(cycle_id, organization).count().get_result(conn)?)
 }
 
