@@ -170,7 +170,6 @@ pub fn apply_policy(openapi: &mut utoipa::openapi::OpenApi) {
             document_shape(operation);
             document_paging(operation);
             document_closed_lists(path, operation);
-            drop_filter_examples(operation);
         }
     }
 }
@@ -338,37 +337,6 @@ fn document_closed_lists(path: &str, operation: &mut Operation) {
                 .enum_values(Some(values))
                 .into(),
         );
-    }
-}
-
-/// A filter's example would be pre-filled by Swagger UI and silently narrow the answer of
-/// whoever presses Execute: optional query parameters keep an example only where it is what
-/// leaving the parameter out does (its default).
-fn drop_filter_examples(operation: &mut Operation) {
-    use utoipa::openapi::path::{Parameter, ParameterIn};
-    use utoipa::openapi::Required;
-    let parameters = operation.parameters.iter_mut().flatten();
-    for parameter in
-        parameters.filter(|p| p.parameter_in == ParameterIn::Query && p.required != Required::True)
-    {
-        // The parameter's own example has no setter: it goes through its JSON form.
-        let mut value = serde_json::to_value(&*parameter).expect("a parameter serializes");
-        let default = value.pointer("/schema/default").cloned();
-        let Some(fields) = value.as_object_mut() else {
-            continue;
-        };
-        if fields
-            .get("example")
-            .is_some_and(|e| Some(e) != default.as_ref())
-        {
-            fields.remove("example");
-            if let Some(schema) = fields.get_mut("schema").and_then(|s| s.as_object_mut()) {
-                schema.remove("example");
-                schema.remove("examples");
-            }
-            *parameter = serde_json::from_value::<Parameter>(value)
-                .expect("a parameter without its example deserializes");
-        }
     }
 }
 

@@ -26,8 +26,7 @@ pub struct ChangesQuery {
     /// Comma-separated resource types: region, organization, cycle, evaluation, proposal,
     /// council_meeting, cycle_deadlines, plan, report, organizing_plan, operator. All without it.
     #[param(
-        pattern = "^(region|organization|cycle|evaluation|proposal|council_meeting|cycle_deadlines|plan|report|organizing_plan|operator)(,(region|organization|cycle|evaluation|proposal|council_meeting|cycle_deadlines|plan|report|organizing_plan|operator))*$",
-        example = "organization,plan"
+        pattern = "^(region|organization|cycle|evaluation|proposal|council_meeting|cycle_deadlines|plan|report|organizing_plan|operator)(,(region|organization|cycle|evaluation|proposal|council_meeting|cycle_deadlines|plan|report|organizing_plan|operator))*$"
     )]
     pub types: Option<String>,
     pub limit: Option<String>,

@@ -30,8 +30,11 @@ pub struct MeetingListQuery {
     pub limit: Option<String>,
     pub cursor: Option<String>,
     /// Only the meetings held in this calendar year.
-    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2019)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100)]
     pub year: Option<String>,
+    /// `true`: also count the matches across all pages (`total`, `X-Total-Count`).
+    #[param(value_type = Option<bool>)]
+    pub total: Option<String>,
 }
 
 impl MeetingListQuery {
@@ -39,7 +42,10 @@ impl MeetingListQuery {
         let mut errors = ListFilterErrors::default();
         let paging = errors.paging(self.limit.as_deref(), self.cursor.as_deref());
         let year = parse_filter(&mut errors, "year", self.year, parse_year);
-        errors.into_listing(year, paging)
+        let total = errors.total(self.total);
+        errors
+            .into_listing(year, paging)
+            .map(|listing| listing.counted(total))
     }
 }
 

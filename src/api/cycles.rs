@@ -45,15 +45,18 @@ pub struct CycleListQuery {
     /// Only the region with this code of the subject of the RF (`71`).
     #[param(value_type = Option<String>, pattern = "^(0[1-9]|[1-9][0-9])$")]
     pub region_code: Option<String>,
-    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2018)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100)]
     pub year: Option<String>,
     #[param(value_type = Option<CycleStatus>)]
     pub status: Option<String>,
+    /// `true`: also count the matches across all pages (`total`, `X-Total-Count`).
+    #[param(value_type = Option<bool>)]
+    pub total: Option<String>,
 }
 
 impl CycleListQuery {
     /// The filter, the id to start after and the page size; 400 naming every bad parameter.
-    fn filter(self) -> ApiResult<(CycleFilter, i64, i64)> {
+    fn filter(self) -> ApiResult<(CycleFilter, i64, i64, bool)> {
         let mut errors = ListFilterErrors::default();
         let (after_id, limit) = errors.paging(self.limit.as_deref(), self.cursor.as_deref());
         let filter = CycleFilter {
@@ -69,8 +72,9 @@ impl CycleListQuery {
                 CycleStatus::parse(&v)
             }),
         };
+        let total = errors.total(self.total);
         errors.into_result()?;
-        Ok((filter, after_id, limit))
+        Ok((filter, after_id, limit, total))
     }
 }
 
@@ -90,18 +94,11 @@ async fn list(
     db: web::Data<Db>,
     query: web::Query<CycleListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (filter, after_id, limit) = query.into_inner().filter()?;
-    let (items, next_cursor) = db
-        .run(move |conn| use_case::list(conn, &caller, &filter, after_id, limit))
+    let (filter, after_id, limit, total) = query.into_inner().filter()?;
+    let page = db
+        .run(move |conn| use_case::list(conn, &caller, &filter, after_id, limit, total))
         .await?;
-    Ok(super::pages::respond(
-        &req,
-        &Page {
-            items,
-            next_cursor,
-            total: None,
-        },
-    ))
+    Ok(super::pages::respond(&req, &page))
 }
 
 #[utoipa::path(
@@ -298,7 +295,7 @@ async fn reopen(
 #[into_params(parameter_in = Query)]
 pub struct UnassessedQuery {
     /// The year to look back from (that year and the two before); defaults to the current year.
-    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2018)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100)]
     pub year: Option<String>,
 }
 

@@ -86,7 +86,7 @@ pub struct FollowUpParams {
     pub limit: Option<String>,
     pub cursor: Option<String>,
     /// The day the statuses are judged on; today if left out.
-    #[param(value_type = Option<chrono::NaiveDate>, example = "2019-02-11")]
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub as_of: Option<String>,
     #[param(value_type = Option<PlanProgress>)]
     pub plan_status: Option<String>,
@@ -148,12 +148,12 @@ async fn follow_up(
 #[into_params(parameter_in = Query)]
 pub struct FollowUpExportParams {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
-    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$")]
     pub format: Option<String>,
     /// CSV only: `rfc4180` (default) or `excel-ru`.
-    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline, example = "excel-ru")]
+    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline)]
     pub dialect: Option<String>,
-    #[param(value_type = Option<chrono::NaiveDate>, example = "2019-02-11")]
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub as_of: Option<String>,
     #[param(value_type = Option<PlanProgress>)]
     pub plan_status: Option<String>,

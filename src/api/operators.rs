@@ -29,6 +29,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct OperatorListQuery {
     pub limit: Option<String>,
     pub cursor: Option<String>,
+    /// `true`: also count the matches across all pages (`total`, `X-Total-Count`).
+    #[param(value_type = Option<bool>)]
+    pub total: Option<String>,
 }
 
 #[utoipa::path(
@@ -51,15 +54,11 @@ async fn list(
     let region_id = id.into_inner();
     let mut errors = ListFilterErrors::default();
     let (after, limit) = errors.paging(query.limit.as_deref(), query.cursor.as_deref());
+    let total = errors.total(query.total.clone());
     errors.into_result()?;
-    let (items, next_cursor) = db
-        .run(move |conn| use_case::list(conn, &caller, region_id, after, limit))
+    let page = db
+        .run(move |conn| use_case::list(conn, &caller, region_id, after, limit, total))
         .await?;
-    let page = Page {
-        items,
-        next_cursor,
-        total: None,
-    };
     Ok(super::pages::respond(&req, &page))
 }
 

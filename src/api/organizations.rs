@@ -55,10 +55,10 @@ pub struct OrganizationListQuery {
     pub active: Option<String>,
     /// Case-insensitive substring of the full or short name (ё and е match alike), or the
     /// first digits of an INN.
-    #[param(max_length = 200, example = "березовского")]
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only organizations changed at or after this moment (RFC 3339), for incremental sync.
-    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-01T00:00:00Z")]
+    #[param(value_type = Option<String>, format = DateTime)]
     pub updated_since: Option<String>,
     /// Order: `id` (the default), `name` / `-name` (by full name), `updated_at` /
     /// `-updated_at` (latest changes first).

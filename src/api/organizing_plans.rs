@@ -111,15 +111,14 @@ pub struct OrganizingImportQuery {
     pub dry_run: Option<String>,
     /// The first year of the plan; defaults to the title's range («на 2016-2018 годы»), else
     /// the first planned year column.
-    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2016)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100)]
     pub year_from: Option<String>,
-    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2018)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100)]
     pub year_to: Option<String>,
     /// The approving order's number; defaults to the «№ …» line above the table.
-    #[param(example = "819-р")]
     pub order_number: Option<String>,
     /// The approving order's date (YYYY-MM-DD); defaults to the «от …» line above the table.
-    #[param(value_type = Option<String>, format = Date, example = "2016-11-30")]
+    #[param(value_type = Option<String>, format = Date)]
     pub order_date: Option<String>,
 }
 
@@ -231,10 +230,10 @@ async fn read(
 #[into_params(parameter_in = Query)]
 pub struct OrganizingExportQuery {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
-    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$")]
     pub format: Option<String>,
     /// CSV only: `rfc4180` (default) or `excel-ru` (`;`, decimal comma).
-    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline, example = "excel-ru")]
+    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline)]
     pub dialect: Option<String>,
 }
 

@@ -71,11 +71,11 @@ pub struct ImportQuery {
     #[param(value_type = Option<i64>)]
     pub region_id: Option<String>,
     /// The plan's year; defaults to the year of the approval date in the file.
-    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2017)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100)]
     pub year: Option<String>,
     /// Whose criteria the section headings name: `pre-2018-five-criteria` (plans before 2018)
     /// or `mintrud-344n-2018` (the default).
-    #[param(value_type = Option<String>, pattern = "^(pre-2018-five-criteria|mintrud-344n-2018)$", example = "pre-2018-five-criteria")]
+    #[param(value_type = Option<String>, pattern = "^(pre-2018-five-criteria|mintrud-344n-2018)$")]
     pub methodology_id: Option<String>,
     #[param(value_type = Option<i64>)]
     pub cycle_id: Option<String>,
@@ -154,11 +154,11 @@ async fn import(
 #[into_params(parameter_in = Query)]
 pub struct PlanExportQuery {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
-    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$")]
     pub format: Option<String>,
     /// CSV only: `rfc4180` (default: `,`, decimal point) or `excel-ru` (`;`, decimal comma;
     /// numbers stay numbers in Russian Excel). Both UTF-8 with BOM and CRLF.
-    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline, example = "excel-ru")]
+    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline)]
     pub dialect: Option<String>,
 }
 

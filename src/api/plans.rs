@@ -45,7 +45,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
     /// The day `overdue`, `next_due` and completion are computed for; default today (UTC).
-    #[param(value_type = Option<NaiveDate>, example = "2018-01-15")]
+    #[param(value_type = Option<NaiveDate>)]
     pub as_of: Option<String>,
 }
 
@@ -72,11 +72,11 @@ pub struct PlanListQuery {
     pub region_code: Option<String>,
     #[param(value_type = Option<i64>)]
     pub organization_id: Option<String>,
-    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2018)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100)]
     pub year: Option<String>,
     #[param(value_type = Option<PlanStatus>)]
     pub status: Option<String>,
-    #[param(value_type = Option<NaiveDate>, example = "2018-01-15")]
+    #[param(value_type = Option<NaiveDate>)]
     pub as_of: Option<String>,
 }
 

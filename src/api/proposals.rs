@@ -30,15 +30,19 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct ProposalListQuery {
     pub limit: Option<String>,
     pub cursor: Option<String>,
+    /// `true`: also count the matches across all pages (`total`, `X-Total-Count`).
+    #[param(value_type = Option<bool>)]
+    pub total: Option<String>,
 }
 
 impl ProposalListQuery {
-    /// The id to start after and the page size.
-    fn paging(&self) -> ApiResult<(i64, i64)> {
+    /// The id to start after, the page size and whether to count the matches.
+    fn paging(&self) -> ApiResult<(i64, i64, bool)> {
         let mut errors = ListFilterErrors::default();
-        let paging = errors.paging(self.limit.as_deref(), self.cursor.as_deref());
+        let (after, limit) = errors.paging(self.limit.as_deref(), self.cursor.as_deref());
+        let total = errors.total(self.total.clone());
         errors.into_result()?;
-        Ok(paging)
+        Ok((after, limit, total))
     }
 }
 
@@ -60,18 +64,11 @@ async fn list(
     query: web::Query<ProposalListQuery>,
 ) -> ApiResult<HttpResponse> {
     let cycle_id = id.into_inner();
-    let (after, limit) = query.paging()?;
-    let (items, next_cursor) = db
-        .run(move |conn| use_case::list(conn, &caller, cycle_id, after, limit))
+    let (after, limit, total) = query.paging()?;
+    let page = db
+        .run(move |conn| use_case::list(conn, &caller, cycle_id, after, limit, total))
         .await?;
-    Ok(super::pages::respond(
-        &req,
-        &Page {
-            items,
-            next_cursor,
-            total: None,
-        },
-    ))
+    Ok(super::pages::respond(&req, &page))
 }
 
 #[utoipa::path(

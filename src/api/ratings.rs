@@ -43,15 +43,15 @@ fn parse_form(value: String) -> Option<Option<ServiceForm>> {
 pub struct RatingQuery {
     /// `all` (the region as a whole, the default) or one form of service: `stationary`,
     /// `semi_stationary`, `home_based`. Ratings are approved separately per form.
-    #[param(value_type = Option<String>, pattern = "^(all|stationary|semi_stationary|home_based)$", example = "stationary")]
+    #[param(value_type = Option<String>, pattern = "^(all|stationary|semi_stationary|home_based)$")]
     pub service_form: Option<String>,
     /// `total` (the default) or a criterion code of the cycle's methodology (`K1` … `K5`).
-    #[param(value_type = Option<String>, pattern = "^(total|K1|K2|K3|K4|K5)$", example = "total")]
+    #[param(value_type = Option<String>, pattern = "^(total|K1|K2|K3|K4|K5)$", default = "total")]
     pub criterion: Option<String>,
     /// `latest` (the default: the latest approval; for callers who see only published data,
     /// the published one; before any approval, the current results), `published`, `current`
     /// (results as they stand, for the cycle's own readers) or an approval number.
-    #[param(value_type = Option<String>, pattern = "^(latest|published|current|[1-9][0-9]{0,8})$", example = "latest")]
+    #[param(value_type = Option<String>, pattern = "^(latest|published|current|[1-9][0-9]{0,8})$", default = "latest")]
     pub approval: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
@@ -135,17 +135,17 @@ async fn read(
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
-    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$")]
     pub format: Option<String>,
     /// CSV only: `rfc4180` (default: `,`, decimal point) or `excel-ru` (`;`, decimal comma;
     /// numbers stay numbers in Russian Excel). Both UTF-8 with BOM and CRLF.
-    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline, example = "excel-ru")]
+    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline)]
     pub dialect: Option<String>,
     /// As for the rating: `latest` (default), `published`, `current` or an approval number.
-    #[param(value_type = Option<String>, pattern = "^(latest|published|current|[1-9][0-9]{0,8})$", example = "latest")]
+    #[param(value_type = Option<String>, pattern = "^(latest|published|current|[1-9][0-9]{0,8})$", default = "latest")]
     pub approval: Option<String>,
     /// `total` (default) or a criterion code to order by.
-    #[param(value_type = Option<String>, pattern = "^(total|K1|K2|K3|K4|K5)$", example = "total")]
+    #[param(value_type = Option<String>, pattern = "^(total|K1|K2|K3|K4|K5)$", default = "total")]
     pub criterion: Option<String>,
 }
 
@@ -155,14 +155,14 @@ pub struct ExportQuery {
 #[into_params(parameter_in = Query)]
 pub struct ResultsExportQuery {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
-    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$")]
     pub format: Option<String>,
     /// CSV only: `rfc4180` (default: `,`, decimal point) or `excel-ru` (`;`, decimal comma;
     /// numbers stay numbers in Russian Excel). Both UTF-8 with BOM and CRLF.
-    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline, example = "excel-ru")]
+    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline)]
     pub dialect: Option<String>,
     /// As for the rating: `latest` (default), `published`, `current` or an approval number.
-    #[param(value_type = Option<String>, pattern = "^(latest|published|current|[1-9][0-9]{0,8})$", example = "latest")]
+    #[param(value_type = Option<String>, pattern = "^(latest|published|current|[1-9][0-9]{0,8})$", default = "latest")]
     pub approval: Option<String>,
 }
 

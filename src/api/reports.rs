@@ -195,11 +195,11 @@ async fn accept(
 #[into_params(parameter_in = Query)]
 pub struct ReportExportQuery {
     /// `xlsx` or `csv`; without it, the `Accept` header decides (XLSX for `*/*`).
-    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$", example = "xlsx")]
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$")]
     pub format: Option<String>,
     /// CSV only: `rfc4180` (default: `,`, decimal point) or `excel-ru` (`;`, decimal comma;
     /// numbers stay numbers in Russian Excel). Both UTF-8 with BOM and CRLF.
-    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline, example = "excel-ru")]
+    #[param(value_type = Option<crate::views::exports::CsvDialectName>, inline)]
     pub dialect: Option<String>,
 }
 
@@ -245,10 +245,10 @@ pub struct ReportImportQuery {
     #[param(value_type = Option<PeriodKind>, inline)]
     pub kind: Option<String>,
     /// The period's year; defaults to the plan's year.
-    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2024)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100)]
     pub year: Option<String>,
     /// 1 for a year (the default); 1–2 for a half-year; 1–4 for a quarter.
-    #[param(value_type = Option<i32>, minimum = 1, maximum = 4, example = 1)]
+    #[param(value_type = Option<i32>, minimum = 1, maximum = 4)]
     pub number: Option<String>,
 }
 

@@ -24,10 +24,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
     /// The year; defaults to the current one.
-    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2018)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100)]
     pub year: Option<String>,
     /// The day plan figures (overdue measures) are computed for; default today.
-    #[param(value_type = Option<chrono::NaiveDate>, example = "2018-12-31")]
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub as_of: Option<String>,
 }
 

@@ -34,6 +34,9 @@ pub struct UserListQuery {
     pub role: Option<String>,
     #[param(value_type = Option<bool>)]
     pub active: Option<String>,
+    /// `true`: also count the matches across all pages (`total`, `X-Total-Count`).
+    #[param(value_type = Option<bool>)]
+    pub total: Option<String>,
 }
 
 impl UserListQuery {
@@ -44,7 +47,10 @@ impl UserListQuery {
             role: parse_filter(&mut errors, "role", self.role, |v| Role::parse(&v)),
             active: parse_filter(&mut errors, "active", self.active, |v| v.parse().ok()),
         };
-        errors.into_listing(filter, page)
+        let total = errors.total(self.total);
+        errors
+            .into_listing(filter, page)
+            .map(|listing| listing.counted(total))
     }
 }
 

@@ -59,13 +59,19 @@ async fn create(
 pub struct WebhookListQuery {
     pub limit: Option<String>,
     pub cursor: Option<String>,
+    /// `true`: also count the matches across all pages (`total`, `X-Total-Count`).
+    #[param(value_type = Option<bool>)]
+    pub total: Option<String>,
 }
 
 impl WebhookListQuery {
     fn listing(&self) -> ApiResult<Listing<()>> {
         let mut errors = ListFilterErrors::default();
         let page = errors.paging(self.limit.as_deref(), self.cursor.as_deref());
-        errors.into_listing((), page)
+        let total = errors.total(self.total.clone());
+        errors
+            .into_listing((), page)
+            .map(|listing| listing.counted(total))
     }
 }
 

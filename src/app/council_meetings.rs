@@ -69,7 +69,7 @@ pub fn list(
         filter: year,
         after_id,
         limit,
-        ..
+        total,
     } = listing?;
     existing_region(conn, region_id)?;
     let rows = store::list(conn, region_id, year, after_id, limit)?;
@@ -78,10 +78,13 @@ pub fn list(
         .iter()
         .map(CouncilMeeting::of)
         .collect::<ApiResult<_>>()?;
+    let total = total
+        .then(|| store::count(conn, region_id, year))
+        .transpose()?;
     Ok(Page {
         items,
         next_cursor,
-        total: None,
+        total,
     })
 }
 

@@ -13,6 +13,7 @@ use crate::domain::methodology::{self, Settings};
 use crate::domain::paging;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::views::cycles::{Cycle, CyclePatch, NewCycle, UnassessedOrganization};
+use crate::views::Page;
 
 use super::{etag, evaluations, proposals, visibility};
 use crate::views::patch_required;
@@ -77,7 +78,8 @@ pub fn list(
     filter: &CycleFilter,
     after_id: i64,
     limit: i64,
-) -> ApiResult<(Vec<Cycle>, Option<String>)> {
+    total: bool,
+) -> ApiResult<Page<Cycle>> {
     policy::authorize(caller, &policy::CYCLE_LIST, &Target::default()).or_else(|e| match e {
         // Visibility filters the list below; a scope miss is not an error here.
         ApiError::NotFound => Ok(None),
@@ -85,8 +87,15 @@ pub fn list(
     })?;
     let visibility = policy::visibility(caller, &policy::CYCLE_LIST);
     let rows = store::list(conn, filter, visibility, after_id, limit)?;
-    let (rows, next) = paging::split_page(rows, limit, |r| r.id);
-    Ok((load_page(conn, &rows)?, next))
+    let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.id);
+    let total = total
+        .then(|| store::count(conn, filter, visibility))
+        .transpose()?;
+    Ok(Page {
+        items: load_page(conn, &rows)?,
+        next_cursor,
+        total,
+    })
 }
 
 /// The cycle, if `caller` may see it, with its version.

@@ -18,6 +18,7 @@ use crate::domain::survey::SurveyAggregates;
 use crate::error::{ApiError, ApiResult};
 use crate::views::cycles::Cycle;
 use crate::views::evaluations::{Evaluation, EvaluationSummary, SurveyUpload};
+use crate::views::Page;
 
 use super::{etag, visibility};
 
@@ -210,7 +211,8 @@ pub fn list(
     cycle_id: i64,
     after: i64,
     limit: i64,
-) -> ApiResult<(Vec<EvaluationSummary>, Option<String>)> {
+    total: bool,
+) -> ApiResult<Page<EvaluationSummary>> {
     let cycle =
         visibility::authorized_live_cycle(conn, cycle_id, caller, &policy::EVALUATION_LIST)?;
     let published = cycle.status()? == CycleStatus::Published;
@@ -220,10 +222,14 @@ pub fn list(
         .map(|p| p.organization_id.unwrap_or(-1));
     let rows = store::list(conn, cycle_id, only, after, limit)?;
     let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.organization_id);
-    Ok((
-        rows.iter().map(EvaluationSummary::of).collect(),
+    let total = total
+        .then(|| store::count(conn, cycle_id, only))
+        .transpose()?;
+    Ok(Page {
+        items: rows.iter().map(EvaluationSummary::of).collect(),
         next_cursor,
-    ))
+        total,
+    })
 }
 
 /// One evaluation with its scores and their traces, and its version.

@@ -85,7 +85,8 @@ pub fn archive(conn: &mut DbConnection, cache: &RatingCache, year: i32) -> ApiRe
     };
     let mut after_id = 0;
     loop {
-        let (cycles, next) = super::cycles::list(conn, &anonymous, &filter, after_id, MAX_LIMIT)?;
+        let page = super::cycles::list(conn, &anonymous, &filter, after_id, MAX_LIMIT, false)?;
+        let (cycles, next) = (page.items, page.next_cursor);
         for cycle in &cycles {
             after_id = cycle.id;
             let kinds = [

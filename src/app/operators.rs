@@ -19,6 +19,7 @@ use crate::domain::user::Role;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::views::operators::{NewOperator, NewOperatorContract, Operator, OperatorContract};
 use crate::views::timestamp;
+use crate::views::Page;
 
 /// The region's insiders see it in the feed: it is not a public record.
 fn exposure(row: &OperatorRow) -> Exposure {
@@ -91,13 +92,19 @@ pub fn list(
     region_id: i64,
     after: i64,
     limit: i64,
-) -> ApiResult<(Vec<Operator>, Option<String>)> {
+    total: bool,
+) -> ApiResult<Page<Operator>> {
     policy::authorize(caller, &policy::OPERATOR_LIST, &Target::region(region_id))?;
     regions::find(conn, region_id)?;
     let rows = store::list(conn, region_id, after, limit)?;
     let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.id);
     let items = load_all(conn, &rows)?;
-    Ok((items, next_cursor))
+    let total = total.then(|| store::count(conn, region_id)).transpose()?;
+    Ok(Page {
+        items,
+        next_cursor,
+        total,
+    })
 }
 
 pub fn read(conn: &mut DbConnection, caller: &Caller, id: i64) -> ApiResult<(i64, Operator)> {

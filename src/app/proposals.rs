@@ -12,6 +12,7 @@ use crate::db::DbConnection;
 use crate::domain::{methodology, paging, proposal};
 use crate::error::{ApiError, ApiResult};
 use crate::views::proposals::{NewProposal, Proposal, ProposalPatch};
+use crate::views::Page;
 
 use super::{etag, visibility};
 use crate::views::patch_required;
@@ -105,7 +106,8 @@ pub fn list(
     cycle_id: i64,
     after: i64,
     limit: i64,
-) -> ApiResult<(Vec<Proposal>, Option<String>)> {
+    total: bool,
+) -> ApiResult<Page<Proposal>> {
     let cycle = visibility::authorized_cycle(conn, cycle_id, caller, &policy::PROPOSAL_LIST)?;
     let only = caller
         .principal()
@@ -113,7 +115,14 @@ pub fn list(
         .map(|p| p.organization_id.unwrap_or(-1));
     let rows = store::list(conn, cycle_id, only, after, limit)?;
     let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.id);
-    Ok((rows.iter().map(|r| shown(r, &cycle)).collect(), next_cursor))
+    let total = total
+        .then(|| store::count(conn, cycle_id, only))
+        .transpose()?;
+    Ok(Page {
+        items: rows.iter().map(|r| shown(r, &cycle)).collect(),
+        next_cursor,
+        total,
+    })
 }
 
 pub fn create(

@@ -33,10 +33,14 @@ pub fn list(
     let rows = store::list(conn, &listing.filter, listing.after_id, listing.limit)?;
     let (rows, next_cursor) = paging::split_page(rows, listing.limit, |r| r.id);
     let items = rows.iter().map(User::of).collect::<ApiResult<_>>()?;
+    let total = listing
+        .total
+        .then(|| store::count(conn, &listing.filter))
+        .transpose()?;
     Ok(Page {
         items,
         next_cursor,
-        total: None,
+        total,
     })
 }
 

@@ -139,7 +139,10 @@ pub fn list(
         .filter(|p| p.role != Role::Admin)
         .map(|p| p.username.clone());
     let Listing {
-        after_id, limit, ..
+        after_id,
+        limit,
+        total,
+        ..
     } = listing?;
     let rows = store::list(conn, owner.as_deref(), after_id, limit)?;
     let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.id);
@@ -147,10 +150,13 @@ pub fn list(
         .iter()
         .map(|r| Subscription::of(r, false))
         .collect::<ApiResult<_>>()?;
+    let total = total
+        .then(|| store::count(conn, owner.as_deref()))
+        .transpose()?;
     Ok(Page {
         items,
         next_cursor,
-        total: None,
+        total,
     })
 }
 
@@ -189,16 +195,22 @@ pub fn deliveries(
 ) -> ApiResult<Page<Delivery>> {
     policy::authenticate(caller, &policy::WEBHOOK_DELIVERIES)?;
     let Listing {
-        after_id, limit, ..
+        after_id,
+        limit,
+        total,
+        ..
     } = listing?;
     authorized(conn, id, caller, &policy::WEBHOOK_DELIVERIES)?;
     let rows = store::deliveries(conn, id, after_id, limit)?;
     let (rows, next_cursor) = paging::split_page(rows, limit, |(d, _, _)| d.id);
     let items = rows.into_iter().map(Delivery::of).collect();
+    let total = total
+        .then(|| store::count_deliveries(conn, id))
+        .transpose()?;
     Ok(Page {
         items,
         next_cursor,
-        total: None,
+        total,
     })
 }
 

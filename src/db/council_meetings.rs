@@ -69,20 +69,32 @@ pub fn list(
     after_id: i64,
     limit: i64,
 ) -> ApiResult<Vec<MeetingRow>> {
-    let mut query = council_meetings::table
-        .filter(council_meetings::region_id.eq(region_id))
+    Ok(filtered(region_id, year)
         .filter(council_meetings::id.gt(after_id))
         .select(MeetingRow::as_select())
+        .order(council_meetings::id)
+        .limit(limit + 1)
+        .load(conn)?)
+}
+
+/// How many of the region's meetings (held in `year`, if given) there are, whatever the page.
+pub fn count(conn: &mut DbConnection, region_id: i64, year: Option<i32>) -> ApiResult<i64> {
+    Ok(filtered(region_id, year).count().get_result(conn)?)
+}
+
+fn filtered(
+    region_id: i64,
+    year: Option<i32>,
+) -> council_meetings::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
+    let mut query = council_meetings::table
+        .filter(council_meetings::region_id.eq(region_id))
         .into_boxed();
     if let Some((first, last)) = year.and_then(year_bounds) {
         query = query
             .filter(council_meetings::held_on.ge(first))
             .filter(council_meetings::held_on.le(last));
     }
-    Ok(query
-        .order(council_meetings::id)
-        .limit(limit + 1)
-        .load(conn)?)
+    query
 }
 
 fn year_bounds(year: i32) -> Option<(NaiveDate, NaiveDate)> {

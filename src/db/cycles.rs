@@ -382,10 +382,28 @@ pub fn list(
     after_id: i64,
     limit: i64,
 ) -> ApiResult<Vec<CycleRow>> {
-    let mut query = cycles::table
+    Ok(filtered(filter, visibility)
         .filter(cycles::id.gt(after_id))
         .select(CycleRow::as_select())
-        .into_boxed();
+        .order(cycles::id)
+        .limit(limit + 1)
+        .load(conn)?)
+}
+
+/// How many cycles match `filter` and `visibility`, whatever the page.
+pub fn count(
+    conn: &mut DbConnection,
+    filter: &CycleFilter,
+    visibility: Visibility,
+) -> ApiResult<i64> {
+    Ok(filtered(filter, visibility).count().get_result(conn)?)
+}
+
+fn filtered(
+    filter: &CycleFilter,
+    visibility: Visibility,
+) -> cycles::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
+    let mut query = cycles::table.into_boxed();
     if let Some(region_id) = filter.region_id {
         query = query.filter(cycles::region_id.eq(region_id));
     }
@@ -430,7 +448,7 @@ pub fn list(
             Some(Scope::All) | None => query.filter(published),
         };
     }
-    Ok(query.order(cycles::id).limit(limit + 1).load(conn)?)
+    query
 }
 
 /// Which cycles count as assessing their organizations.

@@ -96,18 +96,30 @@ pub fn list(
     after_organization: i64,
     limit: i64,
 ) -> ApiResult<Vec<EvaluationRow>> {
-    let mut query = evaluations::table
-        .filter(evaluations::cycle_id.eq(cycle_id))
+    Ok(filtered(cycle_id, organization)
         .filter(evaluations::organization_id.gt(after_organization))
         .select(EvaluationRow::as_select())
+        .order(evaluations::organization_id)
+        .limit(limit + 1)
+        .load(conn)?)
+}
+
+/// How many of the cycle's evaluations (only `organization`'s, if given) there are.
+pub fn count(conn: &mut DbConnection, cycle_id: i64, organization: Option<i64>) -> ApiResult<i64> {
+    Ok(filtered(cycle_id, organization).count().get_result(conn)?)
+}
+
+fn filtered(
+    cycle_id: i64,
+    organization: Option<i64>,
+) -> evaluations::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
+    let mut query = evaluations::table
+        .filter(evaluations::cycle_id.eq(cycle_id))
         .into_boxed();
     if let Some(organization) = organization {
         query = query.filter(evaluations::organization_id.eq(organization));
     }
-    Ok(query
-        .order(evaluations::organization_id)
-        .limit(limit + 1)
-        .load(conn)?)
+    query
 }
 
 /// Organizations of the cycle (id, short name) whose evaluation has no total yet.

@@ -71,6 +71,14 @@ pub fn list(
         .load(conn)?)
 }
 
+/// How many operators the region has, whatever the page.
+pub fn count(conn: &mut DbConnection, region_id: i64) -> ApiResult<i64> {
+    Ok(operators::table
+        .filter(operators::region_id.eq(region_id))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Stores an operator with its members.
 pub fn insert(
     conn: &mut DbConnection,

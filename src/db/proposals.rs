@@ -62,10 +62,26 @@ pub fn list(
     after_id: i64,
     limit: i64,
 ) -> ApiResult<Vec<ProposalRow>> {
-    let mut query = proposals::table
-        .filter(proposals::cycle_id.eq(cycle_id))
+    Ok(filtered(cycle_id, organization)
         .filter(proposals::id.gt(after_id))
         .select(ProposalRow::as_select())
+        .order(proposals::id)
+        .limit(limit + 1)
+        .load(conn)?)
+}
+
+/// How many of the cycle's proposals `organization` sees (`None`: all), whatever the page.
+pub fn count(conn: &mut DbConnection, cycle_id: i64, organization: Option<i64>) -> ApiResult<i64> {
+    Ok(filtered(cycle_id, organization).count().get_result(conn)?)
+}
+
+/// The cycle's proposals; with an organization, those addressed to it and to all.
+fn filtered(
+    cycle_id: i64,
+    organization: Option<i64>,
+) -> proposals::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
+    let mut query = proposals::table
+        .filter(proposals::cycle_id.eq(cycle_id))
         .into_boxed();
     if let Some(organization) = organization {
         query = query.filter(
@@ -74,7 +90,7 @@ pub fn list(
                 .or(proposals::organization_id.is_null()),
         );
     }
-    Ok(query.order(proposals::id).limit(limit + 1).load(conn)?)
+    query
 }
 
 pub fn insert(

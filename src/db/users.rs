@@ -81,17 +81,30 @@ pub fn list(
     after_id: i64,
     limit: i64,
 ) -> ApiResult<Vec<UserRow>> {
-    let mut query = users::table
+    Ok(filtered(filter)
         .filter(users::id.gt(after_id))
         .select(UserRow::as_select())
-        .into_boxed();
+        .order(users::id)
+        .limit(limit + 1)
+        .load(conn)?)
+}
+
+/// How many users match `filter`, whatever the page.
+pub fn count(conn: &mut DbConnection, filter: &UserFilter) -> ApiResult<i64> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(
+    filter: &UserFilter,
+) -> users::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
+    let mut query = users::table.into_boxed();
     if let Some(role) = filter.role {
         query = query.filter(users::role.eq(role.as_str()));
     }
     if let Some(active) = filter.active {
         query = query.filter(users::active.eq(active));
     }
-    Ok(query.order(users::id).limit(limit + 1).load(conn)?)
+    query
 }
 
 pub fn insert(conn: &mut DbConnection, user: &NewUser) -> ApiResult<UserRow> {

@@ -114,17 +114,27 @@ pub fn list(
     after_id: i64,
     limit: i64,
 ) -> ApiResult<Vec<SubscriptionRow>> {
-    let mut query = webhook_subscriptions::table
+    Ok(owned_by(owner)
         .filter(webhook_subscriptions::id.gt(after_id))
         .select(SubscriptionRow::as_select())
-        .into_boxed();
-    if let Some(owner) = owner {
-        query = query.filter(webhook_subscriptions::owner.eq(owner.to_owned()));
-    }
-    Ok(query
         .order(webhook_subscriptions::id)
         .limit(limit + 1)
         .load(conn)?)
+}
+
+/// How many subscriptions `owner` has (`None`: everyone's), whatever the page.
+pub fn count(conn: &mut DbConnection, owner: Option<&str>) -> ApiResult<i64> {
+    Ok(owned_by(owner).count().get_result(conn)?)
+}
+
+fn owned_by(
+    owner: Option<&str>,
+) -> webhook_subscriptions::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
+    let mut query = webhook_subscriptions::table.into_boxed();
+    if let Some(owner) = owner {
+        query = query.filter(webhook_subscriptions::owner.eq(owner.to_owned()));
+    }
+    query
 }
 
 /// The error of the deliveries given up because their subscription was deactivated.
@@ -444,6 +454,14 @@ pub fn deliveries(
             webhook_outbox::status,
         ))
         .load(conn)?)
+}
+
+/// How many delivery attempts the subscription has, whatever the page.
+pub fn count_deliveries(conn: &mut DbConnection, subscription_id: i64) -> ApiResult<i64> {
+    Ok(webhook_deliveries::table
+        .filter(webhook_deliveries::subscription_id.eq(subscription_id))
+        .count()
+        .get_result(conn)?)
 }
 
 /// Deliveries waiting to go out (or being sent): the queue depth. Only active subscriptions'

@@ -14,7 +14,7 @@ use crate::domain::methodology;
 #[schema(example = json!({"id": 1, "cycle_id": 1, "organization_id": 5, "criterion": "K1",
     "criterion_name": "Открытость и доступность информации об организации социальной сферы",
     "text": "Привести информацию на официальном сайте в соответствие с приказом Минтруда России № 886н",
-    "created_at": "2026-11-24T10:00:00Z", "updated_at": "2026-11-24T10:00:00Z"}))]
+    "meeting_id": 1, "created_at": "2026-11-24T10:00:00Z", "updated_at": "2026-11-24T10:00:00Z"}))]
 pub struct Proposal {
     pub id: i64,
     pub cycle_id: i64,

@@ -405,3 +405,188 @@ async fn responses_send_what_the_document_requires_and_null_only_where_nullable(
     }
     assert!(faults.is_empty(), "{}", faults.join("\n"));
 }
+
+/// Swagger UI pre-fills a query parameter's example in "Try it out": one that is not what
+/// leaving the parameter out does would silently change the answer of whoever presses Execute.
+#[test]
+fn query_parameter_examples_are_their_defaults() {
+    let document: Value = serde_json::to_value(nok_api::startup::openapi_document()).unwrap();
+    let resolve = |p: &Value| -> Value {
+        match p["$ref"].as_str() {
+            Some(r) => document
+                .pointer(&r.replace("#/", "/"))
+                .cloned()
+                .unwrap_or_else(|| panic!("dangling {r}")),
+            None => p.clone(),
+        }
+    };
+    let mut queried = 0;
+    let mut wrong = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for parameter in parameters.iter().map(resolve) {
+                if parameter["in"] != "query" {
+                    continue;
+                }
+                queried += 1;
+                let schema = &parameter["schema"];
+                let default = schema.get("default");
+                let mut examples: Vec<&Value> = [parameter.get("example"), schema.get("example")]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                for list in [&parameter["examples"], &schema["examples"]] {
+                    match list {
+                        Value::Array(values) => examples.extend(values),
+                        Value::Object(named) => {
+                            examples.extend(named.values().filter_map(|e| e.get("value")))
+                        }
+                        _ => {}
+                    }
+                }
+                for example in examples {
+                    if Some(example) != default {
+                        wrong.push(format!(
+                            "{method} {path} ?{}: example {example}, default {default:?}",
+                            parameter["name"]
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(queried > 100, "only {queried} query parameters found");
+    assert!(wrong.is_empty(), "examples that narrow: {wrong:#?}");
+}
+
+/// Where `value` breaks `schema` (types, required properties, enums, items, compositions), or
+/// `None`; `$ref`s are followed in `document`.
+fn breach(document: &Value, schema: &Value, value: &Value, at: &str) -> Option<String> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let target = document.pointer(&r.replace("#/", "/"))?;
+        return breach(document, target, value, at);
+    }
+    if let Some(all) = schema["allOf"].as_array() {
+        if let Some(b) = all.iter().find_map(|s| breach(document, s, value, at)) {
+            return Some(b);
+        }
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(any) = schema[key].as_array() {
+            if any.iter().all(|s| breach(document, s, value, at).is_some()) {
+                return Some(format!("{at}: {value} matches no {key} variant"));
+            }
+        }
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        if !values.contains(value) {
+            return Some(format!("{at}: {value} is not one of {values:?}"));
+        }
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let fits = |t: &str| match t {
+        "null" => value.is_null(),
+        "boolean" => value.is_boolean(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "string" => value.is_string(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => true,
+    };
+    if !types.is_empty() && !types.iter().any(|t| fits(t)) {
+        return Some(format!("{at}: {value} is not {types:?}"));
+    }
+    if let Value::Object(fields) = value {
+        for name in schema["required"].as_array().into_iter().flatten() {
+            let name = name.as_str().unwrap();
+            if !fields.contains_key(name) {
+                return Some(format!("{at}: required `{name}` missing"));
+            }
+        }
+        if let Some(properties) = schema["properties"].as_object() {
+            for (name, field) in fields {
+                if let Some(property) = properties.get(name) {
+                    let inner = format!("{at}.{name}");
+                    if let Some(b) = breach(document, property, field, &inner) {
+                        return Some(b);
+                    }
+                }
+            }
+        }
+    }
+    if let (Value::Array(items), Some(item)) = (value, schema.get("items")) {
+        for (n, element) in items.iter().enumerate() {
+            if let Some(b) = breach(document, item, element, &format!("{at}[{n}]")) {
+                return Some(b);
+            }
+        }
+    }
+    None
+}
+
+/// Examples are what generators and Swagger UI show as the shape of the data: each must be a
+/// value of its schema, or it teaches integrators a wrong contract.
+#[test]
+fn every_example_is_a_value_of_its_schema() {
+    let document: Value = serde_json::to_value(nok_api::startup::openapi_document()).unwrap();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    let mut check = |schema: &Value, example: &Value, at: String| {
+        checked += 1;
+        if let Some(b) = breach(&document, schema, example, &at) {
+            wrong.push(b);
+        }
+    };
+    // Schema examples, wherever a schema carries one (nested properties included).
+    fn schemas_with_examples<'a>(
+        schema: &'a Value,
+        at: String,
+        out: &mut Vec<(&'a Value, String)>,
+    ) {
+        match schema {
+            Value::Object(fields) => {
+                if fields.contains_key("example") {
+                    out.push((schema, at.clone()));
+                }
+                for (key, inner) in fields {
+                    if key != "example" && key != "examples" {
+                        schemas_with_examples(inner, format!("{at}/{key}"), out);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (n, inner) in items.iter().enumerate() {
+                    schemas_with_examples(inner, format!("{at}/{n}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    schemas_with_examples(&document["components"], "#/components".into(), &mut found);
+    schemas_with_examples(&document["paths"], "#/paths".into(), &mut found);
+    for (holder, at) in found {
+        let example = &holder["example"];
+        if holder.get("schema").is_some() {
+            // A media type or a parameter: its example is of its schema.
+            check(&holder["schema"], example, at);
+        } else if holder.get("value").is_none() {
+            check(holder, example, at);
+        }
+    }
+    assert!(checked > 20, "only {checked} examples found");
+    assert!(
+        wrong.is_empty(),
+        "{} examples break their schema: {wrong:#?}",
+        wrong.len()
+    );
+}

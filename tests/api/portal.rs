@@ -2,6 +2,7 @@
 //! UI's Authorize sends, regions and organizations by the codes people know, `Link` and totals
 //! on lists, sorts, the audit log's closed lists and region filter, and Redoc.
 
+use nok_api::auth::Role;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 
@@ -501,4 +502,88 @@ async fn redoc_is_served_from_the_binary() {
     let script = app.as_(None).get("/redoc/redoc.standalone.js").await;
     assert_eq!(script.status(), StatusCode::OK);
     assert!(script.bytes().await.unwrap().len() > 500_000);
+}
+
+/// The total of `path` (which asks `total=true`) as `token` sees it, with the number of items
+/// on all its pages; body and header agree.
+async fn counted(app: &TestApp, token: Option<&str>, path: &str) -> (i64, usize) {
+    let mut items = 0;
+    let mut total = None;
+    let mut next = Some(path.to_owned());
+    while let Some(page) = next.take() {
+        let response = app.as_(token).get(&page).await;
+        assert_eq!(response.status(), StatusCode::OK, "{page}");
+        let header: i64 = response.headers()["x-total-count"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["total"], header, "{path}");
+        assert_eq!(*total.get_or_insert(header), header, "{path}");
+        items += body["items"].as_array().unwrap().len();
+        next = body["next_cursor"]
+            .as_str()
+            .map(|cursor| format!("{path}&cursor={cursor}"));
+        assert!(items < 1000);
+    }
+    (total.unwrap(), items)
+}
+
+#[tokio::test]
+async fn every_paged_list_counts_what_its_caller_sees_on_request() {
+    let app = spawn_app().await;
+    let w = crate::cycles::collecting_cycle(&app).await;
+    let away = app.region("66", "Свердловская область").await;
+    let away_authority = app.user_token("ural-authority", Role::Authority, Some(away), None);
+    let auditor = app.user_token("auditor", Role::Auditor, None, None);
+    let admin = Some(app.admin.as_str());
+    let cycle = w.cycle;
+    let region = w.region;
+    // Every list, paged by one so that the total spans pages: the total is what all pages hold.
+    for path in [
+        "/api/v1/users?limit=1&total=true".to_owned(),
+        "/api/v1/users?limit=1&total=true&role=authority".to_owned(),
+        "/api/v1/cycles?limit=1&total=true".to_owned(),
+        format!("/api/v1/cycles/{cycle}/evaluations?limit=1&total=true"),
+        format!("/api/v1/cycles/{cycle}/proposals?limit=1&total=true"),
+        format!("/api/v1/regions/{region}/operators?limit=1&total=true"),
+        format!("/api/v1/regions/{region}/council-meetings?limit=1&total=true"),
+        "/api/v1/webhooks?limit=1&total=true".to_owned(),
+    ] {
+        let (total, items) = counted(&app, admin, &path).await;
+        assert_eq!(total as usize, items, "{path}");
+    }
+    assert_eq!(counted(&app, admin, "/api/v1/users?total=true").await.0, 5);
+    assert_eq!(
+        counted(&app, admin, "/api/v1/users?total=true&role=authority")
+            .await
+            .0,
+        2
+    );
+    // Filters and visibility: the collecting cycle is the Tula authority's and the
+    // auditor's, nobody else's, and none is of 2019.
+    for (token, expected) in [
+        (None, 0),
+        (Some(away_authority.as_str()), 0),
+        (Some(w.authority.as_str()), 1),
+        (Some(auditor.as_str()), 1),
+    ] {
+        assert_eq!(
+            counted(&app, token, "/api/v1/cycles?total=true").await,
+            (expected, expected as usize)
+        );
+    }
+    assert_eq!(
+        counted(&app, admin, "/api/v1/cycles?total=true&year=2019").await,
+        (0, 0)
+    );
+    assert_problem(
+        app.as_(admin)
+            .get(&format!("/api/v1/cycles/{cycle}/proposals?total=yes"))
+            .await,
+        400,
+        Some("total"),
+    )
+    .await;
 }
