@@ -82,7 +82,7 @@ async fn summary(
 #[into_params(parameter_in = Query)]
 pub struct NationalQuery {
     /// The year; defaults to the current one.
-    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100, example = 2019)]
+    #[param(value_type = Option<i32>, minimum = 2013, maximum = 2100)]
     pub year: Option<String>,
 }
 
