@@ -80,16 +80,13 @@ impl FromRequest for Caller {
                     ))
                 }
             };
-            let (Some(settings), Some(db)) = (settings, db) else {
+            let (Some(settings), Some(db), Some(principals)) = (settings, db, principals) else {
                 return Err(ApiError::internal(
-                    "token settings or database not configured",
+                    "token settings, database or principal cache not configured",
                 ));
             };
             let verified = settings.verify(token).map_err(unauthorized)?;
-            let principal = match principals {
-                Some(principals) => principals.resolve(&db, verified).await?,
-                None => db.run(move |conn| resolve(conn, verified)).await?,
-            };
+            let principal = principals.resolve(&db, verified).await?;
             Ok(Caller::authenticated(principal))
         })
     }
@@ -275,49 +272,5 @@ fn lookup(
             Ok(Some((name, at, Some(id))))
         }
         other => Ok(other),
-    }
-}
-
-/// The principal behind a verified token, read from the database (no [`PrincipalCache`]): a
-/// local user must still exist and be active (so a deactivated user's tokens stop working at
-/// once), with their current role and scope.
-fn resolve(conn: &mut DbConnection, verified: Verified) -> Result<Principal, ApiError> {
-    match verified {
-        Verified::Local { user_id, issued_at } => users::find(conn, user_id)
-            .ok()
-            .map(|row| LocalUser::of(&row))
-            .transpose()?
-            .ok_or_else(|| unauthorized("The token's user does not exist or is deactivated"))?
-            .check(issued_at),
-        Verified::External {
-            subject,
-            role,
-            region_code,
-            organization_inn,
-        } => {
-            let region_id = match region_code {
-                Some(code) => Some(
-                    regions::find_by_code(conn, &code)?
-                        .ok_or_else(|| {
-                            unauthorized(format!("The token's region {code} is unknown here"))
-                        })?
-                        .id,
-                ),
-                None => None,
-            };
-            let organization_id = match organization_inn {
-                Some(inn) => Some(organizations::find_active_by_inn(conn, &inn)?.ok_or_else(
-                    || unauthorized(format!("The token's organization {inn} is unknown here")),
-                )?),
-                None => None,
-            };
-            Ok(Principal {
-                user_id: None,
-                username: subject,
-                role,
-                region_id,
-                organization_id,
-            })
-        }
     }
 }
