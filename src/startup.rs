@@ -118,6 +118,10 @@ impl Application {
             config.list_cache_entries,
             config.cache_bytes,
         ));
+        let answers = web::Data::new(crate::app::answers::Answers::new(
+            config.list_cache_entries,
+            config.cache_bytes,
+        ));
         let summary_cache = web::Data::new(crate::app::summary::SummaryCache::new(
             config.list_cache_entries,
             config.cache_bytes,
@@ -173,6 +177,7 @@ impl Application {
                 .app_data(key_secret.clone())
                 .app_data(internal_targets.clone())
                 .app_data(rating_cache.clone())
+                .app_data(answers.clone())
                 .app_data(summary_cache.clone())
                 .app_data(principal_cache.clone())
                 .app_data(registry.clone())

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{parse_code, parse_filter, parse_moment, ListFilterErrors};
+use crate::app::answers::Answers;
 use crate::app::{self, Listing};
 use crate::auth::Caller;
 use crate::db::audit::AuditFilter;
@@ -96,11 +97,10 @@ async fn list(
     req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
+    answers: web::Data<Answers>,
     query: web::Query<AuditListQuery>,
 ) -> ApiResult<HttpResponse> {
     let listing = query.into_inner().listing();
-    let page = db
-        .run(move |conn| app::audit::list(conn, &caller, listing))
-        .await?;
-    Ok(super::pages::respond(&req, &page))
+    let answer = app::audit::answer(&db, &answers, caller, listing).await?;
+    Ok(super::cache::respond(&req, answer))
 }

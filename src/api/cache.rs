@@ -11,6 +11,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::conditional::{fingerprint, is_not_modified, not_modified};
+use crate::app::answers::Answer;
 use crate::bounded::BoundedMap;
 use crate::db::versions::Collection;
 use crate::db::{Db, DbConnection};
@@ -116,4 +117,27 @@ where
         .insert_header((header::ETAG, tag))
         .content_type("application/json")
         .body(page.body))
+}
+
+/// 200 with an answer (kept or just built) and its headers, or 304 when it has an ETag that
+/// `If-None-Match` names.
+pub fn respond(req: &HttpRequest, answer: Answer) -> HttpResponse {
+    if let Some(tag) = &answer.tag {
+        if is_not_modified(req, tag) {
+            return not_modified(tag.clone());
+        }
+    }
+    let mut response = HttpResponse::Ok();
+    super::pages::headers(
+        req,
+        &mut response,
+        answer.next_cursor.as_deref(),
+        answer.total,
+    );
+    if let Some(tag) = answer.tag {
+        response.insert_header((header::ETAG, tag));
+    }
+    response
+        .content_type("application/json")
+        .body(answer.body)
 }

@@ -1,11 +1,12 @@
 //! `/api/v1/changes`: the change feed regional systems keep their copies in sync with.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{parse_filter, ListFilterErrors};
 use crate::app::changes::TYPES;
+use crate::app::answers::Answers;
 use crate::app::{self, Listing};
 use crate::auth::Caller;
 use crate::db::Db;
@@ -60,13 +61,13 @@ impl ChangesQuery {
 )]
 #[get("/changes")]
 async fn list(
+    req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
+    answers: web::Data<Answers>,
     query: web::Query<ChangesQuery>,
 ) -> ApiResult<HttpResponse> {
     let listing = query.into_inner().listing();
-    let page = db
-        .run(move |conn| app::changes::list(conn, &caller, listing))
-        .await?;
-    Ok(HttpResponse::Ok().json(page))
+    let answer = app::changes::answer(&db, &answers, caller, listing).await?;
+    Ok(super::cache::respond(&req, answer))
 }

@@ -10,7 +10,6 @@ use super::conditional::{self, IfMatch};
 use super::extract::ApiJson;
 use super::{parse_filter, parse_year, ListFilterErrors};
 use crate::app::cycles::{self as use_case, Prepare};
-use crate::app::ratings::RatingCache;
 use crate::app::{Context, Step};
 use crate::auth::Caller;
 use crate::db::cycles::CycleFilter;
@@ -261,13 +260,9 @@ async fn publish(
     ctx: Context,
     if_match: IfMatch,
     db: web::Data<Db>,
-    ratings: web::Data<RatingCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let published = step(&db, ctx, if_match, id, &use_case::PUBLISH).await;
-    ratings.forget_published(id);
-    published
+    step(&db, ctx, if_match, id.into_inner(), &use_case::PUBLISH).await
 }
 
 #[utoipa::path(

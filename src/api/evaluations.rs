@@ -10,6 +10,7 @@ use super::conditional::{self, IfMatch};
 use super::extract::ApiJson;
 use super::upload::{idempotency_key, replay, spool};
 use super::ListFilterErrors;
+use crate::app::answers::Answers;
 use crate::app::evaluations::{self as use_case, Upload, Uploaded};
 use crate::app::Context;
 use crate::auth::Caller;
@@ -64,15 +65,13 @@ async fn list(
     req: HttpRequest,
     caller: Caller,
     db: web::Data<Db>,
+    answers: web::Data<Answers>,
     id: web::Path<i64>,
     query: web::Query<EvaluationListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let cycle_id = id.into_inner();
-    let (after, limit, total) = query.paging()?;
-    let page = db
-        .run(move |conn| use_case::list(conn, &caller, cycle_id, after, limit, total))
-        .await?;
-    Ok(super::pages::respond(&req, &page))
+    let paging = query.paging()?;
+    let answer = use_case::list_answer(&db, &answers, caller, id.into_inner(), paging).await?;
+    Ok(super::cache::respond(&req, answer))
 }
 
 #[utoipa::path(
@@ -92,13 +91,11 @@ async fn read(
     caller: Caller,
     req: HttpRequest,
     db: web::Data<Db>,
+    answers: web::Data<Answers>,
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
-    let (cycle_id, organization_id) = path.into_inner();
-    let (version, evaluation) = db
-        .run(move |conn| use_case::read(conn, &caller, cycle_id, organization_id))
-        .await?;
-    Ok(conditional::respond(&req, version, &evaluation))
+    let answer = use_case::read_answer(&db, &answers, caller, path.into_inner()).await?;
+    Ok(super::cache::respond(&req, answer))
 }
 
 #[utoipa::path(

@@ -2,15 +2,15 @@
 //! approvals that freeze them, and their exports as CSV and XLSX.
 
 use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::conditional::{is_not_modified, not_modified, IfMatch};
+use super::conditional::IfMatch;
 use super::download::{file, negotiate};
 use super::extract::ApiJson;
 use super::{parse_filter, ListFilterErrors};
+use crate::app::answers::Answers;
 use crate::app::ratings::{self as use_case, Export, Page, RatingCache, Requested, Selection};
 use crate::app::Context;
 use crate::auth::Caller;
@@ -79,13 +79,6 @@ impl RatingQuery {
     }
 }
 
-fn json_tagged(tag: String, body: Bytes) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, tag))
-        .content_type("application/json")
-        .body(body)
-}
-
 #[utoipa::path(
     operation_id = "get_rating",
     summary = "Read the ratings of a cycle",
@@ -104,30 +97,21 @@ async fn read(
     req: HttpRequest,
     db: web::Data<Db>,
     cache: web::Data<RatingCache>,
+    answers: web::Data<Answers>,
     id: web::Path<i64>,
     query: web::Query<RatingQuery>,
 ) -> ApiResult<HttpResponse> {
-    let cycle_id = id.into_inner();
     let (selection, page) = query.into_inner().selection()?;
-    let cache = cache.into_inner();
-    // Anonymous readers of a published rating: answered from memory when it is all there.
-    if caller.principal().is_none() && selection.asks_published() {
-        if let Some((tag, body)) = use_case::remembered_page(&cache, cycle_id, &selection, &page) {
-            if is_not_modified(&req, &tag) {
-                return Ok(not_modified(tag));
-            }
-            if let Some(body) = body {
-                return Ok(json_tagged(tag, body));
-            }
-        }
-    }
-    let (tag, body) = db
-        .run(move |conn| use_case::read(conn, &caller, &cache, cycle_id, &selection, &page))
-        .await?;
-    if is_not_modified(&req, &tag) {
-        return Ok(not_modified(tag));
-    }
-    Ok(json_tagged(tag, body))
+    let answer = use_case::answer(
+        &db,
+        &answers,
+        (caller, cache.into_inner()),
+        id.into_inner(),
+        selection,
+        page,
+    )
+    .await?;
+    Ok(super::cache::respond(&req, answer))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

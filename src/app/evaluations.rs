@@ -20,7 +20,9 @@ use crate::views::cycles::Cycle;
 use crate::views::evaluations::{Evaluation, EvaluationSummary, SurveyUpload};
 use crate::views::Page;
 
+use super::answers::{self, Answer, Answers, Depends};
 use super::{etag, visibility};
+use crate::db::Db;
 
 /// The evaluation's change for the feed, as the evaluation list shows it: its scores with
 /// their traces are read from the evaluation itself (a recompute of a large cycle would
@@ -203,16 +205,37 @@ fn open_for_inputs(cycle: &CycleRow) -> ApiResult<()> {
     }
 }
 
+/// [`list`] as its JSON page: kept while the cycle's data is unchanged (see
+/// [`Depends::cycle`]), else read.
+pub async fn list_answer(
+    db: &Db,
+    answers: &Answers,
+    caller: Caller,
+    cycle_id: i64,
+    (after, limit, total): (i64, i64, bool),
+) -> ApiResult<Answer> {
+    let key = format!(
+        "evaluations/{cycle_id}/{after}/{limit}/{total}/{}",
+        answers::viewer(&caller)
+    );
+    answers
+        .answer(db, key, move |conn| {
+            let (region_id, page) = list(conn, &caller, cycle_id, after, limit, total)?;
+            Ok((Answer::page(&page)?, Depends::cycle(region_id)))
+        })
+        .await
+}
+
 /// The evaluations of a cycle by organization id, a page after `after`; an organization sees
-/// only its own until the cycle is published.
-pub fn list(
+/// only its own until the cycle is published. With the cycle's region.
+fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     cycle_id: i64,
     after: i64,
     limit: i64,
     total: bool,
-) -> ApiResult<Page<EvaluationSummary>> {
+) -> ApiResult<(i64, Page<EvaluationSummary>)> {
     let cycle =
         visibility::authorized_live_cycle(conn, cycle_id, caller, &policy::EVALUATION_LIST)?;
     let published = cycle.status()? == CycleStatus::Published;
@@ -225,20 +248,43 @@ pub fn list(
     let total = total
         .then(|| store::count(conn, cycle_id, only))
         .transpose()?;
-    Ok(Page {
+    let page = Page {
         items: rows.iter().map(EvaluationSummary::of).collect(),
         next_cursor,
         total,
-    })
+    };
+    Ok((cycle.region_id, page))
 }
 
-/// One evaluation with its scores and their traces, and its version.
-pub fn read(
+/// [`read`] as its JSON with its ETag: kept while the cycle's data is unchanged (see
+/// [`Depends::cycle`]), else read.
+pub async fn read_answer(
+    db: &Db,
+    answers: &Answers,
+    caller: Caller,
+    (cycle_id, organization_id): (i64, i64),
+) -> ApiResult<Answer> {
+    let key = format!(
+        "evaluation/{cycle_id}/{organization_id}/{}",
+        answers::viewer(&caller)
+    );
+    answers
+        .answer(db, key, move |conn| {
+            let (region_id, version, evaluation) =
+                read(conn, &caller, cycle_id, organization_id)?;
+            let answer = Answer::json(&evaluation)?.tagged(etag(version));
+            Ok((answer, Depends::cycle(region_id)))
+        })
+        .await
+}
+
+/// One evaluation with its scores and their traces, its version and its cycle's region.
+fn read(
     conn: &mut DbConnection,
     caller: &Caller,
     cycle_id: i64,
     organization_id: i64,
-) -> ApiResult<(i64, Evaluation)> {
+) -> ApiResult<(i64, i64, Evaluation)> {
     let (cycle, row) = authorized(
         conn,
         cycle_id,
@@ -246,7 +292,7 @@ pub fn read(
         caller,
         &policy::EVALUATION_READ,
     )?;
-    Ok((row.version, view(conn, &cycle, &row)?))
+    Ok((cycle.region_id, row.version, view(conn, &cycle, &row)?))
 }
 
 /// Replaces the operator's inputs and recomputes the scores.

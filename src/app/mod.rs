@@ -7,6 +7,7 @@
 //! outbox once, and returns the view the handler sends. Handlers only extract, call one use case
 //! and respond; use cases know nothing of HTTP but the `If-Match` tags they are given.
 
+pub mod answers;
 pub mod audit;
 pub mod auth;
 pub mod changes;

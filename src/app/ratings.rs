@@ -2,12 +2,12 @@
 //! their exports.
 //!
 //! An approval's snapshot never changes, so everything rendered from it is kept: the parsed
-//! snapshot and each page, keyed by the approval's id. Only the cycle row is read per request,
-//! to check who may see what.
+//! snapshot and each page, keyed by the approval's id. A rating as a caller gets it (which
+//! approval, whether it may) is kept among the answers (`app::answers`) while the cycle's data
+//! is unchanged, so that a current one needs no database hop.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 use rust_decimal::Decimal;
@@ -29,61 +29,29 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::export::{workbook_error, Cell, Download, FileFormat, FileName, Preamble, Sheet};
 use crate::views::ratings::{Approval, Basis, CriterionPoints, PreviousResult, Rating, RatingItem};
 
+use super::answers::{self, Answer, Answers, Depends};
 use super::{cycles, evaluations, visibility};
+use crate::db::Db;
 
 /// Parsed snapshots and rendered pages of approvals. Both are immutable, so an entry is never
 /// stale; the maps are only bounded, in entries and bytes (see [`BoundedMap`]).
 pub struct RatingCache {
-    capacity: usize,
     snapshots: BoundedMap<i64, (ApprovalRow, Arc<Snapshot>)>,
     pages: BoundedMap<String, Bytes>,
-    /// Cycle → its published approval, as last read, for anonymous readers: they are answered
-    /// from memory (no database, no blocking thread) for `PUBLISHED_FRESH` after a read. A new
-    /// publication reaches them that much later at most; their answers may be cached for
-    /// `NOK_PUBLIC_MAX_AGE` anyway.
-    published: Mutex<HashMap<i64, (i64, Instant)>>,
     /// Held while a snapshot is loaded.
     loading: Mutex<()>,
 }
-
-const PUBLISHED_FRESH: Duration = Duration::from_secs(1);
 
 impl RatingCache {
     /// At most `capacity` pages and `capacity / 16` snapshots (at least 4), each map of at most
     /// `bytes`.
     pub fn new(capacity: usize, bytes: usize) -> Self {
         Self {
-            capacity,
             // Snapshots are large: keep few of them.
             snapshots: BoundedMap::new((capacity / 16).max(4), bytes),
             pages: BoundedMap::new(capacity, bytes),
-            published: Mutex::new(HashMap::new()),
             loading: Mutex::new(()),
         }
-    }
-
-    /// The cycle's published approval if read less than `PUBLISHED_FRESH` ago.
-    fn published(&self, cycle_id: i64) -> Option<i64> {
-        lock(&self.published)
-            .get(&cycle_id)
-            .filter(|(_, at)| at.elapsed() < PUBLISHED_FRESH)
-            .map(|(approval, _)| *approval)
-    }
-
-    /// This instance published the cycle anew: its anonymous readers see it at once.
-    pub fn forget_published(&self, cycle_id: i64) {
-        lock(&self.published).remove(&cycle_id);
-    }
-
-    fn remember_published(&self, cycle_id: i64, approval_id: i64) {
-        if self.capacity == 0 {
-            return;
-        }
-        let mut map = lock(&self.published);
-        if map.len() >= self.capacity {
-            map.clear();
-        }
-        map.insert(cycle_id, (approval_id, Instant::now()));
     }
 
     pub fn approval(
@@ -224,14 +192,6 @@ impl Selection {
                 ),
             )
         })
-    }
-
-    /// The published rating, as anonymous readers get it.
-    pub fn asks_published(&self) -> bool {
-        matches!(
-            self.requested,
-            None | Some(Requested::Latest | Requested::Published)
-        )
     }
 
     pub fn form_name(&self) -> &'static str {
@@ -546,28 +506,49 @@ fn rating_sheets(
         .collect())
 }
 
-/// Anonymous readers of a published rating, answered from memory: the page's ETag, and the
-/// page if it is kept, when this instance read the cycle's publication a moment ago.
-pub fn remembered_page(
-    cache: &RatingCache,
+/// A page of the rating `selection` asks for, as JSON with its ETag: kept while the cycle's
+/// data is unchanged (see [`Depends::cycle`]), else read.
+pub async fn answer(
+    db: &Db,
+    answers: &Answers,
+    (caller, cache): (Caller, Arc<RatingCache>),
     cycle_id: i64,
-    selection: &Selection,
-    page: &Page,
-) -> Option<(String, Option<Bytes>)> {
-    let approval_id = cache.published(cycle_id)?;
-    let key = page_key(approval_id, selection, page);
-    Some((page_tag(&key), cache.page(&key)))
+    selection: Selection,
+    page: Page,
+) -> ApiResult<Answer> {
+    let key = format!(
+        "rating/{cycle_id}/{}/{}/{:?}/{}/{}/{}",
+        selection.form_name(),
+        selection.criterion,
+        selection.requested,
+        page.after,
+        page.limit,
+        answers::viewer(&caller)
+    );
+    answers
+        .answer(db, key, move |conn| {
+            let (region_id, tag, body) =
+                read(conn, &caller, &cache, cycle_id, &selection, &page)?;
+            let answer = Answer {
+                body,
+                tag: Some(tag),
+                next_cursor: None,
+                total: None,
+            };
+            Ok((answer, Depends::cycle(region_id)))
+        })
+        .await
 }
 
-/// A page of the rating `selection` asks for, as JSON, and its ETag.
-pub fn read(
+/// A page of the rating `selection` asks for, as JSON, and its ETag, with the cycle's region.
+fn read(
     conn: &mut DbConnection,
     caller: &Caller,
     cache: &RatingCache,
     cycle_id: i64,
     selection: &Selection,
     page: &Page,
-) -> ApiResult<(String, Bytes)> {
+) -> ApiResult<(i64, String, Bytes)> {
     let (cycle, source) = resolve(
         conn,
         cycle_id,
@@ -577,9 +558,6 @@ pub fn read(
     )?;
     match source {
         Source::Approval(approval_id) => {
-            if caller.principal().is_none() && selection.asks_published() {
-                cache.remember_published(cycle_id, approval_id);
-            }
             let key = page_key(approval_id, selection, page);
             let body = match cache.page(&key) {
                 Some(body) => body,
@@ -598,14 +576,14 @@ pub fn read(
                     body
                 }
             };
-            Ok((page_tag(&key), body))
+            Ok((cycle.region_id, page_tag(&key), body))
         }
         Source::Current => {
             let snapshot = store::current(conn, &cycle, false)?;
             let body = Bytes::from(render(
                 conn, cache, &cycle, None, &snapshot, selection, page,
             )?);
-            Ok((hashed_etag(&body), body))
+            Ok((cycle.region_id, hashed_etag(&body), body))
         }
     }
 }

@@ -114,22 +114,21 @@ pub fn records_skipped() -> bool {
     SKIP_RECORDS.load(Ordering::Relaxed)
 }
 
-/// The data version a change bumps, if it changes what readers see: a user's (what a token
-/// resolves to), else its region's, else the national one. A log-in changes nothing shown.
-fn version_key(change: &Change) -> Option<String> {
+/// The data version a change bumps: a user's (what a token resolves to), else its region's,
+/// else the national one. A log-in changes nothing shown but the audit log: a counter of its
+/// own, so that it does not drop the tokens resolved nor the regions' answers.
+fn version_key(change: &Change) -> String {
     match (change.resource_type, change.region()) {
-        (_, _) if change.action == "auth.logged_in" => None,
-        ("user", _) => Some(versions::USERS.to_owned()),
-        (_, Some(region_id)) => Some(versions::region_key(region_id)),
-        (_, None) => Some(versions::NATIONAL.to_owned()),
+        (_, _) if change.action == "auth.logged_in" => versions::LOGINS.to_owned(),
+        ("user", _) => versions::USERS.to_owned(),
+        (_, Some(region_id)) => versions::region_key(region_id),
+        (_, None) => versions::NATIONAL.to_owned(),
     }
 }
 
 pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change) -> ApiResult<()> {
     // In the write's transaction, so that a cache is current exactly when its version is.
-    if let Some(key) = version_key(&change) {
-        versions::bump_key(conn, &key)?;
-    }
+    versions::bump_key(conn, &version_key(&change))?;
     if records_skipped() {
         return Ok(());
     }
