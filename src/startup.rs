@@ -110,10 +110,6 @@ impl Application {
         let metrics_token = web::Data::new(metrics::MetricsToken(config.metrics_token.clone()));
         crate::auth::password::prepare(config.hash_concurrency);
         crate::export::limit_concurrency(config.export_concurrency);
-        let page_cache = web::Data::new(crate::api::cache::PageCache::new(
-            config.list_cache_entries,
-            config.cache_bytes,
-        ));
         let rating_cache = web::Data::new(crate::app::ratings::RatingCache::new(
             config.list_cache_entries,
             config.cache_bytes,
@@ -172,7 +168,6 @@ impl Application {
                 .app_data(throttle.clone())
                 .app_data(proxies.clone())
                 .app_data(metrics_token.clone())
-                .app_data(page_cache.clone())
                 .app_data(key_ttl.clone())
                 .app_data(key_secret.clone())
                 .app_data(internal_targets.clone())

@@ -1,75 +1,31 @@
-//! List pages of public collections, kept serialized while their collection is unchanged. A
-//! page is reused only if the collection's version counter in this instance's snapshot of the
-//! data versions (`db::versions`: current for this instance's own writes at once, for other
-//! instances' within `NOK_FRESHNESS_MS`) is the one the page was built at, and it carries an
-//! ETag made of that version. A current page is answered without a database hop.
-
-use std::sync::Arc;
+//! Answers of read routes as HTTP responses: the kept answers (`app::answers`) with their
+//! headers, and list pages of public collections, kept while their collection is unchanged
+//! with an ETag made of its version. A current answer is sent without a database hop.
 
 use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::conditional::{fingerprint, is_not_modified, not_modified};
-use crate::app::answers::Answer;
-use crate::bounded::BoundedMap;
+use crate::app::answers::{Answer, Answers, Depends};
 use crate::db::versions::Collection;
 use crate::db::{Db, DbConnection};
 use crate::error::ApiResult;
 
-#[derive(Debug, Clone)]
-struct Page {
-    version: i64,
-    body: Bytes,
-    headers: PageHeaders,
-}
-
-/// What a page's headers say besides its ETag (`Link`, `X-Total-Count`; see `api::pages`),
-/// kept with its body so that a cached page answers with the same headers.
+/// What a page's headers say besides its ETag (`Link`, `X-Total-Count`; see `api::pages`).
 #[derive(Debug, Clone, Default)]
 pub struct PageHeaders {
     pub next_cursor: Option<String>,
     pub total: Option<i64>,
 }
 
-/// At most `entries` pages of at most `bytes` together (see [`BoundedMap`]); either 0 turns
-/// caching off.
-pub struct PageCache {
-    pages: BoundedMap<(Collection, String), Page>,
-}
-
-impl PageCache {
-    pub fn new(entries: usize, bytes: usize) -> Self {
-        Self {
-            pages: BoundedMap::new(entries, bytes),
-        }
-    }
-
-    fn get(&self, key: &(Collection, String), version: i64) -> Option<Page> {
-        self.pages.get(key).filter(|p| p.version == version)
-    }
-
-    fn put(&self, key: (Collection, String), page: Page) {
-        let bytes = page.body.len()
-            + key.1.len()
-            + page.headers.next_cursor.as_ref().map_or(0, String::len)
-            + ENTRY_OVERHEAD;
-        self.pages.insert(key, page, bytes);
-    }
-}
-
-/// What an entry costs besides its strings and body: the map's slot and the allocations' own
-/// headers, roughly.
-const ENTRY_OVERHEAD: usize = 128;
-
 /// Answers a list request of `collection` whose page is fully determined by `query` (the
-/// parsed, validated query string): from the cache when current, else built by `build`. The
-/// ETag covers the `Link` too: it is made of the raw query string, and the next cursor is a
-/// function of the query and the data version.
+/// parsed, validated query string): kept while the collection's version is the one it was
+/// built at, else built by `build`. The ETag covers the `Link` too: it is made of the raw query
+/// string (part of the key), and the next cursor is a function of the query and the version.
 pub async fn list<F>(
     req: &HttpRequest,
     db: &Db,
-    cache: Arc<PageCache>,
+    answers: &Answers,
     collection: Collection,
     query: String,
     build: F,
@@ -77,46 +33,30 @@ pub async fn list<F>(
 where
     F: FnOnce(&mut DbConnection) -> ApiResult<(Vec<u8>, PageHeaders)> + Send + 'static,
 {
-    let key = (collection, query);
-    let version = db.versions().await?.collection(collection);
-    let page = match cache.get(&key, version) {
-        Some(page) => page,
-        // Built after the version was read: as current as that version, or more.
-        None => {
-            db.run(move |conn| {
+    let raw = req.query_string().to_owned();
+    let key = format!("{}/{query}/{raw}", collection.name());
+    let answer = answers
+        .answer_at(db, key, |versions| {
+            // The page is a function of the query, the data version and the code that renders it.
+            let tag = format!(
+                "\"{}-{}-{:016x}\"",
+                env!("CARGO_PKG_VERSION"),
+                versions.collection(collection),
+                fingerprint(&raw)
+            );
+            move |conn: &mut DbConnection| {
                 let (body, headers) = build(conn)?;
-                let page = Page {
-                    version,
-                    body: Bytes::from(body),
-                    headers,
+                let answer = Answer {
+                    body: body.into(),
+                    tag: Some(tag),
+                    next_cursor: headers.next_cursor,
+                    total: headers.total,
                 };
-                cache.put(key, page.clone());
-                Ok(page)
-            })
-            .await?
-        }
-    };
-    let version = page.version;
-    // The page is a function of the query, the data version and the code that renders it.
-    let tag = format!(
-        "\"{}-{version}-{:016x}\"",
-        env!("CARGO_PKG_VERSION"),
-        fingerprint(req.query_string())
-    );
-    if is_not_modified(req, &tag) {
-        return Ok(not_modified(tag));
-    }
-    let mut response = HttpResponse::Ok();
-    super::pages::headers(
-        req,
-        &mut response,
-        page.headers.next_cursor.as_deref(),
-        page.headers.total,
-    );
-    Ok(response
-        .insert_header((header::ETAG, tag))
-        .content_type("application/json")
-        .body(page.body))
+                Ok((answer, Depends::On(vec![collection.name().to_owned()])))
+            }
+        })
+        .await?;
+    Ok(respond(req, answer))
 }
 
 /// 200 with an answer (kept or just built) and its headers, or 304 when it has an ETag that
@@ -137,7 +77,5 @@ pub fn respond(req: &HttpRequest, answer: Answer) -> HttpResponse {
     if let Some(tag) = answer.tag {
         response.insert_header((header::ETAG, tag));
     }
-    response
-        .content_type("application/json")
-        .body(answer.body)
+    response.content_type("application/json").body(answer.body)
 }

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{parse_filter, ListFilterErrors};
-use crate::app::changes::TYPES;
 use crate::app::answers::Answers;
+use crate::app::changes::TYPES;
 use crate::app::{self, Listing};
 use crate::auth::Caller;
 use crate::db::Db;

@@ -4,11 +4,12 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::cache;
 use super::cache::PageHeaders;
-use super::cache::{self, PageCache};
 use super::conditional::{self, IfMatch};
 use super::extract::ApiJson;
 use super::{parse_code, parse_filter, parse_moment, ListFilterErrors};
+use crate::app::answers::Answers;
 use crate::app::{self, Context, Listing};
 use crate::auth::Caller;
 use crate::db::organizations::{search_term, OrganizationFilter, OrganizationSort};
@@ -120,7 +121,7 @@ async fn list(
     caller: Caller,
     req: HttpRequest,
     db: web::Data<Db>,
-    cache: web::Data<PageCache>,
+    answers: web::Data<Answers>,
     query: web::Query<OrganizationListQuery>,
 ) -> ApiResult<HttpResponse> {
     let listing = app::organizations::may_list(&caller, query.into_inner().listing())?;
@@ -128,11 +129,10 @@ async fn list(
         "{:?}|{}|{}|{}",
         listing.filter, listing.after_id, listing.limit, listing.total
     );
-    let cache = cache.into_inner();
     cache::list(
         &req,
         &db,
-        cache,
+        &answers,
         Collection::Organizations,
         key,
         move |conn| {

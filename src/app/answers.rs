@@ -146,6 +146,16 @@ impl Answers {
     where
         F: FnOnce(&mut DbConnection) -> ApiResult<(Answer, Depends)> + Send + 'static,
     {
+        self.answer_at(db, key, |_| build).await
+    }
+
+    /// [`Answers::answer`] for an answer that shows a version itself (an ETag made of it):
+    /// `build` is given the versions it is built at.
+    pub async fn answer_at<B, F>(&self, db: &Db, key: String, build: B) -> ApiResult<Answer>
+    where
+        B: FnOnce(&Snapshot) -> F,
+        F: FnOnce(&mut DbConnection) -> ApiResult<(Answer, Depends)> + Send + 'static,
+    {
         let versions = db.versions().await?;
         if let Some(kept) = self.kept.get(&key) {
             if kept.at.current(&versions) {
@@ -153,7 +163,7 @@ impl Answers {
             }
         }
         // Built after the versions were read: as current as they are, or more.
-        let (answer, depends) = db.run(build).await?;
+        let (answer, depends) = db.run(build(&versions)).await?;
         let at = At::of(depends, &versions);
         let bytes = key.len()
             + answer.body.len()
@@ -198,7 +208,12 @@ mod tests {
     fn snapshot(pairs: &[(&str, i64)]) -> Arc<Snapshot> {
         let versions = versions::Versions::default();
         versions
-            .refresh(|| Ok(pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect::<HashMap<_, _>>()))
+            .refresh(|| {
+                Ok(pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), *v))
+                    .collect::<HashMap<_, _>>())
+            })
             .unwrap()
     }
 

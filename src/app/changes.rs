@@ -38,10 +38,7 @@ pub async fn answer(
 ) -> ApiResult<Answer> {
     policy::authorize(&caller, &policy::CHANGE_LIST, &Target::default())?;
     let listing = listing?;
-    let key = format!(
-        "changes/{listing:?}/{:?}",
-        policy::feed_visibility(&caller)
-    );
+    let key = format!("changes/{listing:?}/{:?}", policy::feed_visibility(&caller));
     answers
         .answer(db, key, move |conn| {
             let page = list(conn, &caller, Ok(listing))?;

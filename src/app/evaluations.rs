@@ -270,8 +270,7 @@ pub async fn read_answer(
     );
     answers
         .answer(db, key, move |conn| {
-            let (region_id, version, evaluation) =
-                read(conn, &caller, cycle_id, organization_id)?;
+            let (region_id, version, evaluation) = read(conn, &caller, cycle_id, organization_id)?;
             let answer = Answer::json(&evaluation)?.tagged(etag(version));
             Ok((answer, Depends::cycle(region_id)))
         })

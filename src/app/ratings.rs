@@ -527,8 +527,7 @@ pub async fn answer(
     );
     answers
         .answer(db, key, move |conn| {
-            let (region_id, tag, body) =
-                read(conn, &caller, &cache, cycle_id, &selection, &page)?;
+            let (region_id, tag, body) = read(conn, &caller, &cache, cycle_id, &selection, &page)?;
             let answer = Answer {
                 body,
                 tag: Some(tag),

@@ -1255,3 +1255,210 @@ async fn a_publication_on_one_instance_reaches_the_summary_cached_on_another() {
     }
     assert_eq!(seen, 2);
 }
+
+/// Reopens the published `cycle`, sets `org`'s stand items found, and approves and publishes
+/// the corrected results as approval `number`.
+async fn republish(app: &TestApp, r: &Region, cycle: i64, (org, found): (i64, u64), number: &str) {
+    let reopen = format!("/api/v1/cycles/{cycle}/reopen");
+    assert_eq!(
+        post(app, &r.authority, &reopen).await.status(),
+        StatusCode::OK
+    );
+    put_inputs(app, r, cycle, org, found).await;
+    submit(app, r, cycle).await;
+    assert_eq!(
+        approve(app, r, cycle, number).await.status(),
+        StatusCode::CREATED
+    );
+    let publish = format!("/api/v1/cycles/{cycle}/publish");
+    assert_eq!(
+        post(app, &r.authority, &publish).await.status(),
+        StatusCode::OK
+    );
+}
+
+/// Read routes answered from kept answers (issue 17): each answer read twice (the second from
+/// memory), then a write it must show, then read again on the same instance at once: one
+/// evaluation (and its 304), the evaluation list, the current rating with a token, the audit
+/// log, the change feed, and the anonymous published rating.
+#[tokio::test]
+async fn a_write_shows_in_the_next_read_of_every_kept_answer() {
+    let app = spawn_app().await;
+    let r = region(&app, &[&["stationary"], &["stationary"]]).await;
+    let (o1, o2) = (r.orgs[0], r.orgs[1]);
+    let cycle = collecting(&app, &r, 2018, &[(o1, 10), (o2, 9)]).await;
+    let auditor = app.user_token("auditor", Role::Auditor, None, None);
+    let get = |path: String| {
+        let app = &app;
+        let auditor = auditor.clone();
+        async move {
+            let response = app.as_(Some(&auditor)).get(&path).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let total = response
+                .headers()
+                .get("X-Total-Count")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let tag = response
+                .headers()
+                .get("ETag")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (tag, total, response.json::<Value>().await.unwrap())
+        }
+    };
+    let read_twice = |path: String| {
+        let get = &get;
+        async move {
+            let first = get(path.clone()).await;
+            let second = get(path).await;
+            assert_eq!(first.2, second.2, "kept: answered the same");
+            assert_eq!((&first.0, &first.1), (&second.0, &second.1));
+            first
+        }
+    };
+    let evaluation = format!("/api/v1/cycles/{cycle}/evaluations/{o2}");
+    let list = format!("/api/v1/cycles/{cycle}/evaluations?limit=50&total=true");
+    let current = format!("/api/v1/cycles/{cycle}/ratings?approval=current");
+    let audit = "/api/v1/audit-events?sort=-at&limit=1".to_owned();
+    let feed = "/api/v1/changes?types=evaluation&limit=500".to_owned();
+    let (tag, _, before) = read_twice(evaluation.clone()).await;
+    let tag = tag.expect("an evaluation has an ETag");
+    let not_modified = app
+        .as_(Some(&auditor))
+        .request(Method::GET, &evaluation)
+        .header("If-None-Match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(etag_of(&not_modified), tag);
+    let (_, total, list_before) = read_twice(list.clone()).await;
+    assert_eq!(total.as_deref(), Some("2"));
+    let (_, _, rating_before) = read_twice(current.clone()).await;
+    let (_, _, audit_before) = read_twice(audit.clone()).await;
+    let (_, _, feed_before) = read_twice(feed.clone()).await;
+
+    put_inputs(&app, &r, cycle, o2, 10).await;
+
+    let (new_tag, _, after) = get(evaluation.clone()).await;
+    assert_ne!(new_tag.as_deref(), Some(tag.as_str()));
+    assert_ne!(after["scores"], before["scores"]);
+    let modified = app
+        .as_(Some(&auditor))
+        .request(Method::GET, &evaluation)
+        .header("If-None-Match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(modified.status(), StatusCode::OK, "the old ETag is stale");
+    let total_of = |page: &Value| page["items"][1]["total"].clone();
+    let (_, total, list_after) = get(list).await;
+    assert_eq!(total.as_deref(), Some("2"));
+    assert_ne!(total_of(&list_after), total_of(&list_before));
+    let (_, _, rating_after) = get(current).await;
+    assert_ne!(lines(&rating_after), lines(&rating_before));
+    assert_eq!(
+        lines(&rating_after)[..2],
+        [(o1, Some(1), "91.02".into()), (o2, Some(1), "91.02".into())]
+    );
+    let (_, _, audit_after) = get(audit).await;
+    assert_eq!(
+        audit_after["items"][0]["action"],
+        "evaluation.inputs_entered"
+    );
+    assert!(
+        audit_after["items"][0]["id"].as_i64() > audit_before["items"][0]["id"].as_i64(),
+        "{audit_before} then {audit_after}"
+    );
+    let (_, _, feed_after) = get(feed).await;
+    let count = |feed: &Value| feed["items"].as_array().unwrap().len();
+    assert_eq!(count(&feed_after), count(&feed_before) + 1);
+    assert_ne!(feed_after["next_cursor"], feed_before["next_cursor"]);
+
+    // Published, read anonymously (kept), then republished: the next read shows the new one.
+    submit(&app, &r, cycle).await;
+    assert_eq!(
+        approve(&app, &r, cycle, "1").await.status(),
+        StatusCode::CREATED
+    );
+    let publish = format!("/api/v1/cycles/{cycle}/publish");
+    assert_eq!(
+        post(&app, &r.authority, &publish).await.status(),
+        StatusCode::OK
+    );
+    for _ in 0..2 {
+        let (status, public) = rating(&app, None, cycle, "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(public["basis"]["approval_number"], 1);
+    }
+    republish(&app, &r, cycle, (o2, 8), "2").await;
+    let (_, public) = rating(&app, None, cycle, "").await;
+    assert_eq!(public["basis"]["approval_number"], 2);
+}
+
+/// Two instances on one database (issue 17): the anonymous rating kept on the second shows a
+/// publication made on the first within the second's `NOK_FRESHNESS_MS`; so does the audit log
+/// kept there for an auditor.
+#[tokio::test]
+async fn a_publication_on_one_instance_reaches_the_rating_kept_on_another() {
+    let first = spawn_app().await;
+    let second = crate::helpers::spawn_instance_beside(&first, crate::helpers::test_config()).await;
+    let r = region(&first, &[&["stationary"], &["stationary"]]).await;
+    let cycle = collecting(&first, &r, 2018, &[(r.orgs[0], 10), (r.orgs[1], 9)]).await;
+    submit(&first, &r, cycle).await;
+    approve(&first, &r, cycle, "1").await;
+    let publish = format!("/api/v1/cycles/{cycle}/publish");
+    assert_eq!(
+        post(&first, &r.authority, &publish).await.status(),
+        StatusCode::OK
+    );
+    async fn number(app: &TestApp, cycle: i64) -> Value {
+        rating(app, None, cycle, "").await.1["basis"]["approval_number"].clone()
+    }
+    /// The newest audit event's id and action, as an auditor reads the log.
+    async fn newest(app: &TestApp, auditor: &str) -> (i64, Value) {
+        let page: Value = app
+            .as_(Some(auditor))
+            .get("/api/v1/audit-events?sort=-at&limit=1")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let item = &page["items"][0];
+        (item["id"].as_i64().unwrap(), item["action"].clone())
+    }
+    // Seen on the second once its poller read the publication, then kept there.
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        seen = number(&second, cycle).await;
+        if seen == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen, 1);
+    assert_eq!(number(&second, cycle).await, 1);
+    let auditor = first.user_token("auditor", Role::Auditor, None, None);
+    let (published_first, action) = newest(&second, &auditor).await;
+    assert_eq!(action, "cycle.published");
+    assert_eq!(newest(&second, &auditor).await.0, published_first);
+
+    republish(&first, &r, cycle, (r.orgs[1], 8), "2").await;
+    assert_eq!(
+        number(&first, cycle).await,
+        2,
+        "the instance that wrote sees it at once"
+    );
+    // The second polls the versions every 200 ms: a bounded wait, no assertion on its speed.
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        seen = number(&second, cycle).await;
+        if seen == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen, 2);
+    let (published_again, action) = newest(&second, &auditor).await;
+    assert_eq!(action, "cycle.published");
+    assert!(published_again > published_first);
+}
