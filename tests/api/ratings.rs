@@ -1402,6 +1402,7 @@ async fn a_write_shows_in_the_next_read_of_every_kept_answer() {
 async fn a_publication_on_one_instance_reaches_the_rating_kept_on_another() {
     let first = spawn_app().await;
     let second = crate::helpers::spawn_instance_beside(&first, crate::helpers::test_config()).await;
+    let auditor = first.user_token("auditor", Role::Auditor, None, None);
     let r = region(&first, &[&["stationary"], &["stationary"]]).await;
     let cycle = collecting(&first, &r, 2018, &[(r.orgs[0], 10), (r.orgs[1], 9)]).await;
     submit(&first, &r, cycle).await;
@@ -1437,7 +1438,6 @@ async fn a_publication_on_one_instance_reaches_the_rating_kept_on_another() {
     }
     assert_eq!(seen, 1);
     assert_eq!(number(&second, cycle).await, 1);
-    let auditor = first.user_token("auditor", Role::Auditor, None, None);
     let (published_first, action) = newest(&second, &auditor).await;
     assert_eq!(action, "cycle.published");
     assert_eq!(newest(&second, &auditor).await.0, published_first);
