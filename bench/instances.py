@@ -138,7 +138,7 @@ def publication(a, b, token, cycle, fresh):
 
     poller = threading.Thread(target=poll)
     poller.start()
-    time.sleep(1.5)  # B has read the published approval meanwhile: its memory of it is fresh
+    time.sleep(1.5)  # B has read the published approval meanwhile: its answer is kept
     steps = []
 
     def step(method, suffix, body=None):
@@ -175,7 +175,7 @@ def publication(a, b, token, cycle, fresh):
     check(ok, "a publication on A reaches anonymous readers of B within the documented time",
           f"approval {before} -> A at once: {on_a}; B polled every 50 ms ({len(after)} polls after the publish "
           f"answer): old approval in {old_polls}, the new one {'after %.3f s' % delay if delay is not None else 'never'} "
-          f"(documented: within {fresh:g} s, PUBLISHED_FRESH); old answers sent later than that: {len(stale_late)}")
+          f"(documented: within {fresh:g} s, NOK_FRESHNESS_MS and a query); old answers sent later than that: {len(stale_late)}")
 
 
 def feed(base, token):

@@ -5,7 +5,8 @@
 # unexpected status, no lost update; the change feed read from either instance identical in
 # order; each webhook delivery (organization changes, to a local receiver) made exactly once;
 # an Idempotency-Key used on one instance replayed by the other; a publication on one instance
-# seen by anonymous readers of the other within PUBLISHED_FRESH (1 s, src/app/ratings.rs).
+# seen by anonymous readers of the other within PUBLISHED_FRESH (1 s: NOK_FRESHNESS_MS, 0.2 s,
+# and the versions' query, with room for a loaded machine; src/db/versions.rs).
 # The last two run during the load. See bench/README.md.
 # Usage: bash bench/instances.sh [--quick]
 set -euo pipefail
@@ -38,7 +39,7 @@ TARGET_DIR=${CARGO_TARGET_DIR:-target}
 PG_HOST=127.0.0.1 PG_PORT=5432 PG_DB=nok_instances_$$
 REGION=71 LOAD_YEAR=2018 PUBLISH_YEAR=2019
 PASSWORD="bench password of the administrator"
-PUBLISHED_FRESH=1 # s, src/app/ratings.rs
+PUBLISHED_FRESH=1 # s: NOK_FRESHNESS_MS (0.2 s) and the versions' query, with room
 
 DURATION_S=$(seconds_of "$DURATION")
 [[ $DURATION_S -ge 5 ]] || die "BENCH_DURATION must be at least 5s"
