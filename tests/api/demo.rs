@@ -271,8 +271,14 @@ async fn bulk_records_span_several_statements_in_order() {
         let all = (1..=N)
             .map(|id| {
                 let shown = serde_json::json!({"id": id, "region_id": 1, "n": id});
-                Change::of("organization.created", "organization", id, None, Some(&shown))
-                    .map(|c| c.exposed(Exposure::public(), Exposure::public()))
+                Change::of(
+                    "organization.created",
+                    "organization",
+                    id,
+                    None,
+                    Some(&shown),
+                )
+                .map(|c| c.exposed(Exposure::public(), Exposure::public()))
             })
             .collect::<Result<Vec<_>, _>>()
             .unwrap();
@@ -295,7 +301,9 @@ async fn bulk_records_span_several_statements_in_order() {
         ids.iter().collect::<Vec<_>>(),
         "every event once, in order"
     );
-    assert!(bulk.iter().all(|e| e.region_id == Some(1) && e.actor.is_none()));
+    assert!(bulk
+        .iter()
+        .all(|e| e.region_id == Some(1) && e.actor.is_none()));
     let last = bulk.last().unwrap().after_json.clone().unwrap();
     assert_eq!(
         serde_json::from_str::<Value>(&last).unwrap()["n"],
