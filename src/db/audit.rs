@@ -177,6 +177,85 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change) -> ApiResu
     Ok(())
 }
 
+/// [`record`] for many changes of one bulk write (the demo loads): each data version once, the
+/// feed's entries and then the events with a multi-row INSERT per chunk, each in order.
+pub fn record_all(conn: &mut DbConnection, actor: &Actor, all: Vec<Change>) -> ApiResult<()> {
+    let mut keys: Vec<String> = Vec::new();
+    for key in all.iter().filter_map(version_key) {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    for key in &keys {
+        versions::bump_key(conn, key)?;
+    }
+    if records_skipped() || all.is_empty() {
+        return Ok(());
+    }
+    if let Some(change) = all
+        .iter()
+        .find(|c| !audit::known_action(c.action) || !audit::known_resource_type(c.resource_type))
+    {
+        return Err(ApiError::internal(format!(
+            "audit action {} on {} is not in domain::audit::ACTIONS",
+            change.action, change.resource_type
+        )));
+    }
+    let fed: Vec<FeedChange> = all
+        .iter()
+        .filter_map(|change| {
+            let (was, is) = change.exposure?;
+            let action = match (&change.before, &change.after) {
+                (None, _) => Action::Created,
+                (_, None) => Action::Deleted,
+                _ => Action::Updated,
+            };
+            Some(FeedChange {
+                resource_type: change.resource_type,
+                resource_id: change.resource_id.clone(),
+                action,
+                before: was,
+                after: is,
+                payload: change.after.clone(),
+            })
+        })
+        .collect();
+    changes::record_all(conn, &fed)?;
+    let at = now();
+    let text = |v: Option<Value>| v.map(|v| v.to_string());
+    let rows: Vec<_> = all
+        .into_iter()
+        .map(|change| {
+            let region_id = change.region();
+            let (before, after) = changed_fields(change.before, change.after);
+            (
+                audit_events::occurred_at.eq(at),
+                audit_events::actor_id.eq(actor.user_id),
+                audit_events::actor.eq(actor.username.as_deref()),
+                audit_events::role.eq(actor.role.as_deref()),
+                audit_events::action.eq(change.action),
+                audit_events::resource_type.eq(change.resource_type),
+                audit_events::resource_id.eq(change.resource_id),
+                audit_events::request_id.eq(actor.request_id.as_str()),
+                audit_events::before_json.eq(text(before)),
+                audit_events::after_json.eq(text(after)),
+                audit_events::region_id.eq(region_id),
+            )
+        })
+        .collect();
+    // Bound parameters of an event row.
+    const COLUMNS: usize = 11;
+    for chunk in rows.chunks(super::MAX_BINDS / COLUMNS) {
+        // Multi-row INSERT is backend-specific in diesel, so each backend gets its own call.
+        let insert = diesel::insert_into(audit_events::table).values(chunk);
+        match conn {
+            DbConnection::Sqlite(c) => insert.execute(c)?,
+            DbConnection::Postgres(c) => insert.execute(c)?,
+        };
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_events)]
 pub struct AuditEventRow {

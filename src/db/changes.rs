@@ -97,8 +97,56 @@ pub fn record_all(conn: &mut DbConnection, changes: &[FeedChange<'_>]) -> ApiRes
     }
     take_turn(conn)?;
     let subscriptions = webhooks::receiving(conn)?;
+    if subscriptions.is_empty() {
+        // No delivery needs a row back: many changes per statement (a publication, a bulk load).
+        return insert_many(conn, changes);
+    }
     for change in changes {
         insert(conn, &subscriptions, change)?;
+    }
+    Ok(())
+}
+
+/// Columns of a change row that a write binds.
+const COLUMNS: usize = 9;
+
+/// The changes with one multi-row INSERT per chunk, in order (ids follow it), under the
+/// bind-parameter limits of both backends.
+fn insert_many(conn: &mut DbConnection, changes: &[FeedChange<'_>]) -> ApiResult<()> {
+    let at = now();
+    for chunk in changes.chunks(super::MAX_BINDS / COLUMNS) {
+        let rows = chunk
+            .iter()
+            .map(|change| {
+                let (public, scope) = match change.action {
+                    Action::Deleted => (change.before.public, change.before),
+                    _ => (change.after.public, change.after),
+                };
+                let payload = change
+                    .payload
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()
+                    .map_err(ApiError::internal)?;
+                Ok((
+                    changes::occurred_at.eq(at),
+                    changes::resource_type.eq(change.resource_type),
+                    changes::resource_id.eq(change.resource_id.as_str()),
+                    changes::action.eq(change.action.as_str()),
+                    changes::region_id.eq(scope.region_id),
+                    changes::organization_id.eq(scope.organization_id),
+                    changes::public.eq(public),
+                    changes::was_public.eq(change.before.public),
+                    changes::payload_json.eq(payload),
+                ))
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        // Multi-row INSERT is backend-specific in diesel, so each backend gets its own call.
+        let insert = diesel::insert_into(changes::table).values(&rows);
+        match conn {
+            DbConnection::Sqlite(c) => insert.execute(c)?,
+            DbConnection::Postgres(c) => insert.execute(c)?,
+        };
     }
     Ok(())
 }

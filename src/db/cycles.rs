@@ -268,6 +268,78 @@ pub fn set_organizations(
     Ok(())
 }
 
+/// Adds organizations to a new cycle with their evaluations already entered, as
+/// [`set_organizations`] and one [`super::evaluations::save`] each would leave them (version 2:
+/// created, then entered), with multi-row INSERTs (bulk demo loads). The caller picks active
+/// organizations of the cycle's region; the unique index refuses one assessed twice a year.
+/// Returns (evaluation id, organization id) in the order given.
+pub fn add_evaluated(
+    conn: &mut DbConnection,
+    cycle: &CycleRow,
+    entered: &[(i64, super::evaluations::Stored)],
+) -> ApiResult<Vec<(i64, i64)>> {
+    if entered.len() > MAX_MEMBERS {
+        return Err(ApiError::validation(
+            "organization_ids",
+            "too_long",
+            format!("at most {MAX_MEMBERS} entries"),
+        ));
+    }
+    let at = now();
+    // Bound parameters of the wider row, an evaluation's.
+    const COLUMNS: usize = 9;
+    for chunk in entered.chunks(super::MAX_BINDS / COLUMNS) {
+        let members: Vec<_> = chunk
+            .iter()
+            .map(|(id, _)| {
+                (
+                    cycle_organizations::cycle_id.eq(cycle.id),
+                    cycle_organizations::organization_id.eq(*id),
+                    cycle_organizations::year.eq(cycle.year),
+                )
+            })
+            .collect();
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(id, stored)| {
+                (
+                    evaluations::cycle_id.eq(cycle.id),
+                    evaluations::organization_id.eq(*id),
+                    evaluations::inputs_json.eq(stored.inputs_json.as_deref()),
+                    evaluations::survey_json.eq(stored.survey_json.as_deref()),
+                    evaluations::results_json.eq(stored.results_json.as_deref()),
+                    evaluations::total.eq(stored.total.as_deref()),
+                    evaluations::version.eq(2_i64),
+                    evaluations::created_at.eq(at),
+                    evaluations::updated_at.eq(at),
+                )
+            })
+            .collect();
+        // Multi-row INSERT is backend-specific in diesel, so each backend gets its own call.
+        let members = diesel::insert_into(cycle_organizations::table).values(&members);
+        let rows = diesel::insert_into(evaluations::table).values(&rows);
+        match conn {
+            DbConnection::Sqlite(c) => (members.execute(c)?, rows.execute(c)?),
+            DbConnection::Postgres(c) => (members.execute(c)?, rows.execute(c)?),
+        };
+    }
+    let ids: std::collections::HashMap<i64, i64> = evaluations::table
+        .filter(evaluations::cycle_id.eq(cycle.id))
+        .select((evaluations::organization_id, evaluations::id))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    entered
+        .iter()
+        .map(|(organization_id, _)| {
+            let id = ids.get(organization_id).copied().ok_or_else(|| {
+                ApiError::internal(format!("evaluation of {organization_id} not written"))
+            })?;
+            Ok((id, *organization_id))
+        })
+        .collect()
+}
+
 fn remove_organization(
     conn: &mut DbConnection,
     cycle_id: i64,

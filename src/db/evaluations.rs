@@ -161,6 +161,32 @@ pub fn score(
     })
 }
 
+/// An evaluation's data as its columns store it.
+pub struct Stored {
+    pub inputs_json: Option<String>,
+    pub survey_json: Option<String>,
+    pub results_json: Option<String>,
+    pub total: Option<String>,
+}
+
+impl Stored {
+    pub fn of(
+        inputs: Option<&EvaluationInputs>,
+        survey: Option<&SurveyAggregates>,
+        results: Option<&Results>,
+    ) -> ApiResult<Self> {
+        let text = |v: Result<Option<String>, serde_json::Error>| v.map_err(ApiError::internal);
+        Ok(Self {
+            inputs_json: text(inputs.map(serde_json::to_string).transpose())?,
+            survey_json: text(survey.map(serde_json::to_string).transpose())?,
+            results_json: text(results.map(serde_json::to_string).transpose())?,
+            total: results
+                .and_then(|r| r.total)
+                .map(|t| t.normalize().to_string()),
+        })
+    }
+}
+
 /// Writes inputs, uploaded survey and results if the row is still at `version`, and returns
 /// the row as written (without reading it back).
 pub fn save(
@@ -170,13 +196,12 @@ pub fn save(
     survey: Option<&SurveyAggregates>,
     results: Option<&Results>,
 ) -> ApiResult<EvaluationRow> {
-    let text = |v: Result<Option<String>, serde_json::Error>| v.map_err(ApiError::internal);
-    let inputs_json = text(inputs.map(serde_json::to_string).transpose())?;
-    let survey_json = text(survey.map(serde_json::to_string).transpose())?;
-    let results_json = text(results.map(serde_json::to_string).transpose())?;
-    let total = results
-        .and_then(|r| r.total)
-        .map(|t| t.normalize().to_string());
+    let Stored {
+        inputs_json,
+        survey_json,
+        results_json,
+        total,
+    } = Stored::of(inputs, survey, results)?;
     let updated_at = now();
     let changed = diesel::update(evaluations::table)
         .filter(

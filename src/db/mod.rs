@@ -36,6 +36,10 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::{ApiError, ApiResult};
 
+/// Bound parameters per statement that multi-row INSERTs stay under: SQLite allows 32,766,
+/// PostgreSQL 65,535.
+pub const MAX_BINDS: usize = 30_000;
+
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
     Sqlite(SqliteConnection),

@@ -5,6 +5,7 @@
 use diesel::prelude::*;
 
 use crate::db::approvals::{self, NewApproval};
+use crate::db::audit::{self, Change};
 use crate::db::cycles::{self, CycleValues};
 use crate::db::evaluations;
 use crate::db::schema::{cycles as cycle_table, organizations};
@@ -90,26 +91,32 @@ pub fn published_cycle(
             published_at: None,
         };
         let row = cycles::insert(conn, &values)?;
-        cycles::set_organizations(conn, &row, &organization_ids)?;
+        // Scored by the domain rules as the API scores entered inputs, written in bulk.
+        let entered = organization_ids
+            .iter()
+            .enumerate()
+            .map(|(k, &organization_id)| {
+                // Vary by year too, so that places change between demo cycles.
+                let inputs = inputs(k + year as usize)?;
+                let results =
+                    evaluations::score((methodology, &settings), &inputs, None)?.results();
+                let stored = evaluations::Stored::of(Some(&inputs), None, Some(&results))?;
+                Ok((organization_id, stored))
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        let evaluation_ids = cycles::add_evaluated(conn, &row, &entered)?;
         let submitted = crate::app::cycles::load(conn, &row)?;
         super::audited(conn, "cycle.created", "cycle", row.id, None, &submitted)?;
-        for (k, organization_id) in organization_ids.iter().enumerate() {
-            // Vary by year too, so that places change between demo cycles.
-            let inputs = inputs(k + year as usize)?;
-            let evaluation = evaluations::find(conn, row.id, *organization_id)?;
-            let results = evaluations::score((methodology, &settings), &inputs, None)?.results();
-            evaluations::save(conn, &evaluation, Some(&inputs), None, Some(&results))?;
-            let entered = serde_json::json!({"cycle_id": row.id, "organization_id": organization_id,
-                "region_id": region.id, "complete": true});
-            super::audited(
-                conn,
-                "evaluation.inputs_entered",
-                "evaluation",
-                evaluation.id,
-                None,
-                &entered,
-            )?;
-        }
+        let events = evaluation_ids
+            .iter()
+            .map(|&(evaluation_id, organization_id)| {
+                let entered = serde_json::json!({"cycle_id": row.id,
+                    "organization_id": organization_id, "region_id": region.id, "complete": true});
+                let action = "evaluation.inputs_entered";
+                Change::of(action, "evaluation", evaluation_id, None, Some(&entered))
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        audit::record_all(conn, &super::actor(), events)?;
         let snapshot = approvals::current(conn, &row, true)?;
         let approval = approvals::insert(
             conn,

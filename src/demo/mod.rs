@@ -107,17 +107,28 @@ pub(crate) fn created<T: serde::Serialize>(
     id: i64,
     shown: &T,
 ) -> ApiResult<()> {
-    changes::record(
-        conn,
-        &FeedChange {
-            resource_type,
-            resource_id: id.to_string(),
-            action: Action::Created,
-            before: Exposure::public(),
-            after: Exposure::public(),
-            payload: Some(serde_json::to_value(shown).map_err(ApiError::internal)?),
-        },
-    )
+    changes::record(conn, &creation(resource_type, id, shown)?)
+}
+
+/// The feed's entry of a resource the demo creates: public from the start.
+pub(crate) fn creation<'a, T: serde::Serialize>(
+    resource_type: &'a str,
+    id: i64,
+    shown: &T,
+) -> ApiResult<FeedChange<'a>> {
+    Ok(FeedChange {
+        resource_type,
+        resource_id: id.to_string(),
+        action: Action::Created,
+        before: Exposure::public(),
+        after: Exposure::public(),
+        payload: Some(serde_json::to_value(shown).map_err(ApiError::internal)?),
+    })
+}
+
+/// The service itself (no actor), in a request named `demo`.
+pub(crate) fn actor() -> Actor {
+    Actor::of(None, "demo")
 }
 
 /// Demo data has a history in the audit log like any other, recorded as done by the service
@@ -130,9 +141,8 @@ pub(crate) fn audited<T: serde::Serialize>(
     before: Option<&T>,
     after: &T,
 ) -> ApiResult<()> {
-    let actor = Actor::of(None, "demo");
     let change = crate::db::audit::Change::of(action, resource_type, id, before, Some(after))?;
-    crate::db::audit::record(conn, &actor, change)
+    crate::db::audit::record(conn, &actor(), change)
 }
 
 /// The years of the published demo cycles `serve --demo` creates, so that ratings have data.

@@ -3,7 +3,8 @@
 //! scale of a country. The five regions of the seed documents keep their seed names.
 
 use super::data::DemoRegion;
-use crate::db::{organizations, regions, DbConnection};
+use crate::db::audit::{self, Change};
+use crate::db::{changes, organizations, regions, DbConnection};
 use crate::domain::identifiers::{Inn, Ogrn};
 use crate::domain::organization::{Head, OrganizationDraft, Ownership, ServiceForm};
 use crate::error::{ApiError, ApiResult};
@@ -635,7 +636,7 @@ const BATCH: usize = 1000;
 /// Loads the seed data, the 85 regions and `total` generated organizations spread over them
 /// by [`spread`], one transaction a region (bounded, and a load cut short resumes where it
 /// stopped: organizations already there, by INN, are left alone). Each organization goes to the
-/// change feed and the audit log as in [`super::load`].
+/// change feed and the audit log as in [`super::load`], a chunk per statement.
 pub fn load(conn: &mut DbConnection, total: usize) -> ApiResult<super::Loaded> {
     use diesel::Connection;
     let mut loaded = super::load(conn, 0, None)?;
@@ -662,14 +663,24 @@ pub fn load(conn: &mut DbConnection, total: usize) -> ApiResult<super::Loaded> {
                 .filter(|d| !present.contains(&d.inn))
                 .collect();
             for chunk in drafts.chunks(BATCH) {
-                for row in organizations::insert_many(conn, chunk)? {
+                let rows = organizations::insert_many(conn, chunk)?;
+                let (mut fed, mut events) = (Vec::new(), Vec::new());
+                for row in rows {
                     let shown = crate::views::organizations::Organization::of(&row)?;
-                    super::created(conn, "organization", row.id, &shown)?;
+                    fed.push(super::creation("organization", row.id, &shown)?);
                     let action = "organization.created";
-                    super::audited(conn, action, "organization", row.id, None, &shown)?;
+                    events.push(Change::of(
+                        action,
+                        "organization",
+                        row.id,
+                        None,
+                        Some(&shown),
+                    )?);
                     present.insert(row.inn);
                     loaded.organizations += 1;
                 }
+                changes::record_all(conn, &fed)?;
+                audit::record_all(conn, &super::actor(), events)?;
             }
             Ok::<_, ApiError>(())
         })?;

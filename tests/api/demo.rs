@@ -253,3 +253,69 @@ async fn the_national_data_set_spreads_organizations_over_85_regions_once() {
     let expected = nok_api::demo::national::spread(300)[at] + 2;
     assert_eq!(page["items"].as_array().unwrap().len(), expected, "{page}");
 }
+
+#[tokio::test]
+async fn bulk_records_span_several_statements_in_order() {
+    use nok_api::db::audit::{self, Actor, AuditFilter, Change};
+    use nok_api::db::changes::{self, Exposure};
+    use nok_api::domain::access::Visibility;
+    // More than one multi-row INSERT of audit events (2,727 a statement) and of feed entries
+    // (3,333).
+    const N: i64 = 7_000;
+    let app = spawn_app().await;
+    let db = app.db.clone();
+    let (events, fed) = tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        let mut conn = db.blocking().unwrap();
+        let after = changes::head(&mut conn).unwrap();
+        let all = (1..=N)
+            .map(|id| {
+                let shown = serde_json::json!({"id": id, "region_id": 1, "n": id});
+                Change::of(
+                    "organization.created",
+                    "organization",
+                    id,
+                    None,
+                    Some(&shown),
+                )
+                .map(|c| c.exposed(Exposure::public(), Exposure::public()))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        conn.transaction(|conn| audit::record_all(conn, &Actor::of(None, "bulk"), all))
+            .unwrap();
+        let filter = AuditFilter {
+            action: Some("organization.created".into()),
+            ..AuditFilter::default()
+        };
+        let events = audit::list(&mut conn, &filter, 0, N + 100).unwrap();
+        let fed = changes::list(&mut conn, after, &[], Visibility::Everything, N + 100).unwrap();
+        (events, fed)
+    })
+    .await
+    .unwrap();
+    let ids: Vec<String> = (1..=N).map(|id| id.to_string()).collect();
+    let bulk: Vec<_> = events.iter().filter(|e| e.request_id == "bulk").collect();
+    assert_eq!(
+        bulk.iter().map(|e| &e.resource_id).collect::<Vec<_>>(),
+        ids.iter().collect::<Vec<_>>(),
+        "every event once, in order"
+    );
+    assert!(bulk
+        .iter()
+        .all(|e| e.region_id == Some(1) && e.actor.is_none()));
+    let last = bulk.last().unwrap().after_json.clone().unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&last).unwrap()["n"],
+        N,
+        "{last}"
+    );
+    assert_eq!(
+        fed.iter().map(|c| &c.resource_id).collect::<Vec<_>>(),
+        ids.iter().collect::<Vec<_>>(),
+        "every feed entry once, in order"
+    );
+    assert!(fed
+        .iter()
+        .all(|c| c.action == "created" && c.public && c.payload_json.is_some()));
+}
