@@ -1333,8 +1333,18 @@ mod tests {
                 organizing::MAX_ORDER_NUMBER,
             ),
             ("NewTarget", "name", Some(1), organizing::MAX_TEXT),
-            ("NewOrganizingMeasure", "title", Some(1), organizing::MAX_TEXT),
-            ("NewOrganizingMeasure", "form", Some(1), organizing::MAX_TEXT),
+            (
+                "NewOrganizingMeasure",
+                "title",
+                Some(1),
+                organizing::MAX_TEXT,
+            ),
+            (
+                "NewOrganizingMeasure",
+                "form",
+                Some(1),
+                organizing::MAX_TEXT,
+            ),
             (
                 "NewOrganizingMeasure",
                 "deadline",
@@ -1402,7 +1412,12 @@ mod tests {
             assert_eq!(year["maximum"], max, "{schema}.{name}");
         }
         for (schema, name, min, max) in [
-            ("ChecklistCounts", "required", 1, scoring::MAX_CHECKLIST_ITEMS),
+            (
+                "ChecklistCounts",
+                "required",
+                1,
+                scoring::MAX_CHECKLIST_ITEMS,
+            ),
             ("SurveyAggregates", "respondents", 0, scoring::MAX_COUNT),
             ("WaitingTime", "served", 0, scoring::MAX_COUNT),
         ] {

@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 use super::plan::{PlanStatus, ReportStatus};
 use super::text;
 use crate::domain::FieldError;
-use validator::Validate;
 use crate::views::limits;
+use validator::Validate;
 
 /// The limits of a cycle's deadlines, for their `validator` rules and their schemas alike.
 pub const MAX_DEADLINES: u64 = 20;

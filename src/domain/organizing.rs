@@ -256,7 +256,9 @@ pub fn check_measure(
 ) -> Vec<FieldError> {
     text::trim(title);
     text::trim(deadline);
-    form.iter_mut().chain(executors.iter_mut()).for_each(text::trim);
+    form.iter_mut()
+        .chain(executors.iter_mut())
+        .for_each(text::trim);
     let fields = MeasureFields {
         title,
         form: form.as_deref(),

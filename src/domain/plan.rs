@@ -16,8 +16,8 @@ use super::status::StatusMachine;
 use super::text::{self, TextRule};
 use super::variants::variant_names;
 use crate::domain::FieldError;
-use validator::Validate;
 use crate::views::limits;
+use validator::Validate;
 
 /// Where a plan stands: `draft → submitted → approved → published → closed`; a submitted plan
 /// can go back to `draft` for rework.
@@ -527,10 +527,7 @@ pub fn check_entry(figures: &mut Vec<Figure>, evidence: &mut Vec<String>) -> Vec
         settled.extend(figure.settle(&format!("figures[{i}].")));
     }
     evidence.iter_mut().for_each(text::trim);
-    let mut errors = FieldError::broken_rules(&EntryLists {
-        figures,
-        evidence,
-    });
+    let mut errors = FieldError::broken_rules(&EntryLists { figures, evidence });
     errors.extend(settled);
     for (i, link) in evidence.iter().enumerate() {
         errors.extend(prefixed(

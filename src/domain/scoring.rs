@@ -30,7 +30,9 @@ pub enum Checklist {
     Counts(ChecklistCounts),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, validator::Validate)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, validator::Validate,
+)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"found": 9, "required": 10}))]
 pub struct ChecklistCounts {
@@ -157,12 +159,14 @@ pub fn validate(methodology: &Methodology, inputs: &EvaluationInputs) -> Vec<Fie
                 }
             }
             ListInput::Counts(counts) => {
-                errors.extend(FieldError::broken_rules(&counts).into_iter().map(
-                    |mut error| {
-                        error.field = format!("{field}.{}", error.field);
-                        error
-                    },
-                ));
+                errors.extend(
+                    FieldError::broken_rules(&counts)
+                        .into_iter()
+                        .map(|mut error| {
+                            error.field = format!("{field}.{}", error.field);
+                            error
+                        }),
+                );
                 if counts.found > counts.required {
                     errors.push(FieldError::new(
                         format!("{field}.found"),

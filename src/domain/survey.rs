@@ -594,7 +594,16 @@ impl SurveyAggregates {
 /// Recipients served on time (by appointment or home-visit schedule) of those served: the data
 /// of indicator 2.2, from records or from the `served_on_time` survey question.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema, validator::Validate,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    validator::Validate,
 )]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"served_on_time": 48, "served": 50}))]

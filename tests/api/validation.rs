@@ -360,10 +360,15 @@ async fn measure_fields_are_checked_by_their_rules() {
     assert_eq!(created.status(), StatusCode::CREATED);
 }
 
-/// A copy of `body` with `value` at the JSON pointer `at` (`/approval/full_name`).
+/// A copy of `body` with `value` at the JSON pointer `at` (`/approval/full_name`), a member
+/// added where the object has none of that name.
 fn with(body: &Value, at: &str, value: Value) -> Value {
     let mut changed = body.clone();
-    *changed.pointer_mut(at).unwrap() = value;
+    let (parent, last) = at.rsplit_once('/').unwrap();
+    match changed.pointer_mut(parent).unwrap() {
+        Value::Array(items) => items[last.parse::<usize>().unwrap()] = value,
+        object => object[last] = value,
+    }
     changed
 }
 
@@ -427,11 +432,7 @@ async fn plan_header_fields_are_checked_by_their_rules() {
             "format",
         ),
         (
-            with(
-                &plan,
-                "/sections/0/heading",
-                json!(long(plan::HEADING_MAX)),
-            ),
+            with(&plan, "/sections/0/heading", json!(long(plan::HEADING_MAX))),
             "sections[0].heading",
             "too_long",
         ),
@@ -575,7 +576,10 @@ async fn report_and_entry_fields_are_checked_by_their_rules() {
             with(
                 &entry,
                 "/evidence",
-                json!(vec!["https://soc71.example.ru"; plan::LINKS_MAX as usize + 1]),
+                json!(vec![
+                    "https://soc71.example.ru";
+                    plan::LINKS_MAX as usize + 1
+                ]),
             ),
             "evidence",
             "too_many",
@@ -780,7 +784,11 @@ async fn evaluation_input_counts_are_checked_by_their_rules() {
             "site_information.required",
         ),
         (
-            with(&inputs, "/survey/respondents", json!(scoring::MAX_COUNT + 1)),
+            with(
+                &inputs,
+                "/survey/respondents",
+                json!(scoring::MAX_COUNT + 1),
+            ),
             "survey.respondents",
         ),
         (
