@@ -1432,6 +1432,22 @@ mod tests {
             plan::LINK_MAX,
             "EntryBody.evidence"
         );
+        // An executor is one of two variants; each holds its texts to the rules' limits.
+        let variants = document["components"]["schemas"]["Executor"]["oneOf"].clone();
+        let variant = |title: &str| {
+            variants
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["title"] == title)
+                .unwrap()["properties"]
+                .clone()
+        };
+        let person = variant("ExecutorPerson");
+        assert_eq!(person["full_name"]["maxLength"], plan::FULL_NAME_MAX);
+        assert_eq!(person["position"]["maxLength"], plan::POSITION_MAX);
+        let institution = variant("ExecutorInstitution");
+        assert_eq!(institution["name"]["maxLength"], plan::EXECUTOR_NAME_MAX);
         let deadlines = property("DeadlinesBody", "deadlines");
         assert_eq!(deadlines["maxItems"], follow_up::MAX_DEADLINES);
         // utoipa takes only a literal for an array's limit: here it is held to the rule's.

@@ -13,7 +13,7 @@ pub use super::figure::Figure;
 use super::methodology::Methodology;
 use super::plan_form::{ApprovalBlock, CriteriaSet, Executor};
 use super::status::StatusMachine;
-use super::text::{self, TextRule};
+use super::text;
 use super::variants::variant_names;
 use crate::domain::FieldError;
 use crate::views::limits;
@@ -169,13 +169,13 @@ pub fn criteria_set(methodology: &Methodology) -> CriteriaSet {
     }
 }
 
-pub const MAX_TEXT: usize = 10_000;
-pub const MAX_SHORT: usize = 1_000;
-pub const MAX_EXECUTORS: usize = 100;
-/// The limits of a measure's texts, for its `validator` rules and its schema alike.
-pub const TEXT_MAX: u64 = MAX_TEXT as u64;
-pub const SHORT_MAX: u64 = MAX_SHORT as u64;
+/// The limits of a measure's texts and executors, for their `validator` rules and their
+/// schemas alike.
+pub const TEXT_MAX: u64 = 10_000;
+pub const SHORT_MAX: u64 = 1_000;
 pub const NUMBER_MAX: u64 = 50;
+pub const EXECUTORS_MAX: u64 = 100;
+pub const EXECUTOR_NAME_MAX: u64 = SHORT_MAX;
 
 /// The fields of a measure as people write them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, validator::Validate)]
@@ -191,6 +191,7 @@ pub struct MeasureText {
     /// Empty: no deadline.
     #[validate(length(max = SHORT_MAX), custom(function = text::paragraphs))]
     pub deadline: String,
+    #[validate(length(max = EXECUTORS_MAX, code = "too_many"))]
     pub executors: Vec<Executor>,
     #[validate(length(min = 1, max = TEXT_MAX), custom(function = text::paragraphs))]
     pub expected_result: Option<String>,
@@ -225,44 +226,45 @@ pub fn check_measure(m: &mut MeasureText, prefix: &str) -> Vec<FieldError> {
         error.field = field(&error.field);
         error
     }));
-    if m.executors.len() > MAX_EXECUTORS {
-        errors.push(FieldError::new(
-            field("executors"),
-            "too_many",
-            format!("at most {MAX_EXECUTORS} executors"),
-        ));
-    }
     for (i, executor) in m.executors.iter_mut().enumerate() {
-        let at = |name: &str| format!("{prefix}executors[{i}].{name}");
-        match executor {
+        let at = format!("{prefix}executors[{i}].");
+        let fields = match executor {
             Executor::Person {
                 full_name,
                 position,
             } => {
-                text::check(
-                    full_name,
-                    &at("full_name"),
-                    TextRule::required(300),
-                    &mut errors,
-                );
-                text::check_optional(
-                    position,
-                    &at("position"),
-                    TextRule::required(MAX_SHORT),
-                    &mut errors,
-                );
+                text::trim(full_name);
+                position.iter_mut().for_each(text::trim);
+                ExecutorFields {
+                    full_name: Some(full_name.as_str()),
+                    position: position.as_deref(),
+                    name: None,
+                }
             }
             Executor::Institution { name } => {
-                text::check(
-                    name,
-                    &at("name"),
-                    TextRule::required(MAX_SHORT),
-                    &mut errors,
-                );
+                text::trim(name);
+                ExecutorFields {
+                    full_name: None,
+                    position: None,
+                    name: Some(name.as_str()),
+                }
             }
-        }
+        };
+        errors.extend(prefixed(&at, FieldError::broken_rules(&fields)));
     }
     errors
+}
+
+/// An executor's texts as their rules see them: a person's name and position, or an
+/// institution's name.
+#[derive(validator::Validate)]
+struct ExecutorFields<'a> {
+    #[validate(length(min = 1, max = FULL_NAME_MAX), custom(function = text::one_line))]
+    full_name: Option<&'a str>,
+    #[validate(length(min = 1, max = POSITION_MAX), custom(function = text::one_line))]
+    position: Option<&'a str>,
+    #[validate(length(min = 1, max = EXECUTOR_NAME_MAX), custom(function = text::one_line))]
+    name: Option<&'a str>,
 }
 
 /// The limits of a plan's header, its approval and a report's signatory, for their `validator`

@@ -436,6 +436,27 @@ async fn plan_header_fields_are_checked_by_their_rules() {
             "sections[0].heading",
             "too_long",
         ),
+        (
+            with(
+                &plan,
+                "/sections/0/measures/0/executors/0/full_name",
+                json!(long(plan::FULL_NAME_MAX)),
+            ),
+            "sections[0].measures[0].executors[0].full_name",
+            "too_long",
+        ),
+        (
+            with(
+                &plan,
+                "/sections/0/measures/0/executors",
+                json!(vec![
+                    json!({"kind": "institution", "name": "ГУ ТО «УКС»"});
+                    plan::EXECUTORS_MAX as usize + 1
+                ]),
+            ),
+            "sections[0].measures[0].executors",
+            "too_many",
+        ),
     ] {
         refused(&app, &s.authority, "/api/v1/plans", &body, field, code).await;
     }

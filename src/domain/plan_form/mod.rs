@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::plan::{DOCUMENT_NUMBER_MAX, FULL_NAME_MAX, POSITION_MAX};
+use super::plan::{DOCUMENT_NUMBER_MAX, EXECUTOR_NAME_MAX, FULL_NAME_MAX, POSITION_MAX};
 use super::text::one_line;
 use crate::views::limits;
 
@@ -181,10 +181,13 @@ pub struct MeasureDraft {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Executor {
     Person {
+        #[schema(schema_with = limits::text::<1, FULL_NAME_MAX>)]
         full_name: String,
+        #[schema(schema_with = limits::nullable_text::<1, POSITION_MAX>, required = false)]
         position: Option<String>,
     },
     Institution {
+        #[schema(schema_with = limits::text::<1, EXECUTOR_NAME_MAX>)]
         name: String,
     },
 }
