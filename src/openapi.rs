@@ -1202,7 +1202,9 @@ mod tests {
     #[test]
     fn schema_limits_are_the_validator_constants() {
         use crate::auth::password;
-        use crate::domain::{council, cycle, operator, plan, proposal};
+        use crate::domain::{
+            council, cycle, figure, follow_up, operator, organizing, plan, proposal, scoring,
+        };
         use crate::views::webhooks;
         let document = serde_json::to_value(crate::startup::openapi_document()).unwrap();
         let limit = |schema: &str, property: &str, key: &str| -> Option<u64> {
@@ -1288,6 +1290,85 @@ mod tests {
                 Some(1),
                 cycle::DECISION_NUMBER_MAX,
             ),
+            ("NewPlan", "title", Some(1), plan::PLAN_TITLE_MAX),
+            ("NewPlan", "basis", Some(1), plan::TEXT_MAX),
+            ("PlanPatch", "title", Some(1), plan::PLAN_TITLE_MAX),
+            ("PlanPatch", "basis", Some(1), plan::TEXT_MAX),
+            ("NewSection", "heading", Some(1), plan::HEADING_MAX),
+            ("ApprovalBlock", "position", Some(1), plan::POSITION_MAX),
+            ("ApprovalBlock", "full_name", Some(1), plan::FULL_NAME_MAX),
+            (
+                "ApprovalBlock",
+                "document_number",
+                Some(1),
+                plan::DOCUMENT_NUMBER_MAX,
+            ),
+            (
+                "PlanApprovalDecision",
+                "title",
+                Some(1),
+                plan::DECISION_TITLE_MAX,
+            ),
+            (
+                "PlanApprovalDecision",
+                "number",
+                Some(1),
+                plan::DOCUMENT_NUMBER_MAX,
+            ),
+            ("Signatory", "position", Some(1), plan::POSITION_MAX),
+            ("Signatory", "full_name", Some(1), plan::FULL_NAME_MAX),
+            ("EntryBody", "execution_info", Some(1), plan::TEXT_MAX),
+            ("EntryBody", "measures_taken", Some(1), plan::TEXT_MAX),
+            ("EntryBody", "result", Some(1), plan::TEXT_MAX),
+            ("Figure", "name", Some(1), figure::NAME_MAX),
+            ("Figure", "written", Some(1), figure::WRITTEN_MAX),
+            ("Figure", "text", Some(1), figure::TEXT_MAX),
+            ("Figure", "unit", Some(1), figure::UNIT_MAX),
+            ("CycleDeadline", "title", Some(1), follow_up::MAX_TITLE),
+            ("NewOrganizingPlan", "title", Some(1), organizing::MAX_TITLE),
+            (
+                "NewOrganizingPlan",
+                "order_number",
+                Some(1),
+                organizing::MAX_ORDER_NUMBER,
+            ),
+            ("NewTarget", "name", Some(1), organizing::MAX_TEXT),
+            (
+                "NewOrganizingMeasure",
+                "title",
+                Some(1),
+                organizing::MAX_TEXT,
+            ),
+            (
+                "NewOrganizingMeasure",
+                "form",
+                Some(1),
+                organizing::MAX_TEXT,
+            ),
+            (
+                "NewOrganizingMeasure",
+                "deadline",
+                Some(1),
+                organizing::MAX_TEXT,
+            ),
+            (
+                "NewOrganizingMeasure",
+                "executors",
+                Some(1),
+                organizing::MAX_TEXT,
+            ),
+            (
+                "OrganizingMeasurePatch",
+                "deadline",
+                Some(1),
+                organizing::MAX_TEXT,
+            ),
+            (
+                "OrganizingMeasurePatch",
+                "form",
+                Some(1),
+                organizing::MAX_TEXT,
+            ),
         ] {
             assert_eq!(
                 limit(schema, property, "maxLength"),
@@ -1300,9 +1381,75 @@ mod tests {
                 "{schema}.{property}"
             );
         }
-        let year = &document["components"]["schemas"]["NewCycle"]["properties"]["year"];
-        assert_eq!(year["minimum"], cycle::FIRST_YEAR, "NewCycle.year");
-        assert_eq!(year["maximum"], cycle::LAST_YEAR, "NewCycle.year");
+        let property = |schema: &str, property: &str| {
+            document["components"]["schemas"][schema]["properties"][property].clone()
+        };
+        for (schema, name, min, max) in [
+            ("NewCycle", "year", cycle::FIRST_YEAR, cycle::LAST_YEAR),
+            ("NewPlan", "year", cycle::FIRST_YEAR, cycle::LAST_YEAR),
+            ("ReportPeriod", "year", cycle::FIRST_YEAR, cycle::LAST_YEAR),
+            (
+                "NewOrganizingPlan",
+                "year_from",
+                organizing::FIRST_YEAR,
+                organizing::LAST_YEAR,
+            ),
+            (
+                "NewOrganizingPlan",
+                "year_to",
+                organizing::FIRST_YEAR,
+                organizing::LAST_YEAR,
+            ),
+            (
+                "YearValue",
+                "year",
+                organizing::FIRST_YEAR,
+                organizing::LAST_YEAR,
+            ),
+        ] {
+            let year = property(schema, name);
+            assert_eq!(year["minimum"], min, "{schema}.{name}");
+            assert_eq!(year["maximum"], max, "{schema}.{name}");
+        }
+        for (schema, name, min, max) in [
+            (
+                "ChecklistCounts",
+                "required",
+                1,
+                scoring::MAX_CHECKLIST_ITEMS,
+            ),
+            ("SurveyAggregates", "respondents", 0, scoring::MAX_COUNT),
+            ("WaitingTime", "served", 0, scoring::MAX_COUNT),
+        ] {
+            let count = property(schema, name);
+            assert_eq!(count["minimum"], min, "{schema}.{name}");
+            assert_eq!(count["maximum"], max, "{schema}.{name}");
+        }
+        let evidence = property("EntryBody", "evidence");
+        assert_eq!(evidence["maxItems"], plan::LINKS_MAX, "EntryBody.evidence");
+        assert_eq!(
+            evidence["items"]["maxLength"],
+            plan::LINK_MAX,
+            "EntryBody.evidence"
+        );
+        // An executor is one of two variants; each holds its texts to the rules' limits.
+        let variants = document["components"]["schemas"]["Executor"]["oneOf"].clone();
+        let variant = |title: &str| {
+            variants
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["title"] == title)
+                .unwrap()["properties"]
+                .clone()
+        };
+        let person = variant("ExecutorPerson");
+        assert_eq!(person["full_name"]["maxLength"], plan::FULL_NAME_MAX);
+        assert_eq!(person["position"]["maxLength"], plan::POSITION_MAX);
+        let institution = variant("ExecutorInstitution");
+        assert_eq!(institution["name"]["maxLength"], plan::EXECUTOR_NAME_MAX);
+        let deadlines = property("DeadlinesBody", "deadlines");
+        assert_eq!(deadlines["maxItems"], follow_up::MAX_DEADLINES);
         // utoipa takes only a literal for an array's limit: here it is held to the rule's.
         for property in ["agenda", "decisions"] {
             let items = limit("NewCouncilMeeting", property, "maxItems");

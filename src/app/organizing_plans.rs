@@ -304,15 +304,12 @@ fn measure_values(
 }
 
 fn check(region_id: i64, mut new: NewOrganizingPlan) -> ApiResult<Checked> {
-    let mut errors = rules::check_plan(new.year_from, new.year_to, &mut new.title);
-    if let Some(number) = &mut new.order_number {
-        crate::domain::text::check(
-            number,
-            "order_number",
-            crate::domain::text::TextRule::required(100),
-            &mut errors,
-        );
-    }
+    let mut errors = rules::check_plan(
+        new.year_from,
+        new.year_to,
+        &mut new.title,
+        new.order_number.as_mut(),
+    );
     let targets = new
         .targets
         .into_iter()

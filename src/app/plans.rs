@@ -10,7 +10,6 @@ use crate::db::audit::{self, Change};
 use crate::db::changes::{self, Action, FeedChange};
 use crate::db::plans::{self as store, MeasureValues, PlanFilter, PlanRow, PlanValues, SectionRow};
 use crate::db::{organizations, regions, DbConnection};
-use crate::domain::cycle as cycle_rules;
 use crate::domain::deadline;
 use crate::domain::methodology::{self, Methodology};
 use crate::domain::paging;
@@ -18,7 +17,6 @@ use crate::domain::plan::{
     self as rules, ApprovalDecision, MeasureStatus, MeasureText, PlanStatus,
 };
 use crate::domain::plan_form::ApprovalBlock;
-use crate::domain::text::{self, TextRule};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::views::plans::{
     measure_of, plan_of, set_approval, set_decision, summary_of, Measure, MeasurePatch, NewPlan,
@@ -189,25 +187,7 @@ fn check_header(
     (approval, decision): (Option<&mut ApprovalBlock>, Option<&mut ApprovalDecision>),
     errors: &mut Vec<FieldError>,
 ) {
-    if !(cycle_rules::FIRST_YEAR..=cycle_rules::LAST_YEAR).contains(&year) {
-        errors.push(FieldError::new(
-            "year",
-            "range",
-            format!(
-                "must be from {} to {}",
-                cycle_rules::FIRST_YEAR,
-                cycle_rules::LAST_YEAR
-            ),
-        ));
-    }
-    text::check(title, "title", TextRule::required(2000), errors);
-    text::check_optional(basis, "basis", TextRule::required(rules::MAX_TEXT), errors);
-    if let Some(approval) = approval {
-        rules::check_approval(approval, errors);
-    }
-    if let Some(decision) = decision {
-        rules::check_decision(decision, errors);
-    }
+    errors.extend(rules::check_header(year, title, basis, approval, decision));
 }
 
 /// Writes sections and their measures for a new plan; every field error names its path.
@@ -240,12 +220,7 @@ fn write_sections(
             .clone()
             .or_else(|| criterion.map(|c| c.section_title.to_owned()))
             .unwrap_or_default();
-        text::check(
-            &mut heading,
-            &format!("{prefix}heading"),
-            TextRule::required(2000),
-            &mut errors,
-        );
+        errors.extend(rules::check_heading(&mut heading, &prefix));
         let mut measures = Vec::new();
         for (j, m) in section.measures.into_iter().enumerate() {
             let at = format!("{prefix}measures[{j}].");

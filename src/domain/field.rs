@@ -26,8 +26,9 @@ impl FieldError {
 
 impl FieldError {
     /// Every rule a `validator` report names, as the API's field errors: JSON paths
-    /// (`head.full_name`, `service_forms[1]`), and for the built-in length rule the codes and
-    /// words of the hand-written checks it replaced (`required`, `too_long`). A custom rule
+    /// (`head.full_name`, `service_forms[1]`), and for the built-in length and range rules the
+    /// codes and words of the hand-written checks they replaced (`required`, `too_long`,
+    /// `too_many`, `range`, `out_of_range`). A custom rule
     /// brings its own code and message. In path order, so that answers are stable.
     pub fn from_report(report: &validator::ValidationErrors) -> Vec<FieldError> {
         let mut found = Vec::new();
@@ -83,14 +84,19 @@ fn field_error(path: &str, error: &validator::ValidationError) -> FieldError {
         ("length", Some(max), _) if list => {
             FieldError::new(path, "too_long", format!("must have at most {max} items"))
         }
+        // Lists whose limit the hand-written checks named `too_many` keep that code.
+        ("too_many", Some(max), _) => {
+            FieldError::new(path, "too_many", format!("must have at most {max} items"))
+        }
         ("length", Some(max), _) => FieldError::new(
             path,
             "too_long",
             format!("must be at most {max} characters"),
         ),
-        ("range", max, min) => FieldError::new(
+        // Some year ranges were `out_of_range` before `validator` checked them: they keep it.
+        (code @ ("range" | "out_of_range"), max, min) => FieldError::new(
             path,
-            "range",
+            code,
             match (min, max) {
                 (Some(min), Some(max)) => format!("must be {min} to {max}"),
                 (Some(min), None) => format!("must be at least {min}"),

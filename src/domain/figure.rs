@@ -11,21 +11,33 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::text;
 use super::variants::variant_names;
 use super::FieldError;
+use crate::views::limits;
+
+/// The limits of a figure's texts, for its `validator` rules and its schema alike.
+pub const NAME_MAX: u64 = 500;
+pub const WRITTEN_MAX: u64 = 1000;
+pub const TEXT_MAX: u64 = 1000;
+pub const UNIT_MAX: u64 = 50;
 
 /// A figure of a report entry: its name, the form it was written in and what that says.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, validator::Validate,
+)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Готовы рекомендовать организацию", "written": "716 из 719", "kind": "ratio",
     "value": null, "numerator": "716", "denominator": "719", "text": null, "unit": null}))]
 pub struct Figure {
-    #[schema(min_length = 1, max_length = 500)]
+    #[validate(length(min = 1, max = NAME_MAX), custom(function = text::one_line))]
+    #[schema(schema_with = limits::text::<1, NAME_MAX>)]
     pub name: String,
     /// As written in the report: "716 из 719", "6325765,69 рублей", «не зарегистрировано».
     /// Sent alone, it is read into the fields below; left out, it is written from them.
     #[serde(default)]
-    #[schema(max_length = 1000)]
+    #[validate(length(min = 1, max = WRITTEN_MAX), custom(function = text::one_line))]
+    #[schema(schema_with = written_schema, required = false)]
     pub written: Option<String>,
     /// What the written form says; derived when left out.
     #[serde(default)]
@@ -44,11 +56,31 @@ pub struct Figure {
     pub denominator: Option<Decimal>,
     /// A `text` figure's words.
     #[serde(default)]
-    #[schema(max_length = 1000)]
+    #[validate(length(min = 1, max = TEXT_MAX), custom(function = text::paragraphs))]
+    #[schema(schema_with = text_schema, required = false)]
     pub text: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 50)]
+    #[validate(length(min = 1, max = UNIT_MAX), custom(function = text::one_line))]
+    #[schema(schema_with = limits::nullable_text::<1, UNIT_MAX>, required = false)]
     pub unit: Option<String>,
+}
+
+/// The schemas of `written` and `text`: the limits above, and the descriptions `schema_with`
+/// would drop from the fields' docs.
+fn written_schema() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::nullable_text::<1, WRITTEN_MAX>();
+    schema.description = Some(
+        "As written in the report: \"716 из 719\", \"6325765,69 рублей\", «не зарегистрировано».\n\
+         Sent alone, it is read into the fields below; left out, it is written from them."
+            .into(),
+    );
+    schema
+}
+
+fn text_schema() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::nullable_text::<1, TEXT_MAX>();
+    schema.description = Some("A `text` figure's words.".into());
+    schema
 }
 
 impl Figure {
@@ -75,6 +107,17 @@ impl Figure {
             }),
             (None, None, None, Some(text)) => Some(Reading::Text(text.clone())),
             _ => None,
+        }
+    }
+
+    /// Trims its texts, as they are stored; the rules then see what would be kept.
+    pub fn trim(&mut self) {
+        text::trim(&mut self.name);
+        for value in [&mut self.written, &mut self.text, &mut self.unit]
+            .into_iter()
+            .flatten()
+        {
+            text::trim(value);
         }
     }
 

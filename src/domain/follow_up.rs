@@ -7,11 +7,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::plan::{PlanStatus, ReportStatus};
-use super::text::{self, TextRule};
+use super::text;
 use crate::domain::FieldError;
+use crate::views::limits;
+use validator::Validate;
 
-pub const MAX_DEADLINES: usize = 20;
-pub const MAX_TITLE: usize = 1_000;
+/// The limits of a cycle's deadlines, for their `validator` rules and their schemas alike.
+pub const MAX_DEADLINES: u64 = 20;
+pub const MAX_TITLE: u64 = 1_000;
 
 /// What a deadline of the cycle is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -51,7 +54,7 @@ impl DeadlineKind {
 }
 
 /// One deadline of a cycle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(as = CycleDeadline, example = json!({"kind": "plans_due", "due_on": "2019-02-10",
     "title": "Разработать планы мероприятий по улучшению качества работы и представить их в курирующие отделы департамента"}))]
@@ -61,22 +64,34 @@ pub struct Deadline {
     pub due_on: NaiveDate,
     /// What is due; for plans and reports the official wording when left out.
     #[serde(default)]
-    #[schema(max_length = 1000)]
+    #[validate(length(min = 1, max = MAX_TITLE), custom(function = text::paragraphs))]
+    #[schema(schema_with = deadline_title, required = false)]
     pub title: Option<String>,
 }
 
-/// Checks a cycle's deadlines: one of each of plans and reports at most, a title for the
-/// others; fills the default titles and trims them.
-pub fn check_deadlines(deadlines: &mut [Deadline]) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if deadlines.len() > MAX_DEADLINES {
-        errors.push(FieldError::new(
-            "deadlines",
-            "too_long",
-            format!("must have at most {MAX_DEADLINES} items"),
-        ));
-        return errors;
+/// The schema of a deadline's `title`: the limit above, and the description `schema_with`
+/// would drop from the field's doc.
+fn deadline_title() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::nullable_text::<1, MAX_TITLE>();
+    schema.description =
+        Some("What is due; for plans and reports the official wording when left out.".into());
+    schema
+}
+
+/// A cycle's deadlines as their rules see them.
+#[derive(validator::Validate)]
+struct Deadlines<'a> {
+    #[validate(length(max = MAX_DEADLINES), nested)]
+    deadlines: &'a Vec<Deadline>,
+}
+
+/// Checks a cycle's deadlines: at most [`MAX_DEADLINES`], one of each of plans and reports at
+/// most, a title for the others; fills the default titles and trims them.
+pub fn check_deadlines(deadlines: &mut Vec<Deadline>) -> Vec<FieldError> {
+    if deadlines.len() as u64 > MAX_DEADLINES {
+        return FieldError::broken_rules(&Deadlines { deadlines });
     }
+    let mut errors = Vec::new();
     for kind in [DeadlineKind::PlansDue, DeadlineKind::ReportsDue] {
         if deadlines.iter().filter(|d| d.kind == kind).count() > 1 {
             errors.push(FieldError::new(
@@ -87,19 +102,17 @@ pub fn check_deadlines(deadlines: &mut [Deadline]) -> Vec<FieldError> {
         }
     }
     for (i, deadline) in deadlines.iter_mut().enumerate() {
-        let field = format!("deadlines[{i}].title");
         match (&mut deadline.title, deadline.kind.default_title()) {
             (None, Some(title)) => deadline.title = Some(title.to_owned()),
             (None, None) => errors.push(FieldError::new(
-                field,
+                format!("deadlines[{i}].title"),
                 "required",
                 "must say what is due for a deadline of kind `other`",
             )),
-            (Some(title), _) => {
-                text::check(title, &field, TextRule::required(MAX_TITLE), &mut errors)
-            }
+            (Some(title), _) => text::trim(title),
         }
     }
+    errors.extend(FieldError::broken_rules(&Deadlines { deadlines }));
     errors
 }
 

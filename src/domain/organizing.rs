@@ -9,13 +9,19 @@ use utoipa::ToSchema;
 
 use super::plan::MeasureStatus;
 use super::plan_form::{RowProblem, RowWarning};
-use super::text::{self, TextRule};
+use super::text;
 use crate::domain::FieldError;
+use crate::views::limits;
 
-pub const MAX_TITLE: usize = 2_000;
-pub const MAX_TEXT: usize = 10_000;
+/// The limits of an organizing plan's fields, for their `validator` rules and their schemas
+/// alike.
+pub const MAX_TITLE: u64 = 2_000;
+pub const MAX_TEXT: u64 = 10_000;
+pub const MAX_ORDER_NUMBER: u64 = 100;
 /// Years an organizing plan may name: the first assessments were in 2013.
-pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+pub const FIRST_YEAR: i32 = 2000;
+pub const LAST_YEAR: i32 = 2100;
+pub const YEARS: std::ops::RangeInclusive<i32> = FIRST_YEAR..=LAST_YEAR;
 /// Plans span a few years (seed 002: three); a longer range is a typo.
 pub const MAX_SPAN: i32 = 10;
 
@@ -60,11 +66,12 @@ impl ComputedFrom {
 
 /// A target's values of one year: planned, and actual as entered (a report year such as
 /// «2015 г. (отчет)» has only the actual).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"year": 2016, "planned": "50.0", "actual": null}))]
 pub struct YearValue {
-    #[schema(minimum = 2000, maximum = 2100)]
+    #[validate(range(min = FIRST_YEAR, max = LAST_YEAR, code = "out_of_range"))]
+    #[schema(schema_with = limits::year::<FIRST_YEAR, LAST_YEAR>)]
     pub year: i32,
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "50.0")]
@@ -104,18 +111,38 @@ pub fn met(planned: Option<Decimal>, actual: Option<Decimal>) -> Option<bool> {
     Some(actual? >= planned?)
 }
 
-/// Checks a plan's year range and title; trims the title.
-pub fn check_plan(year_from: i32, year_to: i32, title: &mut String) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    for (field, year) in [("year_from", year_from), ("year_to", year_to)] {
-        if !YEARS.contains(&year) {
-            errors.push(FieldError::new(
-                field,
-                "out_of_range",
-                format!("must be within {}–{}", YEARS.start(), YEARS.end()),
-            ));
-        }
-    }
+/// A plan's header as its rules see it.
+#[derive(validator::Validate)]
+struct PlanFields<'a> {
+    #[validate(range(min = FIRST_YEAR, max = LAST_YEAR, code = "out_of_range"))]
+    year_from: i32,
+    #[validate(range(min = FIRST_YEAR, max = LAST_YEAR, code = "out_of_range"))]
+    year_to: i32,
+    #[validate(length(min = 1, max = MAX_TITLE), custom(function = text::paragraphs))]
+    title: &'a str,
+    #[validate(length(min = 1, max = MAX_ORDER_NUMBER), custom(function = text::one_line))]
+    order_number: Option<&'a str>,
+}
+
+/// Checks a plan's year range, title and order number; trims the texts.
+pub fn check_plan(
+    year_from: i32,
+    year_to: i32,
+    title: &mut String,
+    order_number: Option<&mut String>,
+) -> Vec<FieldError> {
+    text::trim(title);
+    let order_number = order_number.map(|number| {
+        text::trim(number);
+        &*number
+    });
+    let mut errors = FieldError::broken_rules(&PlanFields {
+        year_from,
+        year_to,
+        title,
+        order_number: order_number.map(String::as_str),
+    });
+    // The span is a rule across fields: the plan's own.
     if year_to < year_from {
         errors.push(FieldError::new(
             "year_to",
@@ -129,8 +156,25 @@ pub fn check_plan(year_from: i32, year_to: i32, title: &mut String) -> Vec<Field
             format!("a plan spans at most {MAX_SPAN} years"),
         ));
     }
-    text::check(title, "title", TextRule::required(MAX_TITLE), &mut errors);
     errors
+}
+
+/// A target's name as its rule sees it.
+#[derive(validator::Validate)]
+struct TargetName<'a> {
+    #[validate(length(min = 1, max = MAX_TEXT), custom(function = text::one_line))]
+    name: &'a str,
+}
+
+/// Errors of a nested value, named by their path in the body (`targets[0]` + `name`); an
+/// empty path names the fields alone (a patch).
+fn prefixed(at: &str, errors: Vec<FieldError>) -> impl Iterator<Item = FieldError> + '_ {
+    errors.into_iter().map(move |mut error| {
+        if !at.is_empty() {
+            error.field = format!("{at}.{}", error.field);
+        }
+        error
+    })
 }
 
 /// Checks a target's name and values (`at` is its path, `targets[0]`): years in range and each
@@ -141,22 +185,12 @@ pub fn check_target(
     computed_from: Option<ComputedFrom>,
     values: &[YearValue],
 ) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    text::check(
-        name,
-        &format!("{at}.name"),
-        TextRule::required(MAX_TEXT),
-        &mut errors,
-    );
+    text::trim(name);
+    let mut errors: Vec<FieldError> =
+        prefixed(at, FieldError::broken_rules(&TargetName { name })).collect();
     for (i, value) in values.iter().enumerate() {
         let path = format!("{at}.values[{i}]");
-        if !YEARS.contains(&value.year) {
-            errors.push(FieldError::new(
-                format!("{path}.year"),
-                "out_of_range",
-                format!("must be within {}–{}", YEARS.start(), YEARS.end()),
-            ));
-        }
+        errors.extend(prefixed(&path, FieldError::broken_rules(value)));
         if values[..i].iter().any(|v| v.year == value.year) {
             errors.push(FieldError::new(
                 format!("{path}.year"),
@@ -199,7 +233,20 @@ pub fn check_figure(
     }
 }
 
-/// Checks a measure's texts (`at` is its path, `measures[3]`); trims them.
+/// A measure's texts as their rules see them.
+#[derive(validator::Validate)]
+struct MeasureFields<'a> {
+    #[validate(length(min = 1, max = MAX_TEXT), custom(function = text::paragraphs))]
+    title: &'a str,
+    #[validate(length(min = 1, max = MAX_TEXT), custom(function = text::one_line))]
+    form: Option<&'a str>,
+    #[validate(length(min = 1, max = MAX_TEXT), custom(function = text::paragraphs))]
+    deadline: &'a str,
+    #[validate(length(min = 1, max = MAX_TEXT), custom(function = text::one_line))]
+    executors: Option<&'a str>,
+}
+
+/// Checks a measure's texts (`at` is its path, `measures[3]`; empty for a patch); trims them.
 pub fn check_measure(
     at: &str,
     title: &mut String,
@@ -207,13 +254,18 @@ pub fn check_measure(
     deadline: &mut String,
     executors: &mut Option<String>,
 ) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    let rule = TextRule::required(MAX_TEXT);
-    text::check(title, &format!("{at}.title"), rule, &mut errors);
-    text::check(deadline, &format!("{at}.deadline"), rule, &mut errors);
-    text::check_optional(form, &format!("{at}.form"), rule, &mut errors);
-    text::check_optional(executors, &format!("{at}.executors"), rule, &mut errors);
-    errors
+    text::trim(title);
+    text::trim(deadline);
+    form.iter_mut()
+        .chain(executors.iter_mut())
+        .for_each(text::trim);
+    let fields = MeasureFields {
+        title,
+        form: form.as_deref(),
+        deadline,
+        executors: executors.as_deref(),
+    };
+    prefixed(at, FieldError::broken_rules(&fields)).collect()
 }
 
 /// A measure's number as the table writes it, without the trailing dot: «1.1.» → «1.1».

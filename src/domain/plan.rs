@@ -13,9 +13,11 @@ pub use super::figure::Figure;
 use super::methodology::Methodology;
 use super::plan_form::{ApprovalBlock, CriteriaSet, Executor};
 use super::status::StatusMachine;
-use super::text::{self, TextRule};
+use super::text;
 use super::variants::variant_names;
 use crate::domain::FieldError;
+use crate::views::limits;
+use validator::Validate;
 
 /// Where a plan stands: `draft → submitted → approved → published → closed`; a submitted plan
 /// can go back to `draft` for rework.
@@ -167,13 +169,13 @@ pub fn criteria_set(methodology: &Methodology) -> CriteriaSet {
     }
 }
 
-pub const MAX_TEXT: usize = 10_000;
-pub const MAX_SHORT: usize = 1_000;
-pub const MAX_EXECUTORS: usize = 100;
-/// The limits of a measure's texts, for its `validator` rules and its schema alike.
-pub const TEXT_MAX: u64 = MAX_TEXT as u64;
-pub const SHORT_MAX: u64 = MAX_SHORT as u64;
+/// The limits of a measure's texts and executors, for their `validator` rules and their
+/// schemas alike.
+pub const TEXT_MAX: u64 = 10_000;
+pub const SHORT_MAX: u64 = 1_000;
 pub const NUMBER_MAX: u64 = 50;
+pub const EXECUTORS_MAX: u64 = 100;
+pub const EXECUTOR_NAME_MAX: u64 = SHORT_MAX;
 
 /// The fields of a measure as people write them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, validator::Validate)]
@@ -189,6 +191,7 @@ pub struct MeasureText {
     /// Empty: no deadline.
     #[validate(length(max = SHORT_MAX), custom(function = text::paragraphs))]
     pub deadline: String,
+    #[validate(length(max = EXECUTORS_MAX, code = "too_many"))]
     pub executors: Vec<Executor>,
     #[validate(length(min = 1, max = TEXT_MAX), custom(function = text::paragraphs))]
     pub expected_result: Option<String>,
@@ -223,125 +226,173 @@ pub fn check_measure(m: &mut MeasureText, prefix: &str) -> Vec<FieldError> {
         error.field = field(&error.field);
         error
     }));
-    if m.executors.len() > MAX_EXECUTORS {
-        errors.push(FieldError::new(
-            field("executors"),
-            "too_many",
-            format!("at most {MAX_EXECUTORS} executors"),
-        ));
-    }
     for (i, executor) in m.executors.iter_mut().enumerate() {
-        let at = |name: &str| format!("{prefix}executors[{i}].{name}");
-        match executor {
+        let at = format!("{prefix}executors[{i}].");
+        let fields = match executor {
             Executor::Person {
                 full_name,
                 position,
             } => {
-                text::check(
-                    full_name,
-                    &at("full_name"),
-                    TextRule::required(300),
-                    &mut errors,
-                );
-                text::check_optional(
-                    position,
-                    &at("position"),
-                    TextRule::required(MAX_SHORT),
-                    &mut errors,
-                );
+                text::trim(full_name);
+                position.iter_mut().for_each(text::trim);
+                ExecutorFields {
+                    full_name: Some(full_name.as_str()),
+                    position: position.as_deref(),
+                    name: None,
+                }
             }
             Executor::Institution { name } => {
-                text::check(
-                    name,
-                    &at("name"),
-                    TextRule::required(MAX_SHORT),
-                    &mut errors,
-                );
+                text::trim(name);
+                ExecutorFields {
+                    full_name: None,
+                    position: None,
+                    name: Some(name.as_str()),
+                }
             }
-        }
+        };
+        errors.extend(prefixed(&at, FieldError::broken_rules(&fields)));
     }
     errors
 }
 
-/// Checks (and trims) the approval block of a plan.
-pub fn check_approval(block: &mut ApprovalBlock, errors: &mut Vec<FieldError>) {
-    text::check(
-        &mut block.position,
-        "approval.position",
-        TextRule::required(MAX_SHORT),
-        errors,
-    );
-    text::check(
-        &mut block.full_name,
-        "approval.full_name",
-        TextRule::required(300),
-        errors,
-    );
-    text::check_optional(
-        &mut block.document_number,
-        "approval.document_number",
-        TextRule::required(100),
-        errors,
-    );
+/// An executor's texts as their rules see them: a person's name and position, or an
+/// institution's name.
+#[derive(validator::Validate)]
+struct ExecutorFields<'a> {
+    #[validate(length(min = 1, max = FULL_NAME_MAX), custom(function = text::one_line))]
+    full_name: Option<&'a str>,
+    #[validate(length(min = 1, max = POSITION_MAX), custom(function = text::one_line))]
+    position: Option<&'a str>,
+    #[validate(length(min = 1, max = EXECUTOR_NAME_MAX), custom(function = text::one_line))]
+    name: Option<&'a str>,
+}
+
+/// The limits of a plan's header, its approval and a report's signatory, for their `validator`
+/// rules and their schemas alike.
+pub const PLAN_TITLE_MAX: u64 = 2_000;
+pub const HEADING_MAX: u64 = 2_000;
+pub const POSITION_MAX: u64 = SHORT_MAX;
+pub const FULL_NAME_MAX: u64 = 300;
+pub const DOCUMENT_NUMBER_MAX: u64 = 100;
+pub const DECISION_TITLE_MAX: u64 = SHORT_MAX;
+
+/// A plan's header as its rules see it, whether a new plan's or a patch's result.
+#[derive(validator::Validate)]
+pub struct Header<'a> {
+    #[validate(range(min = super::cycle::FIRST_YEAR, max = super::cycle::LAST_YEAR))]
+    pub year: i32,
+    #[validate(length(min = 1, max = PLAN_TITLE_MAX), custom(function = text::paragraphs))]
+    pub title: &'a str,
+    #[validate(length(min = 1, max = TEXT_MAX), custom(function = text::paragraphs))]
+    pub basis: Option<&'a str>,
+    #[validate(nested)]
+    pub approval: Option<&'a ApprovalBlock>,
+    #[validate(nested)]
+    pub approval_decision: Option<&'a ApprovalDecision>,
+}
+
+/// Trims a plan's header texts in place, as they are stored, and checks them by their rules;
+/// problems are named by their path in the body (`approval.full_name`).
+pub fn check_header(
+    year: i32,
+    title: &mut String,
+    basis: &mut Option<String>,
+    mut approval: Option<&mut ApprovalBlock>,
+    mut decision: Option<&mut ApprovalDecision>,
+) -> Vec<FieldError> {
+    text::trim(title);
+    if let Some(basis) = basis.as_mut() {
+        text::trim(basis);
+    }
+    if let Some(approval) = approval.as_deref_mut() {
+        approval.trim();
+    }
+    if let Some(decision) = decision.as_deref_mut() {
+        text::trim(&mut decision.title);
+        if let Some(number) = decision.number.as_mut() {
+            text::trim(number);
+        }
+    }
+    FieldError::broken_rules(&Header {
+        year,
+        title,
+        basis: basis.as_deref(),
+        approval: approval.as_deref(),
+        approval_decision: decision.as_deref(),
+    })
+}
+
+/// A section's heading as its rule sees it.
+#[derive(validator::Validate)]
+struct Heading<'a> {
+    #[validate(length(min = 1, max = HEADING_MAX), custom(function = text::paragraphs))]
+    heading: &'a str,
+}
+
+/// Trims a section's heading and checks it; `prefix` is the section's path (`sections[0].`).
+pub fn check_heading(heading: &mut String, prefix: &str) -> Vec<FieldError> {
+    text::trim(heading);
+    prefixed(prefix, FieldError::broken_rules(&Heading { heading }))
+}
+
+/// Errors of a nested value, named by their path in the body.
+fn prefixed(prefix: &str, errors: Vec<FieldError>) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|mut error| {
+            error.field = format!("{prefix}{}", error.field);
+            error
+        })
+        .collect()
 }
 
 /// The authority's decision that approved a plan without an «УТВЕРЖДАЮ» block: an order
 /// (приказ, распоряжение) by its title, number and date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(as = PlanApprovalDecision, example = json!({"title": "Приказ Управления социальной политики № 24 «Об утверждении плана мероприятий»", "number": "112", "date": "2024-01-15"}))]
 pub struct ApprovalDecision {
     /// The document as its heading reads.
-    #[schema(min_length = 1, max_length = 1000)]
+    #[validate(length(min = 1, max = DECISION_TITLE_MAX), custom(function = text::paragraphs))]
+    #[schema(schema_with = decision_title)]
     pub title: String,
     #[serde(default)]
-    #[schema(max_length = 100)]
+    #[validate(length(min = 1, max = DOCUMENT_NUMBER_MAX), custom(function = text::one_line))]
+    #[schema(schema_with = limits::nullable_text::<1, DOCUMENT_NUMBER_MAX>, required = false)]
     pub number: Option<String>,
     #[serde(default)]
     pub date: Option<NaiveDate>,
 }
 
-pub fn check_decision(decision: &mut ApprovalDecision, errors: &mut Vec<FieldError>) {
-    text::check(
-        &mut decision.title,
-        "approval_decision.title",
-        TextRule::required(MAX_SHORT),
-        errors,
-    );
-    text::check_optional(
-        &mut decision.number,
-        "approval_decision.number",
-        TextRule::required(100),
-        errors,
-    );
+/// The schema of a decision's `title`: the limit above, and the description `schema_with`
+/// would drop from the field's doc.
+fn decision_title() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::text::<1, DECISION_TITLE_MAX>();
+    schema.description = Some("The document as its heading reads.".into());
+    schema
 }
 
 /// Who signed a report: «Директор В.М.Зуева», and the day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"position": "Директор", "full_name": "В.М.Зуева", "date": "2025-01-20"}))]
 pub struct Signatory {
-    #[schema(min_length = 1, max_length = 1000)]
+    #[validate(length(min = 1, max = POSITION_MAX), custom(function = text::one_line))]
+    #[schema(schema_with = limits::text::<1, POSITION_MAX>)]
     pub position: String,
-    #[schema(min_length = 1, max_length = 300)]
+    #[validate(length(min = 1, max = FULL_NAME_MAX), custom(function = text::one_line))]
+    #[schema(schema_with = limits::text::<1, FULL_NAME_MAX>)]
     pub full_name: String,
     #[serde(default)]
     pub date: Option<NaiveDate>,
 }
 
-pub fn check_signatory(signatory: &mut Signatory, errors: &mut Vec<FieldError>) {
-    text::check(
-        &mut signatory.position,
-        "signatory.position",
-        TextRule::required(MAX_SHORT),
-        errors,
-    );
-    text::check(
-        &mut signatory.full_name,
-        "signatory.full_name",
-        TextRule::required(300),
-        errors,
-    );
+impl Signatory {
+    /// Trims its texts, as they are stored; the rules then see what would be kept.
+    pub fn trim(&mut self) {
+        text::trim(&mut self.position);
+        text::trim(&mut self.full_name);
+    }
 }
 
 /// The period a report covers.
@@ -436,53 +487,61 @@ impl StatusMachine for ReportStatus {
     }
 }
 
-/// A figure a report gives (seed 004: «опрошено 719», «0 жалоб»).
-/// Checks a report entry's figures and evidence links.
-pub fn check_entry(figures: &mut [Figure], evidence: &mut [String]) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if figures.len() > 100 {
-        errors.push(FieldError::new(
-            "figures",
-            "too_many",
-            "at most 100 figures",
-        ));
+/// The limits of a report entry's lists and links, for their `validator` rules and their
+/// schemas alike.
+pub const FIGURES_MAX: u64 = 100;
+pub const LINKS_MAX: u64 = 50;
+pub const LINK_MAX: u64 = 2_000;
+
+/// A report entry's figures and links as their rules see them.
+#[derive(validator::Validate)]
+struct EntryLists<'a> {
+    #[validate(length(max = FIGURES_MAX, code = "too_many"), nested)]
+    figures: &'a Vec<Figure>,
+    #[validate(length(max = LINKS_MAX, code = "too_many"))]
+    evidence: &'a Vec<String>,
+}
+
+/// One link to evidence as its rules see it.
+#[derive(validator::Validate)]
+struct EvidenceLink<'a> {
+    #[validate(length(min = 1, max = LINK_MAX), custom(function = http_link))]
+    link: &'a str,
+}
+
+/// The `validator` rule of an evidence link: one line, http or https.
+pub fn http_link(link: &str) -> Result<(), validator::ValidationError> {
+    text::one_line(link)?;
+    if link.starts_with("https://") || link.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("format")
+            .with_message("must be an http(s) link".into()))
     }
+}
+
+/// Checks a report entry's figures (settling their written and structured forms) and
+/// evidence links, trimmed in place first.
+pub fn check_entry(figures: &mut Vec<Figure>, evidence: &mut Vec<String>) -> Vec<FieldError> {
+    let mut settled = Vec::new();
     for (i, figure) in figures.iter_mut().enumerate() {
-        text::check_optional(
-            &mut figure.written,
-            &format!("figures[{i}].written"),
-            TextRule::required(1000),
-            &mut errors,
-        );
-        text::check_optional(
-            &mut figure.text,
-            &format!("figures[{i}].text"),
-            TextRule::required(1000),
-            &mut errors,
-        );
-        errors.extend(figure.settle(&format!("figures[{i}].")));
-        text::check(
-            &mut figure.name,
-            &format!("figures[{i}].name"),
-            TextRule::required(500),
-            &mut errors,
-        );
-        text::check_optional(
-            &mut figure.unit,
-            &format!("figures[{i}].unit"),
-            TextRule::required(50),
-            &mut errors,
-        );
+        figure.trim();
+        settled.extend(figure.settle(&format!("figures[{i}].")));
     }
-    if evidence.len() > 50 {
-        errors.push(FieldError::new("evidence", "too_many", "at most 50 links"));
-    }
-    for (i, link) in evidence.iter_mut().enumerate() {
-        let field = format!("evidence[{i}]");
-        text::check(link, &field, TextRule::required(2000), &mut errors);
-        if !(link.starts_with("https://") || link.starts_with("http://")) {
-            errors.push(FieldError::new(field, "format", "must be an http(s) link"));
-        }
+    evidence.iter_mut().for_each(text::trim);
+    let mut errors = FieldError::broken_rules(&EntryLists { figures, evidence });
+    errors.extend(settled);
+    for (i, link) in evidence.iter().enumerate() {
+        errors.extend(prefixed(
+            &format!("evidence[{i}]"),
+            FieldError::broken_rules(&EvidenceLink { link })
+                .into_iter()
+                .map(|mut error| {
+                    error.field.clear();
+                    error
+                })
+                .collect(),
+        ));
     }
     errors
 }

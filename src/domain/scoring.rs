@@ -13,8 +13,9 @@ use super::methodology::{
     Criterion, FourThreeVariant, Indicator, ListKind, Methodology, OneThreeVariant, PointRule,
     RoundingStage, Settings, SurveyDenominator, ZeroDenominatorRule,
 };
-use super::survey::{Question, SurveyAggregates, WaitingTime};
+use super::survey::{Question, Respondents, SurveyAggregates, WaitingTime};
 use crate::domain::FieldError;
+use validator::Validate;
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -29,13 +30,31 @@ pub enum Checklist {
     Counts(ChecklistCounts),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, validator::Validate,
+)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"found": 9, "required": 10}))]
 pub struct ChecklistCounts {
     pub found: u64,
     /// At least 1.
+    #[validate(range(min = 1, max = MAX_CHECKLIST_ITEMS))]
+    #[schema(schema_with = checklist_required)]
     pub required: u64,
+}
+
+/// The schema of `required`: the limits of its rule.
+fn checklist_required() -> utoipa::openapi::schema::Object {
+    crate::views::limits::count::<1, MAX_CHECKLIST_ITEMS>("At least 1.")
+}
+
+/// The survey's respondents and the waiting time records as their rules see them.
+#[derive(validator::Validate)]
+struct Counts<'a> {
+    #[validate(nested)]
+    survey: Respondents,
+    #[validate(nested)]
+    waiting_time: Option<&'a WaitingTime>,
 }
 
 /// What the operator collected for one organization.
@@ -94,7 +113,7 @@ impl EvaluationInputs {
 /// Every rule the inputs break against `methodology`: known item codes only, no duplicates,
 /// found ≤ required, satisfied ≤ answered ≤ respondents, served on time ≤ served.
 /// Bounds that keep every sum and product of counts far from overflowing.
-pub const MAX_COUNT: u64 = 1_000_000_000;
+pub use super::survey::MAX_COUNT;
 pub const MAX_CHECKLIST_ITEMS: u64 = 10_000;
 
 pub fn validate(methodology: &Methodology, inputs: &EvaluationInputs) -> Vec<FieldError> {
@@ -140,20 +159,14 @@ pub fn validate(methodology: &Methodology, inputs: &EvaluationInputs) -> Vec<Fie
                 }
             }
             ListInput::Counts(counts) => {
-                if counts.required == 0 {
-                    errors.push(FieldError::new(
-                        format!("{field}.required"),
-                        "range",
-                        "at least one item is required",
-                    ));
-                }
-                if counts.required > MAX_CHECKLIST_ITEMS {
-                    errors.push(FieldError::new(
-                        format!("{field}.required"),
-                        "range",
-                        format!("at most {MAX_CHECKLIST_ITEMS} items"),
-                    ));
-                }
+                errors.extend(
+                    FieldError::broken_rules(&counts)
+                        .into_iter()
+                        .map(|mut error| {
+                            error.field = format!("{field}.{}", error.field);
+                            error
+                        }),
+                );
                 if counts.found > counts.required {
                     errors.push(FieldError::new(
                         format!("{field}.found"),
@@ -168,21 +181,13 @@ pub fn validate(methodology: &Methodology, inputs: &EvaluationInputs) -> Vec<Fie
         }
     }
     errors.extend(inputs.survey.validate("survey"));
-    if inputs.survey.respondents > MAX_COUNT {
-        errors.push(FieldError::new(
-            "survey.respondents",
-            "range",
-            format!("at most {MAX_COUNT}"),
-        ));
-    }
+    errors.extend(FieldError::broken_rules(&Counts {
+        survey: Respondents {
+            respondents: inputs.survey.respondents,
+        },
+        waiting_time: inputs.waiting_time.as_ref(),
+    }));
     if let Some(w) = inputs.waiting_time {
-        if w.served > MAX_COUNT {
-            errors.push(FieldError::new(
-                "waiting_time.served",
-                "range",
-                format!("at most {MAX_COUNT}"),
-            ));
-        }
         if w.served_on_time > w.served {
             errors.push(FieldError::new(
                 "waiting_time.served_on_time",

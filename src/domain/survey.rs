@@ -431,6 +431,7 @@ pub struct SurveyCount {
 #[serde(deny_unknown_fields)]
 pub struct SurveyAggregates {
     /// All respondents surveyed (R of the pooled 1.3 and all-respondents 4.3 variants).
+    #[schema(schema_with = respondents)]
     pub respondents: u64,
     pub satisfied_stand_info: SurveyCount,
     pub satisfied_site_info: SurveyCount,
@@ -446,6 +447,25 @@ pub struct SurveyAggregates {
     /// asked; absent when nobody answered it. Counts into 2.2 when the cycle applies waiting time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub served_on_time: Option<SurveyCount>,
+}
+
+/// Bounds that keep every sum and product of counts far from overflowing.
+pub const MAX_COUNT: u64 = 1_000_000_000;
+
+/// The schema of `respondents`: the limit of its rule ([`Respondents`]), and the description
+/// `schema_with` would drop from the field's doc.
+fn respondents() -> utoipa::openapi::schema::Object {
+    crate::views::limits::count::<0, MAX_COUNT>(
+        "All respondents surveyed (R of the pooled 1.3 and all-respondents 4.3 variants).",
+    )
+}
+
+/// The survey's respondents as their rule sees them (the survey's other rules are across its
+/// counts: [`SurveyAggregates::validate`]).
+#[derive(validator::Validate)]
+pub struct Respondents {
+    #[validate(range(max = MAX_COUNT))]
+    pub respondents: u64,
 }
 
 impl SurveyAggregates {
@@ -573,12 +593,30 @@ impl SurveyAggregates {
 
 /// Recipients served on time (by appointment or home-visit schedule) of those served: the data
 /// of indicator 2.2, from records or from the `served_on_time` survey question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    validator::Validate,
+)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"served_on_time": 48, "served": 50}))]
 pub struct WaitingTime {
     pub served_on_time: u64,
+    #[validate(range(max = MAX_COUNT))]
+    #[schema(schema_with = served)]
     pub served: u64,
+}
+
+/// The schema of `served`: the limit of its rule.
+fn served() -> utoipa::openapi::schema::Object {
+    crate::views::limits::count::<0, MAX_COUNT>("")
 }
 
 /// Adds up individual responses into the engine's counts.

@@ -1,20 +1,9 @@
-//! Free-text rules shared by every resource: trimmed, non-empty when required, bounded length,
-//! no control or invisible formatting characters (line breaks only in long texts). And the one reading of Russian text that the domain shares: the
+//! Free-text rules shared by every resource: trimmed, no control or invisible formatting
+//! characters (line breaks only in long texts); lengths are each field's `validator` rule. And the one reading of Russian text that the domain shares: the
 //! cleaning of what document conversions leave behind, the folding of words as readers compare
 //! them (name search, plan headings, deadlines) and the names of months.
 
 use crate::domain::FieldError;
-
-#[derive(Debug, Clone, Copy)]
-pub struct TextRule {
-    pub max_chars: usize,
-}
-
-impl TextRule {
-    pub const fn required(max_chars: usize) -> Self {
-        Self { max_chars }
-    }
-}
 
 /// What a text field may hold besides printable characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +17,7 @@ pub enum Layout {
 /// The fields (by their last name in a request path) that hold paragraphs: the texts of plans,
 /// measures, reports and proposals, as documents and their imports write them. Every other
 /// string of every request body is one line. The one list that decides it, for JSON bodies
-/// (`api::extract`) and for the fields checked by [`check`] alike.
+/// (`api::extract`) and for the fields' `validator` rules ([`one_line`], [`paragraphs`]) alike.
 pub const PARAGRAPH_FIELDS: &[&str] = &[
     "title",
     "basis",
@@ -96,7 +85,7 @@ pub fn forbidden_char(value: &str, layout: Layout) -> Option<(usize, char)> {
 /// hold: control characters other than tabs and line breaks, and bidirectional controls.
 /// Zero-width characters and Unicode line separators, which document conversions leave in
 /// cells, are not refused here: [`clean_markup`] drops them or breaks the line; the fields made
-/// of the cells are then held to their [`Layout`] by [`check`].
+/// of the cells are then held to their [`Layout`] by their rules ([`one_line`], [`paragraphs`]).
 pub fn forbidden_in_cell(cell: &str) -> Option<(usize, char)> {
     cell.chars().enumerate().find(|&(_, c)| {
         (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
@@ -186,37 +175,6 @@ pub fn paragraphs(value: &str) -> Result<(), validator::ValidationError> {
 pub fn trim(value: &mut String) {
     if value.trim().len() != value.len() {
         *value = value.trim().to_owned();
-    }
-}
-
-/// Trims `value` in place and records why it breaks `rule`, if it does.
-pub fn check(value: &mut String, field: &str, rule: TextRule, errors: &mut Vec<FieldError>) {
-    let trimmed = value.trim();
-    if trimmed.len() != value.len() {
-        *value = trimmed.to_owned();
-    }
-    if value.is_empty() {
-        errors.push(FieldError::new(field, "required", "must not be empty"));
-    } else if value.chars().count() > rule.max_chars {
-        errors.push(FieldError::new(
-            field,
-            "too_long",
-            format!("must be at most {} characters", rule.max_chars),
-        ));
-    } else if let Some(error) = character_error(value, field) {
-        errors.push(error);
-    }
-}
-
-/// An optional text: absent stays absent, present must satisfy the rule.
-pub fn check_optional(
-    value: &mut Option<String>,
-    field: &str,
-    rule: TextRule,
-    errors: &mut Vec<FieldError>,
-) {
-    if let Some(text) = value {
-        check(text, field, rule, errors);
     }
 }
 
@@ -465,22 +423,19 @@ fn floor_boundary(text: &str, max: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// Texts are trimmed before their `validator` rules see them; the rules refuse what their
+    /// layout does not allow, with the code and words of the API's field errors.
     #[test]
-    fn trims_and_bounds_text() {
-        let mut errors = Vec::new();
+    fn trims_and_refuses_hidden_characters() {
         let mut v = "  Тула ".to_owned();
-        check(&mut v, "name", TextRule::required(4), &mut errors);
+        trim(&mut v);
         assert_eq!(v, "Тула");
-        assert!(errors.is_empty());
-        let mut v = "Тульская".to_owned();
-        check(&mut v, "name", TextRule::required(4), &mut errors);
-        let mut v = "a\u{0}b".to_owned();
-        check(&mut v, "other", TextRule::required(4), &mut errors);
-        let codes: Vec<_> = errors
-            .iter()
-            .map(|e| (e.field.as_str(), e.code.as_str()))
-            .collect();
-        assert_eq!(codes, vec![("name", "too_long"), ("other", "format")]);
+        assert!(one_line("Тула").is_ok() && paragraphs("первый\nвторой").is_ok());
+        let error = one_line("первый\nвторой").unwrap_err();
+        assert_eq!(error.code, "format");
+        assert!(error.message.unwrap().contains("single line"));
+        let error = paragraphs("a\u{0}b").unwrap_err();
+        assert!(error.message.unwrap().contains("U+0000 at character 2"));
     }
 
     #[test]

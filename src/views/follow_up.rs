@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::follow_up::{Deadline, PlanProgress, ReportProgress};
+use crate::domain::follow_up::{Deadline, PlanProgress, ReportProgress, MAX_DEADLINES};
 
 /// The deadlines a cycle's decision sets.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -22,8 +22,16 @@ pub struct CycleDeadlines {
     {"kind": "reports_due", "due_on": "2019-12-01"},
     {"kind": "other", "due_on": "2019-02-20", "title": "Разместить планы на официальных сайтах учреждений"}]}))]
 pub struct DeadlinesBody {
-    #[schema(max_items = 20)]
+    #[schema(schema_with = deadline_list)]
     pub deadlines: Vec<Deadline>,
+}
+
+/// The schema of `deadlines`: at most [`MAX_DEADLINES`], the limit of their rule.
+fn deadline_list() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(utoipa::openapi::Ref::from_schema_name("CycleDeadline"))
+        .max_items(Some(MAX_DEADLINES as usize))
+        .build()
 }
 
 /// One assessed organization: how far its plan and its report have come, late or not.

@@ -260,6 +260,19 @@ pub mod limits {
             .build()
     }
 
+    /// A count (a whole number of 64 bits) from `MIN` to `MAX`, described by `description`
+    /// (`schema_with` drops the field's doc).
+    pub fn count<const MIN: u64, const MAX: u64>(description: &str) -> Object {
+        use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .description((!description.is_empty()).then(|| description.to_owned()))
+            .minimum(Some(MIN as usize))
+            .maximum(Some(MAX as usize))
+            .build()
+    }
+
     /// A year from `MIN` to `MAX`.
     pub fn year<const MIN: i32, const MAX: i32>() -> Object {
         use utoipa::openapi::schema::{KnownFormat, SchemaFormat};

@@ -5,9 +5,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::nullable;
+use super::{limits, nullable};
 use crate::domain::deadline::Deadline;
-use crate::domain::organizing::{ActualSource, ComputedFrom, YearValue};
+use crate::domain::organizing::{self as rules, ActualSource, ComputedFrom, YearValue};
 use crate::domain::plan::MeasureStatus;
 use crate::domain::plan_form::RowWarning;
 
@@ -107,14 +107,14 @@ pub struct OrganizingMeasure {
     "measures": [{"number": "1.1", "title": "о перечне организаций", "form": "Решение Общественного совета",
         "deadline": "до 1 декабря", "executors": "Пономарева Т.А., Бодак А.В."}]}))]
 pub struct NewOrganizingPlan {
-    #[schema(minimum = 2000, maximum = 2100)]
+    #[schema(schema_with = limits::year::<{ rules::FIRST_YEAR }, { rules::LAST_YEAR }>)]
     pub year_from: i32,
-    #[schema(minimum = 2000, maximum = 2100)]
+    #[schema(schema_with = limits::year::<{ rules::FIRST_YEAR }, { rules::LAST_YEAR }>)]
     pub year_to: i32,
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(schema_with = limits::text::<1, { rules::MAX_TITLE }>)]
     pub title: String,
     #[serde(default)]
-    #[schema(max_length = 100)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::MAX_ORDER_NUMBER }>, required = false)]
     pub order_number: Option<String>,
     #[serde(default)]
     pub order_date: Option<NaiveDate>,
@@ -129,7 +129,7 @@ pub struct NewOrganizingPlan {
 pub struct NewTarget {
     #[serde(default)]
     pub number: Option<String>,
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(schema_with = limits::text::<1, { rules::MAX_TEXT }>)]
     pub name: String,
     /// Leave out to take it from the name (the wordings of seed 002 are recognised); `null`:
     /// entered only.
@@ -145,14 +145,16 @@ pub struct NewTarget {
 pub struct NewOrganizingMeasure {
     #[serde(default)]
     pub number: Option<String>,
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(schema_with = limits::text::<1, { rules::MAX_TEXT }>)]
     pub title: String,
     #[serde(default)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::MAX_TEXT }>, required = false)]
     pub form: Option<String>,
     /// As written: «до 31 марта», «постоянно», «2 раза в 2016 году, далее 1 раз в квартал».
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(schema_with = measure_deadline)]
     pub deadline: String,
     #[serde(default)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::MAX_TEXT }>, required = false)]
     pub executors: Option<String>,
     /// `planned` when left out.
     #[serde(default)]
@@ -181,14 +183,25 @@ pub struct OrganizingMeasurePatch {
     #[schema(value_type = MeasureStatus, required = false)]
     pub status: Option<Option<MeasureStatus>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::MAX_TEXT }>, required = false)]
     pub form: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = String, required = false)]
+    #[schema(schema_with = limits::text::<1, { rules::MAX_TEXT }>, required = false)]
     pub deadline: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::MAX_TEXT }>, required = false)]
     pub executors: Option<Option<String>>,
+}
+
+/// The schema of a measure's `deadline`: the limit of its rule, and the description
+/// `schema_with` would drop from the field's doc.
+fn measure_deadline() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::text::<1, { rules::MAX_TEXT }>();
+    schema.description = Some(
+        "As written: «до 31 марта», «постоянно», «2 раза в 2016 году, далее 1 раз в квартал»."
+            .into(),
+    );
+    schema
 }
 
 /// What an import created (or, in a dry run, would create).

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::{limits, nullable, parse_filter, patch_required, timestamp, ListFilterErrors};
 use crate::db::plans::{MeasureRow, PlanRow, PlanValues, SectionRow};
+use crate::domain::cycle::{FIRST_YEAR, LAST_YEAR};
 use crate::domain::deadline::Deadline;
 use crate::domain::plan::{
     self as rules, ApprovalDecision, Completion, MeasureStatus, MeasureText, PlanStatus,
@@ -147,6 +148,7 @@ pub struct NewSection {
     #[schema(value_type = Option<super::closed_sets::CriterionCode>)]
     pub criterion: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::HEADING_MAX }>, required = false)]
     pub heading: Option<String>,
     #[serde(default)]
     pub measures: Vec<NewMeasure>,
@@ -167,13 +169,15 @@ pub struct NewPlan {
     pub organization_id: Option<i64>,
     #[serde(default)]
     pub cycle_id: Option<i64>,
+    #[schema(schema_with = limits::year::<{ FIRST_YEAR }, { LAST_YEAR }>)]
     pub year: i32,
     /// Defaults to `mintrud-344n-2018`; `pre-2018-five-criteria` for plans of that era.
     #[serde(default)]
     pub methodology_id: Option<String>,
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(schema_with = limits::text::<1, { rules::PLAN_TITLE_MAX }>)]
     pub title: String,
     #[serde(default)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::TEXT_MAX }>, required = false)]
     pub basis: Option<String>,
     #[serde(default)]
     pub approval: Option<ApprovalBlock>,
@@ -206,10 +210,10 @@ pub struct PlanSummary {
 #[schema(example = json!({"approval": {"position": "Министр труда и социальной защиты Тульской области", "full_name": "А.В. Филиппов", "date": "2017-03-29", "document_number": null}}))]
 pub struct PlanPatch {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = String, required = false)]
+    #[schema(schema_with = limits::text::<1, { rules::PLAN_TITLE_MAX }>, required = false)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::TEXT_MAX }>, required = false)]
     pub basis: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<ApprovalBlock>, required = false)]

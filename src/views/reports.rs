@@ -6,21 +6,24 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::plans::completion_of;
-use super::timestamp;
+use super::{limits, timestamp};
 use crate::db::plans::{MeasureRow, PlanRow};
 use crate::db::reports::{EntryRow, EntryValues, ReportRow};
 use crate::domain::cycle as cycle_rules;
 use crate::domain::plan::{self as rules, Completion, Figure, PeriodKind, ReportStatus, Signatory};
 use crate::domain::plan_form::RowWarning;
-use crate::domain::text::{self, TextRule};
+use crate::domain::text;
 use crate::error::{ApiError, ApiResult, FieldError};
+use validator::Validate;
 
 /// The period a report covers.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(as = ReportPeriod, example = json!({"kind": "year", "year": 2024, "number": 1}))]
 pub struct Period {
     pub kind: PeriodKind,
+    #[validate(range(min = cycle_rules::FIRST_YEAR, max = cycle_rules::LAST_YEAR))]
+    #[schema(schema_with = limits::year::<{ cycle_rules::FIRST_YEAR }, { cycle_rules::LAST_YEAR }>)]
     pub year: i32,
     /// 1 for a year; 1–2 for a half-year; 1–4 for a quarter.
     #[serde(default = "first")]
@@ -82,19 +85,21 @@ pub struct ReportImportResult {
     pub warnings: Vec<RowWarning>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"period": {"kind": "year", "year": 2024, "number": 1},
     "signatory": {"position": "Директор", "full_name": "В.М.Зуева", "date": "2025-01-20"}}))]
 pub struct NewReport {
+    #[validate(nested)]
     pub period: Period,
     /// Who signs the report («Директор В.М.Зуева»).
     #[serde(default)]
+    #[validate(nested)]
     pub signatory: Option<Signatory>,
 }
 
 /// What a report says of a measure; it replaces what it said before.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"execution_info": "в течение 2024 года: публикации в СМИ – 19; сайт и социальные сети – 696",
     "measures_taken": "Размещение информации о деятельности учреждения на общедоступных ресурсах",
@@ -104,65 +109,68 @@ pub struct NewReport {
     "evidence": ["https://zabota034.msp.midural.ru"]}))]
 pub struct EntryBody {
     #[serde(default)]
+    #[validate(length(min = 1, max = rules::TEXT_MAX), custom(function = text::paragraphs))]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::TEXT_MAX }>, required = false)]
     pub execution_info: Option<String>,
     #[serde(default)]
+    #[validate(length(min = 1, max = rules::TEXT_MAX), custom(function = text::paragraphs))]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::TEXT_MAX }>, required = false)]
     pub measures_taken: Option<String>,
     #[serde(default)]
     pub actual_date: Option<NaiveDate>,
     #[serde(default)]
+    #[validate(length(min = 1, max = rules::TEXT_MAX), custom(function = text::paragraphs))]
+    #[schema(schema_with = limits::nullable_text::<1, { rules::TEXT_MAX }>, required = false)]
     pub result: Option<String>,
+    /// At most 100 (`too_many` beyond).
     #[serde(default)]
     pub figures: Vec<Figure>,
+    /// http(s) links, at most 50 (`too_many` beyond).
     #[serde(default)]
+    #[schema(schema_with = evidence_links, required = false)]
     pub evidence: Vec<String>,
 }
 
-impl Period {
-    /// A plausible year, and a number the kind of period has.
-    pub fn check(&self) -> ApiResult<()> {
-        let mut errors = Vec::new();
-        if !(cycle_rules::FIRST_YEAR..=cycle_rules::LAST_YEAR).contains(&self.year) {
-            errors.push(FieldError::new(
-                "period.year",
-                "range",
-                "is not a plausible year",
-            ));
-        }
-        if !self.kind.valid_number(self.number) {
-            errors.push(FieldError::new(
-                "period.number",
-                "range",
-                format!(
-                    "must be 1 to {} for a {}",
-                    self.kind.per_year(),
-                    self.kind.as_str()
-                ),
-            ));
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(errors))
-        }
-    }
+/// The schema of `evidence`: links of at most [`rules::LINK_MAX`] characters, at most
+/// [`rules::LINKS_MAX`] of them, and the description `schema_with` would drop.
+fn evidence_links() -> utoipa::openapi::schema::Array {
+    let mut schema = utoipa::openapi::schema::ArrayBuilder::new()
+        .items(limits::text::<1, { rules::LINK_MAX }>())
+        .max_items(Some(rules::LINKS_MAX as usize))
+        .build();
+    schema.description = Some("http(s) links, at most 50 (`too_many` beyond).".into());
+    schema
+}
+
+/// The error of a number the kind of period does not have.
+fn number_error(period: &Period) -> FieldError {
+    FieldError::new(
+        "period.number",
+        "range",
+        format!(
+            "must be 1 to {} for a {}",
+            period.kind.per_year(),
+            period.kind.as_str()
+        ),
+    )
 }
 
 impl EntryBody {
     /// Checks (and trims) what the entry says, and gives its column values.
     pub fn checked(mut self) -> ApiResult<EntryValues> {
-        let mut errors = rules::check_entry(&mut self.figures, &mut self.evidence);
-        for (value, field) in [
-            (&mut self.execution_info, "execution_info"),
-            (&mut self.measures_taken, "measures_taken"),
-            (&mut self.result, "result"),
-        ] {
-            text::check_optional(
-                value,
-                field,
-                TextRule::required(rules::MAX_TEXT),
-                &mut errors,
-            );
+        for value in [
+            &mut self.execution_info,
+            &mut self.measures_taken,
+            &mut self.result,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            text::trim(value);
         }
+        let mut errors = rules::check_entry(&mut self.figures, &mut self.evidence);
+        // The texts' rules; the figures' and links' are check_entry's, named in its order.
+        errors.extend(FieldError::broken_rules(&self));
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
@@ -191,13 +199,13 @@ fn signatory_of(row: &ReportRow) -> Option<Signatory> {
 impl NewReport {
     /// Checks the period and the signatory (trimmed in place).
     pub fn check(&mut self) -> ApiResult<()> {
-        let mut errors = match self.period.check() {
-            Ok(()) => Vec::new(),
-            Err(ApiError::Validation(errors)) => errors,
-            Err(other) => return Err(other),
-        };
         if let Some(signatory) = self.signatory.as_mut() {
-            rules::check_signatory(signatory, &mut errors);
+            signatory.trim();
+        }
+        let mut errors = FieldError::broken_rules(&*self);
+        // The number a kind of period has is a rule across fields: the period's own.
+        if !self.period.kind.valid_number(self.period.number) {
+            errors.push(number_error(&self.period));
         }
         if errors.is_empty() {
             Ok(())

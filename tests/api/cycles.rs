@@ -157,7 +157,12 @@ pub(crate) async fn evaluation(app: &TestApp, token: &str, w: &World) -> Value {
     response.json().await.unwrap()
 }
 
-async fn put_inputs(app: &TestApp, token: &str, w: &World, inputs: &Value) -> reqwest::Response {
+pub(crate) async fn put_inputs(
+    app: &TestApp,
+    token: &str,
+    w: &World,
+    inputs: &Value,
+) -> reqwest::Response {
     let path = format!("/api/v1/cycles/{}/evaluations/{}", w.cycle, w.org);
     let etag = etag_of(&app.as_(Some(token)).get(&path).await);
     app.as_(Some(token))

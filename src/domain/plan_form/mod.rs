@@ -16,6 +16,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::plan::{DOCUMENT_NUMBER_MAX, EXECUTOR_NAME_MAX, FULL_NAME_MAX, POSITION_MAX};
+use super::text::one_line;
+use crate::views::limits;
+
 mod body;
 mod cells;
 mod criteria;
@@ -87,15 +91,58 @@ pub struct ExecutionCells {
 }
 
 /// The «УТВЕРЖДАЮ» block above the table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, validator::Validate)]
 pub struct ApprovalBlock {
     /// The signatory's position as written, lines joined ("" when the block names none).
+    #[validate(length(min = 1, max = POSITION_MAX), custom(function = one_line))]
+    #[schema(schema_with = approval_position)]
     pub position: String,
     /// As written: "П.А.Келлер", "А.В. Филиппов" ("" when the block names nobody).
+    #[validate(length(min = 1, max = FULL_NAME_MAX), custom(function = one_line))]
+    #[schema(schema_with = approval_full_name)]
     pub full_name: String,
     pub date: Option<NaiveDate>,
     /// The number after "№", when the block cites an order.
+    #[validate(length(min = 1, max = DOCUMENT_NUMBER_MAX), custom(function = one_line))]
+    #[schema(schema_with = approval_document_number)]
     pub document_number: Option<String>,
+}
+
+impl ApprovalBlock {
+    /// Trims its texts, as they are stored; the rules then see what would be kept.
+    pub fn trim(&mut self) {
+        use super::text::trim;
+        trim(&mut self.position);
+        trim(&mut self.full_name);
+        if let Some(number) = self.document_number.as_mut() {
+            trim(number);
+        }
+    }
+}
+
+/// The schemas of the block's texts: the limits of their rules, and the descriptions
+/// `schema_with` would drop from the fields' docs.
+fn approval_position() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::text::<1, POSITION_MAX>();
+    schema.description = Some(
+        "The signatory's position as written, lines joined (\"\" when the block names none)."
+            .into(),
+    );
+    schema
+}
+
+fn approval_full_name() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::text::<1, FULL_NAME_MAX>();
+    schema.description = Some(
+        "As written: \"П.А.Келлер\", \"А.В. Филиппов\" (\"\" when the block names nobody).".into(),
+    );
+    schema
+}
+
+fn approval_document_number() -> utoipa::openapi::schema::Object {
+    let mut schema = limits::nullable_text::<1, DOCUMENT_NUMBER_MAX>();
+    schema.description = Some("The number after \"№\", when the block cites an order.".into());
+    schema
 }
 
 /// Measures under one heading; the heading names an assessment criterion.
@@ -134,10 +181,13 @@ pub struct MeasureDraft {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Executor {
     Person {
+        #[schema(schema_with = limits::text::<1, FULL_NAME_MAX>)]
         full_name: String,
+        #[schema(schema_with = limits::nullable_text::<1, POSITION_MAX>, required = false)]
         position: Option<String>,
     },
     Institution {
+        #[schema(schema_with = limits::text::<1, EXECUTOR_NAME_MAX>)]
         name: String,
     },
 }
