@@ -18,10 +18,8 @@ const MOMENT: &str = "2026-12-01T09:00:00Z";
 /// fixed (ids included: a fresh database numbers rows in the order the demo writes them).
 fn normalized(value: &mut Value) {
     match value {
-        Value::String(text) => {
-            if DateTime::parse_from_rfc3339(text).is_ok() {
-                MOMENT.clone_into(text);
-            }
+        Value::String(text) if DateTime::parse_from_rfc3339(text).is_ok() => {
+            MOMENT.clone_into(text);
         }
         Value::Array(items) => items.iter_mut().for_each(normalized),
         Value::Object(fields) => fields.values_mut().for_each(normalized),
@@ -69,7 +67,11 @@ async fn response_examples_are_answers_on_the_demo_data() {
     let asked = [
         ("list_regions", None, "/api/v1/regions?limit=2".to_owned()),
         ("get_region", None, format!("/api/v1/regions/{region}")),
-        ("get_region_by_code", None, "/api/v1/regions/by-code/71".into()),
+        (
+            "get_region_by_code",
+            None,
+            "/api/v1/regions/by-code/71".into(),
+        ),
         (
             "list_organizations",
             None,
@@ -101,13 +103,21 @@ async fn response_examples_are_answers_on_the_demo_data() {
             None,
             format!("/api/v1/cycles/{cycle}/ratings?limit=2"),
         ),
-        ("list_approvals", None, format!("/api/v1/cycles/{cycle}/approvals")),
+        (
+            "list_approvals",
+            None,
+            format!("/api/v1/cycles/{cycle}/approvals"),
+        ),
         (
             "get_region_summary",
             None,
             format!("/api/v1/regions/{region}/summary?year=2018&as_of=2019-06-01"),
         ),
-        ("get_national_summary", None, "/api/v1/summary?year=2018".into()),
+        (
+            "get_national_summary",
+            None,
+            "/api/v1/summary?year=2018".into(),
+        ),
     ];
     let listed: Vec<&str> = nok_api::openapi::RESPONSE_EXAMPLES
         .iter()
@@ -115,7 +125,10 @@ async fn response_examples_are_answers_on_the_demo_data() {
         .collect();
     assert_eq!(
         listed,
-        asked.iter().map(|(operation, ..)| *operation).collect::<Vec<_>>(),
+        asked
+            .iter()
+            .map(|(operation, ..)| *operation)
+            .collect::<Vec<_>>(),
         "every example file is asked for here, in the same order"
     );
 
@@ -123,7 +136,8 @@ async fn response_examples_are_answers_on_the_demo_data() {
     let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/examples");
     let mut stale = Vec::new();
     for (operation, token, path) in &asked {
-        let written = serde_json::to_string_pretty(&answer(&app, *token, path).await).unwrap() + "\n";
+        let written =
+            serde_json::to_string_pretty(&answer(&app, *token, path).await).unwrap() + "\n";
         let file = directory.join(format!("{operation}.json"));
         if update {
             std::fs::write(&file, &written).unwrap();
