@@ -376,6 +376,58 @@ fn document_idempotency_key(operation: &mut Operation) {
     stock(operation, "400", "BadRequest");
 }
 
+/// `include_str!` of each operation's response example, by operation id.
+macro_rules! response_examples {
+    ($($operation:literal),* $(,)?) => {
+        &[$(($operation, include_str!(concat!("../openapi/examples/", $operation, ".json")))),*]
+    };
+}
+
+/// Response examples that are real answers on the demo data (`serve --demo`), one file per
+/// operation in `openapi/examples`. The API test `examples` writes them from a demo database
+/// (`UPDATE_EXAMPLES=1`) and fails when one differs from today's answer, so none can drift.
+pub const RESPONSE_EXAMPLES: &[(&str, &str)] = response_examples![
+    "list_regions",
+    "get_region",
+    "get_region_by_code",
+    "list_organizations",
+    "get_organization",
+    "list_cycles",
+    "get_cycle",
+    "list_evaluations",
+    "get_evaluation",
+    "get_rating",
+    "list_approvals",
+    "get_region_summary",
+    "get_national_summary",
+];
+
+/// Sets each [`RESPONSE_EXAMPLES`] file as the example of its operation's 200 JSON answer.
+pub fn apply_examples(openapi: &mut utoipa::openapi::OpenApi) {
+    let operations = openapi
+        .paths
+        .paths
+        .values_mut()
+        .filter_map(|item| item.get.as_mut());
+    for operation in operations {
+        let Some((_, text)) = RESPONSE_EXAMPLES
+            .iter()
+            .find(|(id, _)| operation.operation_id.as_deref() == Some(*id))
+        else {
+            continue;
+        };
+        // The files are written by serde_json and checked by the tests; never unreadable.
+        let Ok(example) = serde_json::from_str::<serde_json::Value>(text) else {
+            continue;
+        };
+        if let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") {
+            if let Some(content) = ok.content.get_mut("application/json") {
+                content.example = Some(example);
+            }
+        }
+    }
+}
+
 /// Writes the caching of `api::http_cache` into the document: every read under `/api/` answers
 /// with an `ETag` and 304 to `If-None-Match` with it, whether its handler or the middleware
 /// computes the tag.

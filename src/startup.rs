@@ -46,6 +46,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     openapi::merge_flattened(&mut document);
     openapi::refer_page_items(&mut document);
     openapi::fit_for_generators(&mut document);
+    openapi::apply_examples(&mut document);
     document
 }
 

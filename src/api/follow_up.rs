@@ -96,6 +96,10 @@ pub struct FollowUpParams {
     /// with neither.
     #[param(value_type = Option<bool>)]
     pub late: Option<String>,
+    /// `true`: also count the lines the filters keep across all pages (`total`,
+    /// `X-Total-Count`).
+    #[param(value_type = Option<bool>)]
+    pub total: Option<String>,
 }
 
 impl FollowUpParams {
@@ -113,6 +117,7 @@ impl FollowUpParams {
             late: parse_filter(&mut errors, "late", self.late, |v| v.parse().ok()),
             after_id,
             limit,
+            total: errors.total(self.total),
         };
         errors.into_result()?;
         Ok(query)
@@ -131,6 +136,7 @@ impl FollowUpParams {
 #[get("/cycles/{id}/follow-up")]
 async fn follow_up(
     caller: Caller,
+    req: HttpRequest,
     db: web::Data<Db>,
     id: web::Path<i64>,
     query: web::Query<FollowUpParams>,
@@ -140,7 +146,9 @@ async fn follow_up(
     let page = db
         .run(move |conn| use_case::follow_up(conn, &caller, cycle_id, query))
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    let mut response = HttpResponse::Ok();
+    super::pages::headers(&req, &mut response, page.next_cursor.as_deref(), page.total);
+    Ok(response.json(page))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -194,6 +202,7 @@ async fn export(
         plan_status: query.plan_status,
         report_status: query.report_status,
         late: query.late,
+        total: None,
     }
     .parse();
     let download = db

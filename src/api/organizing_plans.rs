@@ -39,6 +39,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct OrganizingPlanListQuery {
     pub limit: Option<String>,
     pub cursor: Option<String>,
+    /// `true`: also count the region's plans across all pages (`total`, `X-Total-Count`).
+    #[param(value_type = Option<bool>)]
+    pub total: Option<String>,
 }
 
 #[utoipa::path(
@@ -59,17 +62,14 @@ async fn list(
     query: web::Query<OrganizingPlanListQuery>,
 ) -> ApiResult<HttpResponse> {
     let region_id = id.into_inner();
+    let query = query.into_inner();
     let mut errors = ListFilterErrors::default();
     let (after, limit) = errors.paging(query.limit.as_deref(), query.cursor.as_deref());
+    let total = errors.total(query.total);
     errors.into_result()?;
-    let (items, next_cursor) = db
-        .run(move |conn| use_case::list(conn, &caller, region_id, after, limit))
+    let page = db
+        .run(move |conn| use_case::list(conn, &caller, region_id, after, limit, total))
         .await?;
-    let page = Page {
-        items,
-        next_cursor,
-        total: None,
-    };
     Ok(super::pages::respond(&req, &page))
 }
 

@@ -78,6 +78,9 @@ pub struct PlanListQuery {
     pub status: Option<String>,
     #[param(value_type = Option<NaiveDate>)]
     pub as_of: Option<String>,
+    /// `true`: also count the matches across all pages (`total`, `X-Total-Count`).
+    #[param(value_type = Option<bool>)]
+    pub total: Option<String>,
 }
 
 impl PlanListQuery {
@@ -104,12 +107,14 @@ impl PlanListQuery {
             }),
         };
         let as_of = parse_as_of(&mut errors, self.as_of);
+        let total = errors.total(self.total);
         errors.into_result()?;
         Ok(Listing {
             filter,
             after_id,
             limit,
             as_of,
+            total,
         })
     }
 }

@@ -29,6 +29,8 @@ pub struct FollowUpQuery {
     pub late: Option<bool>,
     pub after_id: i64,
     pub limit: i64,
+    /// The caller asked for the number of lines kept across all pages (`total=true`).
+    pub total: bool,
 }
 
 /// The deadlines of the cycle and their ETag (a hash: they carry no version of their own).
@@ -180,11 +182,17 @@ pub fn follow_up(
         .filter(|p| p.role == Role::Organization)
         .map(|p| p.organization_id.unwrap_or(-1));
     let deadlines = store::deadlines(conn, cycle_id)?;
-    let kept_lines: Vec<FollowUpLine> = lines(conn, cycle.id, &deadlines, query.as_of, only)?
+    let all_kept = lines(conn, cycle.id, &deadlines, query.as_of, only)?
         .into_iter()
-        .filter(|l| l.organization_id > query.after_id && kept(l, &query))
-        .take(usize::try_from(query.limit + 1).unwrap_or(usize::MAX))
-        .collect();
+        .filter(|l| kept(l, &query));
+    // Counted over the lines the caller sees, before the page is cut from them.
+    let (kept_lines, total): (Vec<FollowUpLine>, Option<i64>) = if query.total {
+        let all: Vec<FollowUpLine> = all_kept.collect();
+        let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+        (on_page(all.into_iter(), &query), Some(total))
+    } else {
+        (on_page(all_kept, &query), None)
+    };
     let (items, next_cursor) = paging::split_page(kept_lines, query.limit, |l| l.organization_id);
     Ok(FollowUp {
         cycle_id,
@@ -193,7 +201,16 @@ pub fn follow_up(
         reports_due_on: rules::due_on(&deadlines, DeadlineKind::ReportsDue),
         items,
         next_cursor,
+        total,
     })
+}
+
+/// The lines after the cursor, one more than the page holds (to tell whether a next exists).
+fn on_page(lines: impl Iterator<Item = FollowUpLine>, query: &FollowUpQuery) -> Vec<FollowUpLine> {
+    lines
+        .filter(|l| l.organization_id > query.after_id)
+        .take(usize::try_from(query.limit + 1).unwrap_or(usize::MAX))
+        .collect()
 }
 
 /// The headings of the follow-up table, in the department's wording.

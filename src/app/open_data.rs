@@ -131,6 +131,7 @@ pub fn archive(conn: &mut DbConnection, cache: &RatingCache, year: i32) -> ApiRe
             after_id,
             limit: MAX_LIMIT,
             as_of: plans::today(),
+            total: false,
         };
         let page = plans::list(conn, &anonymous, listing)?;
         for plan in &page.items {

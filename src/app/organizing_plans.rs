@@ -32,7 +32,7 @@ use crate::views::organizing_plans::{
     NewOrganizingMeasure, NewOrganizingPlan, NewTarget, OrganizingImportResult, OrganizingMeasure,
     OrganizingMeasurePatch, OrganizingPlan, OrganizingTarget, TargetYear, TargetYearValues,
 };
-use crate::views::timestamp;
+use crate::views::{timestamp, Page};
 
 /// Public documents of their region: the feed carries them to everyone.
 fn exposure(row: &OrganizingPlanRow) -> Exposure {
@@ -224,7 +224,8 @@ pub fn list(
     region_id: i64,
     after: i64,
     limit: i64,
-) -> ApiResult<(Vec<OrganizingPlan>, Option<String>)> {
+    total: bool,
+) -> ApiResult<Page<OrganizingPlan>> {
     policy::authorize(
         caller,
         &policy::ORGANIZING_PLAN_LIST,
@@ -238,7 +239,12 @@ pub fn list(
         .iter()
         .map(|r| load(conn, r, counted))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok((items, next_cursor))
+    let total = total.then(|| store::count(conn, region_id)).transpose()?;
+    Ok(Page {
+        items,
+        next_cursor,
+        total,
+    })
 }
 
 pub fn read(conn: &mut DbConnection, caller: &Caller, id: i64) -> ApiResult<(i64, OrganizingPlan)> {

@@ -348,6 +348,8 @@ pub struct Listing {
     pub limit: i64,
     /// The day completion is computed for.
     pub as_of: NaiveDate,
+    /// The caller asked for the number of matches across all pages (`total=true`).
+    pub total: bool,
 }
 
 /// The plans `caller` may see, with their completion, without the measures.
@@ -362,6 +364,7 @@ pub fn list(
         after_id,
         limit,
         as_of,
+        total,
     } = listing;
     let rows = store::list(conn, &filter, visibility, after_id, limit)?;
     let (rows, next_cursor) = paging::split_page(rows, limit, |r| r.id);
@@ -371,10 +374,13 @@ pub fn list(
         .iter()
         .map(|r| summary_of(r, &measures, as_of))
         .collect::<ApiResult<_>>()?;
+    let total = total
+        .then(|| store::count(conn, &filter, visibility))
+        .transpose()?;
     Ok(Page {
         items,
         next_cursor,
-        total: None,
+        total,
     })
 }
 

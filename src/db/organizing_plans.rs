@@ -122,6 +122,14 @@ pub fn list(
         .load(conn)?)
 }
 
+/// How many organizing plans the region has.
+pub fn count(conn: &mut DbConnection, region_id: i64) -> ApiResult<i64> {
+    Ok(organizing_plans::table
+        .filter(organizing_plans::region_id.eq(region_id))
+        .count()
+        .get_result(conn)?)
+}
+
 pub fn targets(conn: &mut DbConnection, plan_id: i64) -> ApiResult<Vec<TargetRow>> {
     Ok(organizing_targets::table
         .filter(organizing_targets::plan_id.eq(plan_id))

@@ -230,10 +230,28 @@ pub fn list(
     after_id: i64,
     limit: i64,
 ) -> ApiResult<Vec<PlanRow>> {
-    let mut query = plans::table
+    Ok(filtered(filter, visibility)
         .filter(plans::id.gt(after_id))
         .select(PlanRow::as_select())
-        .into_boxed();
+        .order(plans::id)
+        .limit(limit + 1)
+        .load(conn)?)
+}
+
+/// How many plans match `filter` and `visibility`, whatever the page.
+pub fn count(
+    conn: &mut DbConnection,
+    filter: &PlanFilter,
+    visibility: Visibility,
+) -> ApiResult<i64> {
+    Ok(filtered(filter, visibility).count().get_result(conn)?)
+}
+
+fn filtered(
+    filter: &PlanFilter,
+    visibility: Visibility,
+) -> plans::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
+    let mut query = plans::table.into_boxed();
     if let Some(region_id) = filter.region_id {
         query = query.filter(plans::region_id.eq(region_id));
     }
@@ -273,7 +291,7 @@ pub fn list(
             Some(Scope::All) | Some(Scope::AssignedCycle) | None => query.filter(published),
         };
     }
-    Ok(query.order(plans::id).limit(limit + 1).load(conn)?)
+    query
 }
 
 pub fn sections(conn: &mut DbConnection, plan_id: i64) -> ApiResult<Vec<SectionRow>> {

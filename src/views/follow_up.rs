@@ -65,6 +65,12 @@ pub struct FollowUp {
     pub reports_due_on: Option<NaiveDate>,
     /// Organizations in organization id order.
     pub items: Vec<FollowUpLine>,
-    /// Cursor of the next page; `null` on the last page.
+    /// Cursor of the next page; `null` on the last page. The `Link` header (`rel="next"`) names
+    /// the same page as a URL.
     pub next_cursor: Option<String>,
+    /// How many lines the filters keep across all pages; sent only when asked for with
+    /// `total=true` (and then also in `X-Total-Count`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, nullable = false, minimum = 0, example = 16)]
+    pub total: Option<i64>,
 }

@@ -8,6 +8,7 @@ mod council;
 mod cycles;
 mod demo;
 mod errors;
+mod examples;
 mod follow_up;
 mod helpers;
 mod imports;

@@ -587,3 +587,134 @@ async fn every_paged_list_counts_what_its_caller_sees_on_request() {
     )
     .await;
 }
+
+/// POSTs with no body as `token`; the status must be 200.
+async fn acted(app: &TestApp, token: &str, path: &str) {
+    let response = app
+        .as_(Some(token))
+        .request(Method::POST, path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+}
+
+#[tokio::test]
+async fn plans_follow_up_and_organizing_plans_count_what_their_caller_sees_on_request() {
+    let app = spawn_app().await;
+    let s = crate::plans::scene(&app).await;
+    let second = app.organization(&organization_body(s.region, 2)).await["id"]
+        .as_i64()
+        .unwrap();
+    let away = app.region("66", "Свердловская область").await;
+    let away_authority = app.user_token("ural-authority", Role::Authority, Some(away), None);
+    let organization = Some(s.organization.as_str());
+    let authority = Some(s.authority.as_str());
+
+    // Plans: the organization's draft, its published plan, and the authority's draft for the
+    // second institution.
+    let mut ids = Vec::new();
+    for (token, org) in [
+        (organization, s.org),
+        (organization, s.org),
+        (authority, second),
+    ] {
+        let created = app
+            .as_(token)
+            .post_json("/api/v1/plans", &crate::plans::new_plan(org))
+            .await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        ids.push(
+            created.json::<Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let published = format!("/api/v1/plans/{}", ids[1]);
+    acted(&app, &s.organization, &format!("{published}/submit")).await;
+    acted(&app, &s.authority, &format!("{published}/approve")).await;
+    acted(&app, &s.authority, &format!("{published}/publish")).await;
+    for (token, expected) in [
+        (None, 1),
+        (Some(away_authority.as_str()), 1),
+        (organization, 2),
+        (authority, 3),
+    ] {
+        assert_eq!(
+            counted(&app, token, "/api/v1/plans?limit=1&total=true").await,
+            (expected, expected as usize)
+        );
+    }
+    assert_eq!(
+        counted(
+            &app,
+            authority,
+            &format!("/api/v1/plans?limit=1&total=true&organization_id={second}")
+        )
+        .await,
+        (1, 1)
+    );
+    assert_problem(app.get("/api/v1/plans?total=yes").await, 400, Some("total")).await;
+
+    // Follow-up: the authority sees both assessed institutions, the organization its own line.
+    let body = json!({
+        "region_id": s.region, "year": 2018,
+        "operator": {"name": "ООО «Центр социологических исследований»", "contract_number": "0366200035618000123", "contract_date": "2018-04-02"},
+        "organization_ids": [s.org, second]
+    });
+    let cycle = app.as_(authority).post_json("/api/v1/cycles", &body).await;
+    assert_eq!(cycle.status(), StatusCode::CREATED);
+    let cycle = cycle.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let follow_up = format!("/api/v1/cycles/{cycle}/follow-up?limit=1&total=true");
+    assert_eq!(counted(&app, authority, &follow_up).await, (2, 2));
+    assert_eq!(counted(&app, organization, &follow_up).await, (1, 1));
+    assert_eq!(
+        counted(
+            &app,
+            authority,
+            &format!("{follow_up}&late=true&as_of=2018-01-01")
+        )
+        .await,
+        (0, 0)
+    );
+    let first = app.as_(authority).get(&follow_up).await;
+    let link = first.headers()["link"].to_str().unwrap().to_owned();
+    let body: Value = first.json().await.unwrap();
+    assert!(
+        link.contains(&format!("cursor={}", body["next_cursor"].as_str().unwrap())),
+        "{link}"
+    );
+    let plain: Value = app
+        .as_(authority)
+        .get(&format!("/api/v1/cycles/{cycle}/follow-up"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(plain.get("total").is_none(), "{plain}");
+    assert_problem(
+        app.as_(authority)
+            .get(&format!("/api/v1/cycles/{cycle}/follow-up?total=1"))
+            .await,
+        400,
+        Some("total"),
+    )
+    .await;
+
+    // Organizing plans: the region's, whoever asks.
+    let organizing = format!("/api/v1/regions/{}/organizing-plans", s.region);
+    for (from, to) in [(2016, 2018), (2019, 2021)] {
+        let plan = json!({"year_from": from, "year_to": to, "title": format!("План мероприятий на {from}-{to} годы"),
+            "targets": [{"name": "Доля организаций, в отношении которых проведена независимая оценка, в %",
+                         "values": [{"year": from, "planned": "50"}]}],
+            "measures": [{"number": "1", "title": "Заседания совета", "deadline": "ежеквартально"}]});
+        let created = app.as_(authority).post_json(&organizing, &plan).await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+    }
+    let counted_path = format!("{organizing}?limit=1&total=true");
+    for token in [None, authority, organization] {
+        assert_eq!(counted(&app, token, &counted_path).await, (2, 2));
+    }
+    let away_path = format!("/api/v1/regions/{away}/organizing-plans?limit=1&total=true");
+    assert_eq!(counted(&app, None, &away_path).await, (0, 0));
+}
