@@ -181,7 +181,7 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change) -> ApiResu
 /// feed's entries and then the events with a multi-row INSERT per chunk, each in order.
 pub fn record_all(conn: &mut DbConnection, actor: &Actor, all: Vec<Change>) -> ApiResult<()> {
     let mut keys: Vec<String> = Vec::new();
-    for key in all.iter().filter_map(version_key) {
+    for key in all.iter().map(version_key) {
         if !keys.contains(&key) {
             keys.push(key);
         }
