@@ -30,13 +30,13 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// A JSON body without an ETag or page headers.
+    /// A JSON body without page headers, tagged by its hash: the ETag `api::http_cache` gives
+    /// a read without one of its own, computed once here instead of on every answer.
     pub fn json<T: serde::Serialize>(body: &T) -> ApiResult<Self> {
+        let body = serde_json::to_vec(body).map_err(crate::error::ApiError::internal)?;
         Ok(Self {
-            body: serde_json::to_vec(body)
-                .map_err(crate::error::ApiError::internal)?
-                .into(),
-            tag: None,
+            tag: Some(super::hashed_etag(&body)),
+            body: body.into(),
             next_cursor: None,
             total: None,
         })
