@@ -5,3 +5,6 @@ SELECT "cycles"."id", "cycles"."region_id", "cycles"."year", "cycles"."sector", 
 SELECT COUNT(*) FROM "cycle_operators" WHERE (("cycle_operators"."cycle_id" = '1') AND ("cycle_operators"."user_id" = '1'));
 SELECT "evaluations"."id", "evaluations"."cycle_id", "evaluations"."organization_id", "evaluations"."inputs_json", "evaluations"."survey_json", "evaluations"."results_json", "evaluations"."total", "evaluations"."version", "evaluations"."created_at", "evaluations"."updated_at" FROM "evaluations" WHERE (("evaluations"."cycle_id" = '1') AND ("evaluations"."organization_id" = '3')) LIMIT '1';
 SELECT COUNT(*) FROM "survey_responses" WHERE ("survey_responses"."evaluation_id" = '1');
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";

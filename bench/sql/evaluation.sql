@@ -1,7 +1,4 @@
 -- GET /api/v1/cycles/@CYCLE@/evaluations/@ORG@ (auditor): auditor one evaluation; a request in steady state (caches warm, 1.1 s after the first)
 -- Captured by bench/routes.sh from PostgreSQL's statement log, parameters put in as literals.
-SELECT "users"."id", "users"."username", "users"."password_hash", "users"."role", "users"."region_id", "users"."organization_id", "users"."active", "users"."version", "users"."created_at", "users"."updated_at", "users"."credentials_changed_at" FROM "users" WHERE ("users"."id" = '1') LIMIT '1';
-SELECT "cycles"."id", "cycles"."region_id", "cycles"."year", "cycles"."sector", "cycles"."methodology_id", "cycles"."settings_json", "cycles"."operator_name", "cycles"."operator_contract_number", "cycles"."operator_contract_date", "cycles"."council_decision_number", "cycles"."council_decision_date", "cycles"."status", "cycles"."version", "cycles"."created_at", "cycles"."updated_at", "cycles"."latest_approval_id", "cycles"."published_approval_id", "cycles"."published_at" FROM "cycles" WHERE ("cycles"."id" = '1') LIMIT '1';
-SELECT COUNT(*) FROM "cycle_operators" WHERE (("cycle_operators"."cycle_id" = '1') AND ("cycle_operators"."user_id" = '1'));
-SELECT "evaluations"."id", "evaluations"."cycle_id", "evaluations"."organization_id", "evaluations"."inputs_json", "evaluations"."survey_json", "evaluations"."results_json", "evaluations"."total", "evaluations"."version", "evaluations"."created_at", "evaluations"."updated_at" FROM "evaluations" WHERE (("evaluations"."cycle_id" = '1') AND ("evaluations"."organization_id" = '3')) LIMIT '1';
-SELECT COUNT(*) FROM "survey_responses" WHERE ("survey_responses"."evaluation_id" = '1');
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";

@@ -1,4 +1,5 @@
 -- GET /api/v1/organizations?region_id=@REGION@&limit=50 (anonymous): GET /organizations?region_id=&limit=50; the first request, every cache cold
 -- Captured by bench/routes.sh from PostgreSQL's statement log, parameters put in as literals.
-SELECT "data_versions"."version" FROM "data_versions" WHERE ("data_versions"."name" = 'organizations');
 SELECT "organizations"."id", "organizations"."region_id", "organizations"."full_name", "organizations"."short_name", "organizations"."inn", "organizations"."ogrn", "organizations"."kpp", "organizations"."ownership", "organizations"."founder", "organizations"."serves_stationary", "organizations"."serves_semi_stationary", "organizations"."serves_home_based", "organizations"."address", "organizations"."website", "organizations"."bus_gov_id", "organizations"."head_full_name", "organizations"."head_position", "organizations"."active", "organizations"."version", "organizations"."created_at", "organizations"."updated_at" FROM "organizations" WHERE (("organizations"."region_id" = '2') AND ("organizations"."id" > '0')) ORDER BY "organizations"."id" LIMIT '51';
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";

@@ -1,3 +1,4 @@
 -- GET /api/v1/cycles/@CYCLE@/ratings (anonymous): published rating page 1; a request in steady state (caches warm, 1.1 s after the first)
 -- Captured by bench/routes.sh from PostgreSQL's statement log, parameters put in as literals.
-SELECT "cycles"."id", "cycles"."region_id", "cycles"."year", "cycles"."sector", "cycles"."methodology_id", "cycles"."settings_json", "cycles"."operator_name", "cycles"."operator_contract_number", "cycles"."operator_contract_date", "cycles"."council_decision_number", "cycles"."council_decision_date", "cycles"."status", "cycles"."version", "cycles"."created_at", "cycles"."updated_at", "cycles"."latest_approval_id", "cycles"."published_approval_id", "cycles"."published_at" FROM "cycles" WHERE ("cycles"."id" = '1') LIMIT '1';
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";

@@ -9,6 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::{Principal, Role};
+use crate::bounded::BoundedMap;
 use crate::config::Config;
 use secrecy::ExposeSecret;
 
@@ -64,6 +65,27 @@ pub struct TokenSettings {
     /// Seconds of clock difference allowed on `exp` and `nbf`.
     leeway: u64,
     idp: Option<IdentityProvider>,
+    /// Local tokens already verified, by their text: a client sends one token with each of its
+    /// requests, and checking its signature and claims again costs more than the rest of an
+    /// answer kept in memory. Its window is checked on every use; what the user may do now is
+    /// not the token's to say (see `extractor::PrincipalCache`).
+    verified: BoundedMap<String, KeptToken>,
+}
+
+/// A verified local token: whom it names and when it is valid.
+#[derive(Debug, Clone, Copy)]
+struct KeptToken {
+    user_id: i64,
+    issued_at: u64,
+    not_before: u64,
+    expires: u64,
+}
+
+impl KeptToken {
+    /// Valid at `now` with `leeway`, exactly as `jsonwebtoken` judges `exp` and `nbf`.
+    fn valid_at(&self, now: u64, leeway: u64) -> bool {
+        self.expires.saturating_add(leeway) >= now && self.not_before <= now.saturating_add(leeway)
+    }
 }
 
 impl TokenSettings {
@@ -84,6 +106,7 @@ impl TokenSettings {
             ttl: Duration::from_secs(config.token_ttl_secs),
             leeway: config.token_leeway_secs,
             idp,
+            verified: BoundedMap::new(config.list_cache_entries, config.cache_bytes),
         })
     }
 
@@ -113,6 +136,15 @@ impl TokenSettings {
             jsonwebtoken::decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
         match header.alg {
             Algorithm::HS256 => {
+                let now = jsonwebtoken::get_current_timestamp();
+                if let Some(kept) = self.verified.get(token) {
+                    if kept.valid_at(now, self.leeway) {
+                        return Ok(Verified::Local {
+                            user_id: kept.user_id,
+                            issued_at: kept.issued_at,
+                        });
+                    }
+                }
                 let validation =
                     validation(Algorithm::HS256, &self.issuer, &self.audience, self.leeway);
                 let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
@@ -122,6 +154,14 @@ impl TokenSettings {
                     .sub
                     .parse()
                     .map_err(|_| "invalid token: sub is not a user id".to_owned())?;
+                let kept = KeptToken {
+                    user_id,
+                    issued_at: data.claims.iat,
+                    not_before: data.claims.nbf,
+                    expires: data.claims.exp,
+                };
+                let bytes = token.len() + std::mem::size_of::<(String, KeptToken)>() + 64;
+                self.verified.insert(token.to_owned(), kept, bytes);
                 Ok(Verified::Local {
                     user_id,
                     issued_at: data.claims.iat,
@@ -279,6 +319,42 @@ mod tests {
 
     fn settings() -> TokenSettings {
         TokenSettings::from_config(&Config::for_tests()).unwrap()
+    }
+
+    #[test]
+    fn a_kept_token_answers_until_its_window_closes() {
+        let s = settings();
+        let now = jsonwebtoken::get_current_timestamp();
+        let token = s.issue(&principal(), 7, now).unwrap();
+        let first = s.verify(&token).unwrap();
+        assert_eq!(s.verified.len(), 1, "kept after the first check");
+        assert_eq!(s.verify(&token).unwrap(), first);
+
+        // A token kept while valid, now past its expiry (and the leeway): refused, as unkept.
+        let old = now - 2 * s.ttl.as_secs() - s.leeway - 10;
+        let expired = s.issue(&principal(), 7, old).unwrap();
+        let kept = KeptToken {
+            user_id: 7,
+            issued_at: old,
+            not_before: old,
+            expires: old + s.ttl.as_secs(),
+        };
+        s.verified.insert(expired.clone(), kept, 64);
+        let refused = s.verify(&expired).unwrap_err();
+        assert!(refused.contains("ExpiredSignature"), "{refused}");
+    }
+
+    #[test]
+    fn a_kept_window_is_judged_as_jsonwebtoken_judges_exp_and_nbf() {
+        let kept = KeptToken {
+            user_id: 1,
+            issued_at: 100,
+            not_before: 100,
+            expires: 200,
+        };
+        assert!(kept.valid_at(100, 0) && kept.valid_at(200, 0));
+        assert!(!kept.valid_at(201, 0) && kept.valid_at(230, 30) && !kept.valid_at(231, 30));
+        assert!(!kept.valid_at(99, 0) && kept.valid_at(70, 30) && !kept.valid_at(69, 30));
     }
 
     fn principal() -> Principal {

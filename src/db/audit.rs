@@ -126,36 +126,45 @@ fn version_key(change: &Change) -> String {
     }
 }
 
+/// A change whose action or resource type the audit log does not list is a bug of the caller.
+fn known(change: &Change) -> ApiResult<()> {
+    if audit::known_action(change.action) && audit::known_resource_type(change.resource_type) {
+        return Ok(());
+    }
+    Err(ApiError::internal(format!(
+        "audit action {} on {} is not in domain::audit::ACTIONS",
+        change.action, change.resource_type
+    )))
+}
+
+/// The change as the feed carries it, if its resource is one the feed carries.
+fn feed_change<'a>(change: &Change<'a>) -> Option<FeedChange<'a>> {
+    let (was, is) = change.exposure?;
+    let action = match (&change.before, &change.after) {
+        (None, _) => Action::Created,
+        (_, None) => Action::Deleted,
+        _ => Action::Updated,
+    };
+    Some(FeedChange {
+        resource_type: change.resource_type,
+        resource_id: change.resource_id.clone(),
+        action,
+        before: was,
+        after: is,
+        payload: change.after.clone(),
+    })
+}
+
 pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change) -> ApiResult<()> {
     // In the write's transaction, so that a cache is current exactly when its version is.
     versions::bump_key(conn, &version_key(&change))?;
     if records_skipped() {
         return Ok(());
     }
-    if !audit::known_action(change.action) || !audit::known_resource_type(change.resource_type) {
-        return Err(ApiError::internal(format!(
-            "audit action {} on {} is not in domain::audit::ACTIONS",
-            change.action, change.resource_type
-        )));
-    }
+    known(&change)?;
     let region_id = change.region();
-    if let Some((was, is)) = change.exposure {
-        let action = match (&change.before, &change.after) {
-            (None, _) => Action::Created,
-            (_, None) => Action::Deleted,
-            _ => Action::Updated,
-        };
-        changes::record(
-            conn,
-            &FeedChange {
-                resource_type: change.resource_type,
-                resource_id: change.resource_id.clone(),
-                action,
-                before: was,
-                after: is,
-                payload: change.after.clone(),
-            },
-        )?;
+    if let Some(fed) = feed_change(&change) {
+        changes::record(conn, &fed)?;
     }
     let (before, after) = changed_fields(change.before, change.after);
     let text = |v: Option<Value>| v.map(|v| v.to_string());
@@ -192,34 +201,8 @@ pub fn record_all(conn: &mut DbConnection, actor: &Actor, all: Vec<Change>) -> A
     if records_skipped() || all.is_empty() {
         return Ok(());
     }
-    if let Some(change) = all
-        .iter()
-        .find(|c| !audit::known_action(c.action) || !audit::known_resource_type(c.resource_type))
-    {
-        return Err(ApiError::internal(format!(
-            "audit action {} on {} is not in domain::audit::ACTIONS",
-            change.action, change.resource_type
-        )));
-    }
-    let fed: Vec<FeedChange> = all
-        .iter()
-        .filter_map(|change| {
-            let (was, is) = change.exposure?;
-            let action = match (&change.before, &change.after) {
-                (None, _) => Action::Created,
-                (_, None) => Action::Deleted,
-                _ => Action::Updated,
-            };
-            Some(FeedChange {
-                resource_type: change.resource_type,
-                resource_id: change.resource_id.clone(),
-                action,
-                before: was,
-                after: is,
-                payload: change.after.clone(),
-            })
-        })
-        .collect();
+    all.iter().try_for_each(known)?;
+    let fed: Vec<FeedChange> = all.iter().filter_map(feed_change).collect();
     changes::record_all(conn, &fed)?;
     let at = now();
     let text = |v: Option<Value>| v.map(|v| v.to_string());

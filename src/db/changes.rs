@@ -107,6 +107,48 @@ pub fn record_all(conn: &mut DbConnection, changes: &[FeedChange<'_>]) -> ApiRes
     Ok(())
 }
 
+/// A change row as a write inserts it.
+#[derive(Insertable)]
+#[diesel(table_name = changes)]
+struct NewChange<'a> {
+    occurred_at: NaiveDateTime,
+    resource_type: &'a str,
+    resource_id: &'a str,
+    action: &'static str,
+    region_id: Option<i64>,
+    organization_id: Option<i64>,
+    public: bool,
+    was_public: bool,
+    payload_json: Option<String>,
+}
+
+impl<'a> NewChange<'a> {
+    fn of(change: &'a FeedChange<'_>, at: NaiveDateTime) -> ApiResult<Self> {
+        // Whoever saw the resource must learn of its deletion; whoever sees it now, of its state.
+        let scope = match change.action {
+            Action::Deleted => change.before,
+            _ => change.after,
+        };
+        let payload_json = change
+            .payload
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(ApiError::internal)?;
+        Ok(Self {
+            occurred_at: at,
+            resource_type: change.resource_type,
+            resource_id: &change.resource_id,
+            action: change.action.as_str(),
+            region_id: scope.region_id,
+            organization_id: scope.organization_id,
+            public: scope.public,
+            was_public: change.before.public,
+            payload_json,
+        })
+    }
+}
+
 /// Columns of a change row that a write binds.
 const COLUMNS: usize = 9;
 
@@ -117,29 +159,7 @@ fn insert_many(conn: &mut DbConnection, changes: &[FeedChange<'_>]) -> ApiResult
     for chunk in changes.chunks(super::MAX_BINDS / COLUMNS) {
         let rows = chunk
             .iter()
-            .map(|change| {
-                let (public, scope) = match change.action {
-                    Action::Deleted => (change.before.public, change.before),
-                    _ => (change.after.public, change.after),
-                };
-                let payload = change
-                    .payload
-                    .as_ref()
-                    .map(serde_json::to_string)
-                    .transpose()
-                    .map_err(ApiError::internal)?;
-                Ok((
-                    changes::occurred_at.eq(at),
-                    changes::resource_type.eq(change.resource_type),
-                    changes::resource_id.eq(change.resource_id.as_str()),
-                    changes::action.eq(change.action.as_str()),
-                    changes::region_id.eq(scope.region_id),
-                    changes::organization_id.eq(scope.organization_id),
-                    changes::public.eq(public),
-                    changes::was_public.eq(change.before.public),
-                    changes::payload_json.eq(payload),
-                ))
-            })
+            .map(|change| NewChange::of(change, at))
             .collect::<ApiResult<Vec<_>>>()?;
         // Multi-row INSERT is backend-specific in diesel, so each backend gets its own call.
         let insert = diesel::insert_into(changes::table).values(&rows);
@@ -156,33 +176,8 @@ fn insert(
     subscriptions: &[webhooks::SubscriptionRow],
     change: &FeedChange<'_>,
 ) -> ApiResult<()> {
-    // Whoever saw the resource must learn of its deletion; whoever sees it now, of its state.
-    let public = match change.action {
-        Action::Deleted => change.before.public,
-        _ => change.after.public,
-    };
-    let scope = match change.action {
-        Action::Deleted => change.before,
-        _ => change.after,
-    };
-    let payload = change
-        .payload
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(ApiError::internal)?;
     let row: ChangeRow = diesel::insert_into(changes::table)
-        .values((
-            changes::occurred_at.eq(now()),
-            changes::resource_type.eq(change.resource_type),
-            changes::resource_id.eq(&change.resource_id),
-            changes::action.eq(change.action.as_str()),
-            changes::region_id.eq(scope.region_id),
-            changes::organization_id.eq(scope.organization_id),
-            changes::public.eq(public),
-            changes::was_public.eq(change.before.public),
-            changes::payload_json.eq(payload),
-        ))
+        .values(NewChange::of(change, now())?)
         .returning(changes::all_columns)
         .get_result(conn)?;
     webhooks::enqueue(conn, subscriptions, &row)
