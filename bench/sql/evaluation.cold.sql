@@ -7,4 +7,3 @@ SELECT "evaluations"."id", "evaluations"."cycle_id", "evaluations"."organization
 SELECT COUNT(*) FROM "survey_responses" WHERE ("survey_responses"."evaluation_id" = '1');
 SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
 SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
-SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";

@@ -1,7 +1,7 @@
 -- GET /api/v1/organizations?region_id=@REGION@&limit=50 (auditor): the same, auditor; the first request, every cache cold
 -- Captured by bench/routes.sh from PostgreSQL's statement log, parameters put in as literals.
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
 SELECT "users"."id", "users"."username", "users"."password_hash", "users"."role", "users"."region_id", "users"."organization_id", "users"."active", "users"."version", "users"."created_at", "users"."updated_at", "users"."credentials_changed_at" FROM "users" WHERE ("users"."id" = '1') LIMIT '1';
 SELECT "organizations"."id", "organizations"."region_id", "organizations"."full_name", "organizations"."short_name", "organizations"."inn", "organizations"."ogrn", "organizations"."kpp", "organizations"."ownership", "organizations"."founder", "organizations"."serves_stationary", "organizations"."serves_semi_stationary", "organizations"."serves_home_based", "organizations"."address", "organizations"."website", "organizations"."bus_gov_id", "organizations"."head_full_name", "organizations"."head_position", "organizations"."active", "organizations"."version", "organizations"."created_at", "organizations"."updated_at" FROM "organizations" WHERE (("organizations"."region_id" = '2') AND ("organizations"."id" > '0')) ORDER BY "organizations"."id" LIMIT '51';
-SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
 SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
 SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";

@@ -2,3 +2,4 @@
 -- Captured by bench/routes.sh from PostgreSQL's statement log, parameters put in as literals.
 SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
 SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";

@@ -5,3 +5,4 @@ SELECT "approvals"."id", "approvals"."cycle_id", "approvals"."number", "approval
 SELECT "approvals"."content_json" FROM "approvals" WHERE ("approvals"."id" = '1') LIMIT '1';
 SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
 SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";

@@ -6,4 +6,7 @@ SELECT COUNT(*) FROM "cycle_operators" WHERE (("cycle_operators"."cycle_id" = '1
 SELECT "approvals"."id", "approvals"."cycle_id", "approvals"."number", "approvals"."decision_number", "approvals"."decision_date", "approvals"."approved_by", "approvals"."approved_at", "approvals"."meeting_id" FROM "approvals" WHERE ("approvals"."id" = '1') LIMIT '1';
 SELECT "approvals"."content_json" FROM "approvals" WHERE ("approvals"."id" = '1') LIMIT '1';
 SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
+SET TIME ZONE 'UTC';
+SET CLIENT_ENCODING TO 'UTF8';
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
 SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";

@@ -14,14 +14,14 @@ SELECT "reports"."id", "reports"."plan_id", "reports"."status" FROM ("reports" I
 SELECT "organizations"."id", "organizations"."short_name" FROM ("cycle_organizations" INNER JOIN "organizations" ON ("cycle_organizations"."organization_id" = "organizations"."id")) WHERE ("cycle_organizations"."cycle_id" = '1') ORDER BY "organizations"."id";
 SELECT "approvals"."id", "approvals"."cycle_id", "approvals"."number", "approvals"."decision_number", "approvals"."decision_date", "approvals"."approved_by", "approvals"."approved_at", "approvals"."meeting_id" FROM "approvals" WHERE ("approvals"."id" = '1') LIMIT '1';
 SELECT "approvals"."content_json" FROM "approvals" WHERE ("approvals"."id" = '1') LIMIT '1';
-SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
-SET TIME ZONE 'UTC';
-SET CLIENT_ENCODING TO 'UTF8';
 SELECT "organizations"."id", "organizations"."short_name" FROM "organizations" WHERE (("organizations"."region_id" = '2') AND ("organizations"."active" = 't')) ORDER BY "organizations"."id";
 SELECT "cycles"."id" FROM "cycles" WHERE (("cycles"."region_id" = '2') AND ("cycles"."status" != 'draft'));
 SELECT "cycle_organizations"."organization_id", max("cycle_organizations"."year") FROM ("cycle_organizations" INNER JOIN "organizations" ON ("cycle_organizations"."organization_id" = "organizations"."id")) WHERE ((("organizations"."region_id" = '2') AND ("cycle_organizations"."year" <= '2019')) AND ("cycle_organizations"."cycle_id" = ANY('{1}'))) GROUP BY "cycle_organizations"."organization_id";
+SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
 SELECT "plans"."id", "plans"."region_id", "plans"."organization_id", "plans"."cycle_id", "plans"."year", "plans"."methodology_id", "plans"."title", "plans"."basis", "plans"."approver_position", "plans"."approver_name", "plans"."approved_on", "plans"."approval_document", "plans"."due_date", "plans"."status", "plans"."version", "plans"."created_at", "plans"."updated_at", "plans"."decision_number", "plans"."decision_date", "plans"."decision_title" FROM "plans" WHERE (("plans"."region_id" = '2') AND ("plans"."year" = '2019')) ORDER BY "plans"."id";
+SET TIME ZONE 'UTC';
 SELECT "measures"."id", "measures"."plan_id", "measures"."section_id", "measures"."position", "measures"."number", "measures"."shortcoming", "measures"."evaluation_id", "measures"."indicator", "measures"."title", "measures"."basis", "measures"."deadline_text", "measures"."deadline_json", "measures"."executors_json", "measures"."expected_result", "measures"."result_indicators", "measures"."information_source", "measures"."status", "measures"."version", "measures"."created_at", "measures"."updated_at" FROM "measures" WHERE ("measures"."plan_id" = ANY('{}'));
+SET CLIENT_ENCODING TO 'UTF8';
 SELECT COUNT(*) FROM "council_meetings" WHERE ((("council_meetings"."region_id" = '2') AND ("council_meetings"."held_on" >= '2019-01-01')) AND ("council_meetings"."held_on" <= '2019-12-31'));
 SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
 SELECT "data_versions"."name", "data_versions"."version" FROM "data_versions";
