@@ -1104,16 +1104,7 @@ async fn the_national_summary_adds_up_the_regions_the_caller_may_see() {
     )
     .await;
     let published = collecting(&app, &tula, 2018, &[(tula.orgs[0], 10), (tula.orgs[1], 9)]).await;
-    submit(&app, &tula, published).await;
-    assert_eq!(
-        approve(&app, &tula, published, "1").await.status(),
-        StatusCode::CREATED
-    );
-    let path = format!("/api/v1/cycles/{published}/publish");
-    assert_eq!(
-        post(&app, &tula.authority, &path).await.status(),
-        StatusCode::OK
-    );
+    publish(&app, &tula, published, "1").await;
     let approved = collecting(&app, &ural, 2018, &[(ural.orgs[0], 8)]).await;
     submit(&app, &ural, approved).await;
     assert_eq!(
@@ -1265,14 +1256,19 @@ async fn republish(app: &TestApp, r: &Region, cycle: i64, (org, found): (i64, u6
         StatusCode::OK
     );
     put_inputs(app, r, cycle, org, found).await;
+    publish(app, r, cycle, number).await;
+}
+
+/// Submits the results of `cycle`, approves them as approval `number` and publishes them.
+async fn publish(app: &TestApp, r: &Region, cycle: i64, number: &str) {
     submit(app, r, cycle).await;
     assert_eq!(
         approve(app, r, cycle, number).await.status(),
         StatusCode::CREATED
     );
-    let publish = format!("/api/v1/cycles/{cycle}/publish");
+    let path = format!("/api/v1/cycles/{cycle}/publish");
     assert_eq!(
-        post(app, &r.authority, &publish).await.status(),
+        post(app, &r.authority, &path).await.status(),
         StatusCode::OK
     );
 }
@@ -1375,16 +1371,7 @@ async fn a_write_shows_in_the_next_read_of_every_kept_answer() {
     assert_ne!(feed_after["next_cursor"], feed_before["next_cursor"]);
 
     // Published, read anonymously (kept), then republished: the next read shows the new one.
-    submit(&app, &r, cycle).await;
-    assert_eq!(
-        approve(&app, &r, cycle, "1").await.status(),
-        StatusCode::CREATED
-    );
-    let publish = format!("/api/v1/cycles/{cycle}/publish");
-    assert_eq!(
-        post(&app, &r.authority, &publish).await.status(),
-        StatusCode::OK
-    );
+    publish(&app, &r, cycle, "1").await;
     for _ in 0..2 {
         let (status, public) = rating(&app, None, cycle, "").await;
         assert_eq!(status, StatusCode::OK);
@@ -1405,13 +1392,7 @@ async fn a_publication_on_one_instance_reaches_the_rating_kept_on_another() {
     let auditor = first.user_token("auditor", Role::Auditor, None, None);
     let r = region(&first, &[&["stationary"], &["stationary"]]).await;
     let cycle = collecting(&first, &r, 2018, &[(r.orgs[0], 10), (r.orgs[1], 9)]).await;
-    submit(&first, &r, cycle).await;
-    approve(&first, &r, cycle, "1").await;
-    let publish = format!("/api/v1/cycles/{cycle}/publish");
-    assert_eq!(
-        post(&first, &r.authority, &publish).await.status(),
-        StatusCode::OK
-    );
+    publish(&first, &r, cycle, "1").await;
     async fn number(app: &TestApp, cycle: i64) -> Value {
         rating(app, None, cycle, "").await.1["basis"]["approval_number"].clone()
     }
