@@ -1477,6 +1477,9 @@ mod tests {
             assert_eq!(count["minimum"], min, "{schema}.{name}");
             assert_eq!(count["maximum"], max, "{schema}.{name}");
         }
+        let figures = property("EntryBody", "figures");
+        assert_eq!(figures["maxItems"], plan::FIGURES_MAX, "EntryBody.figures");
+        assert_eq!(figures["items"]["$ref"], "#/components/schemas/Figure");
         let evidence = property("EntryBody", "evidence");
         assert_eq!(evidence["maxItems"], plan::LINKS_MAX, "EntryBody.evidence");
         assert_eq!(

@@ -124,6 +124,7 @@ pub struct EntryBody {
     pub result: Option<String>,
     /// At most 100 (`too_many` beyond).
     #[serde(default)]
+    #[schema(schema_with = entry_figures, required = false)]
     pub figures: Vec<Figure>,
     /// http(s) links, at most 50 (`too_many` beyond).
     #[serde(default)]
@@ -139,6 +140,16 @@ fn evidence_links() -> utoipa::openapi::schema::Array {
         .max_items(Some(rules::LINKS_MAX as usize))
         .build();
     schema.description = Some("http(s) links, at most 50 (`too_many` beyond).".into());
+    schema
+}
+
+/// The figures' schema: the rule's count limit, and the description `schema_with` would drop.
+fn entry_figures() -> utoipa::openapi::schema::Array {
+    let mut schema = utoipa::openapi::schema::ArrayBuilder::new()
+        .items(utoipa::openapi::Ref::from_schema_name("Figure"))
+        .max_items(Some(rules::FIGURES_MAX as usize))
+        .build();
+    schema.description = Some("At most 100 (`too_many` beyond).".into());
     schema
 }
 
