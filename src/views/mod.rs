@@ -233,8 +233,9 @@ pub mod closed_sets {
 /// SHORT_NAME_MAX))]`): the document takes the same constants, so a limit is written once.
 /// utoipa's own `max_length = …` takes only a literal.
 pub mod limits {
-    use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType};
+    use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType};
     use utoipa::openapi::Type;
+    use utoipa::Number;
 
     fn builder(types: SchemaType, min: u64, max: u64) -> Object {
         ObjectBuilder::new()
@@ -249,39 +250,35 @@ pub mod limits {
         builder(SchemaType::Type(Type::String), MIN, MAX)
     }
 
-    /// A whole number from `MIN` to `MAX`.
-    pub fn whole_number<const MIN: u32, const MAX: u32>() -> Object {
-        use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+    /// An integer of `format` from `min` to `max`.
+    fn integer(
+        format: KnownFormat,
+        min: impl Into<Number>,
+        max: impl Into<Number>,
+    ) -> ObjectBuilder {
         ObjectBuilder::new()
             .schema_type(Type::Integer)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
-            .minimum(Some(MIN))
-            .maximum(Some(MAX))
-            .build()
+            .format(Some(SchemaFormat::KnownFormat(format)))
+            .minimum(Some(min))
+            .maximum(Some(max))
+    }
+
+    /// A whole number from `MIN` to `MAX`.
+    pub fn whole_number<const MIN: u32, const MAX: u32>() -> Object {
+        integer(KnownFormat::Int32, MIN, MAX).build()
     }
 
     /// A count (a whole number of 64 bits) from `MIN` to `MAX`, described by `description`
     /// (`schema_with` drops the field's doc).
     pub fn count<const MIN: u64, const MAX: u64>(description: &str) -> Object {
-        use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
-        ObjectBuilder::new()
-            .schema_type(Type::Integer)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        integer(KnownFormat::Int64, MIN as usize, MAX as usize)
             .description((!description.is_empty()).then(|| description.to_owned()))
-            .minimum(Some(MIN as usize))
-            .maximum(Some(MAX as usize))
             .build()
     }
 
     /// A year from `MIN` to `MAX`.
     pub fn year<const MIN: i32, const MAX: i32>() -> Object {
-        use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
-        ObjectBuilder::new()
-            .schema_type(Type::Integer)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
-            .minimum(Some(MIN))
-            .maximum(Some(MAX))
-            .build()
+        integer(KnownFormat::Int32, MIN, MAX).build()
     }
 
     /// A text of `MIN` to `MAX` characters, or `null`.

@@ -1408,16 +1408,20 @@ async fn a_publication_on_one_instance_reaches_the_rating_kept_on_another() {
         let item = &page["items"][0];
         (item["id"].as_i64().unwrap(), item["action"].clone())
     }
-    // Seen on the second once its poller read the publication, then kept there.
-    let mut seen = Value::Null;
-    for _ in 0..100 {
-        seen = number(&second, cycle).await;
-        if seen == 1 {
-            break;
+    // The number `app` shows once it shows `expected`, polling every 50 ms for at most 5 s.
+    async fn number_within(app: &TestApp, cycle: i64, expected: i64) -> Value {
+        let mut seen = Value::Null;
+        for _ in 0..100 {
+            seen = number(app, cycle).await;
+            if seen == expected {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        seen
     }
-    assert_eq!(seen, 1);
+    // Seen on the second once its poller read the publication, then kept there.
+    assert_eq!(number_within(&second, cycle, 1).await, 1);
     assert_eq!(number(&second, cycle).await, 1);
     let (published_first, action) = newest(&second, &auditor).await;
     assert_eq!(action, "cycle.published");
@@ -1430,15 +1434,7 @@ async fn a_publication_on_one_instance_reaches_the_rating_kept_on_another() {
         "the instance that wrote sees it at once"
     );
     // The second polls the versions every 200 ms: a bounded wait, no assertion on its speed.
-    let mut seen = Value::Null;
-    for _ in 0..100 {
-        seen = number(&second, cycle).await;
-        if seen == 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(seen, 2);
+    assert_eq!(number_within(&second, cycle, 2).await, 2);
     let (published_again, action) = newest(&second, &auditor).await;
     assert_eq!(action, "cycle.published");
     assert!(published_again > published_first);
